@@ -1,0 +1,68 @@
+"""The ``workbench`` command: parses arguments and calls one function per subcommand.
+
+Subcommands register themselves in ``COMMANDS`` with :func:`command`; each handler takes
+the parsed ``argparse.Namespace`` and returns the exit code.
+Exit codes: 0 success, 1 a run or verification failed, 2 bad input or usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from typing import Callable
+
+from workbench.errors import WorkbenchError
+from workbench.registry import Registry
+
+Handler = Callable[[argparse.Namespace], int]
+COMMANDS: Registry[tuple[str, Callable[[argparse.ArgumentParser], None], Handler]] = Registry("command")
+
+
+def command(name: str, help: str, configure: Callable[[argparse.ArgumentParser], None]):
+    """Register a subcommand: ``configure`` adds its arguments, the decorated function runs it."""
+    def deco(fn: Handler) -> Handler:
+        COMMANDS.register(name, (help, configure, fn))
+        return fn
+    return deco
+
+
+def _case_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("action", choices=["check"], help="check: validate case.yaml and print a summary")
+    p.add_argument("case_yaml", help="path to the case's case.yaml")
+
+
+@command("case", "validate a case.yaml", _case_args)
+def _case(ns: argparse.Namespace) -> int:
+    from workbench.case import load_case, summary
+
+    case = load_case(ns.case_yaml)
+    print(summary(case))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="workbench", description="Breach Audit Workbench")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in COMMANDS:
+        help_, configure, fn = COMMANDS.get(name)
+        p = sub.add_parser(name, help=help_, description=help_)
+        configure(p)
+        p.set_defaults(_handler=fn)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    ns = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if ns.verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    try:
+        return ns._handler(ns)
+    except WorkbenchError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
