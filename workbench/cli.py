@@ -41,6 +41,30 @@ def _case(ns: argparse.Namespace) -> int:
     return 0
 
 
+def _run_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("case_yaml", help="path to the case's case.yaml")
+    p.add_argument("--out", default=None, help="folder for run folders (default: reports/ of the project)")
+    p.add_argument("--cell-timeout", type=int, default=None, help="seconds a notebook cell may run (default: no limit)")
+
+
+@command("run", "audit a case: run every notebook into a new run folder", _run_args)
+def _run(ns: argparse.Namespace) -> int:
+    from workbench.paths import REPORTS_DIR
+    from workbench.runner import run_case
+
+    result = run_case(ns.case_yaml, ns.out or REPORTS_DIR, cell_timeout=ns.cell_timeout)
+    print(result.run_dir)
+    if not result.ok:
+        failed = [n for n in result.notebooks if n.status == "failed"]
+        for n in failed:
+            print(f"failed: {n.name}: {n.error['ename']}: {n.error['evalue'][:300]}", file=sys.stderr)
+        print(f"run failed; executed notebooks kept in {result.run_dir}/notebooks", file=sys.stderr)
+        return 1
+    report = result.run_dir / "report.html"
+    print(f"report: {report if report.exists() else result.run_dir / 'html'}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="workbench", description="Breach Audit Workbench")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")

@@ -1,0 +1,44 @@
+"""Shared test helpers: paths to fixtures and a builder for small case folders."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+FIXTURES = Path(__file__).parent / "fixtures"
+MINIMAL_CASE = FIXTURES / "cases" / "minimal"
+
+
+@pytest.fixture
+def minimal_case(tmp_path: Path) -> Path:
+    """A private copy of the minimal case folder; returns its case.yaml."""
+    dst = tmp_path / "minimal"
+    shutil.copytree(MINIMAL_CASE, dst)
+    return dst / "case.yaml"
+
+
+def edit_case(case_yaml: Path, **changes) -> Path:
+    """Rewrite case.yaml with dotted-key changes, e.g. edit_case(p, **{"incident.discovered": "2017-01-01"})."""
+    data = yaml.safe_load(case_yaml.read_text())
+    for dotted, value in changes.items():
+        node = data
+        *parents, last = dotted.split(".")
+        for key in parents:
+            node = node.setdefault(key, {})
+        if value is _DELETE:
+            node.pop(last, None)
+        else:
+            node[last] = value
+    case_yaml.write_text(yaml.safe_dump(data, sort_keys=False))
+    return case_yaml
+
+
+_DELETE = object()
+DELETE = _DELETE
