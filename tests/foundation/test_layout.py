@@ -1,0 +1,100 @@
+"""The project's layout, packaging and notebook hygiene (STYLE.md principles 1, 2, 7, 10)."""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+
+from workbench.paths import PROJECT_ROOT
+
+ROOT = PROJECT_ROOT
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+
+def test_top_level_layout():
+    for name in ["notebooks", "workbench", "expectations", "reports", "tests", "cases", "benchmarks"]:
+        assert (ROOT / name).is_dir(), name
+    for name in ["environment.yml", "pyproject.toml", "README.md", "Makefile", ".ci/run"]:
+        assert (ROOT / name).is_file(), name
+    assert (ROOT / "cases" / "demo" / "case.yaml").is_file()
+
+
+def test_ci_runs_the_readme_test_command():
+    readme = (ROOT / "README.md").read_text()
+    assert "make test" in readme and "make demo" in readme
+    assert re.search(r"^make test$", (ROOT / ".ci" / "run").read_text(), re.MULTILINE)
+
+
+def _norm(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name.lower())
+
+
+CONDA_NAMES = {"python-duckdb": "duckdb"}
+
+
+def test_environment_yml_lists_the_same_packages_as_pyproject():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    pip_deps = project["dependencies"] + project["optional-dependencies"]["dev"]
+    pip_names = {_norm(re.split(r"[<>=!~ \[;]", d, maxsplit=1)[0]) for d in pip_deps}
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    conda_names = set()
+    for dep in env["dependencies"]:
+        if isinstance(dep, dict):
+            conda_names |= {_norm(re.split(r"[<>=!~ \[;]", d, maxsplit=1)[0]) for d in dep["pip"] if not d.startswith("-")}
+        else:
+            n = _norm(re.split(r"[<>=!~ ]", dep, maxsplit=1)[0])
+            conda_names.add(CONDA_NAMES.get(n, n))
+    conda_names -= {"python", "pip"}
+    assert pip_names == conda_names, f"only in pyproject: {pip_names - conda_names}; only in environment.yml: {conda_names - pip_names}"
+
+
+def test_only_quality_imports_great_expectations():
+    offenders = []
+    for py in (ROOT / "workbench").rglob("*.py"):
+        tree = ast.parse(py.read_text())
+        for node in ast.walk(tree):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            if any(n.split(".")[0] == "great_expectations" for n in names):
+                offenders.append(py.relative_to(ROOT).as_posix())
+    assert set(offenders) <= {"workbench/quality.py"}, offenders
+
+
+def test_notebooks_are_numbered_in_tens():
+    assert NOTEBOOKS, "no notebooks"
+    for nb in NOTEBOOKS:
+        assert re.fullmatch(r"\d0_[a-z0-9_]+\.ipynb", nb.name), nb.name
+
+
+@pytest.mark.parametrize("nb_path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_notebook_hygiene(nb_path: Path):
+    nb = json.loads(nb_path.read_text())
+    cells = nb["cells"]
+    assert cells[0]["cell_type"] == "markdown", "first cell states the question, inputs and outputs"
+    first = "".join(cells[0]["source"])
+    assert "Question" in first and "Reads" in first and "Writes" in first
+    code = [c for c in cells if c["cell_type"] == "code"]
+    assert "parameters" in code[0].get("metadata", {}).get("tags", []), "first code cell is tagged parameters"
+    params = ast.parse("".join(code[0]["source"]))
+    for stmt in params.body:  # literals only
+        assert isinstance(stmt, (ast.Assign, ast.AnnAssign)) and isinstance(stmt.value, ast.Constant), ast.dump(stmt)
+    names = {t.id for s in params.body for t in ([s.target] if isinstance(s, ast.AnnAssign) else s.targets)}
+    assert {"case_path", "run_dir"} <= names
+    for c in code:
+        src = "".join(c["source"])
+        tree = ast.parse(src)
+        assert not any(isinstance(n, (ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef)) for n in ast.walk(tree)), \
+            f"{nb_path.name}: no def/class in notebooks"
+        assert "sys.path" not in src
+        assert not c.get("outputs") and c.get("execution_count") is None, f"{nb_path.name}: committed with outputs"
+
+
+def test_reports_folder_is_ignored_by_git():
+    ignore = (ROOT / ".gitignore").read_text()
+    assert "reports/*" in ignore and "cases/demo/data/" in ignore
