@@ -1,0 +1,114 @@
+"""From a person's country and region to the code of the law data (``US-CA``, ``EU-IE``, ``GB``...).
+
+Unknown places map to :data:`UNKNOWN_JURISDICTION`, never to an exception, so callers can
+count and report them ("not assessed") instead of losing rows.
+"""
+
+from __future__ import annotations
+
+#: The 54 US jurisdictions with a breach-notice statute in the law data: 50 states, DC,
+#: Puerto Rico, Guam and the US Virgin Islands.
+US_REGION_CODES: frozenset[str] = frozenset({
+    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "FL", "GA", "HI", "ID", "IL", "IN", "IA",
+    "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ",
+    "NM", "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT",
+    "VA", "WA", "WV", "WI", "WY", "DC", "PR", "GU", "VI",
+})
+#: Territories that people sometimes give as their own country.
+US_TERRITORY_COUNTRIES: frozenset[str] = frozenset({"PR", "GU", "VI"})
+#: The value for a place the law data does not cover (or an unusable country/region).
+UNKNOWN_JURISDICTION = "UNKNOWN"
+
+#: Countries whose national regime has the country's own code in the law data.
+NATIONAL_CODES: dict[str, str] = {
+    "GB": "GB", "UK": "GB", "CA": "CA", "AU": "AU", "SG": "SG", "BR": "BR", "IN": "IN",
+    "JP": "JP", "KR": "KR", "CH": "CH", "NZ": "NZ", "CN": "CN",
+}
+#: Extra codes that may also apply to a person of a country/region (provincial, sectoral-national).
+ADDITIONAL_CODES: dict[tuple[str, str | None], tuple[str, ...]] = {
+    ("CA", "QC"): ("CA-QC",),
+    ("CA", "AB"): ("CA-AB",),
+    ("IN", None): ("IN-CERTIN",),
+    ("CN", None): ("CN-CAC-IR",),
+}
+
+
+def _norm(value: object) -> str | None:
+    if value is None:
+        return None
+    try:
+        if value != value:  # NaN from pandas
+            return None
+    except Exception:  # pragma: no cover - exotic objects
+        pass
+    text = str(value).strip().upper()
+    return text or None
+
+
+def _eu_members() -> dict[str, dict]:
+    from workbench.law.rulebook import load_rulebook
+
+    return load_rulebook().member_states
+
+
+def jurisdiction_for(country: str | None, region: str | None = None) -> str:
+    """The law-data code for a person's ``country`` (ISO alpha-2) and ``region``.
+
+    US residents (country ``US``, or ``PR``/``GU``/``VI`` given as country) -> ``US-XX``;
+    an EU member state -> ``EU-XX`` (the EU GDPR family, with that state's supervisory
+    authority); ``GB``/``UK`` -> ``GB``; Canada -> ``CA`` (federal PIPEDA; see
+    :func:`jurisdictions_for` for Quebec and Alberta); other covered countries -> their own
+    code. Anything else, including a US person without a valid region, ->
+    :data:`UNKNOWN_JURISDICTION`.
+    """
+    c, r = _norm(country), _norm(region)
+    if c is None:
+        return UNKNOWN_JURISDICTION
+    if c in ("US", "USA"):
+        if r and r.startswith("US-"):
+            r = r[3:]
+        return f"US-{r}" if r in US_REGION_CODES else UNKNOWN_JURISDICTION
+    if c in US_TERRITORY_COUNTRIES:
+        return f"US-{c}"
+    if c == "EL":  # the EU's own abbreviation for Greece
+        c = "GR"
+    if c in _eu_members():
+        return f"EU-{c}"
+    return NATIONAL_CODES.get(c, UNKNOWN_JURISDICTION)
+
+
+def jurisdictions_for(country: str | None, region: str | None = None) -> tuple[str, ...]:
+    """Every law-data code that may apply to a person: the primary code first, then
+    provincial or national-sectoral codes (``CA-QC`` for Quebec, ``IN-CERTIN`` for India).
+
+    US federal sectoral regimes (HIPAA, SEC...) depend on the organisation, not the person,
+    and are not listed here.
+    """
+    primary = jurisdiction_for(country, region)
+    c, r = _norm(country), _norm(region)
+    extra = ADDITIONAL_CODES.get((c, r), ()) + (ADDITIONAL_CODES.get((c, None), ()) if r else ())
+    return (primary,) + tuple(x for x in extra if x != primary)
+
+
+def supervisory_authority(country: str) -> str | None:
+    """Name of the data-protection supervisory authority for an EU member state (``IE`` ->
+    Data Protection Commission); for other covered countries the regulator of the rule in
+    force now; None when unknown."""
+    c = _norm(country)
+    if c == "EL":
+        c = "GR"
+    members = _eu_members()
+    if c in members:
+        return members[c]["authority"]
+    code = jurisdiction_for(c, None)
+    if code == UNKNOWN_JURISDICTION or code.startswith("US-"):
+        return None
+    from workbench.law.rulebook import load_rulebook
+
+    rule = load_rulebook().current(code)
+    return rule.regulator_name if rule else None
+
+
+def family_of(code: str) -> str:
+    """The family of a code: ``EU-IE`` -> ``EU``, ``US-WA`` -> ``US``, ``CA-QC`` -> ``CA``, ``GB`` -> ``GB``."""
+    return code.split("-", 1)[0]

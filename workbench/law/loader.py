@@ -1,0 +1,391 @@
+"""Reading and validating the law data files (``workbench/law/data/*.yaml``).
+
+Every problem raises :class:`~workbench.errors.LawDataError` naming the file and line.
+Checks made on load: known keys only; required keys present; dates, thresholds, units,
+clock-start events, relations and confidence values known; every record cited with a
+source; versions of one code ordered, neither overlapping nor leaving gaps; only a first
+version may be open at the start and only a last version open at the end.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from workbench.errors import LawDataError
+from workbench.law.model import CONFIDENCE_LEVELS, RELATIONS, SAFE_HARBOR_SCOPES, Deadline, RelativeTiming, Rule
+from workbench.law.units import CLOCK_EVENTS, DEADLINE_UNITS, known_calendar
+
+CODE_RE = re.compile(r"^[A-Z]{2}(-[A-Z0-9]{2,8}){0,2}$")
+PERIOD_RE = re.compile(r"^\s*(\d+)\s+([a-z_]+)\s*$")
+
+#: Keys of one rule record: name -> required?
+RULE_KEYS: dict[str, bool] = {
+    "code": True, "name": True, "title": True, "effective_from": True, "superseded_on": True,
+    "citation": True, "source": True, "confidence": True, "regime": True,
+    "individual_required": False, "individual_deadline": False, "individual_standard": True,
+    "clock_starts": False, "clock_text": False,
+    "regulator_name": False, "regulator_threshold": False, "regulator_deadline": False,
+    "regulator_relative": False, "regulator_annual_log_below": False, "regulator_annual_log_period": False,
+    "regulator_condition": False,
+    "regulator_timing": False, "cra_threshold": False, "cra_relative": False,
+    "risk_of_harm_exception": False, "encryption_safe_harbor": False, "safe_harbor_scope": False,
+    "substitute_notice": False, "holiday_calendar": False, "notes": False,
+}
+MEMBER_KEYS: dict[str, bool] = {"country": True, "name": True, "authority": True, "source": True, "notes": False}
+
+
+class LineMap(dict):
+    """A mapping from YAML that remembers its own line and the line of each key (1-based)."""
+
+    line: int = 0
+    key_lines: dict[str, int]
+
+
+class _LineLoader(yaml.SafeLoader):
+    """SafeLoader whose mappings are :class:`LineMap` (for file:line in errors)."""
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineMap:
+    loader.flatten_mapping(node)
+    out = LineMap()
+    out.line = node.start_mark.line + 1
+    out.key_lines = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if key in out:
+            raise LawDataError(loader.name, f"duplicate key {key!r}", line=key_node.start_mark.line + 1)
+        out[key] = loader.construct_object(value_node, deep=True)
+        out.key_lines[key] = key_node.start_mark.line + 1
+    return out
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def read_yaml(path: Path) -> Any:
+    """Parse one data file; syntax errors become LawDataError with the line."""
+    text = path.read_text(encoding="utf-8")
+    loader = _LineLoader(text)
+    loader.name = str(path)
+    try:
+        return loader.get_single_data()
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        raise LawDataError(str(path), f"not valid YAML ({getattr(err, 'problem', err)})",
+                           line=mark.line + 1 if mark else None) from None
+    finally:
+        loader.dispose()
+
+
+def data_files(data_dir: Path) -> list[Path]:
+    """The data files of a law-data folder, in a fixed order."""
+    return sorted(p for p in Path(data_dir).glob("*.yaml") if p.is_file())
+
+
+def data_hash(files: list[Path]) -> str:
+    """sha256 over the names and bytes of the data files (the law-data version)."""
+    h = hashlib.sha256()
+    for p in files:
+        h.update(p.name.encode() + b"\0" + p.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+# ---------------------------------------------------------------- field parsers
+
+class _Ctx:
+    """Where we are: the file and the record, to name the line of a bad field."""
+
+    def __init__(self, file: str, rec: LineMap):
+        self.file, self.rec = file, rec
+
+    def fail(self, key: str | None, msg: str) -> LawDataError:
+        line = self.rec.key_lines.get(key, self.rec.line) if key else self.rec.line
+        code = self.rec.get("code") or self.rec.get("country")
+        prefix = f"{code}: " if code else ""
+        return LawDataError(self.file, f"{prefix}{key + ': ' if key else ''}{msg}", line=line)
+
+
+def _text(ctx: _Ctx, key: str, *, required: bool = False) -> str | None:
+    v = ctx.rec.get(key)
+    if v is None or (isinstance(v, str) and not v.strip()):
+        if required:
+            raise ctx.fail(key, "required text is missing or empty")
+        return None
+    if not isinstance(v, str):
+        raise ctx.fail(key, f"expected text, got {v!r}")
+    return " ".join(v.split())
+
+
+def _date(ctx: _Ctx, key: str) -> dt.date | None:
+    v = ctx.rec.get(key)
+    if v is None:
+        return None
+    if isinstance(v, dt.datetime):
+        raise ctx.fail(key, f"expected a date (YYYY-MM-DD), got a timestamp {v!r}")
+    if isinstance(v, dt.date):
+        return v
+    try:
+        return dt.date.fromisoformat(str(v))
+    except ValueError:
+        raise ctx.fail(key, f"expected a date (YYYY-MM-DD), got {v!r}") from None
+
+
+def _bool(ctx: _Ctx, key: str, default: bool | None = None) -> bool | None:
+    v = ctx.rec.get(key, default)
+    if v is not None and not isinstance(v, bool):
+        raise ctx.fail(key, f"expected true, false or null, got {v!r}")
+    return v
+
+
+def _count(ctx: _Ctx, key: str) -> int | None:
+    v = ctx.rec.get(key)
+    if v is None:
+        return None
+    if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+        raise ctx.fail(key, f"expected a whole number of residents >= 1 (the minimum that triggers the duty), got {v!r}")
+    return v
+
+
+def parse_period(text: str) -> Deadline:
+    """``"45 calendar_days"`` -> Deadline(45, 'calendar_days'); ValueError when malformed."""
+    m = PERIOD_RE.match(str(text))
+    if not m:
+        raise ValueError(f"expected '<number> <unit>' such as '45 calendar_days', got {text!r}")
+    amount, unit = int(m.group(1)), m.group(2)
+    if unit not in DEADLINE_UNITS:
+        raise ValueError(f"unknown deadline unit {unit!r}; known: {', '.join(DEADLINE_UNITS.names())}")
+    if amount < 0:
+        raise ValueError("a deadline cannot be negative")
+    return Deadline(amount, unit)
+
+
+def _period(ctx: _Ctx, key: str) -> Deadline | None:
+    v = ctx.rec.get(key)
+    if v is None:
+        return None
+    try:
+        return parse_period(v)
+    except ValueError as err:
+        raise ctx.fail(key, str(err)) from None
+
+
+def _relative(ctx: _Ctx, key: str) -> RelativeTiming | None:
+    v = ctx.rec.get(key)
+    if v is None:
+        return None
+    relation, _, rest = str(v).strip().partition(" ")
+    if relation not in RELATIONS:
+        raise ctx.fail(key, f"unknown relation {relation!r}; known: {', '.join(RELATIONS)}")
+    if relation == "after_individual":
+        if not rest:
+            raise ctx.fail(key, "after_individual needs a period, e.g. 'after_individual 15 calendar_days'")
+        try:
+            return RelativeTiming(relation, parse_period(rest))
+        except ValueError as err:
+            raise ctx.fail(key, str(err)) from None
+    if rest:
+        raise ctx.fail(key, f"{relation} takes no period (got {rest!r})")
+    return RelativeTiming(relation)
+
+
+def _sources(ctx: _Ctx, key: str = "source") -> tuple[str, ...]:
+    v = ctx.rec.get(key)
+    items = [v] if isinstance(v, str) else v
+    if not isinstance(items, list) or not items or not all(isinstance(s, str) and s.strip() for s in items):
+        raise ctx.fail(key, "every record needs at least one source (text or a list of texts)")
+    return tuple(" ".join(s.split()) for s in items)
+
+
+def default_calendar(code: str) -> str:
+    """The holiday calendar of a code when the record names none.
+
+    ``US-XX`` with a state/territory code -> that US subdivision; other ``US-`` codes
+    (federal regimes) -> US federal; ``EU-XX`` -> member state XX; ``EU`` -> weekends only;
+    ``CA-QC`` -> Canada, Quebec; ``IN-CERTIN`` -> India; otherwise the country code itself.
+    """
+    from workbench.law.jurisdictions import US_REGION_CODES
+
+    head, _, tail = code.partition("-")
+    if head == "US":
+        return f"US-{tail}" if tail in US_REGION_CODES else "US"
+    if head == "EU":
+        return tail or "NONE"
+    if head == "CA" and tail in {"QC", "AB"}:
+        return f"CA-{tail}"
+    return head
+
+
+def parse_rule(file: str, rec: Any) -> Rule:
+    """One rule record -> :class:`Rule`, raising LawDataError(file, line) on any problem."""
+    if not isinstance(rec, LineMap):
+        raise LawDataError(file, f"each rule must be a mapping of keys, got {rec!r}")
+    ctx = _Ctx(file, rec)
+    unknown = [k for k in rec if k not in RULE_KEYS]
+    if unknown:
+        raise ctx.fail(unknown[0], f"unknown key; known keys: {', '.join(RULE_KEYS)}")
+    for k, req in RULE_KEYS.items():
+        if req and k not in rec:
+            raise ctx.fail(None, f"required key {k!r} is missing")
+    code = _text(ctx, "code", required=True)
+    if not CODE_RE.match(code):
+        raise ctx.fail("code", f"malformed jurisdiction code {code!r} (expected e.g. US-WA, EU, CA-QC, US-HIPAA)")
+    confidence = _text(ctx, "confidence", required=True)
+    if confidence not in CONFIDENCE_LEVELS:
+        raise ctx.fail("confidence", f"unknown confidence {confidence!r}; known: {', '.join(CONFIDENCE_LEVELS)}")
+    regime = _bool(ctx, "regime")
+    if regime is None:
+        raise ctx.fail("regime", "must be true (a notice law is in force) or false (none yet)")
+    effective_from, superseded_on = _date(ctx, "effective_from"), _date(ctx, "superseded_on")
+    if effective_from and superseded_on and superseded_on <= effective_from:
+        raise ctx.fail("superseded_on", f"{superseded_on} is not after effective_from {effective_from}")
+    clock = _text(ctx, "clock_starts")
+    if clock is not None and clock not in CLOCK_EVENTS:
+        raise ctx.fail("clock_starts", f"unknown clock-start event {clock!r}; known: {', '.join(CLOCK_EVENTS.names())}")
+    if regime and clock is None:
+        raise ctx.fail("clock_starts", "a record with regime: true must name the event that starts the clock")
+    scope = _text(ctx, "safe_harbor_scope") or "all"
+    if scope not in SAFE_HARBOR_SCOPES:
+        raise ctx.fail("safe_harbor_scope", f"unknown scope {scope!r}; known: {', '.join(SAFE_HARBOR_SCOPES)}")
+    calendar = _text(ctx, "holiday_calendar") or default_calendar(code)
+    if not known_calendar(calendar):
+        raise ctx.fail("holiday_calendar", f"no public-holiday calendar {calendar!r} in the holidays package")
+    rule = Rule(
+        code=code, name=_text(ctx, "name", required=True), title=_text(ctx, "title", required=True),
+        citation=_text(ctx, "citation", required=True), source=_sources(ctx), confidence=confidence,
+        effective_from=effective_from, superseded_on=superseded_on, regime=regime,
+        individual_required=bool(_bool(ctx, "individual_required", regime)),
+        individual_deadline=_period(ctx, "individual_deadline"),
+        individual_standard=_text(ctx, "individual_standard", required=True),
+        clock_starts=clock, clock_text=_text(ctx, "clock_text") or "",
+        regulator_name=_text(ctx, "regulator_name"), regulator_threshold=_count(ctx, "regulator_threshold"),
+        regulator_deadline=_period(ctx, "regulator_deadline"),
+        regulator_relative=_relative(ctx, "regulator_relative"),
+        regulator_annual_log_below=_count(ctx, "regulator_annual_log_below"),
+        regulator_annual_log_period=_period(ctx, "regulator_annual_log_period"),
+        regulator_condition=_text(ctx, "regulator_condition"),
+        regulator_timing=_text(ctx, "regulator_timing") or "",
+        cra_threshold=_count(ctx, "cra_threshold"), cra_relative=_relative(ctx, "cra_relative"),
+        risk_of_harm_exception=_bool(ctx, "risk_of_harm_exception"),
+        encryption_safe_harbor=_bool(ctx, "encryption_safe_harbor"), safe_harbor_scope=scope,
+        substitute_notice=_text(ctx, "substitute_notice"), notes=_text(ctx, "notes") or "",
+        holiday_calendar=calendar, file=file, line=rec.line,
+    )
+    _check_consistency(ctx, rule)
+    return rule
+
+
+def _check_consistency(ctx: _Ctx, r: Rule) -> None:
+    if not r.regime:
+        for key in ("individual_deadline", "regulator_threshold", "regulator_deadline", "regulator_relative", "cra_threshold"):
+            if ctx.rec.get(key) is not None:
+                raise ctx.fail(key, "a record with regime: false (no law in force) cannot impose a duty")
+    if r.individual_deadline and not r.individual_required:
+        raise ctx.fail("individual_deadline", "set, but individual_required is false")
+    reg_detail = (r.regulator_deadline or r.regulator_relative or r.regulator_annual_log_below)
+    if reg_detail and r.regulator_threshold is None:
+        raise ctx.fail("regulator_threshold", "regulator timing is given but no threshold (use 1 for any breach)")
+    if r.regulator_threshold is not None and not r.regulator_name:
+        raise ctx.fail("regulator_name", "a regulator duty needs the regulator's name")
+    if r.regulator_relative and not r.individual_required:
+        raise ctx.fail("regulator_relative", "timed against an individual notice the regime does not require")
+    if (r.regulator_annual_log_below is None) != (r.regulator_annual_log_period is None):
+        raise ctx.fail("regulator_annual_log_period", "give both regulator_annual_log_below and regulator_annual_log_period, or neither")
+    if r.cra_relative and r.cra_threshold is None:
+        raise ctx.fail("cra_threshold", "CRA timing given but no CRA threshold")
+
+
+def parse_member_state(file: str, rec: Any) -> dict:
+    """One EU member-state record (country, name, supervisory authority, source)."""
+    if not isinstance(rec, LineMap):
+        raise LawDataError(file, f"each member state must be a mapping, got {rec!r}")
+    ctx = _Ctx(file, rec)
+    unknown = [k for k in rec if k not in MEMBER_KEYS]
+    if unknown:
+        raise ctx.fail(unknown[0], f"unknown key; known keys: {', '.join(MEMBER_KEYS)}")
+    country = _text(ctx, "country", required=True)
+    if not re.fullmatch(r"[A-Z]{2}", country):
+        raise ctx.fail("country", f"expected an ISO 3166-1 alpha-2 code, got {country!r}")
+    return {"country": country, "name": _text(ctx, "name", required=True),
+            "authority": _text(ctx, "authority", required=True), "source": _sources(ctx),
+            "notes": _text(ctx, "notes") or "", "line": rec.line}
+
+
+def check_versions(rules: list[Rule]) -> None:
+    """Versions of one code: ordered, contiguous, only the ends open. Raises LawDataError."""
+    by_code: dict[str, list[Rule]] = {}
+    for r in rules:
+        by_code.setdefault(r.code, []).append(r)
+    for code, versions in by_code.items():
+        versions.sort(key=lambda r: r.effective_from or dt.date.min)
+        names = {r.name for r in versions}
+        if len(names) > 1:
+            r = versions[-1]
+            raise LawDataError(r.file, f"{code}: versions disagree on the jurisdiction name ({' / '.join(sorted(names))})", line=r.line)
+        for i, r in enumerate(versions):
+            if r.effective_from is None and i > 0:
+                raise LawDataError(r.file, f"{code}: only the first version may have no effective_from", line=r.line)
+            if r.effective_from is None and r.regime:
+                raise LawDataError(r.file, f"{code}: a version open at the start must describe the time before any law (regime: false)", line=r.line)
+            if r.superseded_on is None and i < len(versions) - 1:
+                nxt = versions[i + 1]
+                raise LawDataError(nxt.file, f"{code}: version from {nxt.effective_from} overlaps {r.version}, which has no superseded_on", line=nxt.line)
+            if i + 1 < len(versions):
+                nxt = versions[i + 1]
+                if r.superseded_on != nxt.effective_from:
+                    kind = "gap" if r.superseded_on < nxt.effective_from else "overlap"
+                    raise LawDataError(nxt.file, f"{code}: {kind} between {r.version} (superseded_on {r.superseded_on}) "
+                                       f"and the version from {nxt.effective_from}", line=nxt.line)
+
+
+def expand_member_states(rules: list[Rule], members: list[dict]) -> list[Rule]:
+    """Copy every ``EU`` version to ``EU-XX`` per member state, naming its supervisory authority."""
+    eu = [r for r in rules if r.code == "EU"]
+    out = []
+    for m in members:
+        for r in eu:
+            out.append(replace(
+                r, code=f"EU-{m['country']}", name=f"{m['name']} (EU)",
+                regulator_name=(m["authority"] if r.regulator_name else None),
+                source=r.source + tuple(s for s in m["source"] if s not in r.source),
+                holiday_calendar=m["country"] if known_calendar(m["country"]) else "NONE",
+                notes=(r.notes + (" " if r.notes else "") + f"Supervisory authority of {m['name']}: {m['authority']}.").strip(),
+            ))
+    return out
+
+
+def load_files(data_dir: Path) -> tuple[list[Rule], list[dict], list[Path]]:
+    """Parse and validate every data file of ``data_dir``: (rules, member states, files)."""
+    files = data_files(data_dir)
+    if not files:
+        raise LawDataError(str(data_dir), "no law data files (*.yaml) found")
+    rules: list[Rule] = []
+    members: list[dict] = []
+    for path in files:
+        doc = read_yaml(path)
+        if not isinstance(doc, LineMap) or not ({"rules", "member_states"} & set(doc)):
+            raise LawDataError(str(path), "expected a mapping with a 'rules' or 'member_states' list", line=1)
+        extra = set(doc) - {"rules", "member_states", "family", "description"}
+        if extra:
+            key = sorted(extra)[0]
+            raise LawDataError(str(path), f"unknown top-level key {key!r}", line=doc.key_lines[key])
+        for key, parser, sink in (("rules", parse_rule, rules), ("member_states", parse_member_state, members)):
+            if key in doc:
+                items = doc[key]
+                if not isinstance(items, list):
+                    raise LawDataError(str(path), f"{key!r} must be a list", line=doc.key_lines[key])
+                sink.extend(parser(str(path), rec) for rec in items)
+    seen: dict[str, dict] = {}
+    for m in members:
+        if m["country"] in seen:
+            raise LawDataError(str(files[0]), f"member state {m['country']} listed twice", line=m["line"])
+        seen[m["country"]] = m
+    rules += expand_member_states(rules, members)
+    check_versions(rules)
+    return rules, members, files

@@ -1,0 +1,188 @@
+"""The records of the law data: a deadline, a rule version, and the answer of the engine.
+
+These are plain frozen dataclasses so they hash, compare and cache cheaply; the data
+files (``workbench/law/data/*.yaml``) are parsed into them by :mod:`workbench.law.loader`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+#: Confidence a record may carry (see the README beside the data files).
+CONFIDENCE_LEVELS: tuple[str, ...] = ("high", "medium", "low")
+#: The obligations the engine answers for.
+OBLIGATIONS: tuple[str, ...] = ("individual", "regulator", "cra")
+#: How a due moment was arrived at.
+#:  statutory    - the number comes from the rule (or from a fact such as the individual notice date)
+#:  assessment   - the law sets no number; the case's assessment_days was applied (never law)
+#:  not_required - the rule in force imposes no such duty here (threshold, safe harbour, regime)
+#:  no_regime    - no breach-notice law of this jurisdiction covers the date
+BASES: tuple[str, ...] = ("statutory", "assessment", "not_required", "no_regime")
+#: How a regulator / CRA notice is timed relative to the notice to individuals.
+RELATIONS: tuple[str, ...] = ("before_individual", "with_individual", "after_individual")
+#: Which obligations an encryption safe harbour removes.
+SAFE_HARBOR_SCOPES: tuple[str, ...] = ("all", "individual")
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A fixed period: ``amount`` of ``unit`` (``calendar_days``, ``business_days``, ``hours``)."""
+
+    amount: int
+    unit: str
+
+    def __str__(self) -> str:
+        unit = self.unit.replace("_", " ")
+        if self.amount == 1:
+            unit = unit.rstrip("s")
+        return f"{self.amount} {unit}"
+
+
+@dataclass(frozen=True)
+class RelativeTiming:
+    """A notice timed against the notice to individuals.
+
+    ``relation`` is one of :data:`RELATIONS`; ``offset`` is the period after the individual
+    notice for ``after_individual`` (None otherwise). ``before_individual`` can only be
+    checked as "no later than" the individual notice: the engine's due moment is then the
+    individual notice itself, and the reason says that the statute wants it earlier.
+    """
+
+    relation: str
+    offset: Deadline | None = None
+
+    def __str__(self) -> str:
+        if self.relation == "after_individual":
+            return f"within {self.offset} after the individual notice"
+        if self.relation == "before_individual":
+            return "before the individual notice"
+        return "no later than the individual notice"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One version of one jurisdiction's breach-notice rule, in force on ``[effective_from, superseded_on)``.
+
+    ``effective_from`` is None only for a first version that describes the time before a
+    law existed (``regime`` False); ``superseded_on`` is None for the version in force now.
+    Thresholds are the minimum number of affected residents that triggers the duty
+    ("more than 500" is 501, "500 or more" is 500); None means there is no such duty.
+    """
+
+    code: str
+    name: str
+    title: str
+    citation: str
+    source: tuple[str, ...]
+    confidence: str
+    effective_from: dt.date | None
+    superseded_on: dt.date | None
+    regime: bool
+    individual_required: bool
+    individual_deadline: Deadline | None
+    individual_standard: str
+    clock_starts: str | None
+    clock_text: str
+    regulator_name: str | None
+    regulator_threshold: int | None
+    regulator_deadline: Deadline | None
+    regulator_relative: RelativeTiming | None
+    regulator_annual_log_below: int | None
+    regulator_annual_log_period: Deadline | None
+    regulator_condition: str | None
+    regulator_timing: str
+    cra_threshold: int | None
+    cra_relative: RelativeTiming | None
+    risk_of_harm_exception: bool | None
+    encryption_safe_harbor: bool | None
+    safe_harbor_scope: str
+    substitute_notice: str | None
+    notes: str
+    holiday_calendar: str
+    file: str = field(default="", compare=False)
+    line: int = field(default=0, compare=False)
+
+    @property
+    def version(self) -> str:
+        """Version label such as ``US-WA@2020-03-01`` (``@origin`` before the first law)."""
+        return f"{self.code}@{self.effective_from.isoformat() if self.effective_from else 'origin'}"
+
+    @property
+    def regulator_timing_structured(self) -> dict:
+        """The regulator timing as data (for JSON output and reports)."""
+        rel = self.regulator_relative
+        return {
+            "deadline_from_clock_start": _deadline_dict(self.regulator_deadline),
+            "relative_to_individual": None if rel is None else {
+                "relation": rel.relation, "offset": _deadline_dict(rel.offset)},
+            "annual_log": None if self.regulator_annual_log_below is None else {
+                "below": self.regulator_annual_log_below,
+                "after_calendar_year_end": _deadline_dict(self.regulator_annual_log_period)},
+            "combine": "earliest",
+            "text": self.regulator_timing,
+        }
+
+    def covers(self, on: dt.date) -> bool:
+        """True when this version is in force on ``on``."""
+        return (self.effective_from is None or self.effective_from <= on) and (
+            self.superseded_on is None or on < self.superseded_on)
+
+    def to_dict(self) -> dict:
+        """A JSON-ready view of the record (dates as ISO text)."""
+        return {
+            "code": self.code, "name": self.name, "title": self.title, "version": self.version,
+            "effective_from": _iso(self.effective_from), "superseded_on": _iso(self.superseded_on),
+            "citation": self.citation, "source": list(self.source), "confidence": self.confidence,
+            "regime": self.regime, "individual_required": self.individual_required,
+            "individual_deadline": _deadline_dict(self.individual_deadline),
+            "individual_standard": self.individual_standard,
+            "clock_starts": {"event": self.clock_starts, "text": self.clock_text},
+            "regulator_name": self.regulator_name, "regulator_threshold": self.regulator_threshold,
+            "regulator_deadline": _deadline_dict(self.regulator_deadline),
+            "regulator_timing": self.regulator_timing_structured,
+            "regulator_condition": self.regulator_condition,
+            "cra_threshold": self.cra_threshold,
+            "cra_relative": None if self.cra_relative is None else {
+                "relation": self.cra_relative.relation, "offset": _deadline_dict(self.cra_relative.offset)},
+            "risk_of_harm_exception": self.risk_of_harm_exception,
+            "encryption_safe_harbor": self.encryption_safe_harbor,
+            "safe_harbor_scope": self.safe_harbor_scope,
+            "substitute_notice": self.substitute_notice,
+            "holiday_calendar": self.holiday_calendar,
+            "notes": self.notes,
+        }
+
+
+@dataclass(frozen=True)
+class Due:
+    """The engine's answer for one obligation.
+
+    ``due_at`` is timezone-aware (in the clock start's timezone) or None when nothing is
+    due. ``basis`` is one of :data:`BASES`; ``assessment`` means the law sets no number and
+    the case's ``assessment_days`` was applied: it is an audit yardstick, not law.
+    """
+
+    applies: bool
+    due_at: dt.datetime | None
+    basis: str
+    reason: str
+    citation: str | None
+    rule_version: str | None
+    confidence: str | None
+    code: str = ""
+    obligation: str = ""
+
+    def to_dict(self) -> dict:
+        return {"code": self.code, "obligation": self.obligation, "applies": self.applies,
+                "due_at": self.due_at.isoformat() if self.due_at else None, "basis": self.basis,
+                "reason": self.reason, "citation": self.citation, "rule_version": self.rule_version,
+                "confidence": self.confidence}
+
+
+def _iso(d: dt.date | None) -> str | None:
+    return d.isoformat() if d else None
+
+
+def _deadline_dict(d: Deadline | None) -> dict | None:
+    return None if d is None else {"amount": d.amount, "unit": d.unit}

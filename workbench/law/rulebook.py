@@ -1,0 +1,308 @@
+"""The rule book: effective-dated rules by code, and the deadline engine.
+
+``load_rulebook()`` reads and validates the data files once per process (cached) and
+returns a :class:`RuleBook`. ``book.due(...)`` answers one obligation for one clock start;
+it is pure and cheap (microseconds), so callers group people by jurisdiction and call it
+once per group, never once per person.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable
+
+from workbench.errors import UnknownNameError
+from workbench.law.jurisdictions import UNKNOWN_JURISDICTION
+from workbench.law.loader import data_hash, load_files
+from workbench.law.model import OBLIGATIONS, Deadline, Due, RelativeTiming, Rule
+from workbench.law.units import CLOCK_EVENTS, add_period, end_of_day
+from workbench.paths import LAW_DATA_DIR
+from workbench.registry import Registry
+
+log = logging.getLogger("workbench.law")
+
+
+@dataclass(frozen=True)
+class _Limit:
+    """One candidate due moment; the earliest candidate wins."""
+
+    at: dt.datetime
+    basis: str
+    text: str
+
+
+class RuleBook:
+    """All rule versions, indexed by code, plus the deadline engine."""
+
+    def __init__(self, rules: list[Rule], member_states: list[dict], version_hash: str, files: list[Path]):
+        self._by_code: dict[str, list[Rule]] = {}
+        for r in rules:
+            self._by_code.setdefault(r.code, []).append(r)
+        for versions in self._by_code.values():
+            versions.sort(key=lambda r: r.effective_from or dt.date.min)
+        self._starts = {c: [r.effective_from or dt.date.min for r in v] for c, v in self._by_code.items()}
+        self.member_states: dict[str, dict] = {m["country"]: m for m in member_states}
+        self.version_hash = version_hash
+        self.files = tuple(files)
+
+    # ------------------------------------------------------------ lookup
+    def codes(self) -> list[str]:
+        """Every jurisdiction code, sorted."""
+        return sorted(self._by_code)
+
+    def __contains__(self, code: object) -> bool:
+        return code in self._by_code
+
+    def history(self, code: str) -> list[Rule]:
+        """Every version of ``code``, oldest first. Unknown code -> UnknownNameError."""
+        return list(self._versions(code))
+
+    def _versions(self, code: str) -> list[Rule]:
+        try:
+            return self._by_code[code]
+        except KeyError:
+            raise UnknownNameError("jurisdiction code", code, list(self._by_code)) from None
+
+    def rule_in_force(self, code: str, on: dt.date) -> Rule | None:
+        """The version of ``code`` in force on ``on``; None when no version covers the date."""
+        if isinstance(on, dt.datetime):
+            on = on.date()
+        versions = self._versions(code)
+        i = bisect.bisect_right(self._starts[code], on) - 1
+        if i < 0:
+            return None
+        rule = versions[i]
+        return rule if rule.covers(on) else None
+
+    def current(self, code: str) -> Rule | None:
+        """The version with no ``superseded_on`` (the law as it stands), or None."""
+        last = self._versions(code)[-1]
+        return last if last.superseded_on is None else None
+
+    def name(self, code: str) -> str:
+        return self._versions(code)[0].name
+
+    # ------------------------------------------------------------ engine
+    def due(self, code_or_rule: str | Rule, obligation: str, clock_start: dt.datetime, *,
+            residents: int | None = None, assessment_days: int,
+            individual_sent_at: dt.datetime | None = None, encrypted: bool = False) -> Due:
+        """When ``obligation`` is due for a breach whose clock started at ``clock_start``.
+
+        Parameters
+        ----------
+        code_or_rule
+            A jurisdiction code (the version in force on the clock start's local date is
+            used) or a :class:`Rule` to apply as is.
+        obligation
+            ``individual``, ``regulator`` or ``cra``.
+        clock_start
+            Timezone-aware moment of the event the statute names (discovery, determination);
+            for date-only facts pass local midnight in the case timezone.
+        residents
+            Affected residents of the jurisdiction; None when unknown (a threshold above 1
+            is then assumed met, and the reason says so).
+        assessment_days
+            Applied where the law sets no number; the result is labelled ``assessment``.
+        individual_sent_at
+            When the individual notice went out, for notices timed relative to it; without
+            it the individual due moment stands in.
+        encrypted
+            The data was encrypted (and the key not taken): rules with a safe harbour
+            then require nothing (GDPR-style rules: only the individual notice is waived).
+        """
+        if obligation not in OBLIGATIONS:
+            raise UnknownNameError("obligation", obligation, list(OBLIGATIONS))
+        if clock_start.tzinfo is None or clock_start.utcoffset() is None:
+            raise ValueError("clock_start must be timezone-aware (use the case timezone)")
+        if individual_sent_at is not None and (individual_sent_at.tzinfo is None or individual_sent_at.utcoffset() is None):
+            raise ValueError("individual_sent_at must be timezone-aware")
+        if assessment_days is None or assessment_days < 0:
+            raise ValueError("assessment_days must be a number of days >= 0")
+        if isinstance(code_or_rule, Rule):
+            rule, code = code_or_rule, code_or_rule.code
+        else:
+            code = code_or_rule
+            if code == UNKNOWN_JURISDICTION:
+                return Due(False, None, "no_regime", "jurisdiction unknown: no law data applies",
+                           None, None, None, code, obligation)
+            rule = self.rule_in_force(code, clock_start.date())
+            if rule is None:
+                first = self._versions(code)[0].effective_from
+                return Due(False, None, "no_regime",
+                           f"no version of {code} in the law data covers {clock_start.date()} (data start {first})",
+                           None, None, None, code, obligation)
+        if not rule.regime:
+            return self._answer(rule, obligation, False, None, "no_regime",
+                                f"no breach-notice law in force: {rule.individual_standard}")
+        ctx = _DueContext(self, rule, obligation, clock_start, residents, assessment_days,
+                          individual_sent_at, encrypted)
+        return OBLIGATION_RULES.get(obligation)(ctx)
+
+    @staticmethod
+    def _answer(rule: Rule, obligation: str, applies: bool, due_at: dt.datetime | None,
+                basis: str, reason: str) -> Due:
+        return Due(applies, due_at, basis, reason, rule.citation, rule.version, rule.confidence,
+                   rule.code, obligation)
+
+
+@dataclass(frozen=True)
+class _DueContext:
+    book: RuleBook
+    rule: Rule
+    obligation: str
+    clock_start: dt.datetime
+    residents: int | None
+    assessment_days: int
+    individual_sent_at: dt.datetime | None
+    encrypted: bool
+
+    def answer(self, applies: bool, due_at: dt.datetime | None, basis: str, reason: str) -> Due:
+        return RuleBook._answer(self.rule, self.obligation, applies, due_at, basis, reason)
+
+    def period(self, start: dt.datetime, d: Deadline) -> dt.datetime:
+        return add_period(start, d.amount, d.unit, self.rule.holiday_calendar)
+
+    def assessment(self) -> _Limit:
+        at = add_period(self.clock_start, self.assessment_days, "calendar_days", self.rule.holiday_calendar)
+        return _Limit(at, "assessment", f"the law sets no number; assessment_days={self.assessment_days} "
+                                        "applied from the clock start (an audit yardstick, not law)")
+
+    def clock_words(self) -> str:
+        r = self.rule
+        return r.clock_text or (CLOCK_EVENTS.get(r.clock_starts).description if r.clock_starts else "the clock start")
+
+    def safe_harbour(self, scope_needed: str) -> Due | None:
+        r = self.rule
+        if self.encrypted and r.encryption_safe_harbor and (r.safe_harbor_scope == "all" or scope_needed == "individual"):
+            return self.answer(False, None, "not_required",
+                               "encrypted data: the rule's encryption safe harbour applies (unless the key was also compromised)")
+        return None
+
+    def threshold(self, threshold: int | None, who: str) -> tuple[Due | None, str]:
+        """Not-required answer when below threshold; else the note on how it was met."""
+        if threshold is None:
+            return self.answer(False, None, "not_required", f"this version imposes no {who} notice"), ""
+        if self.residents is None:
+            note = ("" if threshold <= 1 else
+                    f"; resident count not given, threshold of {threshold} assumed met")
+            return None, note
+        if self.residents < threshold:
+            return self.answer(False, None, "not_required",
+                               f"{self.residents} affected residents is below the {who} threshold "
+                               f"(duty starts at {threshold})"), ""
+        return None, f"; {self.residents} residents meets the threshold ({threshold})"
+
+    def relative_limit(self, rel: RelativeTiming) -> _Limit | None:
+        """The limit set by a notice timed against the individual notice."""
+        if self.individual_sent_at is not None:
+            anchor = self.individual_sent_at.astimezone(self.clock_start.tzinfo)
+            basis, where = "statutory", f"the individual notice sent {anchor.isoformat()}"
+        else:
+            ind = self.book.due(self.rule, "individual", self.clock_start, residents=self.residents,
+                                assessment_days=self.assessment_days, encrypted=self.encrypted)
+            if not ind.applies or ind.due_at is None:
+                return None
+            anchor, basis = ind.due_at, ind.basis
+            where = f"the individual notice's due moment ({ind.basis}), as it was not given"
+        at = anchor if rel.offset is None else self.period(anchor, rel.offset)
+        return _Limit(at, basis, f"{rel} (anchored on {where})")
+
+
+def _earliest(limits: list[_Limit]) -> _Limit:
+    # On a tie the statutory limit wins, so a number in the law is never labelled assessment.
+    return min(limits, key=lambda lim: (lim.at, lim.basis != "statutory"))
+
+
+OBLIGATION_RULES: Registry[Callable[[_DueContext], Due]] = Registry("obligation")
+
+
+@OBLIGATION_RULES.register("individual")
+def _individual(ctx: _DueContext) -> Due:
+    r = ctx.rule
+    if not r.individual_required:
+        return ctx.answer(False, None, "not_required", f"the regime requires no notice to individuals: {r.individual_standard}")
+    harbour = ctx.safe_harbour("individual")
+    if harbour:
+        return harbour
+    if r.individual_deadline is not None:
+        at = ctx.period(ctx.clock_start, r.individual_deadline)
+        return ctx.answer(True, at, "statutory",
+                          f"within {r.individual_deadline} of {ctx.clock_words()} (\"{r.individual_standard}\")")
+    lim = ctx.assessment()
+    return ctx.answer(True, lim.at, "assessment", f"\"{r.individual_standard}\": {lim.text}")
+
+
+@OBLIGATION_RULES.register("regulator")
+def _regulator(ctx: _DueContext) -> Due:
+    r = ctx.rule
+    harbour = ctx.safe_harbour("all")
+    if harbour:
+        return harbour
+    below, note = ctx.threshold(r.regulator_threshold, "regulator")
+    if below:
+        return below
+    who = f"notice to {r.regulator_name}"
+    cond = f"; only where {r.regulator_condition}" if r.regulator_condition else ""
+    if (r.regulator_annual_log_below is not None and ctx.residents is not None
+            and ctx.residents < r.regulator_annual_log_below):
+        year_end = end_of_day(dt.date(ctx.clock_start.year, 12, 31), ctx.clock_start.tzinfo)
+        at = ctx.period(year_end, r.regulator_annual_log_period)
+        return ctx.answer(True, at, "statutory",
+                          f"{who}: fewer than {r.regulator_annual_log_below} affected, so logged and reported within "
+                          f"{r.regulator_annual_log_period} after the end of the calendar year{note}{cond}")
+    limits: list[_Limit] = []
+    if r.regulator_deadline is not None:
+        limits.append(_Limit(ctx.period(ctx.clock_start, r.regulator_deadline), "statutory",
+                             f"within {r.regulator_deadline} of {ctx.clock_words()}"))
+    if r.regulator_relative is not None:
+        lim = ctx.relative_limit(r.regulator_relative)
+        if lim:
+            limits.append(lim)
+    if not limits:
+        limits.append(ctx.assessment())
+    best = _earliest(limits)
+    extra = "" if len(limits) == 1 else " (earliest of: " + "; ".join(lim.text for lim in limits) + ")"
+    return ctx.answer(True, best.at, best.basis, f"{who}: {best.text}{extra}{note}{cond}")
+
+
+@OBLIGATION_RULES.register("cra")
+def _cra(ctx: _DueContext) -> Due:
+    r = ctx.rule
+    harbour = ctx.safe_harbour("all")
+    if harbour:
+        return harbour
+    below, note = ctx.threshold(r.cra_threshold, "consumer-reporting-agency")
+    if below:
+        return below
+    limits = []
+    if r.cra_relative is not None:
+        lim = ctx.relative_limit(r.cra_relative)
+        if lim:
+            limits.append(lim)
+    if not limits:
+        limits.append(ctx.assessment())
+    best = _earliest(limits)
+    return ctx.answer(True, best.at, best.basis, f"notice to the nationwide consumer reporting agencies: {best.text}{note}")
+
+
+@lru_cache(maxsize=8)
+def _load(data_dir: str, stamp: tuple) -> RuleBook:
+    rules, members, files = load_files(Path(data_dir))
+    book = RuleBook(rules, members, data_hash(files), files)
+    log.debug("law data loaded: %d rules, %d codes, version %s", len(rules), len(book.codes()), book.version_hash[:12])
+    return book
+
+
+def load_rulebook(data_dir: str | Path | None = None) -> RuleBook:
+    """The validated rule book (cached per folder and file modification times).
+
+    Raises :class:`~workbench.errors.LawDataError` (file, line) when a data file is broken.
+    """
+    folder = Path(data_dir) if data_dir else LAW_DATA_DIR
+    stamp = tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(folder.glob("*.yaml")))
+    return _load(str(folder.resolve()), stamp)

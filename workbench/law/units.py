@@ -1,0 +1,121 @@
+"""Deadline units, holiday calendars and clock-start events: the registries of the engine.
+
+Counting convention (documented in the README beside the data):
+
+* **calendar_days / business_days**: day 0 is the local date of the clock start (in the
+  timezone of the clock-start timestamp, which callers set to the case timezone); the
+  deadline is the end of day N (23:59:59 local time). Business days skip Saturdays,
+  Sundays and the public holidays of the rule's holiday calendar (the ``holidays``
+  package; a US state's subdivision calendar for state rules, US federal holidays for
+  federal regimes). A last day on a weekend or holiday is not moved: the count already
+  skips such days for business-day rules, and calendar-day statutes do not extend.
+* **hours**: elapsed time, counted in UTC and shown back in the clock start's timezone,
+  so a 72-hour period across a daylight-saving change is still 72 real hours.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Callable
+
+import holidays
+
+from workbench.registry import Registry
+
+UTC = dt.timezone.utc
+END_OF_DAY = dt.time(23, 59, 59)
+
+#: unit name -> function(start, amount, calendar_key) -> due moment
+DEADLINE_UNITS: Registry[Callable[[dt.datetime, int, str], dt.datetime]] = Registry("deadline unit")
+
+
+def end_of_day(day: dt.date, tz: dt.tzinfo) -> dt.datetime:
+    """The last second of ``day`` in ``tz`` (the due moment of a day-counted deadline)."""
+    return dt.datetime.combine(day, END_OF_DAY, tzinfo=tz)
+
+
+def local_date(moment: dt.datetime) -> dt.date:
+    """The calendar date of an aware moment in its own timezone."""
+    return moment.date()
+
+
+@DEADLINE_UNITS.register("calendar_days")
+def _calendar_days(start: dt.datetime, amount: int, calendar: str) -> dt.datetime:
+    return end_of_day(local_date(start) + dt.timedelta(days=amount), start.tzinfo)
+
+
+@DEADLINE_UNITS.register("business_days")
+def _business_days(start: dt.datetime, amount: int, calendar: str) -> dt.datetime:
+    return end_of_day(add_business_days(local_date(start), amount, calendar), start.tzinfo)
+
+
+@DEADLINE_UNITS.register("hours")
+def _hours(start: dt.datetime, amount: int, calendar: str) -> dt.datetime:
+    return (start.astimezone(UTC) + dt.timedelta(hours=amount)).astimezone(start.tzinfo)
+
+
+def add_period(start: dt.datetime, amount: int, unit: str, calendar: str) -> dt.datetime:
+    """Due moment of ``amount`` ``unit`` counted from the aware moment ``start``."""
+    if start.tzinfo is None or start.utcoffset() is None:
+        raise ValueError("clock start must be timezone-aware")
+    return DEADLINE_UNITS.get(unit)(start, amount, calendar)
+
+
+def add_business_days(day: dt.date, amount: int, calendar: str) -> dt.date:
+    """The ``amount``-th business day after ``day`` (``day`` itself is day 0)."""
+    cal = holiday_calendar(calendar)
+    current, counted = day, 0
+    while counted < amount:
+        current += dt.timedelta(days=1)
+        if current.weekday() < 5 and current not in cal:
+            counted += 1
+    return current
+
+
+@lru_cache(maxsize=None)
+def holiday_calendar(key: str) -> holidays.HolidayBase:
+    """Public holidays for a calendar key: ``US`` (federal), ``US-IA`` (state), ``BR``, ``DE``...
+
+    A key of the form ``CC-SUB`` is country CC, subdivision SUB; ``NONE`` is weekends only.
+    """
+    if key == "NONE":
+        return holidays.HolidayBase()
+    country, _, subdiv = key.partition("-")
+    try:
+        return holidays.country_holidays(country, subdiv=subdiv or None)
+    except NotImplementedError as err:
+        raise ValueError(f"no public-holiday calendar for {key!r}: {err}") from None
+
+
+def known_calendar(key: str) -> bool:
+    """True when :func:`holiday_calendar` can build ``key``."""
+    try:
+        holiday_calendar(key)
+    except ValueError:
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class ClockEvent:
+    """A named event that starts a statutory clock, and the case date it is read from."""
+
+    key: str
+    case_event: str
+    description: str
+
+
+#: Known clock-start events; ``case_event`` names the date in case.yaml
+#: (``Incident.clock_start``: discovery -> incident.discovered, determination -> incident.determined).
+CLOCK_EVENTS: Registry[ClockEvent] = Registry("clock-start event")
+for _ev in (
+    ClockEvent("discovery", "discovery", "discovery of the breach, or notice of it from a vendor that holds the data"),
+    ClockEvent("awareness", "discovery", "the controller becomes aware of the breach"),
+    ClockEvent("determination", "determination", "determination (after investigation) that a breach occurred"),
+    ClockEvent("investigation_complete", "determination", "completion of the investigation or confirmation of the breach and its scope"),
+    ClockEvent("notifiable_assessment", "determination", "assessment that the breach is notifiable"),
+    ClockEvent("materiality_determination", "determination", "determination that the incident is material"),
+):
+    CLOCK_EVENTS.register(_ev.key, _ev)
