@@ -45,6 +45,7 @@ def _run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("case_yaml", help="path to the case's case.yaml")
     p.add_argument("--out", default=None, help="folder for run folders (default: reports/ of the project)")
     p.add_argument("--cell-timeout", type=int, default=None, help="seconds a notebook cell may run (default: no limit)")
+    p.add_argument("--notebooks", default=None, help="folder of numbered notebooks to run (default: the project's notebooks/)")
 
 
 @command("run", "audit a case: run every notebook into a new run folder", _run_args)
@@ -52,7 +53,12 @@ def _run(ns: argparse.Namespace) -> int:
     from workbench.paths import REPORTS_DIR
     from workbench.runner import run_case
 
-    result = run_case(ns.case_yaml, ns.out or REPORTS_DIR, cell_timeout=ns.cell_timeout)
+    from pathlib import Path
+
+    from workbench.runner import notebook_set
+
+    nbs = notebook_set(Path(ns.notebooks)) if ns.notebooks else None
+    result = run_case(ns.case_yaml, ns.out or REPORTS_DIR, notebooks=nbs, cell_timeout=ns.cell_timeout)
     print(result.run_dir)
     if not result.ok:
         failed = [n for n in result.notebooks if n.status == "failed"]

@@ -34,6 +34,7 @@ def notebook_to_html(nb_path: str | Path, html_path: str | Path | None = None, *
     external = external_references(body)
     if external:
         raise ValueError(f"{nb_path}: HTML would load external resources: {external[:3]}")
+    html_path.parent.mkdir(parents=True, exist_ok=True)
     html_path.write_text(body, encoding="utf-8")
     return html_path
 

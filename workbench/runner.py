@@ -167,8 +167,8 @@ def _html_copy(target: Path) -> None:
 
     try:
         notebook_to_html(target, target.parent.parent / "html" / target.with_suffix(".html").name)
-    except Exception as err:  # the HTML copy is a convenience; the executed notebook is the record
-        log.warning("HTML copy of %s failed: %s", target.name, err)
+    except Exception as err:  # an HTML copy that would be unsafe or broken fails the run
+        log.error("HTML copy of %s failed: %s", target.name, err)
         raise
 
 

@@ -1,0 +1,69 @@
+"""The runner: a new run folder per run, a manifest, and `latest` moved only on success."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from workbench.cli import main
+from workbench.runner import run_case
+
+pytestmark = pytest.mark.slow
+
+
+def _notebook(folder: Path, name: str, body: str) -> Path:
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell('case_path: str = ""\nrun_dir: str = ""')
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [nbformat.v4.new_markdown_cell(f"# {name}"), params, nbformat.v4.new_code_cell(body)]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    nbformat.write(nb, path)
+    return path
+
+
+def test_completed_run_then_failed_run_keeps_latest(minimal_case, tmp_path, capsys):
+    good = tmp_path / "nb_good"
+    _notebook(good, "10_writes.ipynb",
+              "from pathlib import Path\nPath(run_dir, 'artifacts').mkdir(exist_ok=True)\n"
+              "Path(run_dir, 'artifacts', 'hello.txt').write_text(case_path)\nprint('<b>hello</b>')")
+    out = tmp_path / "reports"
+    first = run_case(minimal_case, out, notebooks=sorted(good.glob("*.ipynb")))
+    assert first.ok
+    manifest = json.loads((first.run_dir / "manifest.json").read_text())
+    assert manifest["status"] == "completed" and manifest["finished_at"]
+    assert manifest["inputs"]["case.yaml"]["sha256"] and manifest["inputs"]["notices"]["sha256"]
+    assert manifest["packages"]["pandas"] and manifest["parameters"]["as_of"] == "2018-03-01"
+    assert "artifacts/hello.txt" in manifest["outputs"]
+    assert "notebooks/10_writes.ipynb" in manifest["outputs"] and "html/10_writes.html" in manifest["outputs"]
+    html = (first.run_dir / "html" / "10_writes.html").read_text()
+    assert "&lt;b&gt;hello&lt;/b&gt;" in html and "<script src=" not in html
+    latest = out / "MINI-2017" / "latest"
+    assert latest.resolve() == first.run_dir.resolve()
+
+    bad = tmp_path / "nb_bad"
+    _notebook(bad, "10_writes.ipynb", "x = 1")
+    _notebook(bad, "20_raises.ipynb", "raise ValueError('planted failure')")
+    code = main(["run", str(minimal_case), "--out", str(out), "--notebooks", str(bad)])
+    assert code == 1
+    assert "planted failure" in capsys.readouterr().err
+    runs = sorted(p for p in (out / "MINI-2017").iterdir() if p.name != "latest")
+    failed = runs[-1]
+    m = json.loads((failed / "manifest.json").read_text())
+    assert m["status"] == "failed"
+    assert [n["status"] for n in m["notebooks"]] == ["completed", "failed"]
+    assert m["notebooks"][1]["error"]["ename"] == "ValueError"
+    executed = nbformat.read(failed / "notebooks" / "20_raises.ipynb", as_version=4)
+    assert any(o.get("ename") == "ValueError" for c in executed.cells for o in c.get("outputs", []))
+    assert latest.resolve() == first.run_dir.resolve(), "a failed run never moves latest"
+
+
+def test_invalid_case_exits_2_without_run_folder(minimal_case, tmp_path):
+    minimal_case.write_text(minimal_case.read_text().replace("discovered: 2017-07-29", "discovered: 2017-02-30"))
+    out = tmp_path / "reports"
+    assert main(["run", str(minimal_case), "--out", str(out)]) == 2
+    assert not out.exists() or not any(out.rglob("manifest.json"))
