@@ -71,6 +71,19 @@ def _run(ns: argparse.Namespace) -> int:
     return 0
 
 
+def _law_args(p: argparse.ArgumentParser) -> None:
+    from workbench.law.cli import configure
+
+    configure(p)
+
+
+@command("law", "breach-notice law: show a rule, compute a deadline, list a case's deadlines", _law_args)
+def _law(ns: argparse.Namespace) -> int:
+    from workbench.law.cli import run
+
+    return run(ns)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="workbench", description="Breach Audit Workbench")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")

@@ -1,0 +1,303 @@
+"""The obligations a case triggers, their deadlines, and their exports (table, CSV, JSON, ICS).
+
+Pure parts take plain values (:func:`count_residents`, :func:`obligations_for`,
+:func:`batch_due`, :func:`to_ics`); :func:`case_deadlines` is the one place that reads the
+case's affected_people (through :mod:`workbench.sources`, chunk by chunk).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+import math
+from dataclasses import dataclass
+from typing import Iterable, Iterator, Mapping
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+
+from workbench.law.jurisdictions import UNKNOWN_JURISDICTION, jurisdiction_for
+from workbench.law.model import OBLIGATIONS, Due, Rule
+from workbench.law.rulebook import RuleBook, load_rulebook
+from workbench.law.units import CLOCK_EVENTS
+
+NOT_LEGAL_ADVICE = ("Computed by the Breach Audit Workbench from its reviewed law data; "
+                    "not legal advice. 'assessment' deadlines are audit yardsticks, not law.")
+
+RECIPIENT = {"individual": "affected individuals", "cra": "nationwide consumer reporting agencies"}
+
+
+@dataclass(frozen=True)
+class Obligation:
+    """One triggered obligation of a case: who must be told, by when, under which rule."""
+
+    code: str
+    jurisdiction: str
+    obligation: str
+    recipient: str
+    residents: int | None
+    clock_event: str
+    clock_start: dt.datetime
+    due: Due
+
+    def to_row(self) -> dict:
+        d = self.due
+        return {"due_at": d.due_at.isoformat() if d.due_at else "", "jurisdiction": self.code,
+                "jurisdiction_name": self.jurisdiction, "obligation": self.obligation,
+                "recipient": self.recipient, "residents": "" if self.residents is None else self.residents,
+                "basis": d.basis, "clock_event": self.clock_event, "clock_start": self.clock_start.isoformat(),
+                "citation": d.citation or "", "rule_version": d.rule_version or "",
+                "confidence": d.confidence or "", "reason": d.reason}
+
+
+# ---------------------------------------------------------------- residents
+
+def count_residents(people: pd.DataFrame) -> dict[str, int]:
+    """Affected people per law-data code, from a frame with ``country`` and ``region``.
+
+    Groups first, so :func:`jurisdiction_for` runs once per distinct (country, region).
+    People who map to no covered jurisdiction are counted under ``UNKNOWN``.
+    """
+    if len(people) == 0:
+        return {}
+    region = people["region"] if "region" in people.columns else pd.Series([None] * len(people), index=people.index)
+    sizes = pd.DataFrame({"country": people["country"], "region": region}).groupby(
+        ["country", "region"], dropna=False, sort=False).size()
+    out: dict[str, int] = {}
+    for (country, reg), n in sizes.items():
+        code = jurisdiction_for(country, reg)
+        out[code] = out.get(code, 0) + int(n)
+    return out
+
+
+def residents_from_case(case) -> dict[str, int]:
+    """Count the case's affected people per jurisdiction, reading affected_people in chunks."""
+    from workbench.sources import iter_input
+
+    totals: dict[str, int] = {}
+    for part in iter_input(case, "affected_people", with_hash=False):
+        for code, n in count_residents(part.frame).items():
+            totals[code] = totals.get(code, 0) + n
+    return totals
+
+
+# ---------------------------------------------------------------- case clock starts
+
+def case_clock_start(case, event: str) -> dt.datetime:
+    """The aware moment a clock-start event happened in a case.
+
+    Date-only facts become local midnight in ``case.parameters.timezone`` (for hour-based
+    deadlines this is the earliest, most demanding reading); ``incident.discovered_at`` is
+    used for discovery-type events when given.
+    """
+    tz = ZoneInfo(case.parameters.timezone)
+    case_event = CLOCK_EVENTS.get(event).case_event
+    if case_event == "discovery" and getattr(case.incident, "discovered_at", None):
+        at = case.incident.discovered_at
+        return at.replace(tzinfo=tz) if at.tzinfo is None else at.astimezone(tz)
+    day = case.incident.clock_start(case_event)
+    return dt.datetime.combine(day, dt.time(0, 0), tzinfo=tz)
+
+
+def rule_for_case(book: RuleBook, code: str, case) -> tuple[Rule | None, dt.datetime]:
+    """The version in force on the clock start its own clock event names.
+
+    The event comes from the version in force on the discovery date, then the version is
+    looked up again on that event's date (one step: a statute that moves the clock from
+    discovery to determination is applied consistently).
+    """
+    start = case_clock_start(case, "discovery")
+    rule = book.rule_in_force(code, start.date())
+    if rule is None or not rule.clock_starts:
+        return rule, start
+    start = case_clock_start(case, rule.clock_starts)
+    again = book.rule_in_force(code, start.date())
+    if again is not None and again.clock_starts and again.clock_starts != rule.clock_starts:
+        start = case_clock_start(case, again.clock_starts)
+    return again, start
+
+
+# ---------------------------------------------------------------- obligations
+
+def obligations_for(book: RuleBook, case, residents: Mapping[str, int], *,
+                    include: Iterable[str] = (), assessment_days: int | None = None) -> list[Obligation]:
+    """Every obligation the case triggers, sorted by due moment (pure: no I/O).
+
+    ``residents`` maps codes to affected residents (``UNKNOWN`` is skipped); ``include``
+    adds organisation-dependent regimes (``US-HIPAA``, ``US-SEC-8K``...) with the total
+    number of affected people.
+    """
+    days = assessment_days if assessment_days is not None else case.parameters.assessment_days
+    counts = {c: n for c, n in residents.items() if c != UNKNOWN_JURISDICTION}
+    total = sum(residents.values())
+    for code in include:
+        counts.setdefault(code, total)
+    out: list[Obligation] = []
+    for code in sorted(counts):
+        rule, start = rule_for_case(book, code, case)
+        if rule is None:
+            continue
+        for ob in OBLIGATIONS:
+            due = book.due(rule, ob, start, residents=counts[code], assessment_days=days,
+                           encrypted=case.incident.encrypted)
+            if not due.applies:
+                continue
+            recipient = rule.regulator_name if ob == "regulator" else RECIPIENT[ob]
+            out.append(Obligation(code, rule.name, ob, recipient or "", counts[code],
+                                  rule.clock_starts or "", start, due))
+    out.sort(key=lambda o: (o.due.due_at.astimezone(dt.timezone.utc), o.code, OBLIGATIONS.index(o.obligation)))
+    return out
+
+
+def case_deadlines(case, *, include: Iterable[str] = (), residents: Mapping[str, int] | None = None,
+                   book: RuleBook | None = None) -> list[Obligation]:
+    """Read the case's people (unless ``residents`` is given) and list its obligations."""
+    book = book or load_rulebook()
+    counts = dict(residents) if residents is not None else residents_from_case(case)
+    return obligations_for(book, case, counts, include=include)
+
+
+# ---------------------------------------------------------------- exports
+
+ROW_FIELDS = ["due_at", "jurisdiction", "jurisdiction_name", "obligation", "recipient", "residents", "basis",
+              "clock_event", "clock_start", "citation", "rule_version", "confidence", "reason"]
+
+
+def to_csv(obligations: list[Obligation]) -> str:
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=ROW_FIELDS, lineterminator="\n")
+    w.writeheader()
+    for o in obligations:
+        w.writerow({k: _safe_cell(v) for k, v in o.to_row().items()})
+    return buf.getvalue()
+
+
+def to_json(obligations: list[Obligation], *, case_id: str, law_version: str) -> str:
+    return json.dumps({"case_id": case_id, "law_data_version": law_version, "disclaimer": NOT_LEGAL_ADVICE,
+                       "obligations": [o.to_row() for o in obligations]}, indent=2, ensure_ascii=False)
+
+
+def to_table(obligations: list[Obligation]) -> str:
+    lines = [f"{'due (local)':25} {'code':10} {'obligation':10} {'basis':10} recipient / citation"]
+    for o in obligations:
+        d = o.due
+        lines.append(f"{d.due_at.strftime('%Y-%m-%d %H:%M %Z'):25} {o.code:10} {o.obligation:10} {d.basis:10} "
+                     f"{o.recipient} | {d.citation} [{d.rule_version}, {d.confidence}]")
+    if not obligations:
+        lines.append("(no obligation triggered)")
+    lines.append(NOT_LEGAL_ADVICE)
+    return "\n".join(lines)
+
+
+def to_ics(obligations: list[Obligation], *, case_id: str, stamp: dt.datetime) -> bytes:
+    """An iCalendar file with one event (and a one-day reminder) per obligation."""
+    from icalendar import Alarm, Calendar, Event
+
+    cal = Calendar()
+    cal.add("prodid", "-//Breach Audit Workbench//law deadlines//EN")
+    cal.add("version", "2.0")
+    cal.add("x-wr-calname", f"Breach notice deadlines - {case_id}")
+    for o in obligations:
+        d = o.due
+        ev = Event()
+        uid = hashlib.sha256(f"{case_id}|{o.code}|{o.obligation}|{d.rule_version}".encode()).hexdigest()[:24]
+        ev.add("uid", f"{uid}@breach-audit-workbench")
+        ev.add("dtstamp", stamp.astimezone(dt.timezone.utc))
+        ev.add("dtstart", d.due_at.astimezone(dt.timezone.utc))
+        ev.add("dtend", d.due_at.astimezone(dt.timezone.utc))
+        label = " (assessment, not statutory)" if d.basis == "assessment" else ""
+        ev.add("summary", f"[{o.code}] {o.obligation} notice due{label}: {o.recipient}")
+        ev.add("description", "\n".join([
+            f"Jurisdiction: {o.jurisdiction} ({o.code})", f"Obligation: {o.obligation} -> {o.recipient}",
+            f"Due: {d.due_at.isoformat()} ({d.basis})", f"Why: {d.reason}", f"Citation: {d.citation}",
+            f"Rule version: {d.rule_version} (confidence {d.confidence})",
+            f"Clock start: {o.clock_start.isoformat()} ({o.clock_event})", NOT_LEGAL_ADVICE]))
+        ev.add("categories", [o.obligation, d.basis])
+        alarm = Alarm()
+        alarm.add("action", "DISPLAY")
+        alarm.add("description", f"{o.code} {o.obligation} notice due in 24 hours")
+        alarm.add("trigger", dt.timedelta(days=-1))
+        ev.add_component(alarm)
+        cal.add_component(ev)
+    return cal.to_ical()
+
+
+def _safe_cell(v: object) -> object:
+    """Neutralise spreadsheet formulas in CSV cells (=, +, -, @ at the start)."""
+    if isinstance(v, str) and v[:1] in ("=", "+", "-", "@"):
+        return "'" + v
+    return v
+
+
+# ---------------------------------------------------------------- batch
+
+BATCH_REQUIRED = ("jurisdiction", "clock_start", "obligation")
+BATCH_ADDED = ("applies", "due_at", "basis", "status", "days_late", "citation", "rule_version", "confidence", "reason")
+
+
+def parse_moment(text: str, tz: dt.tzinfo) -> dt.datetime:
+    """ISO date or datetime -> aware datetime; naive values are read in ``tz``, dates at midnight."""
+    text = text.strip()
+    if not text:
+        raise ValueError("empty")
+    if len(text) == 10:
+        return dt.datetime.combine(dt.date.fromisoformat(text), dt.time(0, 0), tzinfo=tz)
+    at = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return at.replace(tzinfo=tz) if at.tzinfo is None else at
+
+
+def batch_due(book: RuleBook, rows: Iterable[Mapping[str, str]], *, timezone: str = "UTC",
+              assessment_days: int = 30) -> Iterator[dict]:
+    """For each input row (jurisdiction, clock_start, obligation[, residents, sent_at,
+    individual_sent_at]) yield the row plus its due moment, basis, status and days late.
+
+    ``status`` is ``on_time``, ``late``, ``not_sent`` (no sent_at), ``not_required``,
+    ``no_regime`` or ``invalid`` (the row cannot be read; ``reason`` says why). Rows are
+    never dropped. Identical questions are answered once (cached).
+    """
+    tz = ZoneInfo(timezone)
+    cache: dict[tuple, Due] = {}
+    for row in rows:
+        out = dict(row)
+        try:
+            code = (row.get("jurisdiction") or "").strip()
+            obligation = (row.get("obligation") or "").strip().lower()
+            if obligation not in OBLIGATIONS:
+                raise ValueError(f"obligation {obligation!r} is not one of {', '.join(OBLIGATIONS)}")
+            if code != UNKNOWN_JURISDICTION and code not in book:
+                raise ValueError(f"unknown jurisdiction code {code!r}")
+            start = parse_moment(row.get("clock_start") or "", tz)
+            res_text = (row.get("residents") or "").strip()
+            residents = int(float(res_text)) if res_text else None
+            ind_text = (row.get("individual_sent_at") or "").strip()
+            ind = parse_moment(ind_text, tz) if ind_text else None
+            sent_text = (row.get("sent_at") or "").strip()
+            sent = parse_moment(sent_text, tz) if sent_text else None
+        except ValueError as err:
+            out.update({k: "" for k in BATCH_ADDED})
+            out.update(status="invalid", reason=f"cannot read row: {err}")
+            yield out
+            continue
+        key = (code, obligation, start, residents, ind)
+        due = cache.get(key)
+        if due is None:
+            due = cache[key] = book.due(code, obligation, start, residents=residents,
+                                        assessment_days=assessment_days, individual_sent_at=ind)
+        status, late = _status(due, sent)
+        out.update(applies=str(due.applies).lower(), due_at=due.due_at.isoformat() if due.due_at else "",
+                   basis=due.basis, status=status, days_late=late, citation=due.citation or "",
+                   rule_version=due.rule_version or "", confidence=due.confidence or "", reason=due.reason)
+        yield out
+
+
+def _status(due: Due, sent: dt.datetime | None) -> tuple[str, object]:
+    if not due.applies:
+        return due.basis, ""
+    if sent is None:
+        return "not_sent", ""
+    if sent <= due.due_at:
+        return "on_time", 0
+    return "late", math.ceil((sent - due.due_at).total_seconds() / 86400)
