@@ -27,7 +27,7 @@ from workbench.paths import NOTEBOOKS_DIR, REPORTS_DIR
 log = logging.getLogger("workbench.runner")
 
 #: Environment for every kernel: no analytics, no progress bars, no network by design.
-KERNEL_ENV = {"GX_ANALYTICS_ENABLED": "false", "MPLBACKEND": "Agg", "TQDM_DISABLE": "1",
+KERNEL_ENV = {"GX_ANALYTICS_ENABLED": "false", "MPLBACKEND": "module://matplotlib_inline.backend_inline", "TQDM_DISABLE": "1",
               "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
 #: Hooks that run after the notebooks, in the run folder (report assembly, manifest outputs).
 POST_RUN_HOOKS: list = []
