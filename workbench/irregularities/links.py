@@ -353,7 +353,7 @@ MAX_EXAMPLES = 20
 
 
 def link_finding(ds: DomainScore, *, code_prefix: str, where: str, count: int,
-                 evidence: dict) -> Finding:
+                 evidence: dict, category: str = "lookalike_link") -> Finding:
     """One finding for one non-official domain (shared by messages and letters)."""
     kind = "known" if ds.well_known else "lookalike" if ds.severity in ("critical", "high", "medium") else "unofficial"
     code = code_prefix + _CODES[kind]
@@ -370,7 +370,7 @@ def link_finding(ds: DomainScore, *, code_prefix: str, where: str, count: int,
         title = f"{where.capitalize()} link an unofficial domain"
         detail = (f"{count} {where} link {shown}, which is not an official domain of the case "
                   f"(closest official {ds.closest_official}, score {ds.score:.2f}).")
-    return Finding(category="lookalike_link", code=code, severity=ds.severity, title=title, detail=detail,
+    return Finding(category=category, code=code, severity=ds.severity, title=title, detail=detail,
                    subject=ds.registrable, count=int(count), citation=LINK_CITATION,
                    evidence={**ds.to_dict(), **evidence})
 
