@@ -84,6 +84,24 @@ def _law(ns: argparse.Namespace) -> int:
     return run(ns)
 
 
+def _synth_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--people", type=int, required=True, help="number of affected people (at least 200)")
+    p.add_argument("--out", required=True, help="case folder to write (case.yaml, data/, truth.json)")
+    p.add_argument("--seed", type=int, default=2017, help="random seed; same seed, same bytes (default 2017)")
+    p.add_argument("--chunk-rows", type=int, default=500_000, help="people per chunk / Parquet row group")
+    p.add_argument("--force", action="store_true", help="overwrite an existing case in --out")
+
+
+@command("synth", "write a synthetic case with planted defects (and truth.json listing them)", _synth_args)
+def _synth(ns: argparse.Namespace) -> int:
+    from workbench.synth import generate_case
+
+    r = generate_case(ns.out, ns.people, ns.seed, chunk_rows=ns.chunk_rows, force=ns.force)
+    print(f"wrote {r.case_yaml} ({r.people} people, {r.rows['notices']} notices) in {r.seconds:.1f} s; "
+          f"planted defects: {r.truth_path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="workbench", description="Breach Audit Workbench")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
