@@ -1,0 +1,18 @@
+"""Irregularities: insider sales in the breach window, look-alike links, wrong notice letters,
+awards in the crisis window.
+
+Public API:
+
+- :func:`workbench.irregularities.trading.read_form4` ``(paths) -> (frame, errors)``
+- :func:`workbench.irregularities.trading.insider_sales` ``(trades, *, discovered, disclosed,
+  before_days, after_days, prices=None) -> list[Finding]``;
+  :func:`~workbench.irregularities.trading.price_chart` -> matplotlib Figure
+- :func:`workbench.irregularities.links.score_domain` ``(domain, official_domains) -> DomainScore``;
+  :func:`~workbench.irregularities.links.lookalike_links` ``(messages, official_domains)``;
+  :func:`~workbench.irregularities.links.check_urls` ``(urls, official_domains)``
+- :func:`workbench.irregularities.letters.letter_problems` ``(people, notices, *, data_elements,
+  official_domains, determined, timezone="UTC") -> list[Finding]`` (DuckDB SQL)
+- :func:`workbench.irregularities.compensation.awards_in_window` ``(comp, *, discovered,
+  disclosed, window_days) -> list[Finding]``
+- :func:`workbench.irregularities.stage.run_stage` ``(case) -> StageResult`` (what notebook 30 calls)
+"""
