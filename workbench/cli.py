@@ -84,12 +84,38 @@ def _law(ns: argparse.Namespace) -> int:
     return run(ns)
 
 
+def _form4_args(p: argparse.ArgumentParser) -> None:
+    from workbench.irregularities.cli import configure_form4
+
+    configure_form4(p)
+
+
+@command("form4", "print the transactions of SEC Form 4 XML filings (files or folders)", _form4_args)
+def _form4(ns: argparse.Namespace) -> int:
+    from workbench.irregularities.cli import run_form4
+
+    return run_form4(ns)
+
+
+def _links_args(p: argparse.ArgumentParser) -> None:
+    from workbench.irregularities.cli import configure_links
+
+    configure_links(p)
+
+
+@command("links", "score URLs against official domains (look-alike detection, offline)", _links_args)
+def _links(ns: argparse.Namespace) -> int:
+    from workbench.irregularities.cli import run_links
+
+    return run_links(ns)
+
+
 def _synth_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--people", type=int, required=True, help="number of affected people (at least 200)")
     p.add_argument("--out", required=True, help="case folder to write (case.yaml, data/, truth.json)")
     p.add_argument("--seed", type=int, default=2017, help="random seed; same seed, same bytes (default 2017)")
     p.add_argument("--chunk-rows", type=int, default=500_000, help="people per chunk / Parquet row group")
-    p.add_argument("--force", action="store_true", help="overwrite an existing case in --out")
+    p.add_argument("--force", action="store_true", help="overwrite a case.yaml in --out that the generator did not write")
 
 
 @command("synth", "write a synthetic case with planted defects (and truth.json listing them)", _synth_args)

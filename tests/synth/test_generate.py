@@ -113,7 +113,12 @@ def test_cli_writes_a_case_and_refuses_to_overwrite(tmp_path, capsys):
     assert main(["synth", "--people", "200", "--out", str(out), "--seed", "4"]) == 0
     assert "truth.json" in capsys.readouterr().out
     assert load_truth(out)["people"] == 200
+    # a generated case is regenerated in place (make demo twice)
+    assert main(["synth", "--people", "200", "--out", str(out), "--seed", "5"]) == 0
+    assert load_truth(out)["seed"] == 5
+    # a hand-made case is not overwritten without --force
+    (out / "truth.json").unlink()
     assert main(["synth", "--people", "200", "--out", str(out)]) == 2
     assert "--force" in capsys.readouterr().err
-    assert main(["synth", "--people", "200", "--out", str(out), "--seed", "5", "--force"]) == 0
-    assert load_truth(out)["seed"] == 5
+    assert main(["synth", "--people", "200", "--out", str(out), "--seed", "6", "--force"]) == 0
+    assert load_truth(out)["seed"] == 6

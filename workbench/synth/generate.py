@@ -132,7 +132,8 @@ def generate_case(out_dir: str | Path, people: int, seed: int = 2017, *,
     seed : the same seed, people and chunk_rows give byte-identical files.
     chunk_rows : people generated and written per chunk (Parquet row group, CSV block);
         memory stays bounded by it, whatever ``people`` is.
-    force : overwrite the generator's files in an existing case folder.
+    force : overwrite a case.yaml the generator did not write (a folder with truth.json is
+        a generated case and is regenerated without it).
 
     Returns
     -------
@@ -140,8 +141,11 @@ def generate_case(out_dir: str | Path, people: int, seed: int = 2017, *,
     """
     t0 = time.perf_counter()
     out = Path(out_dir)
-    if (out / "case.yaml").exists() and not force:
-        raise WorkbenchError(f"{out}: already holds a case.yaml; pass force=True (--force) to overwrite it")
+    if (out / "case.yaml").exists() and not (out / TRUTH_NAME).exists() and not force:
+        # A folder the generator wrote (it has truth.json) is regenerated freely; a
+        # hand-made case is never overwritten by accident.
+        raise WorkbenchError(f"{out}: holds a case.yaml not written by the generator (no {TRUTH_NAME}); "
+                             "pass force=True (--force) to overwrite it")
     plan = make_plan(people, seed, chunk_rows)
     data = out / "data"
     form4 = data / "form4"
