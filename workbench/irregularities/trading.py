@@ -286,7 +286,7 @@ def read_form4(paths: str | Path | Iterable[str | Path]) -> tuple[pd.DataFrame, 
                 raise Form4Error(name, f"file is {f.stat().st_size} bytes", expected=f"at most {MAX_FORM4_BYTES}")
             rows += _parse_document(f.read_bytes(), name)
         except Form4Error as err:
-            log.warning("%s", err)
+            log.debug("%s", err)
             errors.append(err)
     frame = _typed(pd.DataFrame(rows)) if rows else empty_form4_frame()
     return frame, errors
