@@ -1,0 +1,229 @@
+"""Whole-population checks in DuckDB: uniqueness across chunks and checks across inputs.
+
+Per-chunk validation cannot see a duplicate id whose two rows fall in different chunks,
+nor a notice whose person lives in another chunk of another file. The engines of
+:mod:`workbench.quality` therefore feed a :class:`PopulationStore` -- an on-disk DuckDB
+database holding only the key columns of every accepted row -- and the checks here run
+SQL over all of it with bounded memory (DuckDB spills to its temporary folder).
+
+DuckDB is used directly, never through Great Expectations (its DuckDB dialect is broken
+in GX 1.24, see TOOLING_NOTES.md).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from workbench.findings import Finding
+
+log = logging.getLogger("workbench.population")
+
+#: Columns kept per input beyond each suite's evidence keys and uniqueness columns.
+CROSS_COLUMNS: dict[str, tuple[str, ...]] = {
+    "affected_people": ("person_id", "country", "region"),
+    "notices": ("notice_id", "person_id"),
+}
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _plain(v: Any) -> Any:
+    if v is None:
+        return None
+    if hasattr(v, "isoformat"):
+        return v.isoformat()
+    return v
+
+
+class PopulationStore:
+    """Key columns of every accepted row of every input, in an on-disk DuckDB database.
+
+    Parameters
+    ----------
+    specs : mapping of input name -> :class:`workbench.quality.SuiteSpec` (or anything with
+        ``evidence_keys`` and ``population_level()``); decides which columns are kept.
+    memory_limit : DuckDB's memory limit; beyond it DuckDB spills to disk.
+    """
+
+    def __init__(self, specs: dict[str, Any], *, memory_limit: str = "1GB", folder: str | Path | None = None):
+        import duckdb
+
+        self._own_folder = folder is None
+        self.folder = Path(folder or tempfile.mkdtemp(prefix="workbench-population-"))
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.con = duckdb.connect(str(self.folder / "population.duckdb"))
+        self.con.execute(f"SET memory_limit = '{memory_limit}'")
+        self.con.execute(f"SET temp_directory = '{self.folder / 'spill'}'")
+        self.con.execute("SET preserve_insertion_order = false")
+        self.columns: dict[str, list[str]] = {}
+        for name, spec in specs.items():
+            cols = list(spec.evidence_keys) + [e.column for e in spec.population_level()]
+            cols += list(CROSS_COLUMNS.get(name, ()))
+            self.columns[name] = list(dict.fromkeys(cols)) + ["source_row"]
+        self.loaded: set[str] = set()
+
+    def add(self, name: str, frame: pd.DataFrame) -> None:
+        """Append one chunk's key columns (call for every chunk, empty ones included)."""
+        if name not in self.columns:
+            return
+        cols = [c for c in self.columns[name] if c in frame.columns]
+        part = frame[cols]
+        self.con.register("_chunk", part)
+        try:
+            if name not in self.loaded:
+                self.con.execute(f"CREATE OR REPLACE TABLE {_q(name)} AS SELECT * FROM _chunk")
+                self.loaded.add(name)
+            else:
+                self.con.execute(f"INSERT INTO {_q(name)} BY NAME SELECT * FROM _chunk")
+        finally:
+            self.con.unregister("_chunk")
+
+    def has(self, name: str) -> bool:
+        return name in self.loaded
+
+    def rows(self, name: str) -> int:
+        return self.con.execute(f"SELECT count(*) FROM {_q(name)}").fetchone()[0] if self.has(name) else 0
+
+    def column_uniqueness(self, name: str, column: str, keys: list[str], *, cap: int) -> dict[str, Any]:
+        """GX's ``expect_column_values_to_be_unique`` over every row: rows whose non-null
+        value occurs more than once are unexpected (every occurrence counts), nulls are missing."""
+        t, c = _q(name), _q(column)
+        element, missing = self.con.execute(
+            f"SELECT count(*), count(*) FILTER (WHERE {c} IS NULL) FROM {t}").fetchone()
+        dup = f"SELECT {c} AS v FROM {t} WHERE {c} IS NOT NULL GROUP BY {c} HAVING count(*) > 1"
+        unexpected = self.con.execute(f"SELECT count(*) FROM {t} WHERE {c} IN ({dup})").fetchone()[0]
+        show = list(dict.fromkeys([k for k in keys if k in self.columns[name]] + [column]))
+        rows = self.con.execute(
+            f"SELECT {', '.join(_q(k) for k in show)} FROM {t} WHERE {c} IN ({dup}) "
+            f"ORDER BY source_row LIMIT {int(cap)}").fetchall()
+        return {"element_count": int(element), "unexpected_count": int(unexpected), "missing_count": int(missing),
+                "examples": [{k: _plain(v) for k, v in zip(show, r)} for r in rows]}
+
+    def close(self) -> None:
+        try:
+            self.con.close()
+        finally:
+            if self._own_folder:
+                shutil.rmtree(self.folder, ignore_errors=True)
+
+    def __enter__(self) -> "PopulationStore":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+@dataclass
+class CrossResult:
+    """Findings of the cross-input checks, what was assessed, and their evidence."""
+
+    findings: list[Finding]
+    assessed: dict[str, str]
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+    def write(self, run_dir: str | Path) -> Path:
+        from workbench.artifacts import atomic_write_text
+
+        path = Path(run_dir) / "evidence" / "gx" / "population.json"
+        atomic_write_text(path, json.dumps(self.evidence, indent=1, default=str, ensure_ascii=False) + "\n")
+        return path
+
+
+def notices_to_unknown_people(store: PopulationStore, *, cap: int) -> dict[str, Any]:
+    """Notices whose person_id is not among the affected people (nulls are not counted here)."""
+    n = store.con.execute(
+        "SELECT count(*) FROM notices n WHERE n.person_id IS NOT NULL AND NOT EXISTS "
+        "(SELECT 1 FROM affected_people p WHERE p.person_id = n.person_id)").fetchone()[0]
+    rows = store.con.execute(
+        "SELECT n.notice_id, n.person_id, n.source_row FROM notices n WHERE n.person_id IS NOT NULL AND NOT EXISTS "
+        f"(SELECT 1 FROM affected_people p WHERE p.person_id = n.person_id) ORDER BY n.source_row LIMIT {int(cap)}").fetchall()
+    return {"count": int(n), "examples": [dict(zip(("notice_id", "person_id", "source_row"), r)) for r in rows]}
+
+
+def people_without_notice(store: PopulationStore, *, cap: int) -> dict[str, Any]:
+    """Distinct affected person ids with no notice at all."""
+    missing = ("SELECT DISTINCT p.person_id FROM affected_people p WHERE p.person_id IS NOT NULL AND NOT EXISTS "
+               "(SELECT 1 FROM notices n WHERE n.person_id = p.person_id)")
+    n = store.con.execute(f"SELECT count(*) FROM ({missing})").fetchone()[0]
+    rows = store.con.execute(
+        f"SELECT p.person_id, min(p.source_row) AS source_row FROM affected_people p WHERE p.person_id IN ({missing}) "
+        f"GROUP BY p.person_id ORDER BY source_row LIMIT {int(cap)}").fetchall()
+    return {"count": int(n), "examples": [dict(zip(("person_id", "source_row"), r)) for r in rows]}
+
+
+def jurisdiction_counts(store: PopulationStore) -> pd.DataFrame:
+    """Affected people and people with at least one notice, per law-data jurisdiction.
+
+    Grouped by (country, region) in DuckDB; only the few groups are mapped in Python.
+    """
+    from workbench.law.jurisdictions import jurisdiction_for
+
+    cols = ["jurisdiction", "people", "people_with_notice"]
+    if not store.has("affected_people"):
+        return pd.DataFrame({c: pd.Series(dtype="int64" if c != "jurisdiction" else "str") for c in cols})
+    notified = ("EXISTS (SELECT 1 FROM notices n WHERE n.person_id = p.person_id)"
+                if store.has("notices") else "false")
+    groups = store.con.execute(
+        f"SELECT p.country, p.region, count(*) AS people, count(*) FILTER (WHERE {notified}) AS notified "
+        "FROM affected_people p GROUP BY ALL").fetchall()
+    rows: dict[str, list[int]] = {}
+    for country, region, people, notified_n in groups:
+        j = jurisdiction_for(country, region)
+        acc = rows.setdefault(j, [0, 0])
+        acc[0] += int(people)
+        acc[1] += int(notified_n)
+    out = pd.DataFrame([(j, a, b) for j, (a, b) in rows.items()], columns=cols)
+    out = out.sort_values(["people", "jurisdiction"], ascending=[False, True], ignore_index=True)
+    out["jurisdiction"] = out["jurisdiction"].astype("str")
+    if not store.has("notices"):
+        out["people_with_notice"] = pd.NA
+    return out
+
+
+def cross_input_findings(store: PopulationStore, case, *, max_examples: int = 20) -> CrossResult:
+    """Checks across inputs over the whole population: notices to unknown people and
+    affected people with no notice (category ``data_quality``)."""
+    findings, assessed, evidence = [], {}, {"checks": {}}
+    both = store.has("affected_people") and store.has("notices")
+    reason = "not assessed: needs both affected_people and notices"
+    if not both:
+        assessed["population:notice_unknown_person"] = reason
+        assessed["population:person_without_notice"] = reason
+        return CrossResult(findings, assessed, evidence)
+    unknown = notices_to_unknown_people(store, cap=max_examples)
+    missing = people_without_notice(store, cap=max_examples)
+    people, notices = store.rows("affected_people"), store.rows("notices")
+    evidence["checks"] = {"notice_unknown_person": unknown, "person_without_notice": missing,
+                          "rows": {"affected_people": people, "notices": notices}}
+    assessed["population:notice_unknown_person"] = "assessed"
+    assessed["population:person_without_notice"] = "assessed"
+    if unknown["count"]:
+        findings.append(Finding(
+            category="data_quality", code="dq.population.notice_unknown_person", severity="high",
+            title=f"notices: {unknown['count']} notice(s) point at people not in affected_people",
+            detail=(f"{unknown['count']} of {notices} notices name a person_id that is not among the "
+                    f"{people} affected people: either the affected-people list is incomplete or letters "
+                    "went to people who were not affected."),
+            subject="notices", count=unknown["count"],
+            evidence={"examples": unknown["examples"], "examples_capped": unknown["count"] > len(unknown["examples"]),
+                      "engine": "duckdb", "evidence_file": "evidence/gx/population.json"}))
+    if missing["count"]:
+        findings.append(Finding(
+            category="data_quality", code="dq.population.person_without_notice", severity="medium",
+            title=f"affected_people: {missing['count']} person(s) have no notice record",
+            detail=(f"{missing['count']} of the affected people have no row in notices; whether each was "
+                    "owed a notice by a deadline is judged in the notice-timeline stage."),
+            subject="affected_people", count=missing["count"],
+            evidence={"examples": missing["examples"], "examples_capped": missing["count"] > len(missing["examples"]),
+                      "engine": "duckdb", "evidence_file": "evidence/gx/population.json"}))
+    return CrossResult(findings, assessed, evidence)

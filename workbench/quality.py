@@ -1,0 +1,874 @@
+"""Data quality of every input with Great Expectations: the one module that imports it.
+
+The rules are reviewed data: one suite per input in ``expectations/<input>.json``, each
+expectation's ``meta`` holding a stable ``check`` name, a ``severity`` (our scale, not
+GX's) and a one-line ``rationale``. Case-dependent values (discovery date, audit date, the
+incident's data elements, valid US region codes) reach the suites as suite parameters
+(``{"$PARAMETER": "as_of_date"}``), see :func:`suite_parameters`.
+
+Validation runs through an *engine*, chosen by name from :data:`ENGINES`:
+
+``pandas``
+    the whole accepted frame of an input in one GX batch (small and medium cases).
+``chunked``
+    chunk by chunk from :func:`workbench.sources.iter_input`, counts summed exactly.
+    Expectations whose ``meta.scope`` is ``population`` (uniqueness) are not valid per
+    chunk; they run over the whole population in DuckDB (:mod:`workbench.population`) with
+    the same semantics as GX, so the counts equal the ``pandas`` engine's.
+``spark``
+    the same suites through GX's Spark datasource (``local[2]`` by default; a cluster
+    master URL is a parameter).
+
+Results become findings (category ``data_quality``): one per failing expectation per
+input, with exact unexpected counts and up to ``max_examples`` failing rows named by
+business key and ``source_row``; rows that ``sources`` could not parse become findings
+too. Raw validation results are kept as JSON evidence in ``<run_dir>/evidence/gx/`` with
+personal values masked. GX Data Docs are never written: they load scripts from public
+CDNs, and a run folder must open offline.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+import pandas as pd
+
+from workbench.errors import WorkbenchError
+from workbench.findings import SEVERITIES, Finding
+from workbench.registry import Registry
+
+log = logging.getLogger("workbench.quality")
+
+STAGE = "10_data_quality"
+DEFAULT_MAX_EXAMPLES = 20
+DEFAULT_SPARK_MASTER = "local[2]"
+#: Columns whose values are personal data: masked in examples and in evidence files.
+PERSONAL_COLUMNS: frozenset[str] = frozenset({
+    "full_name", "email", "address_line", "city", "postal_code",
+    "recipient_name", "recipient_address",
+})
+#: Expectation types that need the whole population and how many columns they span.
+POPULATION_TYPES: frozenset[str] = frozenset({"expect_column_values_to_be_unique"})
+#: Expectation types whose counts add up over chunks (row-level "map" expectations).
+ROW_LEVEL_TYPES: frozenset[str] = frozenset({
+    "expect_column_values_to_not_be_null", "expect_column_values_to_be_null",
+    "expect_column_values_to_be_in_set", "expect_column_values_to_not_be_in_set",
+    "expect_column_values_to_be_between", "expect_column_values_to_match_regex",
+    "expect_column_values_to_not_match_regex", "expect_column_value_lengths_to_be_between",
+    "expect_column_pair_values_a_to_be_greater_than_b", "expect_column_pair_values_to_be_equal",
+})
+_COLUMN_KWARGS = ("column", "column_A", "column_B")
+
+
+class SuiteError(WorkbenchError):
+    """An expectation suite file is malformed; the message names the file."""
+
+    def __init__(self, file: str | Path, message: str):
+        self.file = str(file)
+        super().__init__(f"{self.file}: {message}")
+
+
+# --------------------------------------------------------------------------- suites as data
+
+@dataclass(frozen=True)
+class ExpectationSpec:
+    """One expectation as reviewed in the suite file."""
+
+    type: str
+    kwargs: dict[str, Any]
+    check: str
+    severity: str
+    rationale: str
+    scope: str = "row"  # "row": valid per chunk; "population": needs every row at once
+
+    @property
+    def column(self) -> str | None:
+        return self.kwargs.get("column") or self.kwargs.get("column_A")
+
+    @property
+    def columns(self) -> list[str]:
+        """Every column the expectation reads, including its row condition's."""
+        cols = [self.kwargs[k] for k in _COLUMN_KWARGS if k in self.kwargs]
+        cols += list(self.kwargs.get("column_list") or [])
+        cond = self.kwargs.get("row_condition")
+        if isinstance(cond, dict):
+            cols += _condition_columns(cond)
+        return cols
+
+    @property
+    def parameters(self) -> list[str]:
+        """Names of the suite parameters it uses (``{"$PARAMETER": name}``)."""
+        return [v["$PARAMETER"] for v in self.kwargs.values() if isinstance(v, dict) and "$PARAMETER" in v]
+
+
+def _condition_columns(cond: dict) -> list[str]:
+    out = []
+    col = cond.get("column")
+    if isinstance(col, dict) and "name" in col:
+        out.append(col["name"])
+    for sub in cond.get("conditions") or []:
+        if isinstance(sub, dict):
+            out += _condition_columns(sub)
+    return out
+
+
+@dataclass(frozen=True)
+class SuiteSpec:
+    """A suite file read and checked (without Great Expectations)."""
+
+    input: str
+    path: Path
+    evidence_keys: tuple[str, ...]
+    expectations: tuple[ExpectationSpec, ...]
+    document: dict[str, Any] = field(repr=False, compare=False, default_factory=dict)
+
+    def row_level(self) -> list[ExpectationSpec]:
+        return [e for e in self.expectations if e.scope == "row"]
+
+    def population_level(self) -> list[ExpectationSpec]:
+        return [e for e in self.expectations if e.scope == "population"]
+
+    @property
+    def columns(self) -> set[str]:
+        cols = set(self.evidence_keys)
+        for e in self.expectations:
+            cols.update(e.columns)
+        return cols
+
+    def gx_document(self, scope: str | None = None) -> dict[str, Any]:
+        """The suite as GX reads it, optionally only the expectations of one scope."""
+        exps = [x for x, spec in zip(self.document["expectations"], self.expectations)
+                if scope is None or spec.scope == scope]
+        return {"name": self.document["name"], "meta": dict(self.document.get("meta") or {}),
+                "expectations": json.loads(json.dumps(exps))}
+
+
+def expectations_dir() -> Path:
+    from workbench.paths import EXPECTATIONS_DIR
+
+    return EXPECTATIONS_DIR
+
+
+def load_suite_spec(name: str, directory: str | Path | None = None) -> SuiteSpec:
+    """Read ``<directory>/<name>.json`` and check its shape and meta.
+
+    Raises
+    ------
+    SuiteError
+        naming the file, when it is missing, not JSON, or an expectation lacks a type,
+        kwargs, a known severity, a rationale or a unique check name, or uses a type
+        whose counts cannot be computed exactly (see :data:`ROW_LEVEL_TYPES`).
+    """
+    path = Path(directory or expectations_dir()) / f"{name}.json"
+    if not path.is_file():
+        raise SuiteError(path, "suite file not found")
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as err:
+        raise SuiteError(path, f"not valid JSON (line {err.lineno}, column {err.colno}: {err.msg})") from None
+    except UnicodeDecodeError as err:
+        raise SuiteError(path, f"not UTF-8 text ({err.reason})") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("expectations"), list):
+        raise SuiteError(path, "expected an object with 'name', 'meta' and a list 'expectations'")
+    if doc.get("name") != name:
+        raise SuiteError(path, f"suite name {doc.get('name')!r} differs from the file name {name!r}")
+    meta = doc.get("meta") or {}
+    keys = meta.get("evidence_keys")
+    if not isinstance(keys, list) or not keys or not all(isinstance(k, str) for k in keys):
+        raise SuiteError(path, "meta.evidence_keys must list the business-key columns that name a failing row")
+    specs, seen = [], set()
+    for i, exp in enumerate(doc["expectations"]):
+        where = f"expectations[{i}]"
+        if not isinstance(exp, dict) or not isinstance(exp.get("type"), str) or not isinstance(exp.get("kwargs"), dict):
+            raise SuiteError(path, f"{where}: needs 'type' (text) and 'kwargs' (object)")
+        m = exp.get("meta") or {}
+        check, severity, rationale = m.get("check"), m.get("severity"), m.get("rationale")
+        if not isinstance(check, str) or not re.fullmatch(r"[a-z0-9_]+", check):
+            raise SuiteError(path, f"{where} ({exp['type']}): meta.check must be a snake_case name, got {check!r}")
+        if check in seen:
+            raise SuiteError(path, f"{where}: meta.check {check!r} is used twice")
+        seen.add(check)
+        if severity not in SEVERITIES:
+            raise SuiteError(path, f"{where} ({check}): meta.severity {severity!r} is not one of {', '.join(SEVERITIES)}")
+        if not isinstance(rationale, str) or not rationale.strip() or "\n" in rationale:
+            raise SuiteError(path, f"{where} ({check}): meta.rationale must be one non-empty line")
+        scope = m.get("scope", "row")
+        if scope == "population" and exp["type"] not in POPULATION_TYPES:
+            raise SuiteError(path, f"{where} ({check}): scope 'population' is supported for {', '.join(sorted(POPULATION_TYPES))} only")
+        if scope == "row" and exp["type"] not in ROW_LEVEL_TYPES:
+            raise SuiteError(path, f"{where} ({check}): {exp['type']} is not a row-level expectation whose counts add up "
+                                   f"over chunks; use one of {', '.join(sorted(ROW_LEVEL_TYPES))} or scope 'population'")
+        if scope not in ("row", "population"):
+            raise SuiteError(path, f"{where} ({check}): meta.scope must be 'row' or 'population', got {scope!r}")
+        specs.append(ExpectationSpec(exp["type"], exp["kwargs"], check, severity, rationale, scope))
+    return SuiteSpec(name, path, tuple(keys), tuple(specs), doc)
+
+
+def load_suites(names: Iterable[str] | None = None, directory: str | Path | None = None) -> dict[str, SuiteSpec]:
+    """Every suite (one per input name of the data contracts), checked."""
+    from workbench.case import INPUT_NAMES
+
+    return {n: load_suite_spec(n, directory) for n in (names or INPUT_NAMES)}
+
+
+def _us_region_codes() -> list[str]:
+    from workbench.law.jurisdictions import US_REGION_CODES
+
+    return sorted(US_REGION_CODES)
+
+
+def suite_parameters(case) -> dict[str, Any]:
+    """Values the suites take from the case, by parameter name.
+
+    Timestamps are compared at the day boundaries of the case's timezone (the timezone
+    that decides a legal "day"), converted to UTC; plain dates as ISO dates.
+    """
+    import zoneinfo
+
+    tz = zoneinfo.ZoneInfo(case.parameters.timezone)
+    inc, as_of = case.incident, case.parameters.as_of
+
+    def day_start_utc(d: date) -> str:
+        return datetime.combine(d, time(0), tzinfo=tz).astimezone(zoneinfo.ZoneInfo("UTC")).isoformat()
+
+    elements = sorted(set(inc.data_elements))
+    alt = "|".join(re.escape(e) for e in elements)
+    return {
+        "discovered_start_utc": day_start_utc(inc.discovered),
+        "determined_start_utc": day_start_utc(inc.determined or inc.discovered),
+        "as_of_end_utc": day_start_utc(as_of + timedelta(days=1)),  # used with strict_max
+        # naive datetimes, not dates: GX would parse "2018-03-01" as a date, which pandas
+        # cannot compare with a Timestamp
+        "discovered_date": datetime.combine(inc.discovered, time(0)).isoformat(),
+        "as_of_date": datetime.combine(as_of, time(0)).isoformat(),
+        "data_elements": elements,
+        "data_elements_regex": rf"^(?:{alt})(?:\|(?:{alt}))*$",
+        "us_region_codes": _us_region_codes(),
+    }
+
+
+# --------------------------------------------------------------------------- outcomes
+
+@dataclass
+class Outcome:
+    """The aggregated result of one expectation over one input."""
+
+    input: str
+    check: str
+    type: str
+    column: str | None
+    severity: str
+    rationale: str
+    scope: str
+    element_count: int = 0
+    unexpected_count: int = 0
+    missing_count: int = 0
+    examples: list[dict[str, Any]] = field(default_factory=list)
+    error: str | None = None
+
+    @classmethod
+    def empty(cls, input_name: str, spec: ExpectationSpec) -> "Outcome":
+        return cls(input_name, spec.check, spec.type, spec.column, spec.severity, spec.rationale, spec.scope)
+
+    @property
+    def success(self) -> bool:
+        return self.error is None and self.unexpected_count == 0
+
+    def add(self, element_count: int, unexpected_count: int, missing_count: int,
+            examples: list[dict[str, Any]], cap: int) -> None:
+        """Fold one batch's result in: counts add exactly, examples up to ``cap``."""
+        self.element_count += int(element_count or 0)
+        self.unexpected_count += int(unexpected_count or 0)
+        self.missing_count += int(missing_count or 0)
+        room = cap - len(self.examples)
+        if room > 0:
+            self.examples.extend(examples[:room])
+
+    def counts(self) -> tuple[str, str, int, int, int]:
+        return (self.input, self.check, self.element_count, self.unexpected_count, self.missing_count)
+
+
+@dataclass
+class InputValidation:
+    """One input validated: read statistics, rejects, outcomes and raw evidence."""
+
+    input: str
+    engine: str
+    stats: dict[str, Any]
+    rejects: pd.DataFrame
+    outcomes: list[Outcome]
+    raw_results: list[dict[str, Any]] = field(default_factory=list)
+    rejects_total: int = 0
+
+    def outcome(self, check: str) -> Outcome:
+        return next(o for o in self.outcomes if o.check == check)
+
+
+# --------------------------------------------------------------------------- GX plumbing
+
+class _Gx:
+    """An ephemeral GX context with progress bars off and analytics disabled."""
+
+    def __init__(self, progress_bars: bool = False):
+        os.environ["GX_ANALYTICS_ENABLED"] = "false"  # no network at run time
+        import great_expectations as gx
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        logging.getLogger("great_expectations").setLevel(logging.WARNING)
+        self.gx = gx
+        self.context = gx.get_context(mode="ephemeral")
+        self.context.variables.progress_bars = ProgressBarsConfig(globally=progress_bars)
+        self._batch_defs: dict[tuple[str, str], Any] = {}
+        self._suites: dict[tuple[str, str], Any] = {}
+
+    def suite(self, spec: SuiteSpec, scope: str | None):
+        key = (spec.input, scope or "all")
+        if key not in self._suites:
+            self._suites[key] = build_gx_suite(spec, scope, gx=self.gx)
+        return self._suites[key]
+
+    def batch_definition(self, kind: str, input_name: str, spark_config: dict | None = None):
+        key = (kind, input_name)
+        if key not in self._batch_defs:
+            sources = self.context.data_sources
+            ds_name = f"workbench_{kind}"
+            try:
+                ds = sources.get(ds_name)
+            except Exception:  # GX raises its own KeyError subclass when absent
+                ds = (sources.add_spark(ds_name, spark_config=spark_config or {}, persist=False)
+                      if kind == "spark" else sources.add_pandas(ds_name))
+            asset = ds.add_dataframe_asset(input_name)
+            self._batch_defs[key] = asset.add_batch_definition_whole_dataframe(f"{input_name}_batch")
+        return self._batch_defs[key]
+
+    def validate(self, batch_def, dataframe, suite, params: dict, keys: list[str]):
+        batch = batch_def.get_batch(batch_parameters={"dataframe": dataframe})
+        return batch.validate(suite, expectation_parameters=params,
+                              result_format={"result_format": "COMPLETE",
+                                             "unexpected_index_column_names": keys})
+
+
+def build_gx_suite(spec: SuiteSpec, scope: str | None = None, *, gx=None):
+    """The GX ExpectationSuite of a suite file (optionally one scope only).
+
+    Raises SuiteError naming the file when GX rejects an expectation.
+    """
+    if gx is None:
+        os.environ["GX_ANALYTICS_ENABLED"] = "false"
+        import great_expectations as gx
+    gx_logger = logging.getLogger("great_expectations")
+    previous = gx_logger.level
+    gx_logger.setLevel(logging.CRITICAL)  # GX logs a traceback before raising; we raise a clear error instead
+    try:
+        return gx.ExpectationSuite(**spec.gx_document(scope))
+    except Exception as err:  # GX raises pydantic and its own errors here
+        msg = " ".join(str(err).split())
+        raise SuiteError(spec.path, f"Great Expectations rejects the suite: {msg[:500]}") from None
+    finally:
+        gx_logger.setLevel(previous)
+
+
+def _evidence_keys(spec: SuiteSpec) -> list[str]:
+    return list(spec.evidence_keys) + ["source_row"]
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-friendly scalar (timestamps as ISO text, NaN/NA as None)."""
+    if value is None:
+        return None
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+def _examples(result: dict, spec: ExpectationSpec, keys: list[str]) -> list[dict[str, Any]]:
+    """Failing rows as {key..., source_row, column: value}, in file order."""
+    rows = []
+    for item in result.get("unexpected_index_list") or []:
+        if isinstance(item, dict):
+            rows.append({k: _plain(v) for k, v in item.items()})
+    rows.sort(key=lambda r: (r.get("source_row") is None, r.get("source_row") or 0))
+    return rows
+
+
+def _raised(info: Any) -> str | None:
+    """The message of an exception GX caught, at the expectation or any metric level."""
+    if not isinstance(info, dict):
+        return None
+    if info.get("raised_exception"):
+        return str(info.get("exception_message") or "expectation raised an exception")[:500]
+    for value in info.values():
+        msg = _raised(value) if isinstance(value, dict) else None
+        if msg:
+            return msg
+    return None
+
+
+def _fold_suite_result(result, spec: SuiteSpec, outcomes: dict[str, Outcome], cap: int) -> None:
+    by_check = {e.check: e for e in spec.expectations}
+    for r in result.results:
+        check = (r.expectation_config.meta or {}).get("check")
+        if check not in outcomes:
+            continue
+        out = outcomes[check]
+        res = r.result or {}
+        error = _raised(r.exception_info)
+        if error is None and not r.success and res.get("unexpected_count") is None:
+            error = "the expectation failed without counts (GX returned no unexpected_count)"
+        if error is not None:
+            out.error = error
+            continue
+        out.add(res.get("element_count", 0), res.get("unexpected_count", 0), res.get("missing_count", 0),
+                _examples(res, by_check[check], _evidence_keys(spec)), cap)
+
+
+# --------------------------------------------------------------------------- masking
+
+def mask_text(value: Any) -> Any:
+    """Keep the first character of each run of letters or digits, star the rest.
+
+    ``jane.doe@@example.com`` -> ``j***.d**@@e******.c**``: the shape of a defect stays
+    visible, the person does not.
+    """
+    if value is None or not isinstance(value, str):
+        return value
+    return re.sub(r"(?<=[^\W_])[^\W_]", "*", value)
+
+
+def mask_example(example: dict[str, Any], personal: frozenset[str] = PERSONAL_COLUMNS) -> dict[str, Any]:
+    return {k: (mask_text(v) if k in personal else v) for k, v in example.items()}
+
+
+def _mask_result_dict(d: dict, column: str | None, cap: int, mask: bool) -> dict:
+    """A validation result made safe to keep: lists capped, personal values masked."""
+    res = dict(d.get("result") or {})
+    personal = mask and column in PERSONAL_COLUMNS
+    for key in ("partial_unexpected_list", "unexpected_list"):
+        if key in res and isinstance(res[key], list):
+            res[f"{key}_length"] = len(res[key])
+            res[key] = [mask_text(v) if personal else v for v in res[key][:cap]]
+    for key in ("partial_unexpected_index_list", "unexpected_index_list"):
+        if key in res and isinstance(res[key], list):
+            res[f"{key}_length"] = len(res[key])
+            res[key] = [mask_example(x) if (mask and isinstance(x, dict)) else x for x in res[key][:cap]]
+    if "partial_unexpected_counts" in res and personal:
+        res["partial_unexpected_counts"] = [{"value": mask_text(c.get("value")), "count": c.get("count")}
+                                            for c in res["partial_unexpected_counts"][:cap]]
+    res.pop("unexpected_index_query", None)  # may embed every failing id
+    out = dict(d)
+    out["result"] = res
+    return out
+
+
+def _evidence_result(result, spec: SuiteSpec, cap: int, mask: bool, batch: dict[str, Any]) -> dict[str, Any]:
+    doc = result.to_json_dict()
+    by_check = {e.check: e for e in spec.expectations}
+    cleaned = []
+    for r in doc.get("results", []):
+        check = ((r.get("expectation_config") or {}).get("meta") or {}).get("check")
+        col = by_check[check].column if check in by_check else None
+        cleaned.append(_mask_result_dict(r, col, cap, mask))
+    doc["results"] = cleaned
+    return {"batch": batch, "validation_result": json.loads(json.dumps(doc, default=_plain))}
+
+
+# --------------------------------------------------------------------------- engines
+
+@dataclass
+class EngineOptions:
+    """How to run an engine. ``spark_session`` lets a caller (or a test) reuse one session."""
+
+    chunk_rows: int | None = None
+    max_examples: int = DEFAULT_MAX_EXAMPLES
+    spark_master: str = DEFAULT_SPARK_MASTER
+    spark_session: Any = None
+    mask_personal_data: bool = True
+    progress_bars: bool = False
+
+
+Engine = Callable[..., InputValidation]
+#: Validation engines by name: ``pandas``, ``chunked``, ``spark``.
+ENGINES: Registry[Engine] = Registry("quality engine")
+
+
+def _rejects_summary(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    cols = ["input", "field", "reason_kind", "rows", "first_rows"]
+    frames = [p for p in parts if len(p)]
+    if not frames:
+        return pd.DataFrame({c: pd.Series(dtype="str") for c in cols})
+    rej = pd.concat(frames, ignore_index=True)
+    rej["field"] = rej["field"].fillna("(row)").astype("str")
+    rej["reason_kind"] = rej["reason"].astype("str").str.replace(r", got '.*$", "", regex=True).str.slice(0, 120)
+    g = rej.groupby(["input", "field", "reason_kind"], dropna=False)
+    out = g.agg(rows=("reason", "size"), first_rows=("row", lambda s: ",".join(str(int(x)) for x in s.dropna().head(10))))
+    return out.reset_index()
+
+
+def _chunks(case, name: str, opts: EngineOptions):
+    from workbench import sources
+
+    kwargs = {"chunk_rows": opts.chunk_rows} if opts.chunk_rows else {}
+    yield from sources.iter_input(case, name, **kwargs)
+
+
+def _validate_chunks(case, spec: SuiteSpec, params: dict, store, opts: EngineOptions, *,
+                     engine: str, gx: _Gx, scope: str | None) -> InputValidation:
+    """Validate chunk by chunk (the whole frame being one chunk for ``pandas``)."""
+    outcomes = {e.check: Outcome.empty(spec.input, e) for e in spec.expectations}
+    suite = gx.suite(spec, scope)
+    bd = gx.batch_definition("pandas", spec.input)
+    raw, rejects, stats, first_row = [], [], {}, 1
+    keys = _evidence_keys(spec)
+    whole = engine == "pandas"
+    parts = _chunks(case, spec.input, opts)
+    if whole:  # one frame: concatenate accepted rows, keep rejects per part
+        collected, last = [], None
+        for part in parts:
+            collected.append(part.frame)
+            rejects.append(part.rejects)
+            last = part
+        frame = pd.concat(collected, ignore_index=True) if len(collected) > 1 else collected[0]
+        parts = [_Part(frame, last.stats)]
+    for i, part in enumerate(parts):
+        if not whole:
+            rejects.append(part.rejects)
+        frame = part.frame
+        stats = part.stats.as_dict()
+        if store is not None:
+            store.add(spec.input, frame)
+        if len(frame) == 0:
+            continue
+        result = gx.validate(bd, frame, suite, params, keys)
+        _fold_suite_result(result, spec, outcomes, opts.max_examples)
+        batch = {"chunk": i, "rows": len(frame), "first_source_row": int(frame["source_row"].iloc[0]),
+                 "last_source_row": int(frame["source_row"].iloc[-1])}
+        raw.append(_evidence_result(result, spec, opts.max_examples, opts.mask_personal_data, batch))
+        first_row += len(frame)
+    if scope == "row" and store is not None:
+        for e in spec.population_level():
+            pop = store.column_uniqueness(spec.input, e.column, keys, cap=opts.max_examples)
+            o = outcomes[e.check]
+            o.add(pop["element_count"], pop["unexpected_count"], pop["missing_count"], pop["examples"], opts.max_examples)
+            raw.append({"batch": {"population": True, "engine": "duckdb", "check": e.check},
+                        "result": {k: v for k, v in pop.items() if k != "examples"} | {
+                            "examples": [mask_example(x) if opts.mask_personal_data else x for x in pop["examples"]]}})
+    rej_total = sum(len(r) for r in rejects)
+    return InputValidation(spec.input, engine, stats, _rejects_summary(rejects), list(outcomes.values()), raw, rej_total)
+
+
+@dataclass
+class _Part:
+    frame: pd.DataFrame
+    stats: Any
+
+
+@ENGINES.register("pandas")
+def _pandas_engine(case, spec: SuiteSpec, params: dict, store, opts: EngineOptions, gx: _Gx) -> InputValidation:
+    """The whole accepted frame of the input in one GX batch."""
+    return _validate_chunks(case, spec, params, store, opts, engine="pandas", gx=gx, scope=None)
+
+
+@ENGINES.register("chunked")
+def _chunked_engine(case, spec: SuiteSpec, params: dict, store, opts: EngineOptions, gx: _Gx) -> InputValidation:
+    """Chunk by chunk; population-scope expectations in DuckDB over every chunk."""
+    if store is None:
+        raise WorkbenchError("the chunked engine needs a population store for uniqueness checks")
+    return _validate_chunks(case, spec, params, store, opts, engine="chunked", gx=gx, scope="row")
+
+
+def spark_session(master: str = DEFAULT_SPARK_MASTER, app_name: str = "breach-audit-workbench"):
+    """A SparkSession for GX's Spark datasource: UTC session time, no UI, no console progress."""
+    from pyspark.sql import SparkSession
+
+    spark = (SparkSession.builder.master(master).appName(app_name)
+             .config("spark.sql.session.timeZone", "UTC")
+             .config("spark.ui.enabled", "false")
+             .config("spark.ui.showConsoleProgress", "false")
+             .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+             .config("spark.sql.shuffle.partitions", "4")
+             .getOrCreate())
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
+
+
+def _spark_schema(name: str):
+    from pyspark.sql import types as T
+
+    from workbench.sources import SCHEMAS
+
+    kinds = {"str": T.StringType(), "timestamp": T.TimestampType(), "date": T.TimestampType(),
+             "int": T.LongType(), "float": T.DoubleType(), "bool": T.BooleanType()}
+    fields = [T.StructField(c.name, kinds[c.kind], True) for c in SCHEMAS[name].columns]
+    return T.StructType(fields + [T.StructField("source_row", T.LongType(), False)])
+
+
+def _to_spark_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """Nullable pandas dtypes as plain ones Spark's Arrow path accepts (NA -> None/NaN-free)."""
+    out = frame.copy()
+    for col in out.columns:
+        dt = out[col].dtype
+        if isinstance(dt, pd.DatetimeTZDtype):
+            out[col] = out[col].dt.tz_convert("UTC").dt.tz_localize(None)
+        elif str(dt) in ("Float64", "Int64", "boolean", "str", "string"):
+            out[col] = out[col].astype("object").where(out[col].notna(), None)
+    return out
+
+
+@ENGINES.register("spark")
+def _spark_engine(case, spec: SuiteSpec, params: dict, store, opts: EngineOptions, gx: _Gx) -> InputValidation:
+    """The same suite through GX's Spark datasource over the whole input.
+
+    Accepted rows come from :mod:`workbench.sources` (so rejects and typing are the same
+    as the other engines) chunk by chunk into one Spark DataFrame.
+    """
+    spark = opts.spark_session or spark_session(opts.spark_master)
+    outcomes = {e.check: Outcome.empty(spec.input, e) for e in spec.expectations}
+    schema = _spark_schema(spec.input)
+    sdf, rejects, stats = None, [], {}
+    for part in _chunks(case, spec.input, opts):
+        rejects.append(part.rejects)
+        stats = part.stats.as_dict()
+        if store is not None:
+            store.add(spec.input, part.frame)
+        if len(part.frame):
+            piece = spark.createDataFrame(_to_spark_rows(part.frame[schema.fieldNames()]), schema=schema)
+            sdf = piece if sdf is None else sdf.unionByName(piece)
+    raw = []
+    if sdf is not None:
+        bd = gx.batch_definition("spark", spec.input, {"spark.master": opts.spark_master})
+        result = gx.validate(bd, sdf, gx.suite(spec, None), params, _evidence_keys(spec))
+        _fold_suite_result(result, spec, outcomes, opts.max_examples)
+        raw.append(_evidence_result(result, spec, opts.max_examples, opts.mask_personal_data,
+                                    {"engine": "spark", "master": opts.spark_master}))
+    return InputValidation(spec.input, "spark", stats, _rejects_summary(rejects), list(outcomes.values()), raw,
+                           sum(len(r) for r in rejects))
+
+
+# --------------------------------------------------------------------------- validation API
+
+def validate_frame(frame: pd.DataFrame, spec: SuiteSpec, params: dict[str, Any], *,
+                   max_examples: int = DEFAULT_MAX_EXAMPLES, gx: _Gx | None = None) -> list[Outcome]:
+    """Validate one in-memory frame with every expectation of a suite (pandas engine).
+
+    A pure check on a frame: no files read or written. Population-scope expectations see
+    only this frame, which is the whole population when the frame is.
+    """
+    gx = gx or _Gx()
+    outcomes = {e.check: Outcome.empty(spec.input, e) for e in spec.expectations}
+    if len(frame):
+        frame = frame if "source_row" in frame.columns else frame.assign(source_row=range(1, len(frame) + 1))
+        result = gx.validate(gx.batch_definition("pandas", spec.input), frame, gx.suite(spec, None),
+                             params, _evidence_keys(spec))
+        _fold_suite_result(result, spec, outcomes, max_examples)
+    return list(outcomes.values())
+
+
+def validate_case(case, engine: str = "chunked", *, names: Iterable[str] | None = None,
+                  options: EngineOptions | None = None, store=None,
+                  expectations: str | Path | None = None) -> list[InputValidation]:
+    """Validate every declared input of a case (or ``names``) with the named engine.
+
+    ``store`` is a :class:`workbench.population.PopulationStore` that the engine feeds
+    with the key columns of every row read; one is made (and closed) when not given.
+    """
+    from workbench.population import PopulationStore
+
+    run_engine = ENGINES.get(engine)
+    opts = options or EngineOptions(mask_personal_data=case.parameters.mask_personal_data)
+    wanted = [n for n in (names or case.declared_inputs()) if case.input_spec(n) is not None]
+    specs = load_suites(wanted, expectations)
+    params = suite_parameters(case)
+    gx = _Gx(progress_bars=opts.progress_bars)
+    own_store = store is None
+    store = store or PopulationStore(specs)
+    try:
+        return [run_engine(case, specs[n], params, store, opts, gx) for n in wanted]
+    finally:
+        if own_store:
+            store.close()
+
+
+# --------------------------------------------------------------------------- findings
+
+def _pct(n: int, d: int) -> float:
+    return round(100.0 * n / d, 4) if d else 0.0
+
+
+def findings_for(validations: Iterable[InputValidation], *, mask: bool = True) -> list[Finding]:
+    """Findings (category ``data_quality``) from validated inputs.
+
+    One per failing expectation per input, one per input with rows that could not be
+    parsed, one per expectation that could not be evaluated.
+    """
+    out = []
+    for v in validations:
+        if v.rejects_total:
+            s = v.stats
+            by_field = {f"{r.field}: {r.reason_kind}": int(r.rows) for r in v.rejects.itertuples()}
+            out.append(Finding(
+                category="data_quality", code=f"dq.{v.input}.rows_rejected", severity="high",
+                title=f"{v.input}: {v.rejects_total} row(s) could not be parsed",
+                detail=(f"{s.get('rows_read')} rows read = {s.get('rows_accepted')} accepted + "
+                        f"{s.get('rows_rejected')} rejected; rejected rows are kept in the rejects table and "
+                        "are not assessed by any other check."),
+                subject=v.input, count=v.rejects_total,
+                evidence={"rows_read": s.get("rows_read"), "rows_accepted": s.get("rows_accepted"),
+                          "rows_rejected": s.get("rows_rejected"), "by_field": by_field,
+                          "first_rows": sorted({int(x) for r in v.rejects.itertuples()
+                                                for x in str(r.first_rows).split(",") if x})[:DEFAULT_MAX_EXAMPLES],
+                          "file_sha256": s.get("sha256")}))
+        for o in v.outcomes:
+            if o.error:
+                out.append(Finding(
+                    category="data_quality", code=f"dq.{v.input}.{o.check}.not_evaluated", severity=o.severity,
+                    title=f"{v.input}: check '{o.check}' could not be evaluated",
+                    detail=f"{o.rationale} The expectation raised an error: {o.error}",
+                    subject=v.input, count=0, evidence={"expectation": o.type, "column": o.column, "engine": v.engine}))
+            elif o.unexpected_count:
+                examples = [mask_example(x) if mask else x for x in o.examples]
+                out.append(Finding(
+                    category="data_quality", code=f"dq.{v.input}.{o.check}", severity=o.severity,
+                    title=f"{v.input}: {o.unexpected_count} row(s) fail '{o.check}'",
+                    detail=(f"{o.rationale} {o.unexpected_count} of {o.element_count} rows "
+                            f"({_pct(o.unexpected_count, o.element_count)}%) fail {o.type} on {o.column}."),
+                    subject=v.input, count=o.unexpected_count,
+                    evidence={"expectation": o.type, "column": o.column, "element_count": o.element_count,
+                              "unexpected_count": o.unexpected_count, "missing_count": o.missing_count,
+                              "unexpected_percent": _pct(o.unexpected_count, o.element_count),
+                              "examples": examples, "examples_capped": o.unexpected_count > len(examples),
+                              "engine": v.engine, "evidence_file": f"evidence/gx/{v.input}.json"}))
+    return out
+
+
+# --------------------------------------------------------------------------- evidence
+
+def write_evidence(run_dir: str | Path, validations: Iterable[InputValidation], params: dict[str, Any]) -> list[Path]:
+    """Raw validation results, one JSON file per input under ``evidence/gx/`` (no Data Docs)."""
+    from workbench.artifacts import atomic_write_text
+
+    folder = Path(run_dir) / "evidence" / "gx"
+    paths = []
+    for v in validations:
+        doc = {"input": v.input, "engine": v.engine, "read": v.stats, "suite_parameters": params,
+               "outcomes": [{"check": o.check, "type": o.type, "column": o.column, "severity": o.severity,
+                             "scope": o.scope, "element_count": o.element_count,
+                             "unexpected_count": o.unexpected_count, "missing_count": o.missing_count,
+                             "success": o.success, "error": o.error} for o in v.outcomes],
+               "batches": v.raw_results}
+        path = folder / f"{v.input}.json"
+        atomic_write_text(path, json.dumps(doc, indent=1, default=_plain, ensure_ascii=False) + "\n")
+        paths.append(path)
+    return paths
+
+
+# --------------------------------------------------------------------------- display tables
+
+def summary_table(validations: Iterable[InputValidation]) -> pd.DataFrame:
+    """Per input: rows read / accepted / rejected (reconciled), expectations passed and failed."""
+    rows = []
+    for v in validations:
+        s = v.stats
+        rows.append({"input": v.input, "engine": v.engine, "rows_read": s.get("rows_read", 0),
+                     "rows_accepted": s.get("rows_accepted", 0), "rows_rejected": s.get("rows_rejected", 0),
+                     "reconciles": s.get("rows_read", 0) == s.get("rows_accepted", 0) + s.get("rows_rejected", 0),
+                     "expectations": len(v.outcomes), "passed": sum(o.success for o in v.outcomes),
+                     "failed": sum(not o.success for o in v.outcomes),
+                     "unexpected_rows": sum(o.unexpected_count for o in v.outcomes)})
+    return pd.DataFrame(rows)
+
+
+def outcomes_table(validations: Iterable[InputValidation]) -> pd.DataFrame:
+    """One row per expectation per input with its exact counts."""
+    rows = [{"input": o.input, "check": o.check, "severity": o.severity, "expectation": o.type,
+             "column": o.column, "scope": o.scope, "element_count": o.element_count,
+             "unexpected_count": o.unexpected_count, "missing_count": o.missing_count,
+             "unexpected_percent": _pct(o.unexpected_count, o.element_count),
+             "success": o.success, "error": o.error}
+            for v in validations for o in v.outcomes]
+    return pd.DataFrame(rows)
+
+
+def examples_table(validations: Iterable[InputValidation], *, mask: bool = True, per_check: int = 5) -> pd.DataFrame:
+    """Failing rows by business key, personal values masked."""
+    rows = []
+    for v in validations:
+        for o in v.outcomes:
+            for ex in o.examples[:per_check]:
+                ex = mask_example(ex) if mask else ex
+                keys = {k: ex.get(k) for k in ex if k != o.column}
+                rows.append({"input": v.input, "check": o.check, "severity": o.severity,
+                             "row": json.dumps(keys, default=str, ensure_ascii=False),
+                             "value": None if o.column not in ex else str(ex[o.column])})
+    return pd.DataFrame(rows, columns=["input", "check", "severity", "row", "value"])
+
+
+# --------------------------------------------------------------------------- the stage
+
+@dataclass
+class StageResult:
+    """What the data-quality notebook shows and writes."""
+
+    findings: list[Finding]
+    assessed: dict[str, str]
+    summary: pd.DataFrame
+    outcomes: pd.DataFrame
+    examples: pd.DataFrame
+    rejects: pd.DataFrame
+    jurisdictions: pd.DataFrame
+    evidence_files: list[Path]
+    validations: list[InputValidation] = field(repr=False, default_factory=list)
+
+
+def run_stage(case, run_dir: str | Path, engine: str = "chunked", *, options: EngineOptions | None = None,
+              expectations: str | Path | None = None) -> StageResult:
+    """Validate every input, run the whole-population checks, keep the evidence.
+
+    Parameters
+    ----------
+    case : workbench.case.Case
+    run_dir : the run folder; evidence goes to ``<run_dir>/evidence/gx/``.
+    engine : a name in :data:`ENGINES` (``chunked`` keeps memory bounded).
+    options : chunk size, example cap, Spark master URL...
+
+    Returns
+    -------
+    StageResult
+        findings (category ``data_quality``), ``assessed`` per check, display tables.
+    """
+    from workbench.case import INPUT_NAMES
+    from workbench.population import PopulationStore, cross_input_findings, jurisdiction_counts
+
+    opts = options or EngineOptions(mask_personal_data=case.parameters.mask_personal_data)
+    declared = [n for n in INPUT_NAMES if case.input_spec(n) is not None]
+    specs = load_suites(declared, expectations)
+    with PopulationStore(specs) as store:
+        validations = validate_case(case, engine, names=declared, options=opts, store=store,
+                                    expectations=expectations)
+        cross = cross_input_findings(store, case, max_examples=opts.max_examples)
+        juris = jurisdiction_counts(store)
+    findings = findings_for(validations, mask=opts.mask_personal_data) + cross.findings
+    assessed = {f"suite:{n}": ("assessed" if n in declared else "not assessed: input absent from the case")
+                for n in INPUT_NAMES}
+    assessed.update(cross.assessed)
+    params = suite_parameters(case)
+    files = write_evidence(run_dir, validations, params)
+    files.append(cross.write(run_dir))
+    rejects = pd.concat([v.rejects for v in validations if len(v.rejects)], ignore_index=True) \
+        if any(len(v.rejects) for v in validations) else _rejects_summary([])
+    log.info("data quality (%s engine): %d inputs, %d findings", engine, len(validations), len(findings))
+    return StageResult(findings, assessed, summary_table(validations), outcomes_table(validations),
+                       examples_table(validations, mask=opts.mask_personal_data), rejects, juris, files, validations)
