@@ -448,7 +448,7 @@ def iter_input(case: Case, name: str, chunk_rows: int = DEFAULT_CHUNK_ROWS,
     stats = InputStats(name=name, path=str(path if path else spec.url), kind=kind)
     if with_hash and path is not None:
         stats.sha256 = file_sha256(path)
-    for raw, first_row in reader(path if path is not None else spec, schema, chunk_rows, stats):
+    for raw, first_row in reader(path if path is not None else _sql.bind(spec, case), schema, chunk_rows, stats):
         structural = raw.attrs.pop("structural_rejects", [])
         frame, rejects = type_frame(raw, schema, file=str(stats.path), first_row=first_row)
         if structural:
@@ -492,5 +492,8 @@ def input_hashes(case: Case) -> dict[str, dict]:
             out[name] = {"path": str(path), "sha256": file_sha256(path)}
         else:
             spec = case.input_spec(name)
-            out[name] = {"url": spec.url, "table": spec.table, "query": spec.query, "sha256": None}
+            out[name] = _sql.manifest_entry(case, name)  # URL without credentials, rows, ordered content hash
     return out
+
+
+from workbench import sql as _sql  # noqa: E402  registers the "sql" reader (imports SQLAlchemy lazily)

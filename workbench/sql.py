@@ -1,0 +1,487 @@
+"""Case inputs read straight from a database (PostgreSQL through SQLAlchemy + psycopg 3).
+
+An input in case.yaml may be a SQLAlchemy URL plus a table or a query::
+
+    inputs:
+      affected_people: {url: "postgresql+psycopg://auditor@db.example/breach", table: affected_people}
+      notices: {url: "postgresql+psycopg://auditor@db.example/breach",
+                query: "SELECT * FROM notices_log WHERE kind = 'consumer'"}
+
+Credentials never come from case.yaml (``load_case`` rejects a URL holding a password).
+They come, first match wins, from the process environment (``PGPASSWORD``, ``PGUSER``,
+``PGPASSFILE``...), then from a ``.env`` file beside case.yaml (``KEY=value`` lines; only
+``PG*`` keys are used), then from libpq's own ``~/.pgpass``. Every URL this module logs or
+records goes through :func:`redact_url` (user kept, password dropped), and error messages
+are scrubbed of the password.
+
+Reading. Rows stream through a server-side cursor (``stream_results`` + ``yield_per``), so
+memory holds one chunk at a time. Every column is fetched as PostgreSQL's text output
+(``CAST(col AS TEXT)`` under fixed session settings: ``TimeZone=UTC``, ``DateStyle=ISO``,
+``extra_float_digits=1``), then typed by :func:`workbench.sources.type_frame` exactly like
+CSV text: one typing path, the same rejects. Rows come in a stable order: the input's
+business key first (``person_id``, ``notice_id``...), then every other column, each
+compared as text in the "C" collation, so the order does not depend on the server locale.
+``source_row`` is the row's position in that order (1-based).
+
+Content hash (manifest). :func:`content_digest` runs ``COPY (<the same ordered SELECT>)
+TO STDOUT`` and hashes, with sha256, the line ``tab-joined column names`` + newline
+followed by the COPY text output (tab-separated, ``\\N`` for NULL, PostgreSQL's
+backslash escapes, one line per row). Same rows and values in the database -> same hash,
+whatever the physical order of the table. It is a hash of the database content, not of
+any file: a file case and its database copy have different hashes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+import pandas as pd
+
+from workbench.case import Case, SqlInput, load_case
+from workbench.errors import InputError, WorkbenchError
+from workbench.sources import (CONVERTERS, READERS, SCHEMAS, InputSchema, InputStats, reader_kind)
+
+log = logging.getLogger("workbench.sql")
+
+#: Session settings that make PostgreSQL's text output canonical for typing and hashing.
+SESSION_OPTIONS = "-c TimeZone=UTC -c DateStyle=ISO,YMD -c extra_float_digits=1 -c IntervalStyle=iso_8601"
+#: libpq environment keys read from a case's .env file (and SQLAlchemy connect_args they map to).
+ENV_KEYS = {"PGUSER": "user", "PGPASSWORD": "password", "PGPASSFILE": "passfile",
+            "PGHOST": "host", "PGPORT": "port", "PGDATABASE": "dbname", "PGSSLMODE": "sslmode",
+            "PGSSLROOTCERT": "sslrootcert"}
+#: Column kind (sources schema) -> PostgreSQL type used by :func:`load_case_folder`.
+PG_TYPES = {"str": "TEXT", "timestamp": "TIMESTAMPTZ", "date": "DATE", "int": "BIGINT",
+            "float": "DOUBLE PRECISION", "bool": "BOOLEAN"}
+
+
+class BoundSqlInput(SqlInput):
+    """A SqlInput that knows its case folder (where a ``.env`` file may sit)."""
+
+    base_dir: str | None = None
+
+
+def bind(spec: SqlInput, case: Case | None) -> SqlInput:
+    """The spec with the case folder attached, so the reader can find ``.env``."""
+    if case is None or isinstance(spec, BoundSqlInput):
+        return spec
+    try:
+        folder = str(case.folder)
+    except ValueError:
+        return spec
+    return BoundSqlInput(url=spec.url, table=spec.table, query=spec.query, base_dir=folder)
+
+
+# --------------------------------------------------------------------------- URLs and credentials
+
+def redact_url(url: str) -> str:
+    """The URL without any password (the user name is kept: it is who read the data)."""
+    try:
+        from sqlalchemy.engine import URL, make_url
+
+        u = make_url(url)
+        return URL.create(u.drivername, username=u.username, host=u.host, port=u.port,
+                          database=u.database, query=u.query).render_as_string(hide_password=False)
+    except Exception:  # not parseable: drop everything between // and @
+        return re.sub(r"//[^/@]*@", "//", url)
+
+
+def describe(spec: SqlInput) -> str:
+    """A one-line name of the source for messages and manifests, never with a password."""
+    what = f"table {spec.table}" if spec.table else "query"
+    return f"{redact_url(spec.url)} {what}"
+
+
+def read_env_file(path: str | Path) -> dict[str, str]:
+    """``KEY=value`` lines of a .env file (``export`` prefix and quotes allowed); PG* keys only."""
+    path = Path(path)
+    out: dict[str, str] = {}
+    if not path.is_file():
+        return out
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("export "):
+            line = line[7:].lstrip()
+        key, sep, value = line.partition("=")
+        key, value = key.strip(), value.strip()
+        if not sep or key not in ENV_KEYS:
+            continue
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        out[key] = value
+    if out and path.stat().st_mode & 0o077:
+        log.warning("%s is readable by other users; restrict it with chmod 600", path)
+    return out
+
+
+def connect_args(spec: SqlInput) -> dict[str, Any]:
+    """psycopg connection arguments: fixed session settings plus credentials from ``.env``.
+
+    The process environment is left to libpq itself (it reads ``PGPASSWORD``, ``PGUSER``,
+    ``~/.pgpass``...); a ``.env`` value is passed only where the environment has none and
+    the URL does not already name that part.
+    """
+    from sqlalchemy.engine import make_url
+
+    args: dict[str, Any] = {"options": SESSION_OPTIONS}
+    base = getattr(spec, "base_dir", None)
+    if not base:
+        return args
+    url = make_url(spec.url)
+    in_url = {"user": url.username, "host": url.host, "port": url.port, "dbname": url.database}
+    for key, value in read_env_file(Path(base) / ".env").items():
+        arg = ENV_KEYS[key]
+        if key in os.environ or in_url.get(arg):
+            continue
+        args[arg] = value
+    return args
+
+
+def _password(spec: SqlInput) -> str | None:
+    """The password that will be used, only to scrub it from error messages."""
+    if os.environ.get("PGPASSWORD"):
+        return os.environ["PGPASSWORD"]
+    base = getattr(spec, "base_dir", None)
+    return read_env_file(Path(base) / ".env").get("PGPASSWORD") if base else None
+
+
+def _driver_url(url: str):
+    from sqlalchemy.engine import make_url
+
+    u = make_url(url)
+    if u.drivername in ("postgresql", "postgres"):
+        u = u.set(drivername="postgresql+psycopg")
+    return u
+
+
+def make_engine(spec: SqlInput):
+    """A SQLAlchemy engine for the spec (no pooling, parameters hidden from error text)."""
+    import sqlalchemy as sa
+    from sqlalchemy.pool import NullPool
+
+    return sa.create_engine(_driver_url(spec.url), connect_args=connect_args(spec), poolclass=NullPool,
+                            hide_parameters=True)
+
+
+# --------------------------------------------------------------------------- errors
+
+def _explain(err: BaseException, spec: SqlInput) -> str:
+    """A short, password-free message for a database error."""
+    orig = getattr(err, "orig", None) or err
+    text = str(orig).strip()
+    low = text.lower()
+    if "password authentication failed" in low:
+        m = re.search(r'for user "([^"]+)"', text)
+        msg = (f"authentication failed for user {m.group(1) if m else '?'!r}: check PGPASSWORD, "
+               "the .env file beside case.yaml, or ~/.pgpass")
+    elif "no password supplied" in low or "fe_sendauth" in low:
+        msg = "the server asks for a password and none was given: set PGPASSWORD, a .env file beside case.yaml, or ~/.pgpass"
+    elif "connection refused" in low:
+        u = _driver_url(spec.url)
+        msg = f"connection refused by {u.host or 'localhost'}:{u.port or 5432}: is the database server running and listening there?"
+    elif "could not translate host name" in low or "name or service not known" in low:
+        msg = f"unknown database host {_driver_url(spec.url).host!r}"
+    elif re.search(r'database "[^"]+" does not exist', text):
+        msg = text.splitlines()[0]
+    else:
+        msg = " ".join(line.strip() for line in text.splitlines()[:3] if line.strip()) or type(orig).__name__
+        msg = re.sub(r"\(Background on this error at: [^)]*\)", "", msg).strip()
+    pw = _password(spec)
+    if pw:
+        msg = msg.replace(pw, "***")
+    return msg
+
+
+def _input_error(name: str, spec: SqlInput, message: str, **kw) -> InputError:
+    return InputError(describe(spec), f"input {name}: {message}", **kw)
+
+
+# --------------------------------------------------------------------------- the ordered SELECT
+
+@dataclass
+class SourceQuery:
+    """The SELECT that reads an input: text-cast columns in a stable order."""
+
+    sql: str
+    columns: list[str]
+    ignored: list[str] = field(default_factory=list)
+    order_by: list[str] = field(default_factory=list)
+
+
+def _split_table(table: str) -> tuple[str | None, str]:
+    schema, _, name = table.rpartition(".")
+    return (schema or None), name
+
+
+def _source_columns(conn, spec: SqlInput, name: str) -> list[str]:
+    """Column names of the table or query; a clear error when the table is missing."""
+    import sqlalchemy as sa
+
+    if spec.table:
+        schema, table = _split_table(spec.table)
+        insp = sa.inspect(conn)
+        if not insp.has_table(table, schema=schema):
+            where = f"schema {schema!r}" if schema else "the search path"
+            raise _input_error(name, spec, f"table {spec.table!r} not found in {where} of the database",
+                               expected=f"a table holding the {name} columns")
+        return [c["name"] for c in insp.get_columns(table, schema=schema)]
+    try:
+        result = conn.execute(sa.text(f"SELECT * FROM ({_query_body(spec)}) AS q LIMIT 0"))
+    except sa.exc.DBAPIError as err:
+        raise _input_error(name, spec, f"the query failed: {_explain(err, spec)}") from None
+    return list(result.keys())
+
+
+def _query_body(spec: SqlInput) -> str:
+    return (spec.query or "").strip().rstrip(";").strip()
+
+
+def build_query(conn, spec: SqlInput, schema: InputSchema) -> SourceQuery:
+    """Check the source's columns against the data contract and build the ordered SELECT."""
+    prep = conn.dialect.identifier_preparer
+    present = _source_columns(conn, spec, schema.name)
+    missing = [c for c in schema.required if c not in present]
+    if missing:
+        raise _input_error(schema.name, spec, f"missing required column(s) {', '.join(missing)}",
+                           field=missing[0], expected=f"columns {', '.join(schema.names)}")
+    wanted = [c for c in schema.names if c in present]
+    ignored = [c for c in present if c not in schema.names]
+    if spec.table:
+        sch, table = _split_table(spec.table)
+        source = (prep.quote_identifier(sch) + "." if sch else "") + prep.quote_identifier(table)
+    else:
+        source = f"({_query_body(spec)})"
+    cols = ", ".join(f"CAST(q.{prep.quote_identifier(c)} AS TEXT) AS {prep.quote_identifier(c)}" for c in wanted)
+    order = ([schema.key] if schema.key in wanted else []) + [c for c in wanted if c != schema.key]
+    order_sql = ", ".join(f'CAST(q.{prep.quote_identifier(c)} AS TEXT) COLLATE "C"' for c in order)
+    sql = f"SELECT {cols} FROM {source} AS q" + (f" ORDER BY {order_sql}" if order_sql else "")
+    return SourceQuery(sql, wanted, ignored, order)
+
+
+# --------------------------------------------------------------------------- the reader
+
+@READERS.register("sql")
+def read_sql(spec: SqlInput, schema: InputSchema, chunk_rows: int, stats: InputStats
+             ) -> Iterator[tuple[pd.DataFrame, int]]:
+    """Stream a table or query in chunks of text columns (typed afterwards by sources)."""
+    import sqlalchemy as sa
+
+    stats.path = describe(spec)
+    stats.kind = "sql"
+    engine = make_engine(spec)
+    done = 0
+    try:
+        with engine.connect() as conn:
+            q = build_query(conn, spec, schema)
+            stats.ignored_columns = q.ignored
+            if q.ignored:
+                log.warning("%s: ignoring column(s) not in the data contract: %s", stats.path, ", ".join(q.ignored))
+            result = conn.execution_options(stream_results=True, yield_per=chunk_rows).execute(sa.text(q.sql))
+            empty = True
+            for rows in result.partitions(chunk_rows):
+                frame = pd.DataFrame([tuple(r) for r in rows], columns=q.columns, dtype="str")
+                stats.rows_read += len(frame)
+                empty = False
+                yield frame, done + 1
+                done += len(frame)
+            if empty:
+                yield pd.DataFrame({c: pd.Series(dtype="str") for c in q.columns}), 1
+    except InputError:
+        raise
+    except sa.exc.DBAPIError as err:
+        raise _input_error(schema.name, spec, _explain(err, spec)) from None
+    finally:
+        engine.dispose()
+
+
+# --------------------------------------------------------------------------- manifest
+
+def content_digest(spec: SqlInput, schema: InputSchema) -> dict[str, Any]:
+    """Row count and sha256 of the input's content in the stable order (see module doc)."""
+    import sqlalchemy as sa
+
+    engine = make_engine(spec)
+    try:
+        with engine.connect() as conn:
+            q = build_query(conn, spec, schema)
+            h = hashlib.sha256(("\t".join(q.columns) + "\n").encode())
+            dbapi = conn.connection.driver_connection
+            with dbapi.cursor() as cur:
+                with cur.copy(f"COPY ({q.sql}) TO STDOUT") as copy:
+                    for block in copy:
+                        h.update(block)
+                rows = cur.rowcount
+    except InputError:
+        raise
+    except sa.exc.DBAPIError as err:
+        raise _input_error(schema.name, spec, _explain(err, spec)) from None
+    finally:
+        engine.dispose()
+    return {"url": redact_url(spec.url), "table": spec.table, "query": spec.query, "rows": rows,
+            "sha256": h.hexdigest(), "hash_of": "COPY text output, ordered by " + ", ".join(q.order_by),
+            "columns": q.columns}
+
+
+def manifest_entry(case: Case, name: str) -> dict[str, Any]:
+    """The manifest's record of one SQL input: URL without credentials, table or query,
+    row count, content hash. A database that cannot be read is recorded, not raised: the
+    manifest is written before the notebooks, which report the error themselves."""
+    spec = case.input_spec(name)
+    assert isinstance(spec, SqlInput)
+    try:
+        return content_digest(bind(spec, case), SCHEMAS[name])
+    except WorkbenchError as err:
+        log.error("%s", err)
+        return {"url": redact_url(spec.url), "table": spec.table, "query": spec.query, "rows": None,
+                "sha256": None, "error": str(err)}
+
+
+# --------------------------------------------------------------------------- loading a case folder
+
+@dataclass
+class LoadedTable:
+    input: str
+    table: str
+    rows: int
+    text_columns: list[str]
+    not_loaded: int
+
+
+@dataclass
+class LoadResult:
+    url: str
+    tables: list[LoadedTable]
+    case_yaml: Path | None
+
+    def summary(self) -> str:
+        lines = [f"loaded into {self.url}:"]
+        for t in self.tables:
+            extra = f"; kept as text (values that do not parse): {', '.join(t.text_columns)}" if t.text_columns else ""
+            lost = f"; {t.not_loaded} malformed row(s) not loadable" if t.not_loaded else ""
+            lines.append(f"  {t.input:18} -> {t.table} ({t.rows} rows{extra}{lost})")
+        if self.case_yaml:
+            lines.append(f"case file reading from the database: {self.case_yaml}")
+        return "\n".join(lines)
+
+
+def _raw_chunks(case: Case, name: str, chunk_rows: int) -> Iterator[tuple[pd.DataFrame, int]]:
+    """Raw text chunks of a file input and the count of structurally malformed rows."""
+    spec = case.input_spec(name)
+    path = case.input_path(name)
+    kind = reader_kind(spec, path)
+    stats = InputStats(name=name, path=str(path), kind=kind)
+    for raw, _ in READERS.get(kind)(path, SCHEMAS[name], chunk_rows, stats):
+        structural = raw.attrs.pop("structural_rejects", [])
+        yield raw, len(structural)
+
+
+def _typed_columns(raw: pd.DataFrame, schema: InputSchema, text_cols: set[str]) -> pd.DataFrame:
+    out = {}
+    for col in schema.columns:
+        series = raw[col.name] if col.name in raw.columns else pd.Series([None] * len(raw), dtype="str")
+        kind = "str" if col.name in text_cols else col.kind
+        out[col.name] = CONVERTERS.get(kind)(series.reset_index(drop=True))[0]
+    return pd.DataFrame(out)
+
+
+def load_case_folder(case_dir: str | Path, url: str, schema: str | None = None, *,
+                     chunk_rows: int = 200_000, case_name: str = "case.postgres.yaml",
+                     replace: bool = True) -> LoadResult:
+    """Load every file input of a case folder into PostgreSQL tables, with COPY.
+
+    Parameters
+    ----------
+    case_dir : folder holding case.yaml and its data.
+    url : SQLAlchemy URL of the target database, without password (credentials as for
+        reading: environment, ``.env`` in ``case_dir``, or ~/.pgpass).
+    schema : PostgreSQL schema for the tables (created if absent); default the search path.
+    case_name : name of the case file written beside case.yaml whose inputs point at the
+        new tables (None: write none).
+    replace : drop tables of the same name first.
+
+    Each input becomes a table named like the input, with the data contract's columns typed
+    (``TIMESTAMPTZ``, ``DATE``, ``DOUBLE PRECISION``...). Values are typed exactly as the
+    file reader types them (text trimmed, empty text as NULL). A column holding a value
+    that does not parse as its type is kept as ``TEXT`` (so the database copy keeps the
+    bad value and reading it back rejects the same rows); rows that are malformed in the
+    file itself (wrong number of fields) cannot be loaded and are counted in the result.
+    """
+    import sqlalchemy as sa
+    import yaml
+
+    case_dir = Path(case_dir)
+    case = load_case(case_dir / "case.yaml")
+    if _driver_url(url).password is not None:
+        raise WorkbenchError("give the database password in PGPASSWORD, a .env file or ~/.pgpass, not in the URL")
+    target = BoundSqlInput(url=url, table="x", base_dir=str(case_dir))
+    engine = make_engine(target)
+    loaded: list[LoadedTable] = []
+    try:
+        with engine.begin() as conn:
+            prep = conn.dialect.identifier_preparer
+            if schema:
+                conn.execute(sa.text(f"CREATE SCHEMA IF NOT EXISTS {prep.quote_identifier(schema)}"))
+            for name in case.declared_inputs():
+                if case.input_path(name) is None:
+                    continue  # already a SQL input
+                loaded.append(_load_input(conn, case, name, schema, chunk_rows, replace))
+    except sa.exc.DBAPIError as err:
+        raise InputError(redact_url(url), f"loading the case failed: {_explain(err, target)}") from None
+    finally:
+        engine.dispose()
+    case_yaml = None
+    if case_name:
+        data = yaml.safe_load((case_dir / "case.yaml").read_text(encoding="utf-8"))
+        for t in loaded:
+            data["inputs"][t.input] = {"url": redact_url(url), "table": t.table}
+        case_yaml = case_dir / case_name
+        case_yaml.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    result = LoadResult(redact_url(url), loaded, case_yaml)
+    log.info("%s", result.summary())
+    return result
+
+
+def _load_input(conn, case: Case, name: str, schema: str | None, chunk_rows: int, replace: bool) -> LoadedTable:
+    sch = SCHEMAS[name]
+    prep = conn.dialect.identifier_preparer
+    # pass 1: which columns hold values that do not parse as their kind
+    text_cols: set[str] = set()
+    for raw, _ in _raw_chunks(case, name, chunk_rows):
+        for col in sch.columns:
+            if col.name in raw.columns and col.name not in text_cols and col.kind != "str":
+                if CONVERTERS.get(col.kind)(raw[col.name])[1].any():
+                    text_cols.add(col.name)
+    qualified = (prep.quote_identifier(schema) + "." if schema else "") + prep.quote_identifier(name)
+    table = f"{schema}.{name}" if schema else name
+    dbapi = conn.connection.driver_connection
+    with dbapi.cursor() as cur:
+        if replace:
+            cur.execute(f"DROP TABLE IF EXISTS {qualified}")
+        cols_sql = ", ".join(f"{prep.quote_identifier(c.name)} {'TEXT' if c.name in text_cols else PG_TYPES[c.kind]}"
+                             for c in sch.columns)
+        cur.execute(f"CREATE TABLE {qualified} ({cols_sql})")
+        rows = lost = 0
+        names = ", ".join(prep.quote_identifier(c) for c in sch.names)
+        with cur.copy(f"COPY {qualified} ({names}) FROM STDIN") as copy:
+            for raw, malformed in _raw_chunks(case, name, chunk_rows):
+                lost += malformed
+                typed = _typed_columns(raw, sch, text_cols)
+                for record in typed.astype(object).where(typed.notna(), None).itertuples(index=False, name=None):
+                    copy.write_row(record)
+                rows += len(typed)
+        if sch.key:
+            idx = prep.quote_identifier(f"{name}_{sch.key}_c")
+            cur.execute(f'CREATE INDEX {idx} ON {qualified} ({prep.quote_identifier(sch.key)} COLLATE "C")')
+        cur.execute(f"ANALYZE {qualified}")
+    if text_cols:
+        log.warning("%s: column(s) %s hold values that do not parse; loaded as TEXT", name, ", ".join(sorted(text_cols)))
+    if lost:
+        log.warning("%s: %d malformed row(s) could not be loaded", name, lost)
+    return LoadedTable(name, table, rows, sorted(text_cols), lost)
