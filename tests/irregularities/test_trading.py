@@ -158,3 +158,6 @@ def test_chart_marks_trades(fixtures):
     assert len(ax.collections[0].get_offsets()) == 3          # three sales, derivative rows left out
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert "insider sale" in labels and any("disclosed" in x for x in labels)
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)

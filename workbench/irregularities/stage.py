@@ -35,8 +35,13 @@ class StageResult:
     by_check: dict[str, list[Finding]] = field(default_factory=dict)
     assessed: dict[str, str] = field(default_factory=dict)
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
-    chart: Any = None
     form4_errors: list[str] = field(default_factory=list)
+    #: What the share-price chart is drawn from (kept so the chart is drawn where it is shown).
+    chart_inputs: dict[str, Any] | None = None
+
+    def chart(self):
+        """The share-price chart with discovery, disclosure and the trades (None without trades)."""
+        return price_chart(**self.chart_inputs) if self.chart_inputs else None
 
     @property
     def findings(self) -> list[Finding]:
@@ -96,9 +101,10 @@ def run_insider_trading(case, result: StageResult) -> None:
                  "plan_10b5_1", "exercise_and_sale", "loss_avoided", "document"])
     window = trading_window(inc.discovered, inc.public_disclosure, before_days=win.before_discovery_days,
                             after_days=win.after_disclosure_days)
-    result.chart = price_chart(prices, trades, discovered=inc.discovered, disclosed=inc.public_disclosure,
-                               window=window, title=f"{case.organization.ticker or case.organization.name}: "
-                                                    "share price and insider trades")
+    result.chart_inputs = dict(prices=prices, trades=trades, discovered=inc.discovered,
+                               disclosed=inc.public_disclosure, window=window,
+                               title=f"{case.organization.ticker or case.organization.name}: "
+                                     "share price and insider trades")
     if prices is not None:
         result.tables["share_price_chart"] = prices[["date", "close"]].sort_values("date").reset_index(drop=True)
 
@@ -171,8 +177,8 @@ def run_stage(case) -> StageResult:
     StageResult
         ``findings`` (all checks), ``by_check``, ``assessed`` (per check "assessed" or
         "not assessed: <reason>"), ``tables`` (insider_sales, share_price_chart,
-        linked_domains, letter_problems, awards_in_window), ``chart`` (a matplotlib Figure
-        or None) and ``form4_errors`` (files that could not be read).
+        linked_domains, letter_problems, awards_in_window), ``chart()`` (draws the
+        share-price chart, or None) and ``form4_errors`` (files that could not be read).
     """
     result = StageResult()
     for run in (run_insider_trading, run_lookalike_links, run_notice_letters, run_compensation):
@@ -183,10 +189,16 @@ def run_stage(case) -> StageResult:
 
 def save_chart(result: StageResult, run_dir: str | Path, stage: str = STAGE) -> Path | None:
     """Save the share-price chart as PNG beside its numbers (the ``share_price_chart`` table)."""
+    import matplotlib.pyplot as plt
+
     from workbench.artifacts import artifacts_dir
 
-    if result.chart is None:
+    fig = result.chart()
+    if fig is None:
         return None
     png = artifacts_dir(run_dir) / f"{stage}.share_price_chart.png"
-    result.chart.savefig(png, dpi=110)
+    try:
+        fig.savefig(png, dpi=110)
+    finally:
+        plt.close(fig)
     return png

@@ -475,14 +475,14 @@ def price_chart(prices: pd.DataFrame | None, trades: pd.DataFrame, *, discovered
                 title: str = "Share price and insider trades"):
     """Share price over the period with discovery, disclosure and the insiders' trades marked.
 
-    Returns a :class:`matplotlib.figure.Figure` (not registered with pyplot: the notebook
-    displays it, the caller saves it). Sales are red down-triangles, purchases green
-    up-triangles, at the trade price (or the close of that day when no price is given).
+    Returns a :class:`matplotlib.figure.Figure` made with pyplot, so a notebook's inline
+    backend shows it under the cell that draws it; saving (and closing) belongs to the
+    caller. Sales are red down-triangles, purchases green up-triangles, at the trade price
+    (or the close of that day when no price is given).
     """
-    from matplotlib.figure import Figure
+    import matplotlib.pyplot as plt
 
-    fig = Figure(figsize=(9, 4), layout="constrained")
-    ax = fig.add_subplot()
+    fig, ax = plt.subplots(figsize=(9, 4), layout="constrained")
     p = prices.sort_values("date") if prices is not None and len(prices) else None
     if p is not None:
         ax.plot(pd.to_datetime(p["date"]), p["close"], color="0.3", lw=1.2, label="close")
