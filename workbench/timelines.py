@@ -431,6 +431,39 @@ def _ceil_days(delta: dt.timedelta) -> int:
     return int(math.ceil(delta.total_seconds() / DAY_SECONDS))
 
 
+def _notice_groups(reg: pd.DataFrame) -> dict[tuple[str, str], dict[str, Any]]:
+    """Regulator-notice rows grouped once by (kind, jurisdiction): kind ``regulator`` or
+    ``cra``; first sent moment, the latest row's residents_reported, rows, recipients."""
+    if reg is None or len(reg) == 0:
+        return {}
+    frame = pd.DataFrame({
+        "j": reg["jurisdiction"].astype("str").str.strip().str.upper(),
+        "t": reg["recipient_type"].astype("str").str.strip().str.lower(),
+        "recipient": reg["recipient"].astype("str").str.strip().str.lower() if "recipient" in reg.columns else "",
+        "sent_at": reg["sent_at"], "reported": reg["residents_reported"],
+    })
+    frame = frame[frame["sent_at"].notna()]
+    frame["kind"] = frame["t"].map(lambda t: "regulator" if t in REGULATOR_RECIPIENT_TYPES
+                                   else "cra" if t == CRA_RECIPIENT_TYPE else None)
+    frame = frame[frame["kind"].notna()].sort_values("sent_at", kind="stable")
+    out = {}
+    for (kind, j), g in frame.groupby(["kind", "j"], sort=False):
+        out[(kind, j)] = {"first": g["sent_at"].iloc[0], "last": g["sent_at"].iloc[-1],
+                          "reported": None if pd.isna(g["reported"].iloc[-1]) else int(g["reported"].iloc[-1]),
+                          "rows": len(g), "recipients": set(g["recipient"])}
+    return out
+
+
+def _merge_groups(groups: dict, kind: str, codes: list[str]) -> dict[str, Any]:
+    """The notices of ``kind`` addressed to any of ``codes`` (e.g. US-FL and nationwide US)."""
+    found = [groups[(kind, c)] for c in codes if (kind, c) in groups]
+    if not found:
+        return {"first": None, "reported": None, "rows": 0, "recipients": set()}
+    latest = max(found, key=lambda g: g["last"])
+    return {"first": min(g["first"] for g in found), "reported": latest["reported"],
+            "rows": sum(g["rows"] for g in found), "recipients": set().union(*(g["recipients"] for g in found))}
+
+
 def regulator_table(case, summary: pd.DataFrame, regulator_notices: pd.DataFrame | None, *,
                     book: RuleBook | None = None, audit_at: dt.datetime | None = None) -> pd.DataFrame:
     """Regulator and CRA duties per jurisdiction, judged on the actual resident count.
@@ -444,9 +477,7 @@ def regulator_table(case, summary: pd.DataFrame, regulator_notices: pd.DataFrame
     audit_at = audit_at or audit_moment(case)
     reg = regulator_notices if regulator_notices is not None else pd.DataFrame(
         columns=["jurisdiction", "recipient_type", "recipient", "sent_at", "residents_reported"])
-    reg = reg.assign(_j=reg["jurisdiction"].astype("str").str.strip().str.upper(),
-                     _t=reg["recipient_type"].astype("str").str.strip().str.lower())
-    reg = reg[reg["sent_at"].notna()]
+    groups = _notice_groups(reg)
     rows = []
     for rec in summary.itertuples(index=False):  # one iteration per jurisdiction, not per person
         code, residents = rec.jurisdiction, int(rec.residents)
@@ -462,34 +493,28 @@ def regulator_table(case, summary: pd.DataFrame, regulator_notices: pd.DataFrame
         target = rule if rule is not None else code
         # regulator
         due = book.due(target, "regulator", start, **kw)
-        eu = code.startswith("EU-")
-        mine = reg[reg["_t"].isin(REGULATOR_RECIPIENT_TYPES) & ((reg["_j"] == code) | (eu & (reg["_j"] == "EU")))]
-        first = mine["sent_at"].min() if len(mine) else None
+        mine = _merge_groups(groups, "regulator", [code] + (["EU"] if code.startswith("EU-") else []))
+        first, reported = mine["first"], mine["reported"]
         status, days = obligation_status(due, first, audit_at)
-        reported = None
-        if len(mine):
-            last = mine.sort_values("sent_at").iloc[-1]
-            reported = None if pd.isna(last["residents_reported"]) else int(last["residents_reported"])
         row.update({
             "regulator_required": bool(due.applies), "regulator_threshold": getattr(rule, "regulator_threshold", None),
             "regulator_name": getattr(rule, "regulator_name", None),
             "regulator_condition": getattr(rule, "regulator_condition", None),
             "regulator_due_at": _utc(due.due_at), "regulator_basis": due.basis, "regulator_reason": due.reason,
-            "regulator_citation": due.citation, "regulator_sent_at": first, "regulator_notices": len(mine),
+            "regulator_citation": due.citation, "regulator_sent_at": first, "regulator_notices": mine["rows"],
             "regulator_status": status, "regulator_days_late": days, "residents_reported": reported,
             "residents_reported_matches": None if reported is None else reported == residents,
         })
         # consumer reporting agencies
         cdue = book.due(target, "cra", start, **kw)
-        us = code.startswith("US-")
-        cra = reg[(reg["_t"] == CRA_RECIPIENT_TYPE) & ((reg["_j"] == code) | (us & (reg["_j"] == "US")))]
-        cfirst = cra["sent_at"].min() if len(cra) else None
+        cra = _merge_groups(groups, "cra", [code] + (["US"] if code.startswith("US-") else []))
+        cfirst = cra["first"]
         cstatus, cdays = obligation_status(cdue, cfirst, audit_at)
         row.update({
             "cra_required": bool(cdue.applies), "cra_threshold": getattr(rule, "cra_threshold", None),
             "cra_due_at": _utc(cdue.due_at), "cra_basis": cdue.basis, "cra_reason": cdue.reason,
             "cra_citation": cdue.citation, "cra_sent_at": cfirst,
-            "cra_recipients": int(cra["recipient"].nunique()) if len(cra) else 0,
+            "cra_recipients": len(cra["recipients"]),
             "cra_status": cstatus, "cra_days_late": cdays,
         })
         rows.append(row)
