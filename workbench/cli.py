@@ -2,7 +2,8 @@
 
 Subcommands register themselves in ``COMMANDS`` with :func:`command`; each handler takes
 the parsed ``argparse.Namespace`` and returns the exit code.
-Exit codes: 0 success, 1 a run or verification failed, 2 bad input or usage.
+Exit codes: 0 success, 1 a run or verification failed, 2 bad input or usage,
+3 a completed run with findings at or above ``workbench run --fail-on SEVERITY``.
 """
 
 from __future__ import annotations
@@ -46,6 +47,10 @@ def _run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", default=None, help="folder for run folders (default: reports/ of the project)")
     p.add_argument("--cell-timeout", type=int, default=None, help="seconds a notebook cell may run (default: no limit)")
     p.add_argument("--notebooks", default=None, help="folder of numbered notebooks to run (default: the project's notebooks/)")
+    p.add_argument("--fail-on", default=None, metavar="SEVERITY",
+                   choices=["critical", "high", "medium", "low", "info"],
+                   help="exit 3 when the completed run has findings at or above SEVERITY "
+                        "(exit codes: 0 completed, 1 failed, 2 invalid case, 3 findings at or above SEVERITY)")
 
 
 @command("run", "audit a case: run every notebook into a new run folder", _run_args)
@@ -68,6 +73,52 @@ def _run(ns: argparse.Namespace) -> int:
         return 1
     report = result.run_dir / "report.html"
     print(f"report: {report if report.exists() else result.run_dir / 'html'}")
+    if ns.fail_on:
+        from workbench.report import findings_at_or_above, gather_findings
+
+        hits = findings_at_or_above(gather_findings(result.run_dir), ns.fail_on)
+        if hits:
+            print(f"{len(hits)} finding(s) at or above {ns.fail_on} (--fail-on): exit 3", file=sys.stderr)
+            return 3
+    return 0
+
+
+def _verify_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("run_dir", help="a run folder (holding manifest.json)")
+    p.add_argument("--case", default=None, help="case.yaml whose data to hash (default: the input paths in the manifest, where present)")
+    p.add_argument("--no-inputs", action="store_true", help="do not hash the inputs (outputs only)")
+    p.add_argument("--against", default=None, metavar="RUN_DIR",
+                   help="also compare findings and input hashes with another run of the case (a re-run)")
+
+
+@command("verify", "recompute a run folder's hashes against its manifest (exit 0 intact, 1 otherwise)", _verify_args)
+def _verify(ns: argparse.Namespace) -> int:
+    from workbench.verify import compare_runs, verify_run
+
+    result = verify_run(ns.run_dir, case_path=ns.case, check_inputs=not ns.no_inputs)
+    print(result.report())
+    ok = result.ok
+    if ns.against:
+        other = compare_runs(ns.run_dir, ns.against)
+        print(other.report().replace(f"verify {ns.run_dir}", f"compare {ns.run_dir} with {ns.against}", 1))
+        ok = ok and other.ok
+    return 0 if ok else 1
+
+
+def _runs_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("action", choices=["list"], help="list: every run folder with its status")
+    p.add_argument("case_id", nargs="?", default=None, help="only this case's runs")
+    p.add_argument("--out", default=None, help="folder of run folders (default: reports/ of the project)")
+
+
+@command("runs", "list run folders and their status (a killed run shows as incomplete)", _runs_args)
+def _runs(ns: argparse.Namespace) -> int:
+    from workbench.paths import REPORTS_DIR
+    from workbench.verify import list_runs
+
+    rows = list_runs(ns.out or REPORTS_DIR, ns.case_id)
+    for r in rows:
+        print(f"{r['case_id']:16} {r['run_id']:22} {r['state']:11} {r['finished_at'] or '-':21} {'latest' if r['latest'] else ''}")
     return 0
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import sys
 import time
 from dataclasses import dataclass, field
@@ -95,6 +96,8 @@ def run_case(case_path: str | Path, out: str | Path = REPORTS_DIR, *,
     started = utc_now()
     nbs = [NotebookRun(p.name) for p in (notebooks if notebooks is not None else notebook_set())]
     manifest = _manifest(case, run_dir, started, "running", nbs)
+    # which process runs it: `workbench runs list` tells a live run from a killed one
+    manifest["process"] = {"pid": os.getpid(), "host": socket.gethostname()}
     write_manifest(run_dir, manifest)
     log.info("run %s: %d notebook(s) -> %s", case.case_id, len(nbs), run_dir)
     status = "completed"

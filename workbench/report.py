@@ -1,0 +1,696 @@
+"""Turning a run's findings artifacts into the audit report, regulator packages and exports.
+
+Everything here reads only what the stages left in the run folder (``artifacts/``, the
+manifest) plus case.yaml for the organisation's name and incident dates; it never re-reads
+the case's data. One call does it all and is what ``notebooks/90_audit_report.ipynb`` runs::
+
+    from workbench.report import build_report
+    result = build_report(run_dir, case_path)   # findings.json/.csv, report.html/.pdf, regulators/
+
+Outputs in the run folder:
+
+``findings.json``
+    ``{"schema_version", "case_id", "generated_at", "findings": [...]}``; each finding has
+    ``id, category, severity, title, detail, jurisdiction, subject, count, citation,
+    evidence`` (see :data:`FINDINGS_SCHEMA`). Ids are derived from what identifies a
+    finding, so they are stable across runs.
+``findings.csv``
+    The same rows (evidence as compact JSON); cells that a spreadsheet would run as a
+    formula (starting ``=``, ``+``, ``-``, ``@``, tab or carriage return) are prefixed ``'``.
+``report.html`` / ``report.pdf``
+    The audit report: self-contained HTML (inline CSS, charts as data: URIs, a CSP that
+    forbids any request), every data value escaped; the PDF is rendered from the same HTML
+    by WeasyPrint with a fetcher that refuses every URL but ``data:``.
+``regulators/<jurisdiction>/``
+    ``report.html``, ``report.pdf`` and ``findings.json`` for each jurisdiction with affected
+    residents: only that jurisdiction's residents, obligations and findings (plus the
+    organisation-wide findings that concern no resident), personal data masked unless the
+    case's ``mask_personal_data`` is false.
+
+Formats are a registry (:data:`REPORT_FORMATS`: ``json``, ``csv``, ``html``, ``pdf``), so a new
+export is one registered function.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import datetime as dt
+import io
+import json
+import logging
+import re
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
+
+from workbench.artifacts import atomic_write_text, read_assessed, read_findings, read_table
+from workbench.findings import CATEGORIES, SCHEMA_VERSION, SEVERITIES, SEVERITY_RANK, Finding, sort_findings
+from workbench.masking import _mask_value, masked_dict
+from workbench.paths import MANIFEST_NAME, TEMPLATES_DIR
+from workbench.registry import Registry
+
+log = logging.getLogger("workbench.report")
+
+#: Version of the findings.json layout (the Finding record's schema version).
+FINDINGS_SCHEMA_VERSION = SCHEMA_VERSION
+#: Columns of findings.json rows and findings.csv, in order.
+FINDING_FIELDS: tuple[str, ...] = ("id", "category", "severity", "title", "detail", "jurisdiction",
+                                   "subject", "count", "citation", "evidence")
+#: The documented schema of findings.json (JSON Schema, draft 2020-12); written beside it.
+FINDINGS_SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": "Breach Audit Workbench findings",
+    "type": "object",
+    "required": ["schema_version", "case_id", "generated_at", "findings"],
+    "properties": {
+        "schema_version": {"const": FINDINGS_SCHEMA_VERSION},
+        "case_id": {"type": "string"},
+        "generated_at": {"type": "string", "description": "UTC, ISO 8601: when the run that produced the findings started"},
+        "jurisdiction": {"type": ["string", "null"], "description": "set in a regulator package: the jurisdiction it covers"},
+        "masked": {"type": "boolean", "description": "true when personal data in the findings is masked"},
+        "findings": {"type": "array", "items": {
+            "type": "object",
+            "required": list(FINDING_FIELDS),
+            "properties": {
+                "id": {"type": "string", "description": "stable: derived from category, check, jurisdiction and subject"},
+                "category": {"enum": list(CATEGORIES)},
+                "severity": {"enum": list(SEVERITIES)},
+                "title": {"type": "string"}, "detail": {"type": "string"},
+                "jurisdiction": {"type": ["string", "null"]}, "subject": {"type": ["string", "null"]},
+                "count": {"type": "integer", "minimum": 0, "description": "people concerned"},
+                "citation": {"type": ["string", "null"]},
+                "evidence": {"type": "object", "description": "small; 'check' names the check code"},
+            }}},
+    },
+}
+#: Cells starting with one of these are formulas to a spreadsheet (OWASP CSV injection).
+FORMULA_PREFIXES: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
+#: Findings without a jurisdiction that concern the organisation, not residents: they go into
+#: every regulator package. Other jurisdiction-less findings (data quality...) may describe
+#: residents of any jurisdiction and stay out of regulator packages.
+ORGANISATION_WIDE_CATEGORIES = frozenset({"insider_trading", "lookalike_link", "compensation"})
+#: Stages the full audit runs; one without a findings artifact is listed as not assessed.
+EXPECTED_STAGES: tuple[str, ...] = ("10_data_quality", "20_notice_timelines", "30_irregularities")
+NOTICE_TABLE = ("20_notice_timelines", "jurisdictions")
+UNKNOWN_JURISDICTION = "UNKNOWN"
+REPORT_STAGE = "90_audit_report"
+
+
+# --------------------------------------------------------------------------- findings export
+
+def safe_cell(value: Any) -> Any:
+    """Neutralise a CSV cell a spreadsheet would evaluate: prefix ``'`` to text starting with
+    ``=``, ``+``, ``-``, ``@``, tab or carriage return. Numbers and None are left alone."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def gather_findings(run_dir: str | Path) -> list[Finding]:
+    """Every finding of every stage of a run, most severe first. Two findings with the same
+    id (a check reporting one thing twice) are both kept and logged."""
+    findings = read_findings(run_dir)
+    dupes = [i for i, n in Counter(f.id for f in findings).items() if n > 1]
+    if dupes:
+        log.warning("%d finding id(s) reported more than once: %s", len(dupes), ", ".join(sorted(dupes)[:5]))
+    return findings
+
+
+def findings_document(case_id: str, rows: Sequence[dict[str, Any]], generated_at: str, *,
+                      jurisdiction: str | None = None, masked: bool = False) -> dict[str, Any]:
+    """The findings.json document for already published rows (``Finding.to_dict`` shape)."""
+    doc: dict[str, Any] = {"schema_version": FINDINGS_SCHEMA_VERSION, "case_id": case_id,
+                           "generated_at": generated_at}
+    if jurisdiction is not None:
+        doc["jurisdiction"] = jurisdiction
+    doc["masked"] = masked
+    doc["findings"] = [{k: r.get(k) for k in FINDING_FIELDS} for r in rows]
+    return doc
+
+
+def findings_csv_text(rows: Iterable[dict[str, Any]]) -> str:
+    """findings.csv: the same rows as findings.json, evidence as compact JSON, formulas neutralised."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")  # RFC 4180; also makes the writer quote a bare CR
+    w.writerow(FINDING_FIELDS)
+    for r in rows:
+        cells = []
+        for k in FINDING_FIELDS:
+            v = r.get(k)
+            if k == "evidence":
+                v = json.dumps(v or {}, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+            cells.append("" if v is None else safe_cell(v))
+        w.writerow(cells)
+    return buf.getvalue()
+
+
+def findings_at_or_above(findings: Iterable[Finding], severity: str) -> list[Finding]:
+    """Findings at least as severe as ``severity`` (for ``workbench run --fail-on``)."""
+    if severity not in SEVERITY_RANK:
+        from workbench.errors import UnknownNameError
+        raise UnknownNameError("severity", severity, list(SEVERITIES))
+    return [f for f in findings if SEVERITY_RANK[f.severity] <= SEVERITY_RANK[severity]]
+
+
+# --------------------------------------------------------------------------- context
+
+@dataclass
+class Table:
+    """A small table for the template: column names, rows of display strings, numeric columns."""
+
+    columns: list[str]
+    rows: list[list[str]]
+    numeric: set[str] = field(default_factory=set)
+
+    @classmethod
+    def from_frame(cls, frame, *, mask: bool = False) -> "Table":
+        import pandas as pd
+
+        cols = [str(c) for c in frame.columns]
+        numeric = {str(c) for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])
+                   and not pd.api.types.is_bool_dtype(frame[c])}
+        rows = []
+        for rec in frame.itertuples(index=False, name=None):
+            row = []
+            for c, v in zip(cols, rec):
+                if v is None or (isinstance(v, float) and v != v) or v is pd.NA or v is pd.NaT:
+                    row.append("")
+                    continue
+                if mask:
+                    v = _mask_value(c, v if isinstance(v, (int, float, bool)) else str(v), set())
+                row.append(f"{v:,}" if c in numeric and isinstance(v, int) and not isinstance(v, bool) else str(v))
+            rows.append(row)
+        return cls(cols, rows, numeric)
+
+
+@dataclass
+class ReportContext:
+    """What one report (the full one, or a regulator's) is made of. Built from artifacts only."""
+
+    case_id: str
+    organization: str
+    incident: dict[str, Any]
+    parameters: dict[str, Any]
+    generated_at: str
+    run: dict[str, Any]
+    findings: list[dict[str, Any]]          # published rows, possibly masked
+    assessed: dict[str, dict[str, Any]]
+    people: Any = None                      # DataFrame jurisdiction, people (00 overview) or None
+    notice_table: Any = None                # DataFrame (20 notice timelines) or None
+    notices_per_day: Any = None             # DataFrame date, notices or None
+    inputs: Any = None                      # DataFrame (00 overview input counts) or None
+    scope: str | None = None                # jurisdiction of a regulator package
+    masked: bool = False
+    #: Rendered HTML, so that the html and pdf formats draw the charts once (not copied by replace()).
+    _html: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+
+def _run_info(run_dir: Path) -> dict[str, Any]:
+    path = run_dir / MANIFEST_NAME
+    m = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    from importlib import metadata
+    try:
+        version = metadata.version("breach-audit-workbench")
+    except metadata.PackageNotFoundError:
+        version = "dev"
+    run_id = m.get("run_id") or run_dir.name
+    return {"run_id": run_id, "run_id_css": re.sub(r"[^A-Za-z0-9_.-]", "_", str(run_id)),
+            "started_at": m.get("started_at"), "git_commit": (m.get("git") or {}).get("commit"),
+            "law_data_version": m.get("law_data_version"), "workbench_version": version,
+            "manifest": m}
+
+
+def load_context(run_dir: str | Path, case_path: str | Path | None = None, *,
+                 generated_at: str | None = None) -> ReportContext:
+    """Read the artifacts of a run (and case.yaml, or the manifest's copy of the incident) into
+    the context of the full report."""
+    from workbench.manifest import iso, utc_now
+
+    run_dir = Path(run_dir)
+    run = _run_info(run_dir)
+    manifest = run.pop("manifest")
+    case = None
+    case_path = case_path or manifest.get("case_path")
+    if case_path and Path(case_path).is_file():
+        from workbench.case import load_case
+        case = load_case(case_path)
+    if case is not None:
+        case_id, org = case.case_id, case.organization.name
+        incident = case.incident.model_dump(mode="json")
+        params = case.parameters.model_dump(mode="json")
+    elif manifest:
+        case_id, org = manifest["case_id"], manifest.get("organization", "(organisation not recorded)")
+        incident, params = manifest.get("incident", {}), manifest.get("parameters", {})
+    else:
+        from workbench.errors import RunError
+        raise RunError(f"{run_dir}: no manifest.json and no case.yaml given: cannot tell which case this is")
+    findings = gather_findings(run_dir)
+    return ReportContext(
+        case_id=case_id, organization=org, incident=incident, parameters=params,
+        generated_at=generated_at or run.get("started_at") or iso(utc_now()), run=run,
+        findings=[f.to_dict() for f in findings], assessed=read_assessed(run_dir),
+        people=read_table(run_dir, "00_case_overview", "people_by_jurisdiction"),
+        notice_table=read_table(run_dir, *NOTICE_TABLE),
+        notices_per_day=read_table(run_dir, "00_case_overview", "notices_per_day"),
+        inputs=read_table(run_dir, "00_case_overview", "inputs"),
+    )
+
+
+def jurisdictions_with_residents(ctx: ReportContext) -> list[str]:
+    """Jurisdictions with at least one affected resident (``UNKNOWN`` excluded: no regulator).
+
+    From the overview's people counts; without them, from the notice-timeline table's
+    residents column; without either, from the findings' jurisdictions."""
+    codes: set[str] = set()
+    if ctx.people is not None and len(ctx.people):
+        p = ctx.people
+        codes = {str(j) for j, n in zip(p["jurisdiction"], p["people"]) if _count(n) > 0}
+    elif ctx.notice_table is not None and "jurisdiction" in ctx.notice_table.columns:
+        t = ctx.notice_table
+        if "residents" in t.columns:
+            codes = {str(j) for j, n in zip(t["jurisdiction"], t["residents"])
+                     if str(n).strip() not in ("", "0", "<NA>", "nan")}
+        else:
+            codes = {str(j) for j in t["jurisdiction"].dropna()}
+    else:
+        codes = {f["jurisdiction"] for f in ctx.findings if f.get("jurisdiction")}
+    return sorted(c for c in codes if c and c != UNKNOWN_JURISDICTION and c.lower() not in ("nan", "<na>"))
+
+
+def _count(v: Any) -> int:
+    """An integer count from a table cell (missing -> 0)."""
+    try:
+        return int(v)
+    except (TypeError, ValueError):
+        return 0
+
+
+def regulator_context(ctx: ReportContext, jurisdiction: str, *, mask: bool) -> ReportContext:
+    """The context of one regulator's package: that jurisdiction's findings, residents and
+    obligations only (plus organisation-wide findings), masked when ``mask``."""
+    rows = [f for f in ctx.findings if f.get("jurisdiction") == jurisdiction
+            or (not f.get("jurisdiction") and f["category"] in ORGANISATION_WIDE_CATEGORIES)]
+    if mask:
+        rows = [masked_dict(Finding.from_dict(f)) for f in rows]
+
+    def only(frame):
+        if frame is None or "jurisdiction" not in frame.columns:
+            return None if frame is None else frame.iloc[0:0]
+        return frame[frame["jurisdiction"].astype("str") == jurisdiction].reset_index(drop=True)
+
+    return replace(ctx, findings=rows, people=only(ctx.people), notice_table=only(ctx.notice_table),
+                   notices_per_day=None, inputs=None, scope=jurisdiction, masked=mask)
+
+
+# --------------------------------------------------------------------------- charts
+
+_SEV_COLOURS = {"critical": "#7f0000", "high": "#d62728", "medium": "#ff7f0e", "low": "#bcbd22", "info": "#7f7f7f"}
+
+
+def _plain(text: Any) -> str:
+    """Text for matplotlib without mathtext interpretation."""
+    return str(text).replace("$", r"\$")
+
+
+def _png(fig) -> str:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, metadata={"Software": None})
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def severity_chart(findings: Sequence[dict[str, Any]]) -> str | None:
+    """Findings per severity, as a PNG data URI (None when there are no findings)."""
+    if not findings:
+        return None
+    from matplotlib.figure import Figure
+
+    counts = Counter(f["severity"] for f in findings)
+    fig = Figure(figsize=(6, 2.6))
+    ax = fig.subplots()
+    ax.bar(list(SEVERITIES), [counts.get(s, 0) for s in SEVERITIES], color=[_SEV_COLOURS[s] for s in SEVERITIES])
+    ax.set_ylabel("findings")
+    ax.set_title("Findings per severity")
+    fig.tight_layout()
+    return _png(fig)
+
+
+def category_chart(findings: Sequence[dict[str, Any]]) -> str | None:
+    """Findings per category and severity (stacked bars), as a PNG data URI."""
+    if not findings:
+        return None
+    from matplotlib.figure import Figure
+
+    cats = [c for c in CATEGORIES if any(f["category"] == c for f in findings)]
+    fig = Figure(figsize=(7, 0.45 * len(cats) + 1.2))
+    ax = fig.subplots()
+    left = [0] * len(cats)
+    for sev in SEVERITIES:
+        vals = [sum(1 for f in findings if f["category"] == c and f["severity"] == sev) for c in cats]
+        ax.barh(cats, vals, left=left, color=_SEV_COLOURS[sev], label=sev)
+        left = [a + b for a, b in zip(left, vals)]
+    ax.invert_yaxis()
+    ax.set_xlabel("findings")
+    ax.legend(fontsize=7, loc="lower right")
+    ax.set_title("Findings per category")
+    fig.tight_layout()
+    return _png(fig)
+
+
+def people_chart(people, top: int = 20) -> str | None:
+    """Affected residents of the largest ``top`` jurisdictions, as a PNG data URI."""
+    if people is None or not len(people):
+        return None
+    from matplotlib.figure import Figure
+
+    data = people.sort_values("people", ascending=False).head(top).iloc[::-1]
+    fig = Figure(figsize=(7, 0.28 * len(data) + 1.2))
+    ax = fig.subplots()
+    ax.barh([_plain(j) for j in data["jurisdiction"]], [_count(v) for v in data["people"]], color="#4c72b0")
+    ax.set_xlabel("affected residents")
+    ax.set_title(f"Affected residents per jurisdiction (top {len(data)})")
+    fig.tight_layout()
+    return _png(fig)
+
+
+def timeline_chart(incident: dict[str, Any], as_of: str | None, notices_per_day=None) -> str | None:
+    """Breach window, key dates and (when known) notices sent per day, as a PNG data URI."""
+    import matplotlib.dates as mdates
+    from matplotlib.figure import Figure
+
+    def day(v):
+        return dt.date.fromisoformat(str(v)[:10]) if v else None
+
+    fig = Figure(figsize=(9, 3.2))
+    ax = fig.subplots()
+    if notices_per_day is not None and len(notices_per_day):
+        days = [day(d) for d in notices_per_day["date"]]
+        ax.bar(days, [_count(n) for n in notices_per_day["notices"]], width=1.0, color="#4c72b0", label="notices per day")
+    start, end = day(incident.get("breach_start")), day(incident.get("breach_end") or incident.get("discovered"))
+    if start and end:
+        ax.axvspan(start, end, color="#d62728", alpha=0.12, label="breach window")
+    for label, key, colour in (("discovered", "discovered", "#d62728"), ("determined", "determined", "#ff7f0e"),
+                               ("public disclosure", "public_disclosure", "#2ca02c")):
+        if incident.get(key):
+            ax.axvline(day(incident[key]), color=colour, linestyle="--", linewidth=1.2, label=f"{label} {incident[key]}")
+    if as_of:
+        ax.axvline(day(as_of), color="#7f7f7f", linestyle=":", linewidth=1.2, label=f"audit date {as_of}")
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m-%d"))
+    ax.legend(fontsize=7, loc="upper right")
+    ax.set_yticks([]) if notices_per_day is None or not len(notices_per_day) else ax.set_ylabel("notices")
+    fig.autofmt_xdate()
+    fig.tight_layout()
+    return _png(fig)
+
+
+# --------------------------------------------------------------------------- rendering
+
+def _timeline(ctx: ReportContext) -> list[dict[str, Any]]:
+    inc = ctx.incident
+    discovered = dt.date.fromisoformat(str(inc["discovered"])[:10]) if inc.get("discovered") else None
+    events = [(inc.get("breach_start"), "breach starts (first unauthorised access known)"),
+              (inc.get("breach_end"), "breach ends"),
+              (inc.get("discovered"), "breach discovered by the organisation"),
+              (inc.get("determined"), "breach determined (confirmed)"),
+              (inc.get("public_disclosure"), "public disclosure"),
+              (ctx.parameters.get("as_of"), "audit date (as of): notices still missing are overdue")]
+    npd = ctx.notices_per_day
+    if npd is not None and len(npd):
+        dates = sorted(str(d)[:10] for d in npd["date"])
+        total = sum(_count(n) for n in npd["notices"])
+        events += [(dates[0], f"first notice to a person sent ({total:,} notices in all)"),
+                   (dates[-1], "last notice to a person sent")]
+    out = []
+    for when, what in events:
+        if not when:
+            continue
+        d = dt.date.fromisoformat(str(when)[:10])
+        out.append({"date": d.isoformat(), "event": what,
+                    "days_after_discovery": (d - discovered).days if discovered else None})
+    return sorted(out, key=lambda e: e["date"])
+
+
+def _summary(ctx: ReportContext, counts: Counter, residents: int | None, not_assessed: int) -> list[str]:
+    n = len(ctx.findings)
+    parts = ", ".join(f"{counts[s]} {s}" for s in SEVERITIES if counts[s])
+    inc = ctx.incident
+    where = f" for residents of {ctx.scope}" if ctx.scope else ""
+    paras = [f"This audit of {ctx.organization}'s handling of the breach discovered on {inc.get('discovered')} "
+             f"recorded {n} finding{'s' if n != 1 else ''}{where}" + (f": {parts}." if parts else ".")]
+    if residents is not None:
+        juris = (f" in {len(ctx.people)} jurisdiction{'s' if len(ctx.people) != 1 else ''}"
+                 if not ctx.scope and ctx.people is not None else "")
+        paras.append(f"Affected {'residents' if ctx.scope else 'people'}: {residents:,}{juris}.")
+    if inc.get("discovered") and inc.get("public_disclosure"):
+        days = (dt.date.fromisoformat(str(inc["public_disclosure"])) - dt.date.fromisoformat(str(inc["discovered"]))).days
+        paras.append(f"Public disclosure came {days} day{'s' if days != 1 else ''} after discovery "
+                     f"({inc['discovered']} to {inc['public_disclosure']}).")
+    people_concerned = sum(int(f.get("count") or 0) for f in ctx.findings
+                           if SEVERITY_RANK[f["severity"]] <= SEVERITY_RANK["high"])
+    if people_concerned:
+        paras.append(f"Critical and high findings concern {people_concerned:,} people in all "
+                     "(a person can be counted by more than one finding).")
+    if not_assessed:
+        paras.append(f"{not_assessed} check{'s were' if not_assessed != 1 else ' was'} not assessed "
+                     "(input missing or stage not run): see Method and limitations. "
+                     "Not assessed never means passed.")
+    return paras
+
+
+def _assessed_rows(ctx: ReportContext) -> tuple[list[dict[str, Any]], list[str]]:
+    rows = []
+    for stage, checks in sorted(ctx.assessed.items()):
+        for check, status in sorted((checks or {}).items()):
+            text = status if isinstance(status, str) else json.dumps(status, sort_keys=True)
+            rows.append({"stage": stage, "check": check, "status": text,
+                         "not_assessed": text.lower().startswith("not assessed")})
+    missing = [s for s in EXPECTED_STAGES if s not in ctx.assessed]
+    return rows, missing
+
+
+def _jurisdiction_summary(ctx: ReportContext) -> Table:
+    people = {}
+    if ctx.people is not None:
+        people = {str(j): _count(n) for j, n in zip(ctx.people["jurisdiction"], ctx.people["people"])}
+    by = {}
+    for f in ctx.findings:
+        j = f.get("jurisdiction")
+        if j:
+            by.setdefault(j, Counter())[f["severity"]] += 1
+    codes = sorted(set(people) | set(by), key=lambda j: (-people.get(j, 0), j))
+    if ctx.scope:
+        codes = [c for c in codes if c == ctx.scope]
+    cols = ["jurisdiction", "affected residents", *[f"{s} findings" for s in SEVERITIES]]
+    rows = [[j, f"{people[j]:,}" if j in people else "not counted",
+             *[str(by.get(j, Counter())[s]) for s in SEVERITIES]] for j in codes]
+    return Table(cols, rows, set(cols[1:]))
+
+
+LIMITATIONS = (
+    "The audit sees only the data supplied for the case; a notice or record missing from the inputs is treated as not sent.",
+    "Checks whose inputs are absent are reported as not assessed, never as passed.",
+    "Deadlines come from the workbench's reviewed law data in force on the relevant date; rows marked with low "
+    "confidence there, and deadlines labelled 'assessment' (statutes without a number), are yardsticks for the audit, not law.",
+    "Look-alike domain and notice-letter findings are screening results that call for human review.",
+    "Personal-data masking in regulator packages masks known name, e-mail and address fields and e-mail addresses in text; "
+    "a name typed into free text by a check cannot always be recognised.",
+    "This report is not legal advice.",
+)
+
+
+def report_variables(ctx: ReportContext) -> dict[str, Any]:
+    """Everything the template needs, computed from the context (charts included)."""
+    counts = Counter(f["severity"] for f in ctx.findings)
+    by_sev = {s: [] for s in SEVERITIES}
+    for f in sorted(ctx.findings, key=lambda f: (SEVERITY_RANK[f["severity"]], f["category"],
+                                                  f.get("jurisdiction") or "", f.get("subject") or "", f["id"])):
+        ev = {k: v for k, v in (f.get("evidence") or {}).items()}
+        by_sev[f["severity"]].append({**f, "count": int(f.get("count") or 0),
+                                      "evidence_text": json.dumps(ev, sort_keys=True, ensure_ascii=False, indent=None) if ev else ""})
+    residents = None
+    if ctx.people is not None:
+        residents = sum(_count(n) for n in ctx.people["people"])
+    assessed_rows, missing = _assessed_rows(ctx)
+    not_assessed = sum(r["not_assessed"] for r in assessed_rows) + len(missing)
+    charts = {"timeline": timeline_chart(ctx.incident, ctx.parameters.get("as_of"), ctx.notices_per_day),
+              "severity": severity_chart(ctx.findings), "category": category_chart(ctx.findings),
+              "people": people_chart(ctx.people) if not ctx.scope else None}
+    chart_list = [{"src": charts[k], "alt": alt, "caption": cap} for k, alt, cap in (
+        ("severity", "Findings per severity", "Number of findings at each severity."),
+        ("category", "Findings per category", "Findings per category, stacked by severity."),
+        ("people", "Affected residents per jurisdiction", "Affected residents of the largest jurisdictions."),
+    ) if charts[k]]
+    title = (f"Breach notification audit: {ctx.organization} — report for {ctx.scope}" if ctx.scope
+             else f"Breach notification audit: {ctx.organization}")
+    return {
+        "title": title, "organization": ctx.organization, "case_id": ctx.case_id, "scope": ctx.scope,
+        "generated_at": ctx.generated_at, "run": ctx.run, "parameters": ctx.parameters, "masked": ctx.masked,
+        "severities": SEVERITIES, "severity_counts": {s: counts.get(s, 0) for s in SEVERITIES},
+        "findings": ctx.findings, "findings_by_severity": by_sev, "categories": CATEGORIES,
+        "top_findings": [f for s in SEVERITIES[:2] for f in by_sev[s]][:10],
+        "summary": _summary(ctx, counts, residents, not_assessed), "timeline": _timeline(ctx),
+        "jurisdiction_summary": _jurisdiction_summary(ctx),
+        "notice_table": None if ctx.notice_table is None else Table.from_frame(ctx.notice_table, mask=ctx.masked),
+        "inputs_table": None if ctx.inputs is None else Table.from_frame(ctx.inputs[[c for c in (
+            "name", "kind", "rows_read", "rows_accepted", "rows_rejected", "sha256") if c in ctx.inputs.columns]]),
+        "assessed_rows": assessed_rows, "missing_stages": missing,
+        "charts": charts, "chart_list": chart_list, "limitations": LIMITATIONS,
+    }
+
+
+def _environment():
+    import jinja2
+
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR / "report")),
+                              autoescape=True, undefined=jinja2.StrictUndefined,
+                              trim_blocks=False, lstrip_blocks=False)
+
+
+def render_html(ctx: ReportContext) -> str:
+    """The report as one self-contained HTML document (escaped, no external reference)."""
+    from workbench.render import external_references
+
+    if "html" in ctx._html:
+        return ctx._html["html"]
+    html = _environment().get_template("report.html.j2").render(**report_variables(ctx))
+    bad = external_references(html)
+    if bad:  # a template change that would make the file load something: refuse to write it
+        raise ValueError(f"report HTML would load external resources: {bad[:3]}")
+    ctx._html["html"] = html
+    return html
+
+
+def html_to_pdf(html: str, path: Path) -> Path:
+    """Render HTML to PDF with WeasyPrint; only ``data:`` URLs may be fetched (no network, no files)."""
+    from weasyprint import HTML
+    from weasyprint.urls import URLFetcher
+
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    logging.getLogger("fontTools").setLevel(logging.ERROR)
+    pdf = HTML(string=html, base_url=None, url_fetcher=URLFetcher(allowed_protocols={"data"})).write_pdf()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(pdf)
+    tmp.replace(path)
+    return path
+
+
+# --------------------------------------------------------------------------- format registry
+
+FormatWriter = Callable[[ReportContext, Path], Path]
+#: Report formats by name: each writes one file for a context into a folder and returns it.
+REPORT_FORMATS: Registry[FormatWriter] = Registry("report format")
+DEFAULT_FORMATS: tuple[str, ...] = ("json", "csv", "html", "pdf")
+REGULATOR_FORMATS: tuple[str, ...] = ("json", "html", "pdf")
+
+
+@REPORT_FORMATS.register("json")
+def write_json(ctx: ReportContext, folder: Path) -> Path:
+    """findings.json (documented in :data:`FINDINGS_SCHEMA`)."""
+    doc = findings_document(ctx.case_id, ctx.findings, ctx.generated_at, jurisdiction=ctx.scope, masked=ctx.masked)
+    path = folder / "findings.json"
+    atomic_write_text(path, json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+    return path
+
+
+@REPORT_FORMATS.register("csv")
+def write_csv(ctx: ReportContext, folder: Path) -> Path:
+    """findings.csv: the findings.json rows, formula cells neutralised."""
+    path = folder / "findings.csv"
+    atomic_write_text(path, findings_csv_text(ctx.findings))
+    return path
+
+
+@REPORT_FORMATS.register("html")
+def write_html(ctx: ReportContext, folder: Path) -> Path:
+    path = folder / "report.html"
+    atomic_write_text(path, render_html(ctx))
+    return path
+
+
+@REPORT_FORMATS.register("pdf")
+def write_pdf(ctx: ReportContext, folder: Path) -> Path:
+    return html_to_pdf(render_html(ctx), folder / "report.pdf")
+
+
+# --------------------------------------------------------------------------- one call
+
+def safe_dirname(code: str) -> str:
+    """A folder name for a jurisdiction code from the data (no separators, no dot-dot)."""
+    name = re.sub(r"[^A-Za-z0-9_.-]", "_", str(code)).lstrip(".")
+    return name or "_"
+
+
+@dataclass
+class ReportResult:
+    """What :func:`build_report` wrote: paths relative to the run folder, and the findings."""
+
+    run_dir: Path
+    findings: list[Finding]
+    outputs: dict[str, Path]
+    regulators: dict[str, Path]
+    context: ReportContext
+
+    def summary_frame(self):
+        """Findings per severity and category (for the notebook)."""
+        import pandas as pd
+
+        rows = Counter((f.severity, f.category) for f in self.findings)
+        frame = pd.DataFrame([{"severity": s, "category": c, "findings": n} for (s, c), n in rows.items()],
+                             columns=["severity", "category", "findings"])
+        return frame.sort_values(["severity", "category"], key=lambda col: col.map(SEVERITY_RANK) if col.name == "severity" else col,
+                                 ignore_index=True)
+
+    def regulators_frame(self):
+        """One row per regulator package: jurisdiction, residents, findings, folder."""
+        import pandas as pd
+
+        people = {}
+        if self.context.people is not None:
+            people = {str(j): _count(n) for j, n in zip(self.context.people["jurisdiction"], self.context.people["people"])}
+        return pd.DataFrame([{"jurisdiction": j, "residents": people.get(j),
+                              "findings": sum(1 for f in self.findings if f.jurisdiction == j),
+                              "folder": p.relative_to(self.run_dir).as_posix()} for j, p in self.regulators.items()],
+                            columns=["jurisdiction", "residents", "findings", "folder"])
+
+
+def build_report(run_dir: str | Path, case_path: str | Path | None = None, *,
+                 formats: Sequence[str] = DEFAULT_FORMATS, regulators: bool = True,
+                 regulator_formats: Sequence[str] = REGULATOR_FORMATS, mask_personal_data: bool | None = None, generated_at: str | None = None) -> ReportResult:
+    """Gather a run's findings and write findings.json/.csv, report.html/.pdf and regulator packages.
+
+    Parameters
+    ----------
+    run_dir
+        The run folder (its ``artifacts/`` hold the stages' findings and tables).
+    case_path
+        The case.yaml (organisation name, incident dates, ``mask_personal_data``); defaults
+        to the one recorded in the run's manifest.
+    formats
+        Names from :data:`REPORT_FORMATS` for the full report.
+    regulators
+        Also write ``regulators/<jurisdiction>/`` for every jurisdiction with affected residents.
+    regulator_formats
+        Names from :data:`REPORT_FORMATS` for each regulator package.
+    mask_personal_data
+        Override the case's parameter (default: the case's ``mask_personal_data``).
+    generated_at
+        Timestamp written into findings.json (default: when the run started, so that
+        rebuilding the report of a run gives the same file).
+    """
+    run_dir = Path(run_dir)
+    ctx = load_context(run_dir, case_path, generated_at=generated_at)
+    outputs = {name: REPORT_FORMATS.get(name)(ctx, run_dir) for name in formats}
+    mask = ctx.parameters.get("mask_personal_data", True) if mask_personal_data is None else mask_personal_data
+    packages: dict[str, Path] = {}
+    if regulators:
+        for code in jurisdictions_with_residents(ctx):
+            rctx = regulator_context(ctx, code, mask=bool(mask))
+            folder = run_dir / "regulators" / safe_dirname(code)
+            folder.mkdir(parents=True, exist_ok=True)
+            for name in regulator_formats:
+                REPORT_FORMATS.get(name)(rctx, folder)
+            packages[code] = folder
+    log.info("report: %d finding(s), %d regulator package(s) in %s", len(ctx.findings), len(packages), run_dir)
+    return ReportResult(run_dir, [Finding.from_dict(f) for f in ctx.findings], outputs, packages, ctx)
