@@ -22,12 +22,12 @@ def planted_case(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def chunked_run(planted_case, tmp_path_factory):
-    """The planted case through the chunked engine with 3-row chunks (duplicates span chunks)."""
+    """The planted case through the chunked engine with 6-row chunks (notice N06 spans two chunks)."""
     from workbench import quality
 
     run_dir = tmp_path_factory.mktemp("run_chunked")
     result = quality.run_stage(planted_case, run_dir, engine="chunked",
-                               options=quality.EngineOptions(chunk_rows=3))
+                               options=quality.EngineOptions(chunk_rows=6))
     return run_dir, result
 
 
