@@ -213,6 +213,8 @@ class SourceQuery:
     columns: list[str]
     ignored: list[str] = field(default_factory=list)
     order_by: list[str] = field(default_factory=list)
+    source: str = ""
+    order_sql: str = ""
 
 
 def _split_table(table: str) -> tuple[str | None, str]:
@@ -262,7 +264,7 @@ def build_query(conn, spec: SqlInput, schema: InputSchema) -> SourceQuery:
     order = ([schema.key] if schema.key in wanted else []) + [c for c in wanted if c != schema.key]
     order_sql = ", ".join(f'CAST(q.{prep.quote_identifier(c)} AS TEXT) COLLATE "C"' for c in order)
     sql = f"SELECT {cols} FROM {source} AS q" + (f" ORDER BY {order_sql}" if order_sql else "")
-    return SourceQuery(sql, wanted, ignored, order)
+    return SourceQuery(sql, wanted, ignored, order, source, order_sql)
 
 
 # --------------------------------------------------------------------------- the reader
@@ -299,6 +301,75 @@ def read_sql(spec: SqlInput, schema: InputSchema, chunk_rows: int, stats: InputS
         raise _input_error(schema.name, spec, _explain(err, spec)) from None
     finally:
         engine.dispose()
+
+
+# --------------------------------------------------------------------------- pushed-down validation
+
+#: PostgreSQL types that hold each contract kind as such (checks can run on them in SQL).
+KIND_PG_TYPES = {"str": {"text", "varchar", "bpchar", "name", "citext"},
+                 "timestamp": {"timestamptz", "timestamp"}, "date": {"date"},
+                 "int": {"int2", "int4", "int8"}, "float": {"float4", "float8", "numeric", "int2", "int4", "int8"},
+                 "bool": {"bool"}}
+
+
+def column_types(conn, spec: SqlInput, schema: InputSchema) -> dict[str, str]:
+    """PostgreSQL type name of every contract column the table or query has."""
+    q = build_query(conn, spec, schema)
+    dbapi = conn.connection.driver_connection
+    with dbapi.cursor() as cur:
+        cur.execute(f"SELECT * FROM {q.source} AS q LIMIT 0")
+        oids = {d.name: d.type_code for d in cur.description}
+        cur.execute("SELECT oid, typname FROM pg_type WHERE oid = ANY(%s)", (list(set(oids.values())),))
+        names = dict(cur.fetchall())
+    return {c: names.get(oids[c], "?") for c in q.columns}
+
+
+@dataclass
+class ValidationSource:
+    """A typed SELECT for pushed-down checks, or why there is none."""
+
+    query: str | None
+    connection_string: str
+    connect_args: dict[str, Any]
+    reason: str | None = None
+
+
+def validation_source(spec: SqlInput, schema: InputSchema, rejected_rows: list[int]) -> ValidationSource:
+    """The accepted rows of a SQL input as one typed SELECT, for checks run inside PostgreSQL.
+
+    The columns keep their database types; ``source_row`` numbers the rows in the reader's
+    order (so a failing row is named the same way by every engine) and the rows the reader
+    rejected are left out, as every other engine leaves them out. When a column's database
+    type does not hold its contract kind (a ``TEXT`` column of timestamps, say), there is
+    no typed SELECT and ``reason`` says why: the caller validates that input in Python.
+    """
+    import sqlalchemy as sa
+
+    spec = spec if isinstance(spec, BoundSqlInput) else bind(spec, None)
+    url = _driver_url(spec.url)
+    out = ValidationSource(None, url.render_as_string(hide_password=False), connect_args(spec))
+    engine = make_engine(spec)
+    try:
+        with engine.connect() as conn:
+            q = build_query(conn, spec, schema)
+            types = column_types(conn, spec, schema)
+            kinds = {c.name: c.kind for c in schema.columns}
+            wrong = [f"{c} is {t}" for c, t in types.items() if t not in KIND_PG_TYPES[kinds[c]]]
+            if wrong:
+                out.reason = "column type(s) do not hold the contract's kinds: " + ", ".join(wrong)
+                return out
+            prep = conn.dialect.identifier_preparer
+            cols = ", ".join(prep.quote_identifier(c) for c in q.columns)
+            inner = (f"SELECT {cols}, row_number() OVER (ORDER BY {q.order_sql}) AS source_row "
+                     f"FROM {q.source} AS q")
+            where = (f" WHERE source_row <> ALL('{{{','.join(str(int(r)) for r in rejected_rows)}}}'::bigint[])"
+                     if rejected_rows else "")
+            out.query = f"SELECT * FROM ({inner}) AS t{where}"
+    except sa.exc.DBAPIError as err:
+        raise _input_error(schema.name, spec, _explain(err, spec)) from None
+    finally:
+        engine.dispose()
+    return out
 
 
 # --------------------------------------------------------------------------- manifest
