@@ -167,6 +167,10 @@ def _synth_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=2017, help="random seed; same seed, same bytes (default 2017)")
     p.add_argument("--chunk-rows", type=int, default=500_000, help="people per chunk / Parquet row group")
     p.add_argument("--force", action="store_true", help="overwrite a case.yaml in --out that the generator did not write")
+    p.add_argument("--to-db", default=None, metavar="URL",
+                   help="also load the case into PostgreSQL (SQLAlchemy URL without password; credentials from "
+                        "PGPASSWORD, a .env beside case.yaml or ~/.pgpass) and write case.postgres.yaml reading from it")
+    p.add_argument("--db-schema", default=None, help="PostgreSQL schema for the tables (default: the search path)")
 
 
 @command("synth", "write a synthetic case with planted defects (and truth.json listing them)", _synth_args)
@@ -176,6 +180,10 @@ def _synth(ns: argparse.Namespace) -> int:
     r = generate_case(ns.out, ns.people, ns.seed, chunk_rows=ns.chunk_rows, force=ns.force)
     print(f"wrote {r.case_yaml} ({r.people} people, {r.rows['notices']} notices) in {r.seconds:.1f} s; "
           f"planted defects: {r.truth_path}")
+    if ns.to_db:
+        from workbench.sql import load_case_folder
+
+        print(load_case_folder(ns.out, ns.to_db, schema=ns.db_schema).summary())
     return 0
 
 
