@@ -1,0 +1,105 @@
+"""Unattended runs: exit codes (3 with --fail-on), the report in the manifest, and a SIGKILLed
+run that never replaces `latest` and stays recognisable as incomplete."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from workbench.cli import main
+from workbench.paths import NOTEBOOKS_DIR, PROJECT_ROOT
+from workbench.verify import list_runs, verify_run
+
+pytestmark = pytest.mark.slow
+
+HOSTILE = Path(__file__).parent.parent / "fixtures" / "report" / "two_states_hostile_text"
+
+
+def _notebook(folder: Path, name: str, body: str) -> Path:
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell('case_path: str = ""\nrun_dir: str = ""')
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [nbformat.v4.new_markdown_cell(f"# {name}"), params, nbformat.v4.new_code_cell(body)]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    folder.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, folder / name)
+    return folder / name
+
+
+def test_a_run_with_the_report_notebook_exits_3_on_fail_on_and_verifies(minimal_case, tmp_path, capsys):
+    nbs = tmp_path / "nbs"
+    _notebook(nbs, "10_stages.ipynb", f"import shutil\nshutil.copytree({str(HOSTILE)!r}, run_dir, dirs_exist_ok=True)")
+    shutil.copy(NOTEBOOKS_DIR / "90_audit_report.ipynb", nbs / "90_audit_report.ipynb")
+    out = tmp_path / "reports"
+    code = main(["run", str(minimal_case), "--out", str(out), "--notebooks", str(nbs), "--fail-on", "critical"])
+    captured = capsys.readouterr()
+    assert code == 3, captured.err
+    assert "2 finding(s) at or above critical" in captured.err
+    run_dir = (out / "MINI-2017" / "latest").resolve()
+    assert run_dir.name != "latest", "a run with findings is still a completed run: latest moves"
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    assert manifest["status"] == "completed" and manifest["finished_at"]
+    for rel in ("findings.json", "findings.csv", "report.html", "report.pdf", "regulators/US-CA/report.pdf",
+                "regulators/US-NY/report.html", "html/90_audit_report.html", "run.log"):
+        assert rel in manifest["outputs"], rel
+        assert len(manifest["outputs"][rel]["sha256"]) == 64
+    assert manifest["law_data_version"] and manifest["git"]["commit"] and manifest["packages"]["weasyprint"]
+    assert main(["verify", str(run_dir)]) == 0
+    pdf = run_dir / "regulators" / "US-CA" / "report.pdf"
+    data = bytearray(pdf.read_bytes())
+    data[-20] ^= 0x20
+    pdf.write_bytes(bytes(data))
+    assert main(["verify", str(run_dir)]) == 1
+    assert "output_changed: regulators/US-CA/report.pdf" in capsys.readouterr().out
+
+
+def test_a_sigkilled_run_never_replaces_latest_and_shows_as_incomplete(minimal_case, tmp_path, capsys):
+    out = tmp_path / "reports"
+    good = tmp_path / "nb_good"
+    _notebook(good, "10_quick.ipynb", "x = 1")
+    assert main(["run", str(minimal_case), "--out", str(out), "--notebooks", str(good), "--fail-on", "info"]) == 0, \
+        "no findings at all: --fail-on info passes"
+    latest = out / "MINI-2017" / "latest"
+    previous = latest.resolve()
+
+    slow = tmp_path / "nb_slow"
+    _notebook(slow, "10_sleeps.ipynb", "import time\nfrom pathlib import Path\n"
+                                       "Path(run_dir, 'started.flag').write_text('x')\ntime.sleep(120)")
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "workbench.cli", "run", str(minimal_case), "--out", str(out),
+                             "--notebooks", str(slow)], cwd=PROJECT_ROOT, env=env, start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 90
+        while not list((out / "MINI-2017").glob("*/started.flag")):
+            assert proc.poll() is None, proc.stderr.read().decode()
+            assert time.monotonic() < deadline, "the sleeping notebook never started"
+            time.sleep(0.2)
+        os.killpg(proc.pid, signal.SIGKILL)   # kill -9 the run (and its kernel)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.stderr.close()
+    assert proc.returncode == -signal.SIGKILL
+    killed = next(p.parent for p in (out / "MINI-2017").glob("*/started.flag"))
+    assert latest.resolve() == previous, "a killed run never moves latest"
+    manifest = json.loads((killed / "manifest.json").read_text())
+    assert manifest["status"] == "running" and manifest["finished_at"] is None
+    assert manifest["process"]["pid"] == proc.pid
+    states = {r["run_id"]: r for r in list_runs(out)}
+    assert states[killed.name]["state"] == "incomplete" and not states[killed.name]["latest"]
+    assert states[previous.name]["state"] == "completed" and states[previous.name]["latest"]
+    assert [d.kind for d in verify_run(killed).differences][:1] == ["status"]
+    assert main(["runs", "list", "--out", str(out)]) == 0
+    listing = capsys.readouterr().out
+    assert f"{killed.name}" in listing and "incomplete" in listing
