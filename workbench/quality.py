@@ -707,55 +707,6 @@ def _sql_engine(case, spec: SuiteSpec, params: dict, store, opts: EngineOptions,
                            sum(len(r) for r in rejects))
 
 
-@ENGINES.register("sql")
-def _sql_engine(case, spec: SuiteSpec, params: dict, store, opts: EngineOptions, gx: _Gx) -> InputValidation:
-    """The suite run inside PostgreSQL through GX's SQL datasource (checks pushed down).
-
-    The input is still streamed once through :mod:`workbench.sources` (server-side
-    cursor) for its rejects, read statistics and the population store of the cross-input
-    checks; the expectations, uniqueness included, then run as SQL over the whole table in
-    one batch, on the typed columns, without the rejected rows. A file input, or a table
-    whose column types do not hold the contract's kinds, is validated by ``chunked``.
-    """
-    from workbench import sql
-    from workbench.case import SqlInput
-    from workbench.sources import SCHEMAS
-
-    sql_spec = case.input_spec(spec.input)
-    if not isinstance(sql_spec, SqlInput):
-        return _chunked_engine(case, spec, params, store, opts, gx)
-    bound = sql.bind(sql_spec, case)
-    probe = sql.validation_source(bound, SCHEMAS[spec.input], [])
-    if probe.query is None:  # decided before reading: the population store must see each row once
-        log.warning("%s: %s; validating it with the chunked engine", spec.input, probe.reason)
-        return _chunked_engine(case, spec, params, store, opts, gx)
-    rejects, stats, rejected_rows = [], {}, []
-    for part in _chunks(case, spec.input, opts):
-        rejects.append(part.rejects)
-        rejected_rows += [int(r) for r in part.rejects["row"].dropna()]
-        stats = part.stats.as_dict()
-        if store is not None:
-            store.add(spec.input, part.frame)
-    source = sql.validation_source(bound, SCHEMAS[spec.input], rejected_rows) if rejected_rows else probe
-    outcomes = {e.check: Outcome.empty(spec.input, e) for e in spec.expectations}
-    ds_name = f"workbench_sql_{spec.input}"
-    try:
-        gx.context.data_sources.delete(ds_name)
-    except Exception:  # absent: nothing to replace
-        pass
-    ds = gx.context.data_sources.add_postgres(ds_name, connection_string=source.connection_string,
-                                              kwargs={"connect_args": source.connect_args})
-    bd = ds.add_query_asset(spec.input, query=source.query).add_batch_definition_whole_table(f"{spec.input}_table")
-    result = bd.get_batch().validate(gx.suite(spec, None), expectation_parameters=params,
-                                     result_format={"result_format": "COMPLETE",
-                                                    "unexpected_index_column_names": _evidence_keys(spec)})
-    _fold_suite_result(result, spec, outcomes, opts.max_examples)
-    raw = [_evidence_result(result, spec, opts.max_examples, opts.mask_personal_data,
-                            {"engine": "sql", "source": stats.get("path")})]
-    return InputValidation(spec.input, "sql", stats, _rejects_summary(rejects), list(outcomes.values()), raw,
-                           sum(len(r) for r in rejects))
-
-
 # --------------------------------------------------------------------------- validation API
 
 def validate_frame(frame: pd.DataFrame, spec: SuiteSpec, params: dict[str, Any], *,
@@ -930,17 +881,58 @@ class StageResult:
     evidence_files: list[Path]
     validations: list[InputValidation] = field(repr=False, default_factory=list)
 
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The tables the report shows, by artifact name (every figure has its numbers here)."""
+        return {"summary": self.summary, "outcomes": self.outcomes, "examples": self.examples,
+                "rejects": self.rejects, "jurisdictions": self.jurisdictions}
 
-def run_stage(case, run_dir: str | Path, engine: str = "chunked", *, options: EngineOptions | None = None,
-              expectations: str | Path | None = None) -> StageResult:
+
+def failures_figure(result: StageResult, top: int = 30):
+    """Unexpected rows per failing expectation, most severe first (log scale when counts
+    span orders of magnitude)."""
+    import matplotlib.pyplot as plt
+
+    from workbench.findings import SEVERITY_RANK
+
+    o = result.outcomes
+    failed = o[o["unexpected_count"] > 0].copy() if len(o) else o
+    fig, ax = plt.subplots(figsize=(9, max(2.5, 0.3 * min(len(failed), top) + 1)))
+    if not len(failed):
+        ax.text(0.5, 0.5, "every expectation passed", ha="center", va="center")
+        ax.set_axis_off()
+        return fig
+    failed["rank"] = failed["severity"].map(SEVERITY_RANK)
+    failed = failed.sort_values(["rank", "unexpected_count"], ascending=[True, False]).head(top).iloc[::-1]
+    colours = {"critical": "#8b0000", "high": "#d62728", "medium": "#ff7f0e", "low": "#bcbd22", "info": "#7f7f7f"}
+    ax.barh(failed["input"] + " · " + failed["check"], failed["unexpected_count"],
+            color=[colours[s] for s in failed["severity"]])
+    counts = failed["unexpected_count"]
+    if counts.max() > 100 * counts.min():  # counts spanning orders of magnitude
+        ax.set_xscale("log")
+        ax.set_xlim(left=0.5)
+        ax.set_xlabel("rows failing (log scale)")
+    else:
+        ax.set_xlabel("rows failing")
+    from matplotlib.patches import Patch
+
+    shown = [s for s in colours if s in set(failed["severity"])]
+    ax.legend(handles=[Patch(color=colours[s], label=s) for s in shown], title="severity", loc="lower right")
+    ax.set_title("Failing expectations, coloured by severity")
+    fig.tight_layout()
+    return fig
+
+
+def run_stage(case, run_dir: str | Path, engine: str = "chunked", *, spark_master: str = DEFAULT_SPARK_MASTER,
+              options: EngineOptions | None = None, expectations: str | Path | None = None) -> StageResult:
     """Validate every input, run the whole-population checks, keep the evidence.
 
     Parameters
     ----------
-    case : workbench.case.Case
+    case : workbench.case.Case, or the path of a case.yaml
     run_dir : the run folder; evidence goes to ``<run_dir>/evidence/gx/``.
     engine : a name in :data:`ENGINES` (``chunked`` keeps memory bounded).
-    options : chunk size, example cap, Spark master URL...
+    spark_master : Spark master URL for the ``spark`` engine (``local[2]``, ``spark://host:7077``...).
+    options : chunk size, example cap...; overrides ``spark_master`` and the case's masking.
 
     Returns
     -------
@@ -950,7 +942,11 @@ def run_stage(case, run_dir: str | Path, engine: str = "chunked", *, options: En
     from workbench.case import INPUT_NAMES
     from workbench.population import PopulationStore, cross_input_findings, jurisdiction_counts
 
-    opts = options or EngineOptions(mask_personal_data=case.parameters.mask_personal_data)
+    if isinstance(case, (str, Path)):
+        from workbench.case import load_case
+
+        case = load_case(case)
+    opts = options or EngineOptions(mask_personal_data=case.parameters.mask_personal_data, spark_master=spark_master)
     declared = [n for n in INPUT_NAMES if case.input_spec(n) is not None]
     specs = load_suites(declared, expectations)
     with PopulationStore(specs) as store:
