@@ -531,7 +531,7 @@ def _validate_chunks(case, spec: SuiteSpec, params: dict, store, opts: EngineOpt
     outcomes = {e.check: Outcome.empty(spec.input, e) for e in spec.expectations}
     suite = gx.suite(spec, scope)
     bd = gx.batch_definition("pandas", spec.input)
-    raw, rejects, stats, first_row = [], [], {}, 1
+    raw, rejects, stats = [], [], {}
     keys = _evidence_keys(spec)
     whole = engine == "pandas"
     parts = _chunks(case, spec.input, opts)
@@ -557,7 +557,6 @@ def _validate_chunks(case, spec: SuiteSpec, params: dict, store, opts: EngineOpt
         batch = {"chunk": i, "rows": len(frame), "first_source_row": int(frame["source_row"].iloc[0]),
                  "last_source_row": int(frame["source_row"].iloc[-1])}
         raw.append(_evidence_result(result, spec, opts.max_examples, opts.mask_personal_data, batch))
-        first_row += len(frame)
     if scope == "row" and store is not None:
         for e in spec.population_level():
             pop = store.column_uniqueness(spec.input, e.column, keys, cap=opts.max_examples)

@@ -102,3 +102,16 @@ def test_mask_text_keeps_the_shape_not_the_person():
     ex = quality.mask_example({"person_id": "P04", "email": "a@b.co", "region": "CA"})
     assert ex == {"person_id": "P04", "email": "a@b.c*", "region": "CA"}  # ids and regions stay
     assert quality.mask_example({"full_name": "Ann Able"})["full_name"] == "A** A***"
+
+
+def test_validate_frame_is_a_pure_check_on_a_frame(planted_case):
+    import pandas as pd
+
+    spec = quality.load_suite_spec("share_prices")
+    frame = pd.DataFrame({"date": pd.to_datetime(["2017-09-07", "2017-09-07", "2017-09-08"]).astype("datetime64[us]"),
+                          "close": pd.array([142.7, 123.2, -1.0], dtype="Float64")})
+    before = frame.copy()
+    outcomes = {o.check: o for o in quality.validate_frame(frame, spec, quality.suite_parameters(planted_case))}
+    assert (outcomes["date_unique"].unexpected_count, outcomes["close_positive"].unexpected_count) == (2, 1)
+    assert [x["source_row"] for x in outcomes["close_positive"].examples] == [3]
+    pd.testing.assert_frame_equal(frame, before)  # input not mutated
