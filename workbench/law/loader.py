@@ -48,7 +48,7 @@ class LineMap(dict):
     key_lines: dict[str, int]
 
 
-class _LineLoader(yaml.SafeLoader):
+class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml: ~10x faster
     """SafeLoader whose mappings are :class:`LineMap` (for file:line in errors)."""
 
 
