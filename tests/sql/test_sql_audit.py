@@ -80,7 +80,7 @@ def test_sql_engine_pushes_checks_down_with_the_same_findings(synth_pair, pg, mo
     assert found.stdout == ""
 
 
-def test_sql_engine_leaves_rejected_rows_out_of_the_pushed_down_checks(pg_env, db_schema, sql_case):
+def test_sql_engine_leaves_rejected_rows_out_of_the_pushed_down_checks(pg_env, db_schema, sql_case, monkeypatch):
     pg_env.psql_admin(
         f"CREATE TABLE {db_schema}.share_prices (date date, close float8); "
         f"INSERT INTO {db_schema}.share_prices VALUES ('2017-07-28', 142.45), ('2017-07-31', 'NaN'), "
@@ -91,6 +91,11 @@ def test_sql_engine_leaves_rejected_rows_out_of_the_pushed_down_checks(pg_env, d
         "share_prices: data/share_prices.csv",
         f'share_prices: {{url: "{pg_env.url}", table: {db_schema}.share_prices}}')
     case_yaml.write_text(text)
+    # the password from a .env file this time: it reaches GX's engine, never its results
+    monkeypatch.delenv("PGPASSWORD")
+    monkeypatch.setenv("PGPASSFILE", "/nonexistent")
+    (sql_case / ".env").write_text(f"PGPASSWORD={pg_env.password}\n")
+    (sql_case / ".env").chmod(0o600)
     case = load_case(case_yaml)
     [v] = quality.validate_case(case, "sql", names=["share_prices"])
     assert v.engine == "sql" and v.rejects_total == 1  # NaN is not a price
