@@ -100,26 +100,26 @@ def _relation(con, ref: TableRef, name: str) -> None:
 def _grouped(con, rows_sql: str, params: list | None = None) -> dict[str, dict[str, Any]]:
     """Counts and example ids per ``key`` of a problem-rows query.
 
-    ``rows_sql`` yields ``key``, ``person_id``, ``example_id`` and ``jurisdiction``; the
-    result maps key -> {rows, people, examples, by_jurisdiction}.
+    ``rows_sql`` yields ``key``, ``person_id``, ``example_id`` and ``jurisdiction``; it runs
+    once into a temporary table (problem rows only, normally few), then three small queries
+    give key -> {rows, people, examples, by_jurisdiction}.
     """
-    params = params or []
+    con.execute(f"CREATE OR REPLACE TEMP TABLE problem_rows AS {rows_sql}", params or [])
     out: dict[str, dict[str, Any]] = {}
     for key, rows, people in con.execute(
-            f"SELECT key, count(*), count(DISTINCT person_id) FROM ({rows_sql}) GROUP BY key", params).fetchall():
+            "SELECT key, count(DISTINCT example_id), count(DISTINCT person_id) FROM problem_rows GROUP BY key").fetchall():
         out[key] = {"rows": int(rows), "people": int(people), "examples": [], "by_jurisdiction": {}}
-    if not out:
-        return out
-    for key, ex in con.execute(
-            f"SELECT key, example_id FROM ({rows_sql}) WHERE example_id IS NOT NULL "
-            f"QUALIFY row_number() OVER (PARTITION BY key ORDER BY example_id) <= {MAX_EXAMPLES} "
-            "ORDER BY key, example_id", params).fetchall():
-        out[key]["examples"].append(str(ex))
-    for key, jur, people in con.execute(
-            f"SELECT key, jurisdiction, count(DISTINCT person_id) FROM ({rows_sql}) "
-            "WHERE jurisdiction IS NOT NULL GROUP BY ALL ORDER BY 1, 3 DESC, 2", params).fetchall():
-        if len(out[key]["by_jurisdiction"]) < 60:
-            out[key]["by_jurisdiction"][jur] = int(people)
+    if out:
+        for key, ex in con.execute(
+                "SELECT DISTINCT key, example_id FROM problem_rows WHERE example_id IS NOT NULL "
+                f"QUALIFY row_number() OVER (PARTITION BY key ORDER BY example_id) <= {MAX_EXAMPLES} "
+                "ORDER BY key, example_id").fetchall():
+            out[key]["examples"].append(str(ex))
+        for key, jur, people in con.execute(
+                "SELECT key, jurisdiction, count(DISTINCT person_id) FROM problem_rows "
+                "WHERE jurisdiction IS NOT NULL GROUP BY ALL ORDER BY 1, 3 DESC, 2").fetchall():
+            if len(out[key]["by_jurisdiction"]) < 60:
+                out[key]["by_jurisdiction"][jur] = int(people)
     return out
 
 
@@ -158,14 +158,17 @@ def letter_problems(people: TableRef, notices: TableRef, *, data_elements: Itera
     -------
     list[Finding]
         ``notice_letter`` findings (one per problem kind, ``count`` = people concerned,
-        evidence with row counts, up to 20 example ids and counts per jurisdiction) and
-        ``lookalike_link`` findings for linked domains (one per registrable domain).
+        evidence with row counts, up to 20 example ids and counts per jurisdiction), and
+        for domains letters link that are not official, one ``notice_letter`` finding per
+        registrable domain (``letter_lookalike_link``, ``letter_unofficial_link`` or
+        ``letter_third_party_link``, scored by :func:`~workbench.irregularities.links.score_domain`).
     """
     import duckdb
 
     con = duckdb.connect()
     try:
         con.execute("SET TimeZone = 'UTC'")
+        con.execute("SET enable_progress_bar = false")
         con.execute(_MACROS)
         _relation(con, people, "p")
         _relation(con, notices, "n")
@@ -173,50 +176,74 @@ def letter_problems(people: TableRef, notices: TableRef, *, data_elements: Itera
         ncols = {c for (c,) in con.execute("SELECT column_name FROM (DESCRIBE n)").fetchall()}
         jur = _jurisdiction("p", pcols)
         incident = "|".join(data_elements)
+        has = lambda c: c in ncols  # noqa: E731
         delivered = ("coalesce(lower(n.status), 'sent') NOT IN ('returned', 'bounced')"
-                     if "status" in ncols else "TRUE")
+                     if has("status") else "TRUE")
+        names = has("recipient_name") and "full_name" in pcols
+        elements = has("data_elements_described")
+        early = determined is not None and has("sent_at")
+        # One pass over notices joined with people keeps only rows that may have a problem;
+        # cheap tests (lower-case equality, raw string equality) screen out the clean rows
+        # before the costly name and element comparisons run on the few that remain.
+        screens = ["p.person_id IS NULL"]
+        if names:
+            screens.append("(n.recipient_name IS NOT NULL AND trim(n.recipient_name) <> '' "
+                           "AND lower(trim(n.recipient_name)) IS DISTINCT FROM lower(trim(p.full_name)))")
+        if elements:
+            screens.append("(n.data_elements_described IS DISTINCT FROM "
+                           "coalesce(nullif(trim(p.data_elements), ''), $incident))")
+        if early:
+            screens.append("CAST(timezone($tz, CAST(n.sent_at AS TIMESTAMPTZ)) AS DATE) < $determined")
+        params: dict[str, Any] = {"incident": incident} if elements else {}
+        if early:
+            params |= {"tz": timezone, "determined": determined}
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE letter_rows AS "
+            f"SELECT n.notice_id, n.person_id, p.person_id IS NOT NULL AS known, {jur} AS jurisdiction, "
+            f"{'n.recipient_name' if names else 'NULL'} AS rn, {'p.full_name' if names else 'NULL'} AS fn, "
+            f"{'n.data_elements_described' if elements else 'NULL'} AS described, "
+            f"{'p.data_elements' if 'data_elements' in pcols else 'NULL'} AS exposed, "
+            f"{'CAST(timezone($tz, CAST(n.sent_at AS TIMESTAMPTZ)) AS DATE) < $determined' if early else 'FALSE'} AS early, "
+            f"{'n.sent_at' if has('sent_at') else 'NULL'} AS sent_at "
+            f"FROM n LEFT JOIN p ON n.person_id = p.person_id WHERE {' OR '.join(screens)}",
+            params)
         queries: dict[str, tuple[str, list]] = {
             "notice_to_unaffected": (
-                "SELECT 'notice_to_unaffected' AS key, n.person_id, n.notice_id AS example_id, "
-                "NULL AS jurisdiction FROM n ANTI JOIN p ON n.person_id = p.person_id", []),
+                "SELECT 'notice_to_unaffected' AS key, person_id, notice_id AS example_id, "
+                "NULL AS jurisdiction FROM letter_rows WHERE NOT known", []),
             "missing_notice": (
                 f"SELECT 'missing_notice' AS key, p.person_id, p.person_id AS example_id, {jur} AS jurisdiction "
                 "FROM p ANTI JOIN n ON n.person_id = p.person_id", []),
             "duplicate_notice": (
                 f"SELECT 'duplicate_notice' AS key, d.person_id, d.person_id AS example_id, {jur} AS jurisdiction "
-                f"FROM (SELECT n.person_id, {'n.channel' if 'channel' in ncols else 'NULL'} AS channel, count(*) AS k "
+                f"FROM (SELECT n.person_id, {'n.channel' if has('channel') else 'NULL'} AS channel "
                 f"      FROM n WHERE {delivered} GROUP BY ALL HAVING count(*) > 1) d "
                 "LEFT JOIN p ON p.person_id = d.person_id", []),
-            "names": (
+        }
+        if names:
+            queries["names"] = (
+                # misspelled: close in sorted-word or in written order; otherwise another name
                 "SELECT CASE WHEN jaro_winkler_similarity(a, b) >= 0.85 OR levenshtein(a, b) <= 2 "
+                "                 OR levenshtein(sa, sb) <= 2 "
                 "            THEN 'misspelled_name' ELSE 'wrong_recipient_name' END AS key, "
                 "       person_id, notice_id AS example_id, jurisdiction FROM ("
-                f"  SELECT n.person_id, n.notice_id, {jur} AS jurisdiction, "
-                "         norm_name(n.recipient_name) AS a, norm_name(p.full_name) AS b, "
-                "         squash(n.recipient_name) AS sa, squash(p.full_name) AS sb, "
-                "         name_tokens(n.recipient_name) AS ta, name_tokens(p.full_name) AS tb "
-                "  FROM n JOIN p ON n.person_id = p.person_id "
-                "  WHERE n.recipient_name IS NOT NULL AND trim(n.recipient_name) <> '') "
+                "  SELECT person_id, notice_id, jurisdiction, norm_name(rn) AS a, norm_name(fn) AS b, "
+                "         squash(rn) AS sa, squash(fn) AS sb, name_tokens(rn) AS ta, name_tokens(fn) AS tb "
+                "  FROM letter_rows WHERE known AND rn IS NOT NULL AND trim(rn) <> '') "
                 # same words, or one name with a middle name/initial left out
                 "WHERE a <> b AND sa <> sb AND NOT (least(len(ta), len(tb)) >= 2 "
-                "                      AND (list_has_all(ta, tb) OR list_has_all(tb, ta)))", []),
-            "fewer_data_elements": (
+                "                                   AND (list_has_all(ta, tb) OR list_has_all(tb, ta)))", [])
+        if elements:
+            queries["fewer_data_elements"] = (
                 "SELECT 'fewer_data_elements' AS key, person_id, notice_id AS example_id, jurisdiction, missing FROM ("
-                f"  SELECT n.person_id, n.notice_id, {jur} AS jurisdiction, "
-                "         list_filter(CASE WHEN len(elements(p.data_elements)) > 0 THEN elements(p.data_elements) "
-                "                          ELSE elements(?) END, "
-                "                     lambda x: NOT list_contains(elements(n.data_elements_described), x)) AS missing "
-                "  FROM n JOIN p ON n.person_id = p.person_id) WHERE len(missing) > 0", [incident]),
-        }
-        if determined is not None and "sent_at" in ncols:
+                "  SELECT person_id, notice_id, jurisdiction, "
+                "         list_filter(CASE WHEN len(elements(exposed)) > 0 THEN elements(exposed) ELSE elements(?) END, "
+                "                     lambda x: NOT list_contains(elements(described), x)) AS missing "
+                "  FROM letter_rows WHERE known) WHERE len(missing) > 0", [incident])
+        if early:
             queries["notice_before_determination"] = (
-                "SELECT 'notice_before_determination' AS key, n.person_id, n.notice_id AS example_id, "
-                f"{jur} AS jurisdiction FROM n LEFT JOIN p ON n.person_id = p.person_id "
-                "WHERE CAST(timezone(?, CAST(n.sent_at AS TIMESTAMPTZ)) AS DATE) < ?", [timezone, determined])
-        if "recipient_name" not in ncols or "full_name" not in pcols:
-            queries.pop("names")
-        if "data_elements_described" not in ncols:
-            queries.pop("fewer_data_elements")
+                "SELECT 'notice_before_determination' AS key, person_id, notice_id AS example_id, jurisdiction "
+                "FROM letter_rows WHERE early", [])
 
         findings: list[Finding] = []
         for name, (sql, params) in queries.items():
@@ -225,11 +252,10 @@ def letter_problems(people: TableRef, notices: TableRef, *, data_elements: Itera
                 extra: dict[str, Any] = {}
                 if key == "fewer_data_elements":
                     extra["missing_elements"] = dict(con.execute(
-                        f"SELECT e, count(*) FROM (SELECT unnest(missing) AS e FROM ({sql})) "
-                        "GROUP BY e ORDER BY 2 DESC, 1", params).fetchall())
+                        "SELECT e, count(*) FROM (SELECT unnest(missing) AS e FROM problem_rows) "
+                        "GROUP BY e ORDER BY 2 DESC, 1").fetchall())
                 if key == "notice_before_determination":
-                    first = con.execute(f"SELECT min(n.sent_at) FROM n WHERE notice_id IN "
-                                        f"(SELECT example_id FROM ({sql}))", params).fetchone()[0]
+                    first = con.execute("SELECT min(sent_at) FROM letter_rows WHERE early").fetchone()[0]
                     extra["earliest_sent_at"] = first.isoformat() if first is not None else None
                 findings.append(_finding(key, g, determined=determined, extra=extra))
         if "links" in ncols:
@@ -250,22 +276,30 @@ def _finding(key: str, g: dict[str, Any], *, determined: dt.date | None, extra: 
 
 
 def _letter_links(con, official_domains: list[str], jur: str) -> list[Finding]:
-    """Domains linked by letters, scored once per distinct host, one finding per domain."""
-    host_sql = ("SELECT n.notice_id, n.person_id, lower(regexp_extract(trim(u), "
-                "'^(?:[a-zA-Z][a-zA-Z0-9+.-]*://)?(?:[^@/]*@)?([^/:?#]+)', 1)) AS host "
-                "FROM (SELECT notice_id, person_id, unnest(string_split(regexp_replace(trim(links), '\\s+', ' ', 'g'), ' ')) AS u "
-                "      FROM n WHERE links IS NOT NULL AND trim(links) <> '') n WHERE trim(u) <> ''")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE letter_hosts AS SELECT host, count(*) AS k FROM ({host_sql}) "
-                "WHERE host <> '' GROUP BY host")
-    hosts = [h for (h,) in con.execute("SELECT host FROM letter_hosts").fetchall()]
+    """Domains linked by letters, scored once per distinct host, one finding per domain.
+
+    Letters come from templates, so the distinct ``links`` strings are few: hosts are
+    extracted from those, scored in Python, and only notices whose links hold a flagged
+    host are joined back for counts and examples.
+    """
+    con.execute("CREATE OR REPLACE TEMP TABLE link_sets AS SELECT links FROM n "
+                "WHERE links IS NOT NULL AND trim(links) <> '' GROUP BY links")
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE link_hosts AS SELECT DISTINCT links, "
+        "lower(regexp_extract(trim(u), '^(?:[a-zA-Z][a-zA-Z0-9+.-]*://)?(?:[^@/]*@)?([^/:?#]+)', 1)) AS host "
+        "FROM (SELECT links, unnest(string_split(regexp_replace(trim(links), '\\s+', ' ', 'g'), ' ')) AS u "
+        "      FROM link_sets) WHERE trim(u) <> ''")
+    hosts = [h for (h,) in con.execute("SELECT DISTINCT host FROM link_hosts WHERE host <> ''").fetchall()]
     scores = {h: score_domain(to_ascii(h.rstrip(".")), official_domains) for h in hosts}
     flagged = pd.DataFrame([(h, s.registrable) for h, s in scores.items() if not s.is_official],
                            columns=["host", "registrable"])
     if flagged.empty:
         return []
     con.register("flagged_hosts", flagged)
-    rows_sql = (f"SELECT f.registrable AS key, x.person_id, x.notice_id AS example_id, {jur} AS jurisdiction "
-                f"FROM ({host_sql}) x JOIN flagged_hosts f ON x.host = f.host LEFT JOIN p ON p.person_id = x.person_id")
+    rows_sql = (f"SELECT f.registrable AS key, n.person_id, n.notice_id AS example_id, {jur} AS jurisdiction "
+                "FROM n JOIN (SELECT DISTINCT lh.links, fh.registrable FROM link_hosts lh "
+                "             JOIN flagged_hosts fh ON lh.host = fh.host) f ON n.links = f.links "
+                "LEFT JOIN p ON p.person_id = n.person_id")
     findings = []
     for reg, g in sorted(_grouped(con, rows_sql).items()):
         group_hosts = flagged.loc[flagged["registrable"] == reg, "host"]

@@ -217,6 +217,13 @@ def _parse_document(data: bytes, file: str) -> list[dict[str, Any]]:
     return rows
 
 
+def parse_form4(data: bytes, name: str = "<bytes>") -> list[dict[str, Any]]:
+    """Rows of one ownership document given as bytes; raises :class:`Form4Error` naming ``name``."""
+    if len(data) > MAX_FORM4_BYTES:
+        raise Form4Error(name, f"document is {len(data)} bytes", expected=f"at most {MAX_FORM4_BYTES}")
+    return _parse_document(data, name)
+
+
 def _form4_files(paths: str | Path | Iterable[str | Path]) -> list[Path]:
     if isinstance(paths, (str, Path)):
         paths = [paths]
@@ -284,7 +291,7 @@ def read_form4(paths: str | Path | Iterable[str | Path]) -> tuple[pd.DataFrame, 
                 raise Form4Error(name, "file not found")
             if f.stat().st_size > MAX_FORM4_BYTES:
                 raise Form4Error(name, f"file is {f.stat().st_size} bytes", expected=f"at most {MAX_FORM4_BYTES}")
-            rows += _parse_document(f.read_bytes(), name)
+            rows += parse_form4(f.read_bytes(), name)
         except Form4Error as err:
             log.debug("%s", err)
             errors.append(err)
