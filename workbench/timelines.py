@@ -179,7 +179,9 @@ def _connect():
 def _person_status_sql(audit_utc: pd.Timestamp) -> str:
     """SQL (over tables ``people``, ``notices``, ``deadlines``) for one lean row per person.
 
-    ``people`` must hold one row per person id (:func:`_dedupe_people`); ``notices`` holds
+    ``people`` (person_id, c, r: normalised country and region) must hold one row per
+    person id (:func:`_dedupe_people`); ``pair_deadlines`` maps (c, r) to the jurisdiction's
+    deadline (:func:`_register_deadlines`); ``notices`` holds
     ``person_id``, ``sent_at``, ``delivered`` and ``substitute`` (see :data:`_NOTICE_COLUMNS_SQL`).
     """
     audit = audit_utc.strftime("%Y-%m-%d %H:%M:%S+00")
@@ -192,11 +194,11 @@ def _person_status_sql(audit_utc: pd.Timestamp) -> str:
         FROM notices WHERE person_id IS NOT NULL AND sent_at IS NOT NULL
         GROUP BY person_id),
     j AS (
-        SELECT p.person_id, p.jurisdiction, d.basis, d.clock_start, d.due_at, d.applies,
+        SELECT p.person_id, d.jurisdiction, d.basis, d.clock_start, d.due_at, d.applies,
                coalesce(n.notice_rows, 0) AS notice_rows,
                CASE WHEN d.substitute_allowed THEN least(n.first_direct, n.first_substitute)
                     ELSE n.first_direct END AS first_valid_notice
-        FROM people p LEFT JOIN deadlines d ON d.jurisdiction = p.jurisdiction
+        FROM people p JOIN pair_deadlines d ON d.c = p.c AND d.r = p.r
                       LEFT JOIN n ON n.person_id = p.person_id),
     s AS (
         SELECT *,
@@ -243,14 +245,15 @@ _NOTICE_COLUMNS_SQL = (
 
 def _dedupe_people(con) -> int:
     """Keep the first row of every duplicated person id (data quality reports duplicates);
-    returns the number of rows dropped."""
-    con.execute("CREATE OR REPLACE TEMP TABLE people_dups AS SELECT person_id, min(ord) AS keep "
+    returns the number of rows dropped. ``people`` is a plain projection of its source, so
+    its rowid follows the file order."""
+    con.execute("CREATE OR REPLACE TEMP TABLE people_dups AS SELECT person_id, min(rowid) AS keep "
                 "FROM people GROUP BY person_id HAVING count(*) > 1")
     n = con.execute("SELECT count(*) FROM people_dups").fetchone()[0]
     if n:
         before = con.execute("SELECT count(*) FROM people").fetchone()[0]
         con.execute("DELETE FROM people WHERE person_id IN (SELECT person_id FROM people_dups) "
-                    "AND ord NOT IN (SELECT keep FROM people_dups)")
+                    "AND rowid NOT IN (SELECT keep FROM people_dups)")
         n = before - con.execute("SELECT count(*) FROM people").fetchone()[0]
         log.info("%d duplicate person-id rows ignored (first row of each id kept)", n)
     con.execute("DELETE FROM people WHERE person_id IS NULL")
@@ -263,6 +266,13 @@ def _register_deadlines(con, deadlines: pd.DataFrame) -> None:
                 "CAST(clock_start AS TIMESTAMPTZ) AS clock_start, CAST(due_at AS TIMESTAMPTZ) AS due_at, "
                 "applies, substitute_allowed FROM deadlines_frame")
     con.unregister("deadlines_frame")
+    con.execute("CREATE OR REPLACE TEMP TABLE pair_deadlines AS SELECT m.c, m.r, d.* "
+                "FROM jurisdiction_map m JOIN deadlines d ON d.jurisdiction = m.jurisdiction")
+    missing = con.execute("SELECT count(*) FROM jurisdiction_map WHERE jurisdiction NOT IN "
+                          "(SELECT jurisdiction FROM deadlines)").fetchone()[0]
+    if missing:  # guardrail: every person's jurisdiction needs a deadline row
+        from workbench.errors import GuardrailError
+        raise GuardrailError(f"{missing} (country, region) pair(s) map to a jurisdiction with no deadline row")
 
 
 def match_notices(people: pd.DataFrame, notices: pd.DataFrame, deadlines: pd.DataFrame, *,
@@ -303,9 +313,10 @@ def _load_frames(con, people: pd.DataFrame, notices: pd.DataFrame) -> None:
     p = people.sort_values("source_row", kind="stable") if "source_row" in people.columns else people
     con.register("people_frame", p[["person_id", "jurisdiction"]])
     con.execute("CREATE OR REPLACE TEMP TABLE people AS SELECT nullif(trim(CAST(person_id AS VARCHAR)), '') AS person_id, "
-                "CAST(jurisdiction AS VARCHAR) AS jurisdiction, CAST(row_number() OVER () AS BIGINT) AS ord "
-                "FROM people_frame")
+                "coalesce(CAST(jurisdiction AS VARCHAR), '') AS c, '' AS r FROM people_frame")
     con.unregister("people_frame")
+    con.execute("CREATE OR REPLACE TEMP TABLE jurisdiction_map AS SELECT DISTINCT c, r, "
+                f"CASE WHEN c = '' THEN '{UNKNOWN_JURISDICTION}' ELSE c END AS jurisdiction FROM people")
     _dedupe_people(con)
     _notices_from(con, notices.reindex(columns=["person_id", "channel", "sent_at", "status"]))
 
@@ -326,7 +337,8 @@ def people_jurisdictions(people: pd.DataFrame) -> pd.DataFrame:
         frame = people.reindex(columns=["person_id", "country", "region"])
         con.register("raw_people", frame)
         _map_jurisdictions(con, "SELECT person_id, country, region FROM raw_people")
-        out = con.execute("SELECT person_id, jurisdiction FROM people ORDER BY ord").df()
+        out = con.execute("SELECT p.person_id, m.jurisdiction FROM people p JOIN jurisdiction_map m "
+                          "ON m.c = p.c AND m.r = p.r ORDER BY p.rowid").df()
         out.index = people.index
         return out
     finally:
@@ -334,28 +346,22 @@ def people_jurisdictions(people: pd.DataFrame) -> pd.DataFrame:
 
 
 def _map_jurisdictions(con, raw_select: str) -> None:
-    """Build table ``people`` (person_id, jurisdiction, ord = input order) from a SELECT
-    yielding person_id, country, region; each distinct (country, region) pair is mapped
-    once through :func:`jurisdiction_for`."""
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE raw_people_t AS
+    """Build table ``people`` (person_id, c, r: normalised country and region, in input
+    order) from a SELECT yielding person_id, country, region, and table
+    ``jurisdiction_map`` (c, r, jurisdiction): each distinct pair mapped once through
+    :func:`jurisdiction_for`. The pair is joined to its deadline only in the matching query,
+    so the population is written once."""
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE people AS
         SELECT nullif(trim(CAST(person_id AS VARCHAR)), '') AS person_id,
                upper(trim(coalesce(CAST(country AS VARCHAR), ''))) AS c,
-               upper(trim(coalesce(CAST(region AS VARCHAR), ''))) AS r,
-               CAST(row_number() OVER () AS BIGINT) AS ord
+               upper(trim(coalesce(CAST(region AS VARCHAR), ''))) AS r
         FROM ({raw_select})""")
-    pairs = con.execute("SELECT DISTINCT c, r FROM raw_people_t").df()
+    pairs = con.execute("SELECT DISTINCT c, r FROM people").df()
     pairs["jurisdiction"] = [jurisdiction_for(c or None, r or None) for c, r in zip(pairs["c"], pairs["r"])]
-    con.register("jurisdiction_map", pairs)
-    con.execute("""CREATE OR REPLACE TEMP TABLE people AS
-        SELECT x.person_id, m.jurisdiction, x.ord FROM raw_people_t x
-        LEFT JOIN jurisdiction_map m ON m.c = x.c AND m.r = x.r""")
-    con.unregister("jurisdiction_map")
-    got = con.execute("SELECT count(*), count(jurisdiction) FROM people").fetchone()
-    want = con.execute("SELECT count(*) FROM raw_people_t").fetchone()[0]
-    con.execute("DROP TABLE raw_people_t")
-    if got[0] != want or got[1] != want:  # guardrail: every row mapped exactly once
-        from workbench.errors import GuardrailError
-        raise GuardrailError(f"jurisdiction mapping: {want} people in, {got[0]} out, {got[1]} mapped")
+    con.register("jurisdiction_pairs", pairs)
+    con.execute("CREATE OR REPLACE TEMP TABLE jurisdiction_map AS SELECT CAST(c AS VARCHAR) AS c, "
+                "CAST(r AS VARCHAR) AS r, CAST(jurisdiction AS VARCHAR) AS jurisdiction FROM jurisdiction_pairs")
+    con.unregister("jurisdiction_pairs")
 
 
 # ---------------------------------------------------------------- per jurisdiction
@@ -683,10 +689,10 @@ JURISDICTION_COLUMNS = [
 
 def _assess_connection(con, case, *, regulator_notices: pd.DataFrame | None, book: RuleBook,
                        regulator_assessed: bool, person_status_path: Path | None = None) -> Timelines:
-    """Everything after tables ``people`` (person_id, jurisdiction, ord = file order) and
+    """Everything after tables ``people`` (person_id, c, r, in file order), ``jurisdiction_map`` and
     ``notices`` (person_id, sent_at, delivered, substitute) exist in ``con``."""
     duplicates = _dedupe_people(con)
-    codes = [c for (c,) in con.execute("SELECT DISTINCT jurisdiction FROM people").fetchall()]
+    codes = [c for (c,) in con.execute("SELECT DISTINCT jurisdiction FROM jurisdiction_map").fetchall()]
     deadlines = individual_deadlines(case, codes, book=book)
     _register_deadlines(con, deadlines)
     audit_at = audit_moment(case)
