@@ -168,7 +168,10 @@ def letter_problems(people: TableRef, notices: TableRef, *, data_elements: Itera
     con = duckdb.connect()
     try:
         con.execute("SET TimeZone = 'UTC'")
-        con.execute("SET enable_progress_bar = false")
+        try:  # no progress bar in logs; inside Jupyter DuckDB refuses the setting without ipywidgets
+            con.execute("SET enable_progress_bar = false")
+        except duckdb.Error:
+            pass
         con.execute(_MACROS)
         _relation(con, people, "p")
         _relation(con, notices, "n")
