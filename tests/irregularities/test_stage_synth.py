@@ -85,3 +85,25 @@ def test_recall_and_precision_on_planted_irregularities(synth_case, trades_input
     # grouped: one finding per letter problem kind, never one per person
     letter_codes = [f.code for f in result.by_check["notice_letters"]]
     assert len(letter_codes) == len(set(letter_codes))
+
+
+def test_demo_case_reports_exactly_its_planted_irregularities():
+    from workbench.paths import DEMO_CASE
+
+    if not DEMO_CASE.is_file():
+        pytest.skip("no demo case (make demo)")
+    result = run_stage(load_case(DEMO_CASE))
+    truth = load_truth(DEMO_CASE.parent)["defects"]
+    planted: dict[str, set[str]] = {}
+    for d in truth:
+        if d["kind"] in POSITIVE:
+            planted.setdefault(d["kind"], set()).update(planted_ids(d))
+    reported = {f.code: f for f in result.findings if f.severity != "info"}
+    assert set(reported) == set(planted)
+    got = flagged_ids(result.findings)
+    for code, ids in planted.items():
+        f = reported[code]
+        people_or_items = f.count if f.category == "notice_letter" else len(got[code])
+        assert people_or_items == len(ids), code
+        if len(ids) <= 20:                      # examples are capped at 20: compare ids where all are listed
+            assert got[code] == ids, code
