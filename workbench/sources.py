@@ -206,11 +206,12 @@ _EXPECTED = {"timestamp": "an ISO 8601 timestamp such as 2017-09-07T14:00:00Z",
 
 
 def type_frame(raw: pd.DataFrame, schema: InputSchema, *, file: str,
-               first_row: int | pd.Series) -> tuple[pd.DataFrame, pd.DataFrame]:
+               first_row: int | pd.Series, keep_extra: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Type a raw chunk by its schema; return (accepted frame, rejects).
 
     ``first_row`` is the data-row number of the chunk's first row, or a series of row
-    numbers aligned with ``raw``.
+    numbers aligned with ``raw``. ``keep_extra`` keeps columns beyond the contract as they
+    are (the provenance columns of parsed Form 4 filings).
     """
     raw = raw.reset_index(drop=True)
     rows = (pd.Series(np.arange(len(raw), dtype="int64") + first_row)
@@ -229,6 +230,10 @@ def type_frame(raw: pd.DataFrame, schema: InputSchema, *, file: str,
             reasons = reasons.where(~bad, reasons + np.where(reasons == "", "", "; ") + msg)
             first_field = first_field.where(~bad | first_field.notna(), col.name)
     frame = pd.DataFrame(typed)
+    if keep_extra:
+        for col in raw.columns:
+            if col not in typed:
+                frame[col] = raw[col].to_numpy()
     frame["source_row"] = rows.to_numpy()
     bad_rows = reasons != ""
     if not bad_rows.any():
@@ -420,6 +425,7 @@ def _read_form4(path: Path, schema: InputSchema, chunk_rows: int, stats: InputSt
                 "reason": str(e), "raw": ""} for e in errors]
     stats.rows_read += len(rejects)
     frame.attrs["structural_rejects"] = rejects
+    frame.attrs["keep_extra"] = True
     yield frame, 1
 
 
@@ -450,7 +456,8 @@ def iter_input(case: Case, name: str, chunk_rows: int = DEFAULT_CHUNK_ROWS,
         stats.sha256 = file_sha256(path)
     for raw, first_row in reader(path if path is not None else _sql.bind(spec, case), schema, chunk_rows, stats):
         structural = raw.attrs.pop("structural_rejects", [])
-        frame, rejects = type_frame(raw, schema, file=str(stats.path), first_row=first_row)
+        keep_extra = raw.attrs.pop("keep_extra", False)
+        frame, rejects = type_frame(raw, schema, file=str(stats.path), first_row=first_row, keep_extra=keep_extra)
         if structural:
             rejects = pd.concat([pd.DataFrame(structural, columns=REJECT_COLUMNS).astype({"row": "Int64"}), rejects],
                                 ignore_index=True) if len(rejects) else \

@@ -129,3 +129,17 @@ def test_sha256_of_file_and_folder(tmp_path):
     h1 = file_sha256(d)
     (d / "x.xml").write_bytes(b"2")
     assert file_sha256(d) != h1
+
+
+def test_form4_folder_keeps_provenance_and_rejects_bad_files(minimal_case):
+    folder = minimal_case.parent / "data" / "form4"
+    folder.mkdir()
+    for name in ["form4_sale_in_window.xml", "form4_with_10b5_1_checkbox.xml"]:
+        shutil.copy(FIXTURES / "synth" / name, folder / name)
+    (folder / "broken.xml").write_text("<ownershipDocument><unclosed>")
+    edit_case(minimal_case, **{"inputs.insider_trades": "data/form4/"})
+    r = read_input(load_case(minimal_case), "insider_trades")
+    assert len(r.frame) == 2 and {"is_derivative", "accession", "file"} <= set(r.frame.columns)
+    assert r.frame["transaction_code"].tolist() == ["S", "S"]
+    assert len(r.rejects) == 1 and "broken.xml" in r.rejects["reason"].iloc[0]
+    assert r.stats.rows_read == 3 and r.stats.reconciles
