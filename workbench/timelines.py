@@ -243,21 +243,25 @@ _NOTICE_COLUMNS_SQL = (
     f"coalesce(lower(trim(CAST(channel AS VARCHAR))), '') = '{SUBSTITUTE_CHANNEL}' AS substitute")
 
 
-def _dedupe_people(con) -> int:
+def _dedupe_people(con) -> tuple[int, int]:
     """Keep the first row of every duplicated person id (data quality reports duplicates);
-    returns the number of rows dropped. ``people`` is a plain projection of its source, so
-    its rowid follows the file order."""
+    drop rows without a person id (they cannot be matched to a notice). Returns the numbers
+    of (duplicate rows, rows without id) dropped; both go into the stage's stats. ``people``
+    is a plain projection of its source, so its rowid follows the file order."""
     con.execute("CREATE OR REPLACE TEMP TABLE people_dups AS SELECT person_id, min(rowid) AS keep "
                 "FROM people GROUP BY person_id HAVING count(*) > 1")
-    n = con.execute("SELECT count(*) FROM people_dups").fetchone()[0]
+    n = con.execute("SELECT count(*) FROM people_dups").fetchall()[0][0]
     if n:
-        before = con.execute("SELECT count(*) FROM people").fetchone()[0]
+        before = con.execute("SELECT count(*) FROM people").fetchall()[0][0]
         con.execute("DELETE FROM people WHERE person_id IN (SELECT person_id FROM people_dups) "
                     "AND rowid NOT IN (SELECT keep FROM people_dups)")
-        n = before - con.execute("SELECT count(*) FROM people").fetchone()[0]
+        n = before - con.execute("SELECT count(*) FROM people").fetchall()[0][0]
         log.info("%d duplicate person-id rows ignored (first row of each id kept)", n)
-    con.execute("DELETE FROM people WHERE person_id IS NULL")
-    return int(n)
+    no_id = con.execute("SELECT count(*) FROM people WHERE person_id IS NULL").fetchall()[0][0]
+    if no_id:
+        con.execute("DELETE FROM people WHERE person_id IS NULL")
+        log.warning("%d affected-people rows without a person_id were left out of the timelines", no_id)
+    return int(n), int(no_id)
 
 
 def _register_deadlines(con, deadlines: pd.DataFrame) -> None:
@@ -269,7 +273,7 @@ def _register_deadlines(con, deadlines: pd.DataFrame) -> None:
     con.execute("CREATE OR REPLACE TEMP TABLE pair_deadlines AS SELECT m.c, m.r, d.* "
                 "FROM jurisdiction_map m JOIN deadlines d ON d.jurisdiction = m.jurisdiction")
     missing = con.execute("SELECT count(*) FROM jurisdiction_map WHERE jurisdiction NOT IN "
-                          "(SELECT jurisdiction FROM deadlines)").fetchone()[0]
+                          "(SELECT jurisdiction FROM deadlines)").fetchall()[0][0]
     if missing:  # guardrail: every person's jurisdiction needs a deadline row
         from workbench.errors import GuardrailError
         raise GuardrailError(f"{missing} (country, region) pair(s) map to a jurisdiction with no deadline row")
@@ -691,7 +695,7 @@ def _assess_connection(con, case, *, regulator_notices: pd.DataFrame | None, boo
                        regulator_assessed: bool, person_status_path: Path | None = None) -> Timelines:
     """Everything after tables ``people`` (person_id, c, r, in file order), ``jurisdiction_map`` and
     ``notices`` (person_id, sent_at, delivered, substitute) exist in ``con``."""
-    duplicates = _dedupe_people(con)
+    duplicates, no_id = _dedupe_people(con)
     codes = [c for (c,) in con.execute("SELECT DISTINCT jurisdiction FROM jurisdiction_map").fetchall()]
     deadlines = individual_deadlines(case, codes, book=book)
     _register_deadlines(con, deadlines)
@@ -721,8 +725,9 @@ def _assess_connection(con, case, *, regulator_notices: pd.DataFrame | None, boo
         table[col] = table[col].fillna(0).astype("int64")
     findings = timeline_findings(table, regulator_assessed=regulator_assessed)
     stats = {"people": int(table["residents"].sum()),
-             "notice_rows": int(con.execute("SELECT count(*) FROM notices").fetchone()[0]),
-             "jurisdictions": len(table), "duplicate_person_rows_ignored": duplicates}
+             "notice_rows": int(con.execute("SELECT count(*) FROM notices").fetchall()[0][0]),
+             "jurisdictions": len(table), "duplicate_person_rows_ignored": duplicates,
+             "people_without_id_ignored": no_id}
     assessed = {"individual_notice_timeliness": "assessed",
                 "regulator_notice": "assessed" if regulator_assessed else
                 "not assessed: the case has no regulator_notices input",
@@ -813,7 +818,7 @@ def _load_duckdb(con, case) -> dict[str, Any]:
             else "CAST(sent_at AS TIMESTAMPTZ)")
     con.execute("CREATE OR REPLACE TEMP TABLE notices AS SELECT " + _NOTICE_COLUMNS_SQL.format(sent=sent)
                 + f" FROM {_scan(notices)}")
-    stats["notices_rejected"] = int(con.execute("SELECT count(*) FROM notices WHERE sent_at IS NULL").fetchone()[0])
+    stats["notices_rejected"] = int(con.execute("SELECT count(*) FROM notices WHERE sent_at IS NULL").fetchall()[0][0])
     return stats
 
 

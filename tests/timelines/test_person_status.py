@@ -98,3 +98,30 @@ def test_duplicate_person_id_counts_once_with_its_first_row(tmp_path):
     table = out.jurisdictions.set_index("jurisdiction")
     assert table.loc["US-FL", "residents"] == 2 and "US-TX" not in table.index
     assert out.stats["duplicate_person_rows_ignored"] == 1
+
+
+def test_without_a_notices_input_individual_timeliness_is_not_assessed(tmp_path):
+    import shutil
+
+    import yaml
+
+    shutil.copytree(STATUSES_CASE.parent, tmp_path / "c")
+    path = tmp_path / "c" / "case.yaml"
+    doc = yaml.safe_load(path.read_text())
+    del doc["inputs"]["notices"]
+    path.write_text(yaml.safe_dump(doc))
+    out = assess_case(load_case(path))
+    assert out.assessed["individual_notice_timeliness"].startswith("not assessed")
+    assert not [f for f in out.findings if f.category == "notice_timeliness"]
+    assert out.assessed["regulator_notice"] == "assessed"
+
+
+def test_rows_without_person_id_are_counted_not_matched(tmp_path):
+    from tests.timelines.helpers import write_case
+
+    case = write_case(tmp_path, {"discovered": "2017-07-29", "determined": "2017-08-02"},
+                      [("P1", "US", "FL"), ("", "US", "FL")],
+                      [("P1", "mail", "2017-08-10T12:00:00Z", "sent")], as_of="2018-03-01")
+    out = assess_case(case)
+    assert out.stats["people_without_id_ignored"] == 1
+    assert out.jurisdictions.set_index("jurisdiction").loc["US-FL", "residents"] == 1
