@@ -55,7 +55,7 @@ class PopulationStore:
     memory_limit : DuckDB's memory limit; beyond it DuckDB spills to disk.
     """
 
-    def __init__(self, specs: dict[str, Any], *, memory_limit: str = "1GB", folder: str | Path | None = None):
+    def __init__(self, specs: dict[str, Any], *, memory_limit: str = "512MB", folder: str | Path | None = None):
         import duckdb
 
         self._own_folder = folder is None
