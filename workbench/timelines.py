@@ -630,6 +630,7 @@ def _regulator_findings(r: dict, name: str, residents: int, assessed: bool) -> l
         due_text = pd.Timestamp(due).isoformat() if pd.notna(due) else "-"
         who = (r.get("regulator_name") or "the regulator") if kind == "regulator" else \
             "the nationwide consumer reporting agencies"
+        subject = "regulator" if kind == "regulator" else "consumer reporting agencies"  # stable finding ids
         cond = r.get("regulator_condition") if kind == "regulator" else None
         cond_text = f" The duty applies only where {cond}." if isinstance(cond, str) and cond else ""
         threshold = r.get(f"{kind}_threshold")
@@ -644,7 +645,7 @@ def _regulator_findings(r: dict, name: str, residents: int, assessed: bool) -> l
                                f"{residents} residents of {name} ({code}) were affected; notice to {who} was due "
                                f"{due_text} and none was found by the audit date ({days} days overdue)."
                                f"{cond_text}{_basis_note(basis)}",
-                               jurisdiction=code, subject=who if kind == "regulator" else "consumer reporting agencies",
+                               jurisdiction=code, subject=subject,
                                count=residents, citation=citation, evidence={**ev, "days_overdue": days}))
         elif status == "late":
             sent = pd.Timestamp(r.get(f"{kind}_sent_at")).isoformat()
@@ -652,7 +653,7 @@ def _regulator_findings(r: dict, name: str, residents: int, assessed: bool) -> l
                                f"{name}: notice to {who} sent {days} days late",
                                f"Notice to {who} for {residents} residents of {name} ({code}) was due {due_text} "
                                f"and first sent {sent}, {days} days late.{cond_text}{_basis_note(basis)}",
-                               jurisdiction=code, subject=who if kind == "regulator" else "consumer reporting agencies",
+                               jurisdiction=code, subject=subject,
                                count=residents, citation=citation,
                                evidence={**ev, "sent_at": sent, "days_late": days}))
         elif status == "pending":
@@ -660,7 +661,7 @@ def _regulator_findings(r: dict, name: str, residents: int, assessed: bool) -> l
                                f"{name}: notice to {who} not yet due",
                                f"Notice to {who} for {residents} residents of {name} ({code}) is due {due_text}, "
                                f"after the audit date; none found yet.{_basis_note(basis)}",
-                               jurisdiction=code, subject=who if kind == "regulator" else "consumer reporting agencies",
+                               jurisdiction=code, subject=subject,
                                count=residents, citation=citation, evidence=ev))
         if kind == "regulator" and r.get("residents_reported_matches") is False:
             reported = int(r["residents_reported"])
@@ -670,7 +671,7 @@ def _regulator_findings(r: dict, name: str, residents: int, assessed: bool) -> l
                                f"{name}: regulator told {reported} residents, {residents} were affected",
                                f"The latest notice to {who} for {name} ({code}) reports {reported} affected "
                                f"residents; the affected-people table holds {residents} ({reported - residents:+d}).",
-                               jurisdiction=code, subject=who, count=diff,
+                               jurisdiction=code, subject="regulator", count=diff,
                                citation=r.get("regulator_citation") or r.get("citation"),
                                evidence={"residents": residents, "residents_reported": reported}))
     return out
