@@ -36,6 +36,18 @@ resident count against the rule's threshold; a ``consumer_reporting_agency`` row
 jurisdiction ``US`` counts as nationwide for every US state, and for an EU member state a
 supervisory-authority row with jurisdiction ``EU`` (the lead authority under the GDPR's
 one-stop shop) counts as well as one naming the state itself.
+
+A duplicated person id counts once (its first row); rows without a person id are left out
+and counted in ``stats`` (the data-quality stage reports both).
+
+Public API::
+
+    run_stage(case_path, run_dir)            # what notebook 20 calls; writes the artifacts
+    assess_case(case, engine="auto")         # read the case's files, return Timelines
+    assess(case, people, notices, regulator_notices)          # the same on frames (pure)
+    individual_deadlines(case, codes); match_notices(people, notices, deadlines, audit_at=...)
+    regulator_table(case, summary, regulator_notices); timeline_findings(table)
+    display_table(t); regulator_view(t); cumulative_figure(t); tile_map_figure(t); compliance_figure(t)
 """
 
 from __future__ import annotations
