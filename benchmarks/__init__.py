@@ -1,0 +1,1 @@
+"""Benchmarks of the Breach Audit Workbench at population scale (``make bench``); see README.md."""

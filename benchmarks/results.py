@@ -1,0 +1,180 @@
+"""RESULTS.md from the raw measurements of one ``make bench`` run (pure: dict in, text out)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+TARGET_SECONDS_10M = 300
+TARGET_PEAK_MB_10M = 6 * 1024
+TARGET_SPEEDUP_10M = 3.0
+TARGET_PEAK_MB_150M = 12 * 1024
+
+
+def _num(x: float | int | None, digits: int = 0) -> str:
+    if x is None:
+        return "-"
+    return f"{x:,.{digits}f}"
+
+
+def _status(m: dict[str, Any] | None) -> str | None:
+    """None when the measurement finished, else what stopped it."""
+    if m is None:
+        return "not run"
+    if m["status"] == "ok":
+        return None
+    if m["status"] == "oom":
+        return "**out of memory**" + (f" ({m['limit']})" if m.get("limit") else f" ({m.get('error')})")
+    if m["status"] == "timeout":
+        return f"**did not finish** ({m.get('limit')})"
+    return f"**error**: {str(m.get('error') or '')[:160]}"
+
+
+def rows_per_s(m: dict[str, Any] | None) -> float | None:
+    if not m or m["status"] != "ok" or not m["result"].get("rows") or not m["wall_s"]:
+        return None
+    return m["result"]["rows"] / m["wall_s"]
+
+
+def speedup(work: dict[str, Any], base: dict[str, Any] | None) -> tuple[float | None, str]:
+    """baseline time / workbench time, and how to show it (a lower bound when the baseline
+    was stopped by its timeout, "baseline OOM" when by its memory cap)."""
+    if base is None or work["status"] != "ok":
+        return None, "-"
+    if base["status"] == "ok":
+        r = base["wall_s"] / work["wall_s"]
+        return r, f"{r:.1f}x"
+    if base["status"] == "timeout":
+        r = base["wall_s"] / work["wall_s"]
+        return r, f"> {r:.1f}x (baseline timed out)"
+    if base["status"] == "oom":
+        return float("inf"), "baseline out of memory"
+    return None, "baseline error"
+
+
+def same_counts(work: dict[str, Any], base: dict[str, Any] | None) -> str:
+    """Whether the workbench and the baseline found the same counts (the fairness check)."""
+    if not base or work["status"] != "ok" or base["status"] != "ok":
+        return "-"
+    a, b = work["result"].get("counts"), base["result"].get("counts")
+    if a is None or b is None:
+        return "-"
+    keys = set(a) | set(b)
+    diff = sorted(k for k in keys if a.get(k, 0) != b.get(k, 0))
+    return "yes" if not diff else f"no: {', '.join(diff[:3])}" + (" ..." if len(diff) > 3 else "")
+
+
+def table(doc: dict[str, Any]) -> list[str]:
+    lines = ["| people | stage | workbench engine | wall s | peak RSS MB | rows/s | baseline wall s | "
+             "baseline peak RSS MB | baseline rows/s | speed-up (baseline / workbench) | same counts |",
+             "|---:|---|---|---:|---:|---:|---:|---:|---:|---|---|"]
+    for size in doc["sizes"]:
+        for row in size["rows"]:
+            w, b = row["workbench"], row.get("baseline")
+            ws, bs = _status(w), _status(b) if b is not None else ("-" if row.get("baseline_task") is None else "not run")
+            _, shown = speedup(w, b)
+            lines.append("| " + " | ".join([
+                size["label"], row["stage"], row["engine"],
+                _num(w["wall_s"], 1) if ws is None else f"{ws} after {_num(w['wall_s'], 0)} s",
+                _num(w["peak_rss_mb"]), _num(rows_per_s(w)),
+                "-" if b is None else (_num(b["wall_s"], 1) if bs is None else f"{bs} after {_num(b['wall_s'], 0)} s"),
+                "-" if b is None else _num(b["peak_rss_mb"]), _num(rows_per_s(b)),
+                shown, same_counts(w, b)]) + " |")
+    return lines
+
+
+def _row(doc: dict[str, Any], people: int, stage: str, engine_prefix: str = "") -> dict[str, Any] | None:
+    for size in doc["sizes"]:
+        if size["people"] == people:
+            for row in size["rows"]:
+                if row["stage"] == stage and row["engine"].startswith(engine_prefix):
+                    return row
+    return None
+
+
+def targets(doc: dict[str, Any]) -> list[str]:
+    """The issue's targets, each judged from this run's numbers (or "not measured")."""
+    out = ["| target | measured | met |", "|---|---|---|"]
+    full = _row(doc, 10_000_000, "full audit")
+    if full and full["workbench"]["status"] == "ok":
+        w = full["workbench"]
+        out.append(f"| 10M full audit < {TARGET_SECONDS_10M} s | {w['wall_s']:.0f} s | "
+                   f"{'yes' if w['wall_s'] < TARGET_SECONDS_10M else 'no'} |")
+        out.append(f"| 10M full audit peak memory < 6 GB | {w['peak_rss_mb']:,} MB | "
+                   f"{'yes' if w['peak_rss_mb'] < TARGET_PEAK_MB_10M else 'no'} |")
+    else:
+        why = _status(full["workbench"]) if full else "not measured"
+        out.append(f"| 10M full audit < {TARGET_SECONDS_10M} s, peak < 6 GB | {why} | no |")
+    for stage in ("data quality", "notice timelines", "letter reconciliation", "full audit"):
+        row = _row(doc, 10_000_000, stage)
+        if row is None:
+            out.append(f"| 10M {stage}: >= {TARGET_SPEEDUP_10M:.0f}x faster than the baseline | not measured | no |")
+            continue
+        r, shown = speedup(row["workbench"], row.get("baseline"))
+        met = "yes" if r is not None and r >= TARGET_SPEEDUP_10M else "no"
+        out.append(f"| 10M {stage}: >= {TARGET_SPEEDUP_10M:.0f}x faster than the baseline | {shown} | {met} |")
+    big = _row(doc, 150_000_000, "full audit")
+    if big and big["workbench"]["status"] == "ok":
+        w = big["workbench"]
+        out.append(f"| 150M completes, peak < 12 GB | {w['wall_s']:.0f} s, {w['peak_rss_mb']:,} MB | "
+                   f"{'yes' if w['peak_rss_mb'] < TARGET_PEAK_MB_150M else 'no'} |")
+    else:
+        skipped = [s["reason"] for s in doc.get("skipped", []) if s["people"] == 150_000_000]
+        why = (_status(big["workbench"]) if big else
+               (f"skipped: {skipped[0]}" if skipped else "not run (needs `--with-150m`)"))
+        out.append(f"| 150M completes, peak < 12 GB | {why} | no |")
+    return out
+
+
+def render(doc: dict[str, Any], notes: str = "") -> str:
+    env, lim = doc["environment"], doc["limits"]
+    lines = ["# Benchmark results", "",
+             "Written by `make bench` (`python -m benchmarks.run`); every number below comes from the one run "
+             "described here. Regenerate rather than edit; the analysis at the end is `benchmarks/NOTES.md`.", "",
+             "## Run", "",
+             f"- started {env['started_utc']}, finished {env.get('finished_utc', '(running)')}",
+             f"- load average (1, 5, 15 min) at start {env['loadavg_start']}, at end {env.get('loadavg_end', '-')}"
+             f" on {env['cpus']} CPUs: other work on the machine slows every number here alike",
+             f"- memory {env['memory_gb']} GB ({env['memory_available_gb_start']} GB available at start); "
+             f"Python {env['python']}; {env['platform']}",
+             "- " + ", ".join(f"{k} {v}" for k, v in env["versions"].items()) + f"; git {env['git_commit']}",
+             f"- command: `{env['command']}`",
+             f"- limits: workbench tasks {lim['mem_cap_mb']:,} MB / {lim['timeout_s'] / 60:.0f} min, "
+             f"baseline tasks {lim['baseline_mem_cap_mb']:,} MB / {lim['baseline_timeout_s'] / 60:.0f} min "
+             "(a task over its cap is killed and shown as out of memory; over its timeout, as did not finish)",
+             "", "## Cases", "",
+             "| people | input rows | case on disk MB | generated in s |", "|---:|---|---:|---|"]
+    for s in doc["sizes"]:
+        gen = s["generate"]
+        g = (f"{gen['wall_s']:.0f} (this run; generator alone {gen['result'].get('generate_s')})"
+             if "wall_s" in gen else f"reused ({gen.get('generate_s')} s when generated)")
+        rows = ", ".join(f"{k} {v:,}" for k, v in (s.get("input_rows") or {}).items()
+                         if k in ("affected_people", "notices"))
+        lines.append(f"| {s['label']} | {rows} | {_num(s['case_mb'], 1)} | {g} |")
+    for sk in doc.get("skipped", []):
+        lines.append(f"| {sk['people']:,} | skipped: {sk['reason']} | - | - |")
+    lines += ["", "## Stages against the naive baseline", "",
+              "Wall time includes starting Python and importing the libraries (the child process is the unit "
+              "measured). Peak RSS is the largest resident memory of the task's whole process tree (notebook "
+              "kernels, the Spark JVM) sampled every 0.2 s, or the process's own getrusage maximum if larger. "
+              "rows/s counts the people and notice rows the stage reads (data quality: every input row). "
+              f"The full-audit baseline is {'the sum of the three naive stages' if lim['naive_audit'] == 'sum' else 'one process running the three naive stages'}"
+              " (no notebooks, no report rendering: it favours the baseline).", ""]
+    lines += table(doc)
+    lines += ["", "## Targets (issue 8)", ""] + targets(doc)
+    details = []
+    for s in doc["sizes"]:
+        for row in s["rows"]:
+            res = row["workbench"]["result"] or {}
+            if res.get("planted"):
+                found = res.get("counts", {})
+                details.append(f"- {s['label']} notice timelines, found vs planted in truth.json: "
+                               + ", ".join(f"{k} {found.get(k, 0):,} / {v:,}" for k, v in res["planted"].items()))
+            nb = res.get("notebook_seconds")
+            if nb:
+                details.append(f"- {s['label']} `workbench run` per notebook (s): "
+                               + ", ".join(f"{k.split('.')[0]} {v}" for k, v in nb.items()))
+    if details:
+        lines += ["", "## Details", ""] + details
+    if notes.strip():
+        lines += ["", notes.strip()]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,255 @@
+"""``make bench``: the workbench against a naive baseline at population scale, one table.
+
+For each size (default 1M and 10M people; 150M with ``--with-150m`` when the disk allows)
+this generates a synthetic case with people and notices as Parquet, then measures, each
+in its own child process (:mod:`benchmarks.measure`: wall time, peak resident memory of
+the process tree, memory cap and timeout):
+
+================== ======================================= ==========================================
+stage              workbench                               naive baseline (benchmarks.baseline)
+================== ======================================= ==========================================
+data quality       stage 10, ``chunked`` engine (and       the same GX suites on one whole pandas
+                   ``spark`` local[2] at ``--spark-sizes``) frame per input
+notice timelines   stage 20 (DuckDB)                       pandas merges and groupby
+letters            stage 30 letter reconciliation (DuckDB) pandas merge, row-by-row comparisons
+full audit         ``workbench run`` (every notebook,      the three naive stages above, one after
+                   reports, manifest)                      the other (sum of their times)
+================== ======================================= ==========================================
+
+and writes ``benchmarks/RESULTS.md`` (rewritten after every measurement, so an interrupted
+run leaves what it measured) and the raw numbers as ``benchmarks/results.json``. The
+hand-written analysis in ``benchmarks/NOTES.md`` is appended to RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from benchmarks.measure import ROOT, Measurement, run_task
+
+HERE = Path(__file__).resolve().parent
+MB = 2**20
+#: Disk a case takes per person (people + notices Parquet and the small inputs), measured at 1M.
+BYTES_PER_PERSON_ESTIMATE = 120
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One row group of the table: the workbench task and the baseline it is compared with."""
+
+    name: str
+    task: str
+    baseline: str | None
+    args: dict[str, Any] = field(default_factory=dict)
+    engine: str = ""
+
+
+def stages(size: int, spark_sizes: set[int], notebooks: str | None) -> list[Stage]:
+    out = [Stage("data quality", "quality", "naive_quality", {"engine": "chunked"}, "chunked GX + DuckDB")]
+    if size in spark_sizes:
+        out.append(Stage("data quality", "quality", "naive_quality", {"engine": "spark"}, "spark local[2] GX"))
+    out += [Stage("notice timelines", "timelines", "naive_timelines", {}, "DuckDB"),
+            Stage("letter reconciliation", "letters", "naive_letters", {}, "DuckDB"),
+            Stage("full audit", "run", "naive_audit", {"notebooks": notebooks} if notebooks else {},
+                  "workbench run (papermill)" if not notebooks else f"workbench run ({Path(notebooks).name}/)")]
+    return out
+
+
+def parse_size(text: str) -> int:
+    """``1M`` -> 1_000_000, ``10k`` -> 10_000, ``2500`` -> 2500."""
+    t = text.strip().lower().replace("_", "")
+    mult = {"k": 1_000, "m": 1_000_000}.get(t[-1:], 1)
+    return int(float(t[:-1] if mult > 1 else t) * mult)
+
+
+def size_label(n: int) -> str:
+    if n >= 1_000_000 and n % 1_000_000 == 0:
+        return f"{n // 1_000_000}M"
+    if n >= 1_000 and n % 1_000 == 0:
+        return f"{n // 1_000}k"
+    return str(n)
+
+
+# --------------------------------------------------------------------------- data
+
+def prepare_case(data_dir: Path, people: int, seed: int, chunk_rows: int, *, regenerate: bool,
+                 log_dir: Path) -> tuple[Path, Measurement | None, dict[str, Any]]:
+    """The case folder for ``people``: reused when its marker matches, otherwise generated
+    (measured like any task). Returns (case.yaml, generation measurement or None, marker)."""
+    from benchmarks.tasks import MARKER
+
+    case_dir = data_dir / f"people_{size_label(people)}"
+    marker = case_dir / MARKER
+    want = {"people": people, "seed": seed, "chunk_rows": chunk_rows, "format": "parquet"}
+    if not regenerate and marker.is_file():
+        doc = json.loads(marker.read_text())
+        if all(doc.get(k) == v for k, v in want.items()) and (case_dir / "case.yaml").is_file():
+            return case_dir / "case.yaml", None, doc
+    m = run_task("generate", {"case_dir": str(case_dir), "people": people, "seed": seed, "chunk_rows": chunk_rows},
+                 log_path=log_dir / f"{size_label(people)}.generate.log")
+    if not m.ok:
+        raise RuntimeError(f"generating {people} people failed: {m.status} {m.error or m.limit}")
+    return case_dir / "case.yaml", m, json.loads(marker.read_text())
+
+
+def disk_allows(data_dir: Path, people: int, bytes_per_person: float) -> tuple[bool, str]:
+    need = people * bytes_per_person * 1.5  # the case, the notices CSV before conversion, run outputs
+    free = shutil.disk_usage(data_dir).free
+    return free > need, f"needs about {need / 1e9:.0f} GB, {free / 1e9:.0f} GB free on {data_dir}"
+
+
+# --------------------------------------------------------------------------- the run
+
+def environment(argv: list[str]) -> dict[str, Any]:
+    import psutil
+
+    def version(pkg: str) -> str:
+        try:
+            from importlib.metadata import version as v
+            return v(pkg)
+        except Exception:  # a package that is not installed
+            return "-"
+
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                                text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        commit = "-"
+    return {"started_utc": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC"),
+            "loadavg_start": [round(x, 2) for x in os.getloadavg()],
+            "cpus": os.cpu_count(), "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
+            "memory_available_gb_start": round(psutil.virtual_memory().available / 2**30, 1),
+            "python": platform.python_version(), "platform": platform.platform(), "git_commit": commit,
+            "versions": {p: version(p) for p in ("pandas", "great_expectations", "duckdb", "pyarrow", "pyspark")},
+            "command": "python -m benchmarks.run " + " ".join(argv)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    ap = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", default="1M,10M", help="people per case, comma-separated (default 1M,10M)")
+    ap.add_argument("--with-150m", action="store_true", help="add 150M people (about 20 GB of disk; checked first)")
+    ap.add_argument("--spark-sizes", default="10M", help="sizes at which the Spark engine runs too ('' for none)")
+    ap.add_argument("--data-dir", default=str(HERE / ".data"), help="where the generated cases live (reused)")
+    ap.add_argument("--out", default=str(HERE / "RESULTS.md"))
+    ap.add_argument("--json", default=str(HERE / "results.json"))
+    ap.add_argument("--notes", default=str(HERE / "NOTES.md"), help="hand-written analysis appended to RESULTS.md")
+    ap.add_argument("--seed", type=int, default=2017)
+    ap.add_argument("--chunk-rows", type=int, default=500_000, help="generator chunk / Parquet row group")
+    ap.add_argument("--regenerate", action="store_true", help="generate the cases even when a matching one exists")
+    ap.add_argument("--no-baseline", action="store_true", help="measure the workbench only")
+    ap.add_argument("--baseline-mem-cap-gb", type=float, default=12.0,
+                    help="kill a baseline whose process tree passes this resident memory (reported as OOM)")
+    ap.add_argument("--mem-cap-gb", type=float, default=18.0, help="the same guard for workbench tasks")
+    ap.add_argument("--timeout-min", type=float, default=45.0, help="per workbench task")
+    ap.add_argument("--baseline-timeout-min", type=float, default=20.0, help="per baseline task")
+    ap.add_argument("--spark-driver-memory", default="4g")
+    ap.add_argument("--naive-audit", choices=("sum", "measured"), default="sum",
+                    help="baseline of the full audit: the sum of the three naive stages (default) or one more "
+                         "measured run of all three")
+    ap.add_argument("--notebooks", default=None, help="notebook folder for the full-audit run (default: the project's)")
+    ns = ap.parse_args(argv)
+
+    sizes = [parse_size(s) for s in ns.sizes.split(",") if s.strip()]
+    spark_sizes = {parse_size(s) for s in ns.spark_sizes.split(",") if s.strip()}
+    data_dir = Path(ns.data_dir).resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    log_dir = data_dir / "logs"
+    env = environment(argv)
+    doc: dict[str, Any] = {"environment": env, "sizes": [], "skipped": [],
+                           "limits": {"baseline_mem_cap_mb": int(ns.baseline_mem_cap_gb * 1024),
+                                      "mem_cap_mb": int(ns.mem_cap_gb * 1024),
+                                      "timeout_s": ns.timeout_min * 60,
+                                      "baseline_timeout_s": ns.baseline_timeout_min * 60,
+                                      "naive_audit": ns.naive_audit}}
+    if ns.with_150m:
+        sizes.append(150_000_000)
+
+    def save() -> None:
+        from benchmarks.results import render
+
+        env["finished_utc"] = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+        env["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
+        Path(ns.json).write_text(json.dumps(doc, indent=1, default=str) + "\n", encoding="utf-8")
+        notes = Path(ns.notes).read_text(encoding="utf-8") if ns.notes and Path(ns.notes).is_file() else ""
+        Path(ns.out).write_text(render(doc, notes), encoding="utf-8")
+
+    bytes_per_person = BYTES_PER_PERSON_ESTIMATE
+    for people in sizes:
+        label = size_label(people)
+        if people >= 100_000_000:
+            ok, why = disk_allows(data_dir, people, bytes_per_person)
+            if not ok:
+                doc["skipped"].append({"people": people, "reason": f"not enough disk: {why}"})
+                save()
+                continue
+        print(f"[bench] {label}: preparing the case", flush=True)
+        case_path, gen, marker = prepare_case(data_dir, people, ns.seed, ns.chunk_rows,
+                                              regenerate=ns.regenerate, log_dir=log_dir)
+        bytes_per_person = max(bytes_per_person, marker.get("bytes", 0) / max(people, 1))
+        entry: dict[str, Any] = {"people": people, "label": label, "case": str(case_path),
+                                 "input_rows": marker.get("rows"), "case_mb": round(marker.get("bytes", 0) / 1e6, 1),
+                                 "generate": gen.as_dict() if gen else {"reused": True,
+                                                                        "generate_s": marker.get("generate_s")},
+                                 "rows": []}
+        doc["sizes"].append(entry)
+        save()
+        baselines: dict[str, Measurement] = {}
+        for st in stages(people, spark_sizes, ns.notebooks):
+            args = {"case_path": str(case_path), **st.args}
+            if st.task == "quality":
+                args["chunk_rows"] = None
+                if st.args.get("engine") == "spark":
+                    args["spark_driver_memory"] = ns.spark_driver_memory
+            print(f"[bench] {label}: {st.name} ({st.engine})", flush=True)
+            m = run_task(st.task, args, mem_cap_mb=int(ns.mem_cap_gb * 1024), timeout_s=ns.timeout_min * 60,
+                         log_path=log_dir / f"{label}.{st.task}.{st.args.get('engine', '')}.log")
+            base = None
+            if st.baseline and not ns.no_baseline:
+                if st.baseline in baselines:
+                    base = baselines[st.baseline]
+                elif st.baseline == "naive_audit" and ns.naive_audit == "sum":
+                    base = _sum_of(baselines, ["naive_quality", "naive_timelines", "naive_letters"])
+                else:
+                    print(f"[bench] {label}: {st.name} baseline ({st.baseline})", flush=True)
+                    base = run_task(st.baseline, {"case_path": str(case_path)},
+                                    mem_cap_mb=int(ns.baseline_mem_cap_gb * 1024),
+                                    timeout_s=ns.baseline_timeout_min * 60,
+                                    log_path=log_dir / f"{label}.{st.baseline}.log")
+                if base is not None:
+                    baselines[st.baseline] = base
+            entry["rows"].append({"stage": st.name, "engine": st.engine, "workbench": m.as_dict(),
+                                  "baseline": base.as_dict() if base else None, "baseline_task": st.baseline})
+            save()
+    save()
+    print(f"[bench] wrote {ns.out} and {ns.json}", flush=True)
+    return 0
+
+
+def _sum_of(done: dict[str, Measurement], names: list[str]) -> Measurement | None:
+    """The naive full audit as the three naive stages in sequence: times add, the peak is
+    the largest; the first one that did not finish decides the status."""
+    parts = [done.get(n) for n in names]
+    if any(p is None for p in parts):
+        return None
+    bad = next((p for p in parts if not p.ok), None)
+    wall = sum(p.wall_s for p in parts)
+    peak = max(p.peak_rss_mb for p in parts)
+    return Measurement("naive_audit", bad.status if bad else "ok", round(wall, 2), peak,
+                       {"rows": parts[1].result.get("rows"), "sum_of": names},
+                       bad.error if bad else None,
+                       f"{bad.task}: {bad.limit}" if bad and bad.limit else None)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

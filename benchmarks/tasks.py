@@ -1,0 +1,236 @@
+"""The measured tasks, by name: each runs in its own child process (:mod:`benchmarks.measure`).
+
+A task takes JSON-able keyword arguments and returns a small JSON-able dict with at least
+``rows`` (input rows it processed, for rows per second) and, where it makes sense,
+``counts`` (what it found), so that the workbench and the baseline can be compared.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+from workbench.registry import Registry
+
+TASKS: Registry[Callable[..., dict[str, Any]]] = Registry("benchmark task")
+
+#: Written beside a prepared case: what it was generated with (a case is reused only if it matches).
+MARKER = "bench_case.json"
+
+
+# --------------------------------------------------------------------------- data
+
+def notices_to_parquet(case_dir: str | Path, *, block_mb: int = 64) -> Path:
+    """Rewrite the case's ``data/notices.csv`` as ``data/notices.parquet`` and point case.yaml at it.
+
+    zstd-compressed; ``sent_at`` becomes a UTC timestamp column (as a real Parquet export
+    would hold it; the cast fails loudly on a value that is not ISO 8601), every other
+    column stays text, so typing and rejects are the same as from the CSV.
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+    import pyarrow.parquet as pq
+
+    case_dir = Path(case_dir)
+    src, dst = case_dir / "data" / "notices.csv", case_dir / "data" / "notices.parquet"
+    with open(src, encoding="utf-8", newline="") as f:
+        header = next(csv.reader(f))
+    reader = pcsv.open_csv(src, read_options=pcsv.ReadOptions(block_size=block_mb * 2**20),
+                           convert_options=pcsv.ConvertOptions(column_types={c: pa.string() for c in header},
+                                                               strings_can_be_null=False))
+    schema = pa.schema([pa.field(f.name, pa.timestamp("us", tz="UTC") if f.name == "sent_at" else pa.string())
+                        for f in reader.schema])
+    tmp = dst.with_suffix(".parquet.tmp")
+    with pq.ParquetWriter(tmp, schema, compression="zstd") as w:
+        for batch in reader:
+            w.write_table(pa.Table.from_batches([batch]).cast(schema))
+    os.replace(tmp, dst)
+    yaml_path = case_dir / "case.yaml"
+    text = yaml_path.read_text(encoding="utf-8")
+    new = re.sub(r"(?m)^(\s*notices:\s*)data/notices\.csv", r"\1data/notices.parquet", text)
+    if new == text:
+        raise RuntimeError(f"{yaml_path}: no 'notices: data/notices.csv' line to point at the Parquet file")
+    yaml_path.write_text(new, encoding="utf-8")
+    src.unlink()
+    return dst
+
+
+@TASKS.register("generate")
+def generate(case_dir: str, people: int, seed: int = 2017, chunk_rows: int = 500_000) -> dict[str, Any]:
+    """A synthetic case with people and notices as Parquet (generator, then notices CSV -> Parquet)."""
+    import json
+
+    from workbench.synth import generate_case
+
+    case_dir = Path(case_dir)
+    if case_dir.exists():
+        shutil.rmtree(case_dir)
+    t0 = time.perf_counter()
+    result = generate_case(case_dir, people, seed, chunk_rows=chunk_rows)
+    gen_s = time.perf_counter() - t0
+    notices_to_parquet(case_dir)
+    size = sum(p.stat().st_size for p in case_dir.rglob("*") if p.is_file())
+    doc = {"people": people, "seed": seed, "chunk_rows": chunk_rows, "rows": result.rows,
+           "bytes": size, "generate_s": round(gen_s, 1), "format": "parquet"}
+    (case_dir / MARKER).write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
+    return {"rows": people, "input_rows": result.rows, "written_mb": round(size / 1e6, 1),
+            "generate_s": round(gen_s, 1)}
+
+
+# --------------------------------------------------------------------------- the workbench
+
+def _case(case_path: str):
+    from workbench.case import load_case
+
+    return load_case(case_path)
+
+
+def _io_rows(case) -> int:
+    """People + notices rows (what the population-scale stages read), from the Parquet metadata."""
+    import pyarrow.parquet as pq
+
+    total = 0
+    for name in ("affected_people", "notices"):
+        p = case.input_path(name)
+        if p is not None and p.suffix == ".parquet":
+            total += pq.ParquetFile(p).metadata.num_rows
+    return total
+
+
+@TASKS.register("quality")
+def quality_stage(case_path: str, engine: str = "chunked", chunk_rows: int | None = None,
+                  spark_driver_memory: str = "4g") -> dict[str, Any]:
+    """Stage 10: every suite through the chosen engine plus the DuckDB population checks."""
+    from workbench import quality
+
+    case = _case(case_path)
+    opts = quality.EngineOptions(chunk_rows=chunk_rows, mask_personal_data=case.parameters.mask_personal_data)
+    if engine == "spark":
+        os.environ.setdefault("PYSPARK_SUBMIT_ARGS", f"--driver-memory {spark_driver_memory} pyspark-shell")
+        opts.spark_session = quality.spark_session(opts.spark_master)
+    with tempfile.TemporaryDirectory(prefix="bench_run_") as run_dir:
+        result = quality.run_stage(case, run_dir, engine=engine, options=opts)
+    counts = {f"{v.input}.{o.check}": int(o.unexpected_count) for v in result.validations for o in v.outcomes}
+    counts.update({f"{v.input}.rows_rejected": int(v.rejects_total) for v in result.validations})
+    for f in result.findings:
+        if f.code == "dq.population.person_without_notice":
+            counts["cross.people_without_notice"] = int(f.count)
+        elif f.code == "dq.population.notice_unknown_person":
+            counts["cross.notices_to_unknown_people"] = int(f.count)
+    errors = [f"{v.input}.{o.check}: {o.error}" for v in result.validations for o in v.outcomes if o.error]
+    return {"rows": int(result.summary["rows_read"].sum()), "findings": len(result.findings), "counts": counts,
+            "errors": errors[:5]}
+
+
+@TASKS.register("timelines")
+def timelines_stage(case_path: str) -> dict[str, Any]:
+    """Stage 20: per-person notice status against the deadlines (DuckDB)."""
+    from workbench import timelines
+
+    with tempfile.TemporaryDirectory(prefix="bench_run_") as run_dir:
+        t = timelines.run_stage(case_path, run_dir)
+    j = t.jurisdictions
+    counts = {"on_time": j["on_time"].sum(), "late": j["late"].sum(), "overdue": j["overdue"].sum(),
+              "missing": j["undelivered_only"].sum(), "pending": j["pending"].sum(),
+              "not_required": j["not_required"].sum(), "not_assessed": j["not_assessed"].sum()}
+    planted = {"late": 0, "overdue": 0}
+    truth = Path(case_path).parent / "truth.json"
+    if truth.is_file():  # a synthetic case: the late and missing people planted in it
+        import json
+
+        for d in json.loads(truth.read_text())["defects"]:
+            if d["kind"] == "late_notice":
+                planted["late"] += d["count"]
+            elif d["kind"] == "missing_notice":
+                planted["overdue"] += d["count"]
+    return {"rows": _io_rows(t.case), "findings": len(t.findings),
+            "counts": {k: int(v) for k, v in sorted(counts.items()) if v}, "jurisdictions": int(len(j)),
+            "planted": planted}
+
+
+@TASKS.register("letters")
+def letters_stage(case_path: str) -> dict[str, Any]:
+    """Stage 30, letter reconciliation (DuckDB over the Parquet files)."""
+    from workbench.irregularities.stage import StageResult, run_notice_letters
+
+    case = _case(case_path)
+    result = StageResult()
+    run_notice_letters(case, result)
+    found = result.by_check.get("notice_letters", [])
+    counts = {(f"link:{f.subject}" if f.code.startswith("letter_") else f.code): int(f.count) for f in found}
+    return {"rows": _io_rows(case), "findings": len(found), "counts": dict(sorted(counts.items()))}
+
+
+@TASKS.register("run")
+def whole_run(case_path: str, notebooks: str | None = None) -> dict[str, Any]:
+    """``workbench run``: every notebook through papermill, reports and manifest.
+
+    ``notebooks`` is another folder of numbered notebooks (the smoke test uses a tiny one).
+    """
+    from workbench.runner import notebook_set, run_case
+
+    case = _case(case_path)
+    nbs = notebook_set(Path(notebooks)) if notebooks else None
+    with tempfile.TemporaryDirectory(prefix="bench_reports_") as out:
+        r = run_case(case_path, out, notebooks=nbs, progress=False)
+        status = r.status
+        notebooks = {n.name: n.seconds for n in r.notebooks}
+        errors = [n.error for n in r.notebooks if n.error]
+    if status != "completed":
+        raise RuntimeError(f"workbench run {status}: {errors[:1]}")
+    return {"rows": _io_rows(case), "status": status, "notebook_seconds": notebooks}
+
+
+# --------------------------------------------------------------------------- the naive baseline
+
+@TASKS.register("naive_quality")
+def naive_quality(case_path: str) -> dict[str, Any]:
+    from benchmarks.baseline import naive_quality as run
+
+    return run(_case(case_path))
+
+
+@TASKS.register("naive_timelines")
+def naive_timelines(case_path: str) -> dict[str, Any]:
+    from benchmarks.baseline import naive_timelines as run
+
+    return run(_case(case_path))
+
+
+@TASKS.register("naive_letters")
+def naive_letters(case_path: str) -> dict[str, Any]:
+    from benchmarks.baseline import naive_letters as run
+
+    return run(_case(case_path))
+
+
+@TASKS.register("naive_audit")
+def naive_audit(case_path: str) -> dict[str, Any]:
+    from benchmarks.baseline import naive_audit as run
+
+    return run(_case(case_path))
+
+
+# --------------------------------------------------------------------------- harness self-checks
+
+@TASKS.register("allocate")
+def allocate(mb: int, hold_s: float = 5.0) -> dict[str, Any]:
+    """Hold ``mb`` MB of resident memory for ``hold_s`` seconds (tests the memory cap)."""
+    block = bytearray(mb * 2**20)
+    for i in range(0, len(block), 4096):  # touch every page: resident, not just reserved
+        block[i] = 1
+    time.sleep(hold_s)
+    return {"rows": 0, "held_mb": len(block) // 2**20}
+
+
+@TASKS.register("sleep")
+def sleep(seconds: float) -> dict[str, Any]:
+    """Sleep (tests the timeout)."""
+    time.sleep(seconds)
+    return {"rows": 0}

@@ -1,0 +1,93 @@
+"""The benchmark harness cannot rot: a tiny ``make bench`` (1,000 people, every stage and
+its naive baseline, each in a child process) plus the harness's own guards."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from benchmarks.measure import run_task
+from benchmarks.results import render, same_counts, speedup
+from benchmarks.run import main, parse_size, size_label
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "benchmarks"
+
+
+def test_tiny_bench_measures_every_stage_against_a_baseline_that_finds_the_same(tmp_path):
+    out, raw = tmp_path / "RESULTS.md", tmp_path / "results.json"
+    code = main(["--sizes", "1000", "--spark-sizes", "", "--data-dir", str(tmp_path / "data"),
+                 "--out", str(out), "--json", str(raw), "--notes", "",
+                 "--notebooks", str(FIXTURES / "notebooks"), "--timeout-min", "5", "--baseline-timeout-min", "5"])
+    assert code == 0
+    doc = json.loads(raw.read_text())
+    (size,) = doc["sizes"]
+    assert size["people"] == 1000 and size["input_rows"]["affected_people"] >= 1000
+    rows = size["rows"]
+    assert [r["stage"] for r in rows] == ["data quality", "notice timelines", "letter reconciliation", "full audit"]
+    for r in rows:
+        w, b = r["workbench"], r["baseline"]
+        assert w["status"] == "ok", (r["stage"], w["error"])
+        assert b["status"] == "ok", (r["stage"], b["error"])
+        assert w["wall_s"] > 0 and w["peak_rss_mb"] > 50 and w["result"]["rows"] >= 2000
+    for r in rows[:3]:  # a fair baseline: it finds exactly what the workbench finds
+        assert same_counts(r["workbench"], r["baseline"]) == "yes", (r["stage"], r["workbench"]["result"]["counts"],
+                                                                     r["baseline"]["result"]["counts"])
+    # the planted defects are found (the counts compared above are not all zeros)
+    assert rows[0]["workbench"]["result"]["counts"]["affected_people.person_id_unique"] > 0
+    assert rows[2]["workbench"]["result"]["counts"]["missing_notice"] > 0
+    text = out.read_text()
+    assert "| 1k | data quality | chunked GX + DuckDB |" in text
+    assert "| 1k | full audit |" in text and "10M full audit" in text
+
+
+def test_memory_cap_kills_the_task_and_says_out_of_memory():
+    m = run_task("allocate", {"mb": 600, "hold_s": 20}, mem_cap_mb=300, timeout_s=60)
+    assert m.status == "oom" and "300 MB" in m.limit
+    assert m.peak_rss_mb > 300 and m.wall_s < 20
+
+
+def test_timeout_kills_the_task():
+    m = run_task("sleep", {"seconds": 30}, timeout_s=1.5)
+    assert m.status == "timeout" and m.wall_s < 10
+
+
+def test_a_failing_task_is_an_error_with_its_message():
+    m = run_task("sleep", {"seconds": "not a number"}, timeout_s=60)
+    assert m.status == "error" and "TypeError" in m.error
+
+
+def test_speedup_shows_limits_of_the_baseline():
+    ok = {"status": "ok", "wall_s": 10.0, "result": {}}
+    assert speedup(ok, {"status": "ok", "wall_s": 35.0, "result": {}})[1] == "3.5x"
+    assert speedup(ok, {"status": "timeout", "wall_s": 100.0, "result": {}})[1].startswith("> 10.0x")
+    assert speedup(ok, {"status": "oom", "wall_s": 5.0, "result": {}})[1] == "baseline out of memory"
+    assert same_counts({"status": "ok", "result": {"counts": {"a": 1}}},
+                       {"status": "ok", "result": {"counts": {"a": 2}}}) == "no: a"
+
+
+def test_render_judges_targets_from_the_10m_rows():
+    def m(wall, peak, status="ok"):
+        return {"task": "t", "status": status, "wall_s": wall, "peak_rss_mb": peak, "result": {"rows": 20_000_000},
+                "error": None, "limit": None}
+
+    doc = {"environment": {"started_utc": "x", "loadavg_start": [1, 1, 1], "cpus": 2, "memory_gb": 24,
+                           "memory_available_gb_start": 20, "python": "3.11", "platform": "linux",
+                           "versions": {}, "git_commit": "abc", "command": "c"},
+           "limits": {"mem_cap_mb": 1, "timeout_s": 60, "baseline_mem_cap_mb": 1, "baseline_timeout_s": 60,
+                      "naive_audit": "sum"},
+           "skipped": [], "sizes": [{"people": 10_000_000, "label": "10M", "input_rows": {}, "case_mb": 1,
+                                     "generate": {"reused": True, "generate_s": 1},
+                                     "rows": [{"stage": "full audit", "engine": "workbench run", "baseline_task": "x",
+                                               "workbench": m(250, 5000), "baseline": m(900, 9000)}]}]}
+    text = render(doc)
+    assert "| 10M full audit < 300 s | 250 s | yes |" in text
+    assert "| 10M full audit: >= 3x faster than the baseline | 3.6x | yes |" in text
+    assert "| 10M data quality: >= 3x faster than the baseline | not measured | no |" in text
+
+
+@pytest.mark.parametrize("text,n,label", [("1M", 1_000_000, "1M"), ("10k", 10_000, "10k"), ("2500", 2500, "2500"),
+                                          ("150M", 150_000_000, "150M")])
+def test_sizes(text, n, label):
+    assert parse_size(text) == n and size_label(n) == label
