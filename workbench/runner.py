@@ -191,6 +191,8 @@ class _kernel_env:
 
 
 def _attach_log(run_dir: Path) -> logging.Handler:
+    logging.getLogger("papermill").setLevel(logging.WARNING)  # its per-notebook INFO lines are noise here
+    logging.getLogger("traitlets").setLevel(logging.ERROR)    # nbconvert's alt-text warnings
     handler = logging.FileHandler(run_dir / "run.log", encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger("workbench")

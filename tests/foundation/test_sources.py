@@ -143,3 +143,17 @@ def test_form4_folder_keeps_provenance_and_rejects_bad_files(minimal_case):
     assert r.frame["transaction_code"].tolist() == ["S", "S"]
     assert len(r.rejects) == 1 and "broken.xml" in r.rejects["reason"].iloc[0]
     assert r.stats.rows_read == 3 and r.stats.reconciles
+
+
+def test_reading_selected_columns_keeps_rejects_and_counts(minimal_case):
+    case = _case_with(minimal_case, "notices", "notices_with_bad_dates.csv")
+    r = read_input(case, "notices", columns=["notice_id", "sent_at"])
+    assert list(r.frame.columns) == ["notice_id", "sent_at", "source_row"]
+    assert r.rejects["row"].tolist() == [2, 3] and r.stats.reconciles
+    r2 = read_input(case, "notices", columns=["notice_id", "channel"])  # sent_at not read: nothing to reject
+    assert len(r2.frame) == 4 and r2.stats.rows_rejected == 0
+    people = read_input(_case_with(minimal_case, "affected_people", "people_wrong_field_counts.csv"),
+                        "affected_people", columns=["person_id"])
+    assert people.frame["person_id"].tolist() == ["P1", "P4"] and people.rejects["row"].tolist() == [2, 3]
+    with pytest.raises(ValueError, match="unknown column"):
+        read_input(case, "notices", columns=["nope"])
