@@ -245,8 +245,12 @@ def _query_body(spec: SqlInput) -> str:
     return (spec.query or "").strip().rstrip(";").strip()
 
 
-def build_query(conn, spec: SqlInput, schema: InputSchema) -> SourceQuery:
-    """Check the source's columns against the data contract and build the ordered SELECT."""
+def build_query(conn, spec: SqlInput, schema: InputSchema, columns: list[str] | None = None) -> SourceQuery:
+    """Check the source's columns against the data contract and build the ordered SELECT.
+
+    ``columns`` selects only those contract columns; the order (hence ``source_row``) is
+    still decided by every contract column, so row numbers do not depend on the selection.
+    """
     prep = conn.dialect.identifier_preparer
     present = _source_columns(conn, spec, schema.name)
     missing = [c for c in schema.required if c not in present]
@@ -260,19 +264,23 @@ def build_query(conn, spec: SqlInput, schema: InputSchema) -> SourceQuery:
         source = (prep.quote_identifier(sch) + "." if sch else "") + prep.quote_identifier(table)
     else:
         source = f"({_query_body(spec)})"
-    cols = ", ".join(f"CAST(q.{prep.quote_identifier(c)} AS TEXT) AS {prep.quote_identifier(c)}" for c in wanted)
+    selected = [c for c in wanted if columns is None or c in columns]
+    cols = ", ".join(f"CAST(q.{prep.quote_identifier(c)} AS TEXT) AS {prep.quote_identifier(c)}" for c in selected)
     order = ([schema.key] if schema.key in wanted else []) + [c for c in wanted if c != schema.key]
     order_sql = ", ".join(f'CAST(q.{prep.quote_identifier(c)} AS TEXT) COLLATE "C"' for c in order)
     sql = f"SELECT {cols} FROM {source} AS q" + (f" ORDER BY {order_sql}" if order_sql else "")
-    return SourceQuery(sql, wanted, ignored, order, source, order_sql)
+    return SourceQuery(sql, selected, ignored, order, source, order_sql)
 
 
 # --------------------------------------------------------------------------- the reader
 
 @READERS.register("sql")
-def read_sql(spec: SqlInput, schema: InputSchema, chunk_rows: int, stats: InputStats
-             ) -> Iterator[tuple[pd.DataFrame, int]]:
-    """Stream a table or query in chunks of text columns (typed afterwards by sources)."""
+def read_sql(spec: SqlInput, schema: InputSchema, chunk_rows: int, stats: InputStats,
+             columns: list[str] | None = None) -> Iterator[tuple[pd.DataFrame, int]]:
+    """Stream a table or query in chunks of text columns (typed afterwards by sources).
+
+    ``columns``: fetch only those contract columns (the required-column check still
+    covers all of them; row order and ``source_row`` are unchanged)."""
     import sqlalchemy as sa
 
     stats.path = describe(spec)
@@ -281,7 +289,7 @@ def read_sql(spec: SqlInput, schema: InputSchema, chunk_rows: int, stats: InputS
     done = 0
     try:
         with engine.connect() as conn:
-            q = build_query(conn, spec, schema)
+            q = build_query(conn, spec, schema, columns)
             stats.ignored_columns = q.ignored
             if q.ignored:
                 log.warning("%s: ignoring column(s) not in the data contract: %s", stats.path, ", ".join(q.ignored))

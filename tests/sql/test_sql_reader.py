@@ -202,3 +202,12 @@ def test_dotenv_parsing_keeps_only_libpq_keys(tmp_path):
     env = tmp_path / ".env"
     env.write_text('PGUSER=auditor\nexport PGPASSWORD="a b=c"\nAWS_SECRET=nope\n# PGHOST=x\nbroken line\n')
     assert sql.read_env_file(env) == {"PGUSER": "auditor", "PGPASSWORD": "a b=c"}
+
+
+def test_reading_some_columns_keeps_the_row_numbers(loaded, db_schema, pg):
+    spec = SqlInput(url=pg.url, table=f"{db_schema}.notices")
+    full = list(sql.read_sql(spec, SCHEMAS["notices"], 100, sources.InputStats("notices", "", "sql")))[0][0]
+    some = list(sql.read_sql(spec, SCHEMAS["notices"], 100, sources.InputStats("notices", "", "sql"),
+                             columns=["person_id", "sent_at"]))[0][0]
+    assert list(some.columns) == ["person_id", "sent_at"]
+    pd.testing.assert_frame_equal(some, full[["person_id", "sent_at"]])
