@@ -525,7 +525,6 @@ def input_hashes(case: Case) -> dict[str, dict]:
         if path is not None:
             out[name] = {"path": str(path), "sha256": file_sha256(path)}
         else:
-            spec = case.input_spec(name)
             out[name] = _sql.manifest_entry(case, name)  # URL without credentials, rows, ordered content hash
     return out
 

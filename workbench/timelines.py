@@ -63,8 +63,8 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from workbench.findings import Finding
-from workbench.law import CLOCK_EVENTS, UNKNOWN_JURISDICTION, jurisdiction_for, load_rulebook
-from workbench.law import Rule, RuleBook
+from workbench.law import UNKNOWN_JURISDICTION, RuleBook, jurisdiction_for, load_rulebook
+from workbench.law.deadlines import rule_for_case
 
 log = logging.getLogger("workbench.timelines")
 
@@ -88,51 +88,6 @@ DEADLINE_COLUMNS = ["jurisdiction", "jurisdiction_name", "rule_version", "citati
 
 # ---------------------------------------------------------------- clock and rule
 
-def case_clock_start(case, event: str) -> dt.datetime:
-    """The aware moment a clock-start ``event`` (``discovery``, ``determination``...) happened.
-
-    Date-only incident facts are local midnight in ``case.parameters.timezone`` (the
-    earliest, most demanding reading for hour-counted deadlines); for discovery-type
-    events ``incident.discovered_at`` is used when the case gives it.
-    """
-    tz = ZoneInfo(case.parameters.timezone)
-    case_event = CLOCK_EVENTS.get(event).case_event
-    at = getattr(case.incident, "discovered_at", None)
-    if case_event == "discovery" and at is not None:
-        return at.replace(tzinfo=tz) if at.tzinfo is None else at.astimezone(tz)
-    return dt.datetime.combine(case.incident.clock_start(case_event), dt.time(0, 0), tzinfo=tz)
-
-
-def rule_at_clock(book: RuleBook, code: str, case) -> tuple[Rule | None, dt.datetime]:
-    """The version of ``code`` in force at the clock start its own statute names.
-
-    A version applies when it is in force on the date of the event it names itself
-    (discovery, determination...). Tried in order: the version in force on discovery; then
-    the version in force on the first one's clock date (or on determination, when the
-    discovery version is no regime); if neither is in force at its own clock start, the
-    discovery version with its own clock. So a law that took effect between discovery and
-    determination applies when its clock is determination, and a 2017 breach is judged by
-    2017 law.
-    """
-    discovery = case_clock_start(case, "discovery")
-    if code == UNKNOWN_JURISDICTION or code not in book:
-        return None, discovery
-
-    def own_start(rule: Rule | None) -> dt.datetime:
-        return case_clock_start(case, rule.clock_starts) if rule is not None and rule.clock_starts else discovery
-
-    first = book.rule_in_force(code, discovery.date())
-    if first is not None and first.regime and first.covers(own_start(first).date()):
-        return first, own_start(first)
-    probe = own_start(first) if first is not None and first.regime else case_clock_start(case, "determination")
-    second = book.rule_in_force(code, probe.date())
-    if second is not None and second.regime and second.covers(own_start(second).date()):
-        return second, own_start(second)
-    if first is not None and first.regime:
-        return first, own_start(first)
-    return (second or first), own_start(second or first)
-
-
 def individual_deadlines(case, codes: Iterable[str], *, book: RuleBook | None = None) -> pd.DataFrame:
     """One row per jurisdiction code: the rule at its clock start and the individual due moment.
 
@@ -144,7 +99,7 @@ def individual_deadlines(case, codes: Iterable[str], *, book: RuleBook | None = 
     book = book or load_rulebook()
     rows = []
     for code in sorted(set(codes)):
-        rule, start = rule_at_clock(book, code, case)
+        rule, start = rule_for_case(book, code, case)
         if code == UNKNOWN_JURISDICTION or code not in book:
             rows.append({"jurisdiction": code, "jurisdiction_name": "unknown", "rule_version": None,
                          "citation": None, "confidence": None, "clock_event": None,
@@ -508,7 +463,7 @@ def regulator_table(case, summary: pd.DataFrame, regulator_notices: pd.DataFrame
         if code == UNKNOWN_JURISDICTION or code not in book:
             rows.append(row)
             continue
-        rule, start = rule_at_clock(book, code, case)
+        rule, start = rule_for_case(book, code, case)
         first_ind = rec.first_notice_at if pd.notna(rec.first_notice_at) else None
         kw = dict(residents=residents, assessment_days=case.parameters.assessment_days,
                   encrypted=case.incident.encrypted,

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 
 from workbench.law import load_rulebook
-from workbench.timelines import assess_case, rule_at_clock
+from workbench.law.deadlines import rule_for_case
+from workbench.timelines import assess_case
 
 from tests.timelines.helpers import write_case
 
@@ -18,7 +19,7 @@ def test_law_taking_effect_between_discovery_and_determination_applies(tmp_path)
     # Alabama had no statute until 2018-06-01; its law counts 45 days from determination.
     case = write_case(tmp_path, {"discovered": "2018-05-20", "determined": "2018-06-05"},
                       [("AL1", "US", "AL")], [("AL1", "mail", "2018-07-25T12:00:00Z", "sent")])
-    rule, start = rule_at_clock(load_rulebook(), "US-AL", case)
+    rule, start = rule_for_case(load_rulebook(), "US-AL", case)
     assert rule.version == "US-AL@2018-06-01" and start.date().isoformat() == "2018-06-05"
     row = _row(case, "US-AL")
     assert row["due_at"] == pd.Timestamp("2018-07-20T23:59:59Z")

@@ -103,21 +103,33 @@ def case_clock_start(case, event: str) -> dt.datetime:
 
 
 def rule_for_case(book: RuleBook, code: str, case) -> tuple[Rule | None, dt.datetime]:
-    """The version in force on the clock start its own clock event names.
+    """The version of ``code`` in force at the clock start its own statute names.
 
-    The event comes from the version in force on the discovery date, then the version is
-    looked up again on that event's date (one step: a statute that moves the clock from
-    discovery to determination is applied consistently).
+    A version applies when it is in force on the date of the event it names itself
+    (discovery, determination...). Tried in order: the version in force on discovery; then
+    the version in force on the first one's clock date (or on determination, when the
+    discovery version is no regime); if neither is in force at its own clock start, the
+    discovery version with its own clock. So a law that took effect between discovery and
+    determination applies when its clock is determination, and a 2017 breach is judged by
+    2017 law.
     """
-    start = case_clock_start(case, "discovery")
-    rule = book.rule_in_force(code, start.date())
-    if rule is None or not rule.clock_starts:
-        return rule, start
-    start = case_clock_start(case, rule.clock_starts)
-    again = book.rule_in_force(code, start.date())
-    if again is not None and again.clock_starts and again.clock_starts != rule.clock_starts:
-        start = case_clock_start(case, again.clock_starts)
-    return again, start
+    discovery = case_clock_start(case, "discovery")
+    if code == UNKNOWN_JURISDICTION or code not in book:
+        return None, discovery
+
+    def own_start(rule: Rule | None) -> dt.datetime:
+        return case_clock_start(case, rule.clock_starts) if rule is not None and rule.clock_starts else discovery
+
+    first = book.rule_in_force(code, discovery.date())
+    if first is not None and first.regime and first.covers(own_start(first).date()):
+        return first, own_start(first)
+    probe = own_start(first) if first is not None and first.regime else case_clock_start(case, "determination")
+    second = book.rule_in_force(code, probe.date())
+    if second is not None and second.regime and second.covers(own_start(second).date()):
+        return second, own_start(second)
+    if first is not None and first.regime:
+        return first, own_start(first)
+    return (second or first), own_start(second or first)
 
 
 # ---------------------------------------------------------------- obligations
