@@ -160,7 +160,26 @@ def start(root: str | Path | None = None) -> PgServer:
     except BaseException:
         server.stop()
         raise
+    _watchdog(root)
     return server
+
+
+def _watchdog(root: Path) -> None:
+    """A small process that stops the server if this process dies without stopping it
+    (killed test run, timeout): no PostgreSQL is left running after the tests."""
+    subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "watch", str(os.getpid()), str(root)],
+                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                     start_new_session=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _wait_gone(pidfile: Path, seconds: float = 10) -> None:
@@ -175,6 +194,13 @@ def main(argv: list[str]) -> int:
         s = start(argv[1] if len(argv) > 1 else None)
         print(f"export WB_PG_ROOT={s.root}\nexport WB_PG_URL={s.url}\nexport PGPASSWORD={s.password}")
         return 0
+    if len(argv) == 3 and argv[0] == "watch":
+        parent, root = int(argv[1]), Path(argv[2])
+        while _alive(parent) and root.exists():
+            time.sleep(1)
+        if not root.exists():
+            return 0
+        argv = ["stop", str(root)]
     if len(argv) == 2 and argv[0] == "stop":
         root = Path(argv[1])
         data = root / "data"
