@@ -171,7 +171,8 @@ def render(doc: dict[str, Any], notes: str = "") -> str:
                                + ", ".join(f"{k} {found.get(k, 0):,} / {v:,}" for k, v in res["planted"].items()))
             nb = res.get("notebook_seconds")
             if nb:
-                details.append(f"- {s['label']} `workbench run` per notebook (s): "
+                partial = " (notebooks finished before it was stopped)" if res.get("notebooks_partial") else ""
+                details.append(f"- {s['label']} `workbench run` per notebook (s){partial}: "
                                + ", ".join(f"{k.split('.')[0]} {v}" for k, v in nb.items()))
     if details:
         lines += ["", "## Details", ""] + details

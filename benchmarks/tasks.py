@@ -168,23 +168,34 @@ def letters_stage(case_path: str) -> dict[str, Any]:
 
 
 @TASKS.register("run")
-def whole_run(case_path: str, notebooks: str | None = None) -> dict[str, Any]:
+def whole_run(case_path: str, notebooks: str | None = None, out: str | None = None) -> dict[str, Any]:
     """``workbench run``: every notebook through papermill, reports and manifest.
 
-    ``notebooks`` is another folder of numbered notebooks (the smoke test uses a tiny one).
+    ``notebooks`` is another folder of numbered notebooks (the smoke test uses a tiny one);
+    ``out`` keeps the run folder (its run.log still tells the per-notebook times if the
+    task is killed); by default a temporary folder.
     """
     from workbench.runner import notebook_set, run_case
 
     case = _case(case_path)
     nbs = notebook_set(Path(notebooks)) if notebooks else None
-    with tempfile.TemporaryDirectory(prefix="bench_reports_") as out:
-        r = run_case(case_path, out, notebooks=nbs, progress=False)
+    with tempfile.TemporaryDirectory(prefix="bench_reports_") as tmp:
+        r = run_case(case_path, out or tmp, notebooks=nbs, progress=False)
         status = r.status
-        notebooks = {n.name: n.seconds for n in r.notebooks}
+        notebooks_s = {n.name: n.seconds for n in r.notebooks}
         errors = [n.error for n in r.notebooks if n.error]
     if status != "completed":
         raise RuntimeError(f"workbench run {status}: {errors[:1]}")
-    return {"rows": _io_rows(case), "status": status, "notebook_seconds": notebooks}
+    return {"rows": _io_rows(case), "status": status, "notebook_seconds": notebooks_s}
+
+
+def notebook_seconds_from_log(out: str | Path) -> dict[str, float]:
+    """Per-notebook seconds from the newest run.log under ``out`` (for a run that was killed)."""
+    logs = sorted(Path(out).rglob("run.log"), key=lambda p: p.stat().st_mtime)
+    if not logs:
+        return {}
+    found = re.findall(r"notebook (\S+) done in ([0-9.]+) s", logs[-1].read_text(errors="replace"))
+    return {name: float(sec) for name, sec in found}
 
 
 # --------------------------------------------------------------------------- the naive baseline
