@@ -36,6 +36,7 @@ from __future__ import annotations
 import base64
 import csv
 import datetime as dt
+import functools
 import io
 import json
 import logging
@@ -94,6 +95,13 @@ ORGANISATION_WIDE_CATEGORIES = frozenset({"insider_trading", "lookalike_link", "
 #: Stages the full audit runs; one without a findings artifact is listed as not assessed.
 EXPECTED_STAGES: tuple[str, ...] = ("10_data_quality", "20_notice_timelines", "30_irregularities")
 NOTICE_TABLE = ("20_notice_timelines", "jurisdictions")
+#: Columns of the notice-timeline table shown in the full report (the artifact has many
+#: more; a regulator package shows all of its one row, as field/value pairs).
+NOTICE_COLUMNS: tuple[str, ...] = ("jurisdiction", "jurisdiction_name", "residents", "on_time", "late", "missing",
+                                   "overdue", "not_assessed", "basis", "due_at", "citation", "regulator_status",
+                                   "cra_status", "worst_severity")
+#: At most this many columns of a table of unknown shape (wide tables make unreadable PDFs).
+MAX_COLUMNS = 14
 UNKNOWN_JURISDICTION = "UNKNOWN"
 REPORT_STAGE = "90_audit_report"
 
@@ -183,6 +191,13 @@ class Table:
                 row.append(f"{v:,}" if c in numeric and isinstance(v, int) and not isinstance(v, bool) else str(v))
             rows.append(row)
         return cls(cols, rows, numeric)
+
+    def transposed(self) -> "Table":
+        """Field/value pairs (one column per row of the original): for a one-jurisdiction table."""
+        if len(self.rows) == 1:
+            return Table(["field", "value"], [[c, v] for c, v in zip(self.columns, self.rows[0])], set())
+        return Table(["field", *[r[0] for r in self.rows]],
+                     [[c, *[r[i] for r in self.rows]] for i, c in enumerate(self.columns)], set())
 
 
 @dataclass
@@ -404,6 +419,12 @@ def timeline_chart(incident: dict[str, Any], as_of: str | None, notices_per_day=
     return _png(fig)
 
 
+@functools.lru_cache(maxsize=8)
+def _incident_timeline(incident_json: str, as_of: str | None) -> str | None:
+    """The timeline chart without notices (every regulator package has the same one): drawn once."""
+    return timeline_chart(json.loads(incident_json), as_of, None)
+
+
 # --------------------------------------------------------------------------- rendering
 
 def _timeline(ctx: ReportContext) -> list[dict[str, Any]]:
@@ -487,6 +508,18 @@ def _jurisdiction_summary(ctx: ReportContext) -> Table:
     return Table(cols, rows, set(cols[1:]))
 
 
+def _notice_table(ctx: ReportContext) -> Table | None:
+    """The notice-timeline table: chosen columns in the full report, every field in a package."""
+    frame = ctx.notice_table
+    if frame is None:
+        return None
+    if ctx.scope:
+        return Table.from_frame(frame, mask=ctx.masked).transposed()
+    chosen = [c for c in NOTICE_COLUMNS if c in frame.columns]
+    cols = chosen if len(chosen) >= 3 else list(frame.columns)[:MAX_COLUMNS]
+    return Table.from_frame(frame[cols], mask=ctx.masked)
+
+
 LIMITATIONS = (
     "The audit sees only the data supplied for the case; a notice or record missing from the inputs is treated as not sent.",
     "Checks whose inputs are absent are reported as not assessed, never as passed.",
@@ -513,7 +546,10 @@ def report_variables(ctx: ReportContext) -> dict[str, Any]:
         residents = sum(_count(n) for n in ctx.people["people"])
     assessed_rows, missing = _assessed_rows(ctx)
     not_assessed = sum(r["not_assessed"] for r in assessed_rows) + len(missing)
-    charts = {"timeline": timeline_chart(ctx.incident, ctx.parameters.get("as_of"), ctx.notices_per_day),
+    timeline = (_incident_timeline(json.dumps(ctx.incident, sort_keys=True, default=str), ctx.parameters.get("as_of"))
+                if ctx.notices_per_day is None else
+                timeline_chart(ctx.incident, ctx.parameters.get("as_of"), ctx.notices_per_day))
+    charts = {"timeline": timeline,
               "severity": severity_chart(ctx.findings), "category": category_chart(ctx.findings),
               "people": people_chart(ctx.people) if not ctx.scope else None}
     chart_list = [{"src": charts[k], "alt": alt, "caption": cap} for k, alt, cap in (
@@ -531,7 +567,7 @@ def report_variables(ctx: ReportContext) -> dict[str, Any]:
         "top_findings": [f for s in SEVERITIES[:2] for f in by_sev[s]][:10],
         "summary": _summary(ctx, counts, residents, not_assessed), "timeline": _timeline(ctx),
         "jurisdiction_summary": _jurisdiction_summary(ctx),
-        "notice_table": None if ctx.notice_table is None else Table.from_frame(ctx.notice_table, mask=ctx.masked),
+        "notice_table": _notice_table(ctx),
         "inputs_table": None if ctx.inputs is None else Table.from_frame(ctx.inputs[[c for c in (
             "name", "kind", "rows_read", "rows_accepted", "rows_rejected", "sha256") if c in ctx.inputs.columns]]),
         "assessed_rows": assessed_rows, "missing_stages": missing,
@@ -622,6 +658,33 @@ def safe_dirname(code: str) -> str:
     return name or "_"
 
 
+def _workers() -> int:
+    import os
+
+    return max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)))
+
+
+def _render_pdfs(jobs: list[tuple[str, Path]], workers: int) -> None:
+    """Render (html, path) jobs; in a spawn-started process pool when there is more than one."""
+    if len(jobs) <= 1 or workers <= 1:
+        for html, path in jobs:
+            html_to_pdf(html, path)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        with ProcessPoolExecutor(max_workers=min(workers, len(jobs)),
+                                 mp_context=multiprocessing.get_context("spawn")) as pool:
+            for _ in pool.map(html_to_pdf, *zip(*jobs)):
+                pass
+    except BrokenProcessPool as err:  # e.g. a __main__ that spawned workers cannot import
+        log.warning("PDF worker processes failed (%s); rendering %d PDF(s) in this process", err, len(jobs))
+        for html, path in jobs:
+            html_to_pdf(html, path)
+
+
 @dataclass
 class ReportResult:
     """What :func:`build_report` wrote: paths relative to the run folder, and the findings."""
@@ -657,7 +720,8 @@ class ReportResult:
 
 def build_report(run_dir: str | Path, case_path: str | Path | None = None, *,
                  formats: Sequence[str] = DEFAULT_FORMATS, regulators: bool = True,
-                 regulator_formats: Sequence[str] = REGULATOR_FORMATS, mask_personal_data: bool | None = None, generated_at: str | None = None) -> ReportResult:
+                 regulator_formats: Sequence[str] = REGULATOR_FORMATS, mask_personal_data: bool | None = None,
+                 generated_at: str | None = None, workers: int | None = None) -> ReportResult:
     """Gather a run's findings and write findings.json/.csv, report.html/.pdf and regulator packages.
 
     Parameters
@@ -678,10 +742,23 @@ def build_report(run_dir: str | Path, case_path: str | Path | None = None, *,
     generated_at
         Timestamp written into findings.json (default: when the run started, so that
         rebuilding the report of a run gives the same file).
+    workers
+        Processes rendering PDFs (WeasyPrint takes seconds per document; a case with
+        dozens of jurisdictions has dozens). Default: the CPU count, at most 4; 1 renders
+        in this process.
     """
     run_dir = Path(run_dir)
     ctx = load_context(run_dir, case_path, generated_at=generated_at)
-    outputs = {name: REPORT_FORMATS.get(name)(ctx, run_dir) for name in formats}
+    workers = _workers() if workers is None else workers
+    pdf_jobs: list[tuple[str, Path]] = []   # rendered in a process pool when workers > 1
+
+    def write(name: str, c: ReportContext, folder: Path) -> Path:
+        if name == "pdf" and workers > 1:
+            pdf_jobs.append((render_html(c), folder / "report.pdf"))
+            return folder / "report.pdf"
+        return REPORT_FORMATS.get(name)(c, folder)
+
+    outputs = {name: write(name, ctx, run_dir) for name in formats}
     mask = ctx.parameters.get("mask_personal_data", True) if mask_personal_data is None else mask_personal_data
     packages: dict[str, Path] = {}
     if regulators:
@@ -690,7 +767,8 @@ def build_report(run_dir: str | Path, case_path: str | Path | None = None, *,
             folder = run_dir / "regulators" / safe_dirname(code)
             folder.mkdir(parents=True, exist_ok=True)
             for name in regulator_formats:
-                REPORT_FORMATS.get(name)(rctx, folder)
+                write(name, rctx, folder)
             packages[code] = folder
+    _render_pdfs(pdf_jobs, workers)
     log.info("report: %d finding(s), %d regulator package(s) in %s", len(ctx.findings), len(packages), run_dir)
     return ReportResult(run_dir, [Finding.from_dict(f) for f in ctx.findings], outputs, packages, ctx)
