@@ -59,7 +59,7 @@ FINDINGS_SCHEMA_VERSION = SCHEMA_VERSION
 #: Columns of findings.json rows and findings.csv, in order.
 FINDING_FIELDS: tuple[str, ...] = ("id", "category", "severity", "title", "detail", "jurisdiction",
                                    "subject", "count", "citation", "evidence")
-#: The documented schema of findings.json (JSON Schema, draft 2020-12); written beside it.
+#: The documented schema of findings.json (JSON Schema, draft 2020-12).
 FINDINGS_SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "title": "Breach Audit Workbench findings",
