@@ -36,6 +36,17 @@ MASK = "[masked]"
 _EMAIL = re.compile(r"\b([A-Za-z0-9._%+'-])[A-Za-z0-9._%+'-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})\b")
 
 
+def mask_shape(value: Any) -> Any:
+    """Keep the first character of each run of letters or digits, star the rest.
+
+    For failing values in data-quality evidence: ``jane.doe@@example.com`` ->
+    ``j***.d**@@e******.c**`` keeps the shape of the defect visible, not the person.
+    """
+    if value is None or not isinstance(value, str):
+        return value
+    return re.sub(r"(?<=[^\W_])[^\W_]", "*", value)
+
+
 def mask_name(name: str | None) -> str | None:
     """Initials of a name: ``"Jane Q. Public"`` -> ``"J. Q. P."``; empty stays empty."""
     if name is None:

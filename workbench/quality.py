@@ -42,6 +42,7 @@ import pandas as pd
 
 from workbench.errors import WorkbenchError
 from workbench.findings import SEVERITIES, Finding
+from workbench.masking import mask_shape
 from workbench.registry import Registry
 
 log = logging.getLogger("workbench.quality")
@@ -438,15 +439,7 @@ def _fold_suite_result(result, spec: SuiteSpec, outcomes: dict[str, Outcome], ca
 
 # --------------------------------------------------------------------------- masking
 
-def mask_text(value: Any) -> Any:
-    """Keep the first character of each run of letters or digits, star the rest.
-
-    ``jane.doe@@example.com`` -> ``j***.d**@@e******.c**``: the shape of a defect stays
-    visible, the person does not.
-    """
-    if value is None or not isinstance(value, str):
-        return value
-    return re.sub(r"(?<=[^\W_])[^\W_]", "*", value)
+mask_text = mask_shape  # one masking module: workbench.masking
 
 
 def mask_example(example: dict[str, Any], personal: frozenset[str] = PERSONAL_COLUMNS) -> dict[str, Any]:
