@@ -454,7 +454,7 @@ def reader_kind(spec, path: Path | None) -> str:
 # --------------------------------------------------------------------------- public API
 
 #: Readers that can skip unwanted columns while reading (the others are trimmed after).
-COLUMN_AWARE_READERS = {"csv", "parquet"}
+COLUMN_AWARE_READERS = {"csv", "parquet", "sql"}
 
 
 def iter_input(case: Case, name: str, chunk_rows: int = DEFAULT_CHUNK_ROWS,
