@@ -42,3 +42,13 @@ def edit_case(case_yaml: Path, **changes) -> Path:
 
 _DELETE = object()
 DELETE = _DELETE
+
+
+@pytest.fixture(scope="session")
+def demo_case_yaml(tmp_path_factory) -> Path:
+    """The demo case exactly as `make demo` generates it (50,000 people, seed 2017), in a
+    private folder: tests never depend on, or write into, the checkout's cases/demo."""
+    from workbench.synth import generate_case
+
+    result = generate_case(tmp_path_factory.mktemp("demo") / "demo", 50_000, seed=2017)
+    return result.case_yaml

@@ -87,13 +87,9 @@ def test_recall_and_precision_on_planted_irregularities(synth_case, trades_input
     assert len(letter_codes) == len(set(letter_codes))
 
 
-def test_demo_case_reports_exactly_its_planted_irregularities():
-    from workbench.paths import DEMO_CASE
-
-    if not DEMO_CASE.is_file():
-        pytest.skip("no demo case (make demo)")
-    result = run_stage(load_case(DEMO_CASE))
-    truth = load_truth(DEMO_CASE.parent)["defects"]
+def test_demo_case_reports_exactly_its_planted_irregularities(demo_case_yaml):
+    result = run_stage(load_case(demo_case_yaml))
+    truth = load_truth(demo_case_yaml.parent)["defects"]
     planted: dict[str, set[str]] = {}
     for d in truth:
         if d["kind"] in POSITIVE:

@@ -8,19 +8,17 @@ import pandas as pd
 import pytest
 
 from workbench.case import load_case
-from workbench.paths import DEMO_CASE
 from workbench.timelines import assess_case
 
 from tests.timelines.test_synthetic_truth import KIND_TO_CODE
 
-pytestmark = pytest.mark.skipif(not DEMO_CASE.exists(), reason="demo case not generated")
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
+def demo(tmp_path_factory, demo_case_yaml):
     path = tmp_path_factory.mktemp("demo") / "people.parquet"
-    out = assess_case(load_case(DEMO_CASE), person_status_path=path)
-    truth = json.loads((DEMO_CASE.parent / "truth.json").read_text())["defects"]
+    out = assess_case(load_case(demo_case_yaml), person_status_path=path)
+    truth = json.loads((demo_case_yaml.parent / "truth.json").read_text())["defects"]
     return out, pd.read_parquet(path), truth
 
 
