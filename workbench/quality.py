@@ -914,7 +914,16 @@ def failures_figure(result: StageResult, top: int = 30):
     return fig
 
 
-def run_stage(case, run_dir: str | Path, engine: str = "chunked", *, spark_master: str = DEFAULT_SPARK_MASTER,
+def choose_engine(case, engine: str) -> str:
+    """``auto``: checks pushed down to the database when an input is SQL, else ``chunked``."""
+    if engine != "auto":
+        return engine
+    from workbench.case import INPUT_NAMES, SqlInput
+
+    return "sql" if any(isinstance(case.input_spec(n), SqlInput) for n in INPUT_NAMES) else "chunked"
+
+
+def run_stage(case, run_dir: str | Path, engine: str = "auto", *, spark_master: str = DEFAULT_SPARK_MASTER,
               options: EngineOptions | None = None, expectations: str | Path | None = None) -> StageResult:
     """Validate every input, run the whole-population checks, keep the evidence.
 
@@ -922,7 +931,8 @@ def run_stage(case, run_dir: str | Path, engine: str = "chunked", *, spark_maste
     ----------
     case : workbench.case.Case, or the path of a case.yaml
     run_dir : the run folder; evidence goes to ``<run_dir>/evidence/gx/``.
-    engine : a name in :data:`ENGINES` (``chunked`` keeps memory bounded).
+    engine : a name in :data:`ENGINES` (``chunked`` keeps memory bounded), or ``auto``
+        (:func:`choose_engine`: ``sql`` when an input is a database table, else ``chunked``).
     spark_master : Spark master URL for the ``spark`` engine (``local[2]``, ``spark://host:7077``...).
     options : chunk size, example cap...; overrides ``spark_master`` and the case's masking.
 
@@ -938,6 +948,7 @@ def run_stage(case, run_dir: str | Path, engine: str = "chunked", *, spark_maste
         from workbench.case import load_case
 
         case = load_case(case)
+    engine = choose_engine(case, engine)
     opts = options or EngineOptions(mask_personal_data=case.parameters.mask_personal_data, spark_master=spark_master)
     declared = [n for n in INPUT_NAMES if case.input_spec(n) is not None]
     specs = load_suites(declared, expectations)
