@@ -25,7 +25,7 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 demo: venv
-	$(BIN)/workbench synth --people $(DEMO_PEOPLE) --seed $(DEMO_SEED) --out cases/demo
+	$(BIN)/workbench synth --people $(DEMO_PEOPLE) --seed $(DEMO_SEED) --out cases/demo --force
 	$(BIN)/workbench run cases/demo/case.yaml
 
 test: venv
