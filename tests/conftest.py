@@ -40,6 +40,20 @@ def edit_case(case_yaml: Path, **changes) -> Path:
     return case_yaml
 
 
+def make_notebook(folder: Path, name: str, body: str) -> Path:
+    """A minimal parameterized notebook (markdown title, tagged parameters cell, one code cell)."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell('case_path: str = ""\nrun_dir: str = ""')
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [nbformat.v4.new_markdown_cell(f"# {name}"), params, nbformat.v4.new_code_cell(body)]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    folder.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, folder / name)
+    return folder / name
+
+
 _DELETE = object()
 DELETE = _DELETE
 

@@ -3,32 +3,20 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import nbformat
 import pytest
 
+from tests.conftest import make_notebook
 from workbench.cli import main
 from workbench.runner import run_case
 
 pytestmark = pytest.mark.slow
 
 
-def _notebook(folder: Path, name: str, body: str) -> Path:
-    nb = nbformat.v4.new_notebook()
-    params = nbformat.v4.new_code_cell('case_path: str = ""\nrun_dir: str = ""')
-    params.metadata["tags"] = ["parameters"]
-    nb.cells = [nbformat.v4.new_markdown_cell(f"# {name}"), params, nbformat.v4.new_code_cell(body)]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / name
-    nbformat.write(nb, path)
-    return path
-
-
 def test_completed_run_then_failed_run_keeps_latest(minimal_case, tmp_path, capsys):
     good = tmp_path / "nb_good"
-    _notebook(good, "10_writes.ipynb",
+    make_notebook(good, "10_writes.ipynb",
               "from pathlib import Path\nPath(run_dir, 'artifacts').mkdir(exist_ok=True)\n"
               "Path(run_dir, 'artifacts', 'hello.txt').write_text(case_path)\nprint('<b>hello</b>')")
     out = tmp_path / "reports"
@@ -46,8 +34,8 @@ def test_completed_run_then_failed_run_keeps_latest(minimal_case, tmp_path, caps
     assert latest.resolve() == first.run_dir.resolve()
 
     bad = tmp_path / "nb_bad"
-    _notebook(bad, "10_writes.ipynb", "x = 1")
-    _notebook(bad, "20_raises.ipynb", "raise ValueError('planted failure')")
+    make_notebook(bad, "10_writes.ipynb", "x = 1")
+    make_notebook(bad, "20_raises.ipynb", "raise ValueError('planted failure')")
     code = main(["run", str(minimal_case), "--out", str(out), "--notebooks", str(bad)])
     assert code == 1
     assert "planted failure" in capsys.readouterr().err

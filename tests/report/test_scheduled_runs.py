@@ -12,9 +12,9 @@ import sys
 import time
 from pathlib import Path
 
-import nbformat
 import pytest
 
+from tests.conftest import make_notebook
 from workbench.cli import main
 from workbench.paths import NOTEBOOKS_DIR, PROJECT_ROOT
 from workbench.verify import list_runs, verify_run
@@ -24,20 +24,9 @@ pytestmark = pytest.mark.slow
 HOSTILE = Path(__file__).parent.parent / "fixtures" / "report" / "two_states_hostile_text"
 
 
-def _notebook(folder: Path, name: str, body: str) -> Path:
-    nb = nbformat.v4.new_notebook()
-    params = nbformat.v4.new_code_cell('case_path: str = ""\nrun_dir: str = ""')
-    params.metadata["tags"] = ["parameters"]
-    nb.cells = [nbformat.v4.new_markdown_cell(f"# {name}"), params, nbformat.v4.new_code_cell(body)]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    folder.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, folder / name)
-    return folder / name
-
-
 def test_a_run_with_the_report_notebook_exits_3_on_fail_on_and_verifies(minimal_case, tmp_path, capsys):
     nbs = tmp_path / "nbs"
-    _notebook(nbs, "10_stages.ipynb", f"import shutil\nshutil.copytree({str(HOSTILE)!r}, run_dir, dirs_exist_ok=True)")
+    make_notebook(nbs, "10_stages.ipynb", f"import shutil\nshutil.copytree({str(HOSTILE)!r}, run_dir, dirs_exist_ok=True)")
     shutil.copy(NOTEBOOKS_DIR / "90_audit_report.ipynb", nbs / "90_audit_report.ipynb")
     out = tmp_path / "reports"
     code = main(["run", str(minimal_case), "--out", str(out), "--notebooks", str(nbs), "--fail-on", "critical"])
@@ -65,14 +54,14 @@ def test_a_run_with_the_report_notebook_exits_3_on_fail_on_and_verifies(minimal_
 def test_a_sigkilled_run_never_replaces_latest_and_shows_as_incomplete(minimal_case, tmp_path, capsys):
     out = tmp_path / "reports"
     good = tmp_path / "nb_good"
-    _notebook(good, "10_quick.ipynb", "x = 1")
+    make_notebook(good, "10_quick.ipynb", "x = 1")
     assert main(["run", str(minimal_case), "--out", str(out), "--notebooks", str(good), "--fail-on", "info"]) == 0, \
         "no findings at all: --fail-on info passes"
     latest = out / "MINI-2017" / "latest"
     previous = latest.resolve()
 
     slow = tmp_path / "nb_slow"
-    _notebook(slow, "10_sleeps.ipynb", "import time\nfrom pathlib import Path\n"
+    make_notebook(slow, "10_sleeps.ipynb", "import time\nfrom pathlib import Path\n"
                                        "Path(run_dir, 'started.flag').write_text('x')\ntime.sleep(120)")
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen([sys.executable, "-m", "workbench.cli", "run", str(minimal_case), "--out", str(out),
