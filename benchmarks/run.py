@@ -163,7 +163,19 @@ def main(argv: list[str] | None = None) -> int:
                     help="baseline of the full audit: the sum of the three naive stages (default) or one more "
                          "measured run of all three")
     ap.add_argument("--notebooks", default=None, help="notebook folder for the full-audit run (default: the project's)")
+    ap.add_argument("--stages", default="timelines,letters,quality,run,spark",
+                    help="which to measure, by task: timelines, letters, quality, run (full audit), spark")
+    ap.add_argument("--render-only", action="store_true",
+                    help="measure nothing: rewrite --out from the numbers in --json and the current --notes")
     ns = ap.parse_args(argv)
+    if ns.render_only:
+        from benchmarks.results import render
+
+        doc = json.loads(Path(ns.json).read_text(encoding="utf-8"))
+        notes = Path(ns.notes).read_text(encoding="utf-8") if ns.notes and Path(ns.notes).is_file() else ""
+        Path(ns.out).write_text(render(doc, notes), encoding="utf-8")
+        print(f"[bench] rewrote {ns.out} from {ns.json}", flush=True)
+        return 0
 
     sizes = [parse_size(s) for s in ns.sizes.split(",") if s.strip()]
     spark_sizes = {parse_size(s) for s in ns.spark_sizes.split(",") if s.strip()}
@@ -209,7 +221,10 @@ def main(argv: list[str] | None = None) -> int:
         doc["sizes"].append(entry)
         save()
         baselines: dict[str, Measurement] = {}
+        wanted = {x.strip() for x in ns.stages.split(",") if x.strip()}
         for st in stages(people, spark_sizes, ns.notebooks):
+            if ("spark" if st.args.get("engine") == "spark" else st.task) not in wanted:
+                continue
             args = {"case_path": str(case_path), **st.args}
             if st.task == "quality":
                 args["chunk_rows"] = None
