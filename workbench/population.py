@@ -56,14 +56,13 @@ class PopulationStore:
     """
 
     def __init__(self, specs: dict[str, Any], *, memory_limit: str = "512MB", folder: str | Path | None = None):
-        import duckdb
+        from workbench.duck import connect
 
         self._own_folder = folder is None
         self.folder = Path(folder or tempfile.mkdtemp(prefix="workbench-population-"))
         self.folder.mkdir(parents=True, exist_ok=True)
-        self.con = duckdb.connect(str(self.folder / "population.duckdb"))
-        self.con.execute(f"SET memory_limit = '{memory_limit}'")
-        self.con.execute(f"SET temp_directory = '{self.folder / 'spill'}'")
+        self.con = connect(self.folder / "population.duckdb", memory_limit=memory_limit,
+                           spill_dir=self.folder / "spill")
         self.con.execute("SET preserve_insertion_order = false")
         self.columns: dict[str, list[str]] = {}
         for name, spec in specs.items():

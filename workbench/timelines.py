@@ -136,11 +136,9 @@ def _utc(moment: dt.datetime | None) -> pd.Timestamp | None:
 # ---------------------------------------------------------------- SQL matching
 
 def _connect():
-    import duckdb
+    from workbench.duck import connect
 
-    con = duckdb.connect()
-    con.execute("SET TimeZone = 'UTC'")
-    return con
+    return connect()
 
 
 def _person_status_sql(audit_utc: pd.Timestamp) -> str:

@@ -163,15 +163,10 @@ def letter_problems(people: TableRef, notices: TableRef, *, data_elements: Itera
         registrable domain (``letter_lookalike_link``, ``letter_unofficial_link`` or
         ``letter_third_party_link``, scored by :func:`~workbench.irregularities.links.score_domain`).
     """
-    import duckdb
+    from workbench.duck import connect
 
-    con = duckdb.connect()
+    con = connect()
     try:
-        con.execute("SET TimeZone = 'UTC'")
-        try:  # no progress bar in logs; inside Jupyter DuckDB refuses the setting without ipywidgets
-            con.execute("SET enable_progress_bar = false")
-        except duckdb.Error:
-            pass
         con.execute(_MACROS)
         _relation(con, people, "p")
         _relation(con, notices, "n")

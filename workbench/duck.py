@@ -1,0 +1,33 @@
+"""DuckDB connections for our own out-of-core work, configured in one place.
+
+Every connection has a memory limit and a spill folder, so whole-population joins stay in
+bounded memory at any number of people (DuckDB's own default is 80% of RAM, never spilling
+for in-memory databases), runs in UTC, and shows no progress bar.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+#: Memory DuckDB may use before spilling to disk; ``WORKBENCH_DUCKDB_MEMORY`` overrides it.
+DEFAULT_MEMORY_LIMIT = os.environ.get("WORKBENCH_DUCKDB_MEMORY", "3GB")
+
+
+def connect(database: str | Path = ":memory:", *, memory_limit: str | None = None,
+            spill_dir: str | Path | None = None):
+    """A DuckDB connection with a memory limit, a spill folder, UTC and no progress bar."""
+    import duckdb
+
+    con = duckdb.connect(str(database))
+    spill = Path(spill_dir) if spill_dir else Path(tempfile.gettempdir()) / f"workbench-duckdb-{os.getpid()}"
+    spill.mkdir(parents=True, exist_ok=True)
+    con.execute(f"SET memory_limit = '{memory_limit or DEFAULT_MEMORY_LIMIT}'")
+    con.execute(f"SET temp_directory = '{spill.as_posix()}'")
+    con.execute("SET TimeZone = 'UTC'")
+    try:  # inside Jupyter, DuckDB refuses this setting when ipywidgets is missing
+        con.execute("SET enable_progress_bar = false")
+    except duckdb.Error:
+        pass
+    return con
