@@ -254,7 +254,8 @@ def letter_problems(people: TableRef, notices: TableRef, *, data_elements: Itera
                         "GROUP BY e ORDER BY 2 DESC, 1").fetchall())
                 if key == "notice_before_determination":
                     first = con.execute("SELECT min(sent_at) FROM letter_rows WHERE early").fetchone()[0]
-                    extra["earliest_sent_at"] = first.isoformat() if first is not None else None
+                    extra["earliest_sent_at"] = (first.isoformat() if hasattr(first, "isoformat")  # text in a raw file
+                                                 else None if first is None else str(first))
                 findings.append(_finding(key, g, determined=determined, extra=extra))
         if "links" in ncols:
             findings += _letter_links(con, list(official_domains), jur)
