@@ -10,6 +10,14 @@ import pytest
 import yaml
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+# Property tests draw the same examples on every run (a CI run must not fail by chance);
+# `pytest --hypothesis-profile=explore` draws fresh ones when hunting for new edge cases.
+from hypothesis import settings as _hyp_settings  # noqa: E402
+
+_hyp_settings.register_profile("default", derandomize=True, print_blob=True)
+_hyp_settings.register_profile("explore", derandomize=False, max_examples=2000)
+_hyp_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 FIXTURES = Path(__file__).parent / "fixtures"

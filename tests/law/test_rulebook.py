@@ -188,3 +188,10 @@ def test_yaml_syntax_error_names_the_line(tmp_path):
     with pytest.raises(LawDataError, match="not valid YAML") as err:
         load_rulebook(folder)
     assert err.value.file.endswith("us_sectoral.yaml") and err.value.line
+
+
+def test_zero_day_period_starting_in_the_last_second_is_not_due_before_it_starts():
+    # found by hypothesis: end of day is 23:59:59, a clock at 23:59:59.000001 must not be due earlier
+    start = dt.datetime(2016, 1, 1, 23, 59, 59, 1, tzinfo=dt.timezone.utc)
+    due = BOOK.due("US-CA", "individual", start, residents=100, assessment_days=0)
+    assert due.due_at >= start

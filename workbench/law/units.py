@@ -60,7 +60,9 @@ def add_period(start: dt.datetime, amount: int, unit: str, calendar: str) -> dt.
     """Due moment of ``amount`` ``unit`` counted from the aware moment ``start``."""
     if start.tzinfo is None or start.utcoffset() is None:
         raise ValueError("clock start must be timezone-aware")
-    return DEADLINE_UNITS.get(unit)(start, amount, calendar)
+    # A day count ends at the end of its last day, shown to the second; a clock that starts
+    # in that day's last second (or a zero-day period) is never due before it starts.
+    return max(DEADLINE_UNITS.get(unit)(start, amount, calendar), start)
 
 
 def add_business_days(day: dt.date, amount: int, calendar: str) -> dt.date:
