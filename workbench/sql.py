@@ -37,6 +37,7 @@ import hashlib
 import logging
 import os
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
@@ -274,6 +275,24 @@ def build_query(conn, spec: SqlInput, schema: InputSchema, columns: list[str] | 
 
 # --------------------------------------------------------------------------- the reader
 
+@contextmanager
+def _connection(spec: SqlInput, schema: InputSchema):
+    """A connection for one input; database errors become one InputError naming the input
+    (password scrubbed), and the engine is always disposed."""
+    import sqlalchemy as sa
+
+    engine = make_engine(spec)
+    try:
+        with engine.connect() as conn:
+            yield conn
+    except InputError:
+        raise
+    except sa.exc.DBAPIError as err:
+        raise _input_error(schema.name, spec, _explain(err, spec)) from None
+    finally:
+        engine.dispose()
+
+
 @READERS.register("sql")
 def read_sql(spec: SqlInput, schema: InputSchema, chunk_rows: int, stats: InputStats,
              columns: list[str] | None = None) -> Iterator[tuple[pd.DataFrame, int]]:
@@ -285,30 +304,22 @@ def read_sql(spec: SqlInput, schema: InputSchema, chunk_rows: int, stats: InputS
 
     stats.path = describe(spec)
     stats.kind = "sql"
-    engine = make_engine(spec)
     done = 0
-    try:
-        with engine.connect() as conn:
-            q = build_query(conn, spec, schema, columns)
-            stats.ignored_columns = q.ignored
-            if q.ignored:
-                log.warning("%s: ignoring column(s) not in the data contract: %s", stats.path, ", ".join(q.ignored))
-            result = conn.execution_options(stream_results=True, yield_per=chunk_rows).execute(sa.text(q.sql))
-            empty = True
-            for rows in result.partitions(chunk_rows):
-                frame = pd.DataFrame([tuple(r) for r in rows], columns=q.columns, dtype="str")
-                stats.rows_read += len(frame)
-                empty = False
-                yield frame, done + 1
-                done += len(frame)
-            if empty:
-                yield pd.DataFrame({c: pd.Series(dtype="str") for c in q.columns}), 1
-    except InputError:
-        raise
-    except sa.exc.DBAPIError as err:
-        raise _input_error(schema.name, spec, _explain(err, spec)) from None
-    finally:
-        engine.dispose()
+    with _connection(spec, schema) as conn:
+        q = build_query(conn, spec, schema, columns)
+        stats.ignored_columns = q.ignored
+        if q.ignored:
+            log.warning("%s: ignoring column(s) not in the data contract: %s", stats.path, ", ".join(q.ignored))
+        result = conn.execution_options(stream_results=True, yield_per=chunk_rows).execute(sa.text(q.sql))
+        empty = True
+        for rows in result.partitions(chunk_rows):
+            frame = pd.DataFrame([tuple(r) for r in rows], columns=q.columns, dtype="str")
+            stats.rows_read += len(frame)
+            empty = False
+            yield frame, done + 1
+            done += len(frame)
+        if empty:
+            yield pd.DataFrame({c: pd.Series(dtype="str") for c in q.columns}), 1
 
 
 # --------------------------------------------------------------------------- pushed-down validation
@@ -384,25 +395,15 @@ def validation_source(spec: SqlInput, schema: InputSchema, rejected_rows: list[i
 
 def content_digest(spec: SqlInput, schema: InputSchema) -> dict[str, Any]:
     """Row count and sha256 of the input's content in the stable order (see module doc)."""
-    import sqlalchemy as sa
-
-    engine = make_engine(spec)
-    try:
-        with engine.connect() as conn:
-            q = build_query(conn, spec, schema)
-            h = hashlib.sha256(("\t".join(q.columns) + "\n").encode())
-            dbapi = conn.connection.driver_connection
-            with dbapi.cursor() as cur:
-                with cur.copy(f"COPY ({q.sql}) TO STDOUT") as copy:
-                    for block in copy:
-                        h.update(block)
-                rows = cur.rowcount
-    except InputError:
-        raise
-    except sa.exc.DBAPIError as err:
-        raise _input_error(schema.name, spec, _explain(err, spec)) from None
-    finally:
-        engine.dispose()
+    with _connection(spec, schema) as conn:
+        q = build_query(conn, spec, schema)
+        h = hashlib.sha256(("\t".join(q.columns) + "\n").encode())
+        dbapi = conn.connection.driver_connection
+        with dbapi.cursor() as cur:
+            with cur.copy(f"COPY ({q.sql}) TO STDOUT") as copy:
+                for block in copy:
+                    h.update(block)
+            rows = cur.rowcount
     return {"url": redact_url(spec.url), "table": spec.table, "query": spec.query, "rows": rows,
             "sha256": h.hexdigest(), "hash_of": "COPY text output, ordered by " + ", ".join(q.order_by),
             "columns": q.columns}

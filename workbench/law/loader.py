@@ -222,14 +222,20 @@ def default_calendar(code: str) -> str:
     return head
 
 
+def _open_record(file: str, rec: Any, keys: dict[str, bool], what: str) -> "_Ctx":
+    """A record must be a mapping holding only known keys; returns its error context."""
+    if not isinstance(rec, LineMap):
+        raise LawDataError(file, f"each {what} must be a mapping of keys, got {rec!r}")
+    ctx = _Ctx(file, rec)
+    unknown = [k for k in rec if k not in keys]
+    if unknown:
+        raise ctx.fail(unknown[0], f"unknown key; known keys: {', '.join(keys)}")
+    return ctx
+
+
 def parse_rule(file: str, rec: Any) -> Rule:
     """One rule record -> :class:`Rule`, raising LawDataError(file, line) on any problem."""
-    if not isinstance(rec, LineMap):
-        raise LawDataError(file, f"each rule must be a mapping of keys, got {rec!r}")
-    ctx = _Ctx(file, rec)
-    unknown = [k for k in rec if k not in RULE_KEYS]
-    if unknown:
-        raise ctx.fail(unknown[0], f"unknown key; known keys: {', '.join(RULE_KEYS)}")
+    ctx = _open_record(file, rec, RULE_KEYS, "rule")
     for k, req in RULE_KEYS.items():
         if req and k not in rec:
             raise ctx.fail(None, f"required key {k!r} is missing")
@@ -303,12 +309,7 @@ def _check_consistency(ctx: _Ctx, r: Rule) -> None:
 
 def parse_member_state(file: str, rec: Any) -> dict:
     """One EU member-state record (country, name, supervisory authority, source)."""
-    if not isinstance(rec, LineMap):
-        raise LawDataError(file, f"each member state must be a mapping, got {rec!r}")
-    ctx = _Ctx(file, rec)
-    unknown = [k for k in rec if k not in MEMBER_KEYS]
-    if unknown:
-        raise ctx.fail(unknown[0], f"unknown key; known keys: {', '.join(MEMBER_KEYS)}")
+    ctx = _open_record(file, rec, MEMBER_KEYS, "member state")
     country = _text(ctx, "country", required=True)
     if not re.fullmatch(r"[A-Z]{2}", country):
         raise ctx.fail("country", f"expected an ISO 3166-1 alpha-2 code, got {country!r}")

@@ -237,6 +237,14 @@ def _individual(ctx: _DueContext) -> Due:
     return ctx.answer(True, lim.at, "assessment", f"\"{r.individual_standard}\": {lim.text}")
 
 
+def _answer_earliest(ctx: _DueContext, limits: list[_Limit], who: str, suffix: str) -> Due:
+    """The earliest of the statutory limits (the case's assessment when there are none)."""
+    limits = limits or [ctx.assessment()]
+    best = _earliest(limits)
+    extra = "" if len(limits) == 1 else " (earliest of: " + "; ".join(lim.text for lim in limits) + ")"
+    return ctx.answer(True, best.at, best.basis, f"{who}: {best.text}{extra}{suffix}")
+
+
 @OBLIGATION_RULES.register("regulator")
 def _regulator(ctx: _DueContext) -> Due:
     r = ctx.rule
@@ -263,11 +271,7 @@ def _regulator(ctx: _DueContext) -> Due:
         lim = ctx.relative_limit(r.regulator_relative)
         if lim:
             limits.append(lim)
-    if not limits:
-        limits.append(ctx.assessment())
-    best = _earliest(limits)
-    extra = "" if len(limits) == 1 else " (earliest of: " + "; ".join(lim.text for lim in limits) + ")"
-    return ctx.answer(True, best.at, best.basis, f"{who}: {best.text}{extra}{note}{cond}")
+    return _answer_earliest(ctx, limits, who, f"{note}{cond}")
 
 
 @OBLIGATION_RULES.register("cra")
@@ -284,10 +288,7 @@ def _cra(ctx: _DueContext) -> Due:
         lim = ctx.relative_limit(r.cra_relative)
         if lim:
             limits.append(lim)
-    if not limits:
-        limits.append(ctx.assessment())
-    best = _earliest(limits)
-    return ctx.answer(True, best.at, best.basis, f"notice to the nationwide consumer reporting agencies: {best.text}{note}")
+    return _answer_earliest(ctx, limits, "notice to the nationwide consumer reporting agencies", note)
 
 
 @lru_cache(maxsize=8)
