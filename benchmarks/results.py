@@ -158,7 +158,11 @@ def render(doc: dict[str, Any], notes: str = "") -> str:
               "kernels, the Spark JVM) sampled every 0.2 s, or the process's own getrusage maximum if larger. "
               "rows/s counts the people and notice rows the stage reads (data quality: every input row). "
               f"The full-audit baseline is {'the sum of the three naive stages' if lim['naive_audit'] == 'sum' else 'one process running the three naive stages'}"
-              " (no notebooks, no report rendering: it favours the baseline).", ""]
+              " (no notebooks, no report rendering: it favours the baseline)"
+              + ("; at " + ", ".join(s["label"] for s in doc["sizes"] if s.get("naive_audit") == "measured")
+                 + " only the full audit is measured, and its baseline is one process running the three naive stages"
+                 if lim["naive_audit"] == "sum" and any(s.get("naive_audit") == "measured" for s in doc["sizes"])
+                 else "") + ".", ""]
     lines += table(doc)
     lines += ["", "## Targets (issue 8)", ""] + targets(doc)
     details = []

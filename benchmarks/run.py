@@ -41,9 +41,11 @@ HERE = Path(__file__).resolve().parent
 #: The naive stages whose times add up to the naive full audit (``--naive-audit sum``).
 NAIVE_STAGES = ["naive_quality", "naive_timelines", "naive_letters"]
 MB = 2**20
-#: Disk per person while a case is made: the generator's notices CSV (~215 B, deleted once
-#: converted) plus the people and notices Parquet (~45 B), measured at 1M and 10M.
-BYTES_PER_PERSON_ESTIMATE = 260
+#: Disk per person for a case and its audit: the people and notices Parquet (~45 B, measured
+#: at 1M and 10M), the timelines' per-person Parquet and DuckDB spill files.
+BYTES_PER_PERSON_ESTIMATE = 150
+#: From this many people on, the disk is checked first and only ``--large-stages`` run.
+LARGE = 100_000_000
 
 
 @dataclass(frozen=True)
@@ -165,6 +167,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--notebooks", default=None, help="notebook folder for the full-audit run (default: the project's)")
     ap.add_argument("--stages", default="timelines,letters,quality,run,spark",
                     help="which to measure, by task: timelines, letters, quality, run (full audit), spark")
+    ap.add_argument("--large-stages", default="run",
+                    help="which to measure at --large-from people or more (default: the full audit only, "
+                         "whose baseline is then measured as one naive audit)")
+    ap.add_argument("--large-from", default=size_label(LARGE),
+                    help=f"where a case counts as large: disk checked first, --large-stages only (default {size_label(LARGE)})")
     ap.add_argument("--render-only", action="store_true",
                     help="measure nothing: rewrite --out from the numbers in --json and the current --notes")
     ns = ap.parse_args(argv)
@@ -202,9 +209,10 @@ def main(argv: list[str] | None = None) -> int:
         Path(ns.out).write_text(render(doc, notes), encoding="utf-8")
 
     bytes_per_person = BYTES_PER_PERSON_ESTIMATE
+    large = parse_size(ns.large_from)
     for people in sizes:
         label = size_label(people)
-        if people >= 100_000_000:
+        if people >= large:
             ok, why = disk_allows(data_dir, people, bytes_per_person)
             if not ok:
                 doc["skipped"].append({"people": people, "reason": f"not enough disk: {why}"})
@@ -221,7 +229,10 @@ def main(argv: list[str] | None = None) -> int:
         doc["sizes"].append(entry)
         save()
         baselines: dict[str, Measurement] = {}
-        wanted = {x.strip() for x in ns.stages.split(",") if x.strip()}
+        wanted = {x.strip() for x in (ns.large_stages if people >= large else ns.stages).split(",") if x.strip()}
+        # the naive full audit as the sum of the three naive stages only where they run
+        naive_audit = ns.naive_audit if {"timelines", "letters", "quality"} <= wanted else "measured"
+        entry["naive_audit"] = naive_audit
         for st in stages(people, spark_sizes, ns.notebooks):
             if ("spark" if st.args.get("engine") == "spark" else st.task) not in wanted:
                 continue
@@ -246,7 +257,7 @@ def main(argv: list[str] | None = None) -> int:
             if st.baseline and not ns.no_baseline:
                 if st.baseline in baselines:
                     base = baselines[st.baseline]
-                elif st.baseline == "naive_audit" and ns.naive_audit == "sum":
+                elif st.baseline == "naive_audit" and naive_audit == "sum":
                     base = None  # filled in once the three naive stages are measured
                 else:
                     print(f"[bench] {label}: {st.name} baseline ({st.baseline})", flush=True)
@@ -259,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
             entry["rows"].append({"stage": st.name, "engine": st.engine, "workbench": m.as_dict(),
                                   "baseline": base.as_dict() if base else None, "baseline_task": st.baseline})
             total = _sum_of(baselines, NAIVE_STAGES)
-            if total is not None and ns.naive_audit == "sum" and not ns.no_baseline:
+            if total is not None and naive_audit == "sum" and not ns.no_baseline:
                 for row in entry["rows"]:
                     if row["baseline_task"] == "naive_audit" and row["baseline"] is None:
                         row["baseline"] = total.as_dict()

@@ -7,7 +7,6 @@ A task takes JSON-able keyword arguments and returns a small JSON-able dict with
 
 from __future__ import annotations
 
-import csv
 import os
 import re
 import shutil
@@ -26,44 +25,9 @@ MARKER = "bench_case.json"
 
 # --------------------------------------------------------------------------- data
 
-def notices_to_parquet(case_dir: str | Path, *, block_mb: int = 64) -> Path:
-    """Rewrite the case's ``data/notices.csv`` as ``data/notices.parquet`` and point case.yaml at it.
-
-    zstd-compressed; ``sent_at`` becomes a UTC timestamp column (as a real Parquet export
-    would hold it; the cast fails loudly on a value that is not ISO 8601), every other
-    column stays text, so typing and rejects are the same as from the CSV.
-    """
-    import pyarrow as pa
-    import pyarrow.csv as pcsv
-    import pyarrow.parquet as pq
-
-    case_dir = Path(case_dir)
-    src, dst = case_dir / "data" / "notices.csv", case_dir / "data" / "notices.parquet"
-    with open(src, encoding="utf-8", newline="") as f:
-        header = next(csv.reader(f))
-    reader = pcsv.open_csv(src, read_options=pcsv.ReadOptions(block_size=block_mb * 2**20),
-                           convert_options=pcsv.ConvertOptions(column_types={c: pa.string() for c in header},
-                                                               strings_can_be_null=False))
-    schema = pa.schema([pa.field(f.name, pa.timestamp("us", tz="UTC") if f.name == "sent_at" else pa.string())
-                        for f in reader.schema])
-    tmp = dst.with_suffix(".parquet.tmp")
-    with pq.ParquetWriter(tmp, schema, compression="zstd") as w:
-        for batch in reader:
-            w.write_table(pa.Table.from_batches([batch]).cast(schema))
-    os.replace(tmp, dst)
-    yaml_path = case_dir / "case.yaml"
-    text = yaml_path.read_text(encoding="utf-8")
-    new = re.sub(r"(?m)^(\s*notices:\s*)data/notices\.csv", r"\1data/notices.parquet", text)
-    if new == text:
-        raise RuntimeError(f"{yaml_path}: no 'notices: data/notices.csv' line to point at the Parquet file")
-    yaml_path.write_text(new, encoding="utf-8")
-    src.unlink()
-    return dst
-
-
 @TASKS.register("generate")
 def generate(case_dir: str, people: int, seed: int = 2017, chunk_rows: int = 500_000) -> dict[str, Any]:
-    """A synthetic case with people and notices as Parquet (generator, then notices CSV -> Parquet)."""
+    """A synthetic case with people and notices as Parquet (both written by the generator)."""
     import json
 
     from workbench.synth import generate_case
@@ -72,9 +36,8 @@ def generate(case_dir: str, people: int, seed: int = 2017, chunk_rows: int = 500
     if case_dir.exists():
         shutil.rmtree(case_dir)
     t0 = time.perf_counter()
-    result = generate_case(case_dir, people, seed, chunk_rows=chunk_rows)
+    result = generate_case(case_dir, people, seed, chunk_rows=chunk_rows, notices_format="parquet")
     gen_s = time.perf_counter() - t0
-    notices_to_parquet(case_dir)
     size = sum(p.stat().st_size for p in case_dir.rglob("*") if p.is_file())
     doc = {"people": people, "seed": seed, "chunk_rows": chunk_rows, "rows": result.rows,
            "bytes": size, "generate_s": round(gen_s, 1), "format": "parquet"}

@@ -167,6 +167,8 @@ def _synth_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=2017, help="random seed; same seed, same bytes (default 2017)")
     p.add_argument("--chunk-rows", type=int, default=500_000, help="people per chunk / Parquet row group")
     p.add_argument("--force", action="store_true", help="overwrite a case.yaml in --out that the generator did not write")
+    p.add_argument("--notices-format", choices=("csv", "parquet"), default="csv",
+                   help="notices as CSV (default) or Parquet (sent_at a UTC timestamp; for population-scale cases)")
     p.add_argument("--to-db", default=None, metavar="URL",
                    help="also load the case into PostgreSQL (SQLAlchemy URL without password; credentials from "
                         "PGPASSWORD, a .env beside case.yaml or ~/.pgpass) and write case.postgres.yaml reading from it")
@@ -177,7 +179,8 @@ def _synth_args(p: argparse.ArgumentParser) -> None:
 def _synth(ns: argparse.Namespace) -> int:
     from workbench.synth import generate_case
 
-    r = generate_case(ns.out, ns.people, ns.seed, chunk_rows=ns.chunk_rows, force=ns.force)
+    r = generate_case(ns.out, ns.people, ns.seed, chunk_rows=ns.chunk_rows, force=ns.force,
+                      notices_format=ns.notices_format)
     print(f"wrote {r.case_yaml} ({r.people} people, {r.rows['notices']} notices) in {r.seconds:.1f} s; "
           f"planted defects: {r.truth_path}")
     if ns.to_db:

@@ -292,6 +292,12 @@ class Outcome:
         if room > 0:
             self.examples.extend(examples[:room])
 
+    def merge(self, other: "Outcome", cap: int) -> None:
+        """Fold in the outcome of the same check over another batch (an error sticks)."""
+        if other.error is not None:
+            self.error = other.error
+        self.add(other.element_count, other.unexpected_count, other.missing_count, other.examples, cap)
+
     def counts(self) -> tuple[str, str, int, int, int]:
         return (self.input, self.check, self.element_count, self.unexpected_count, self.missing_count)
 
@@ -505,10 +511,31 @@ class EngineOptions:
     spark_session: Any = None
     mask_personal_data: bool = True
     progress_bars: bool = False
+    #: Processes validating chunks for the ``chunked`` engine: ``None`` = one per CPU (at
+    #: most :data:`MAX_WORKERS`), ``1`` = in this process. An input read in one chunk is
+    #: always validated in this process.
+    workers: int | None = None
 
+    def worker_count(self) -> int:
+        if self.workers is not None:
+            if self.workers < 1:
+                raise WorkbenchError(f"quality workers: expected 1 or more, got {self.workers}")
+            return self.workers
+        env = os.environ.get("WORKBENCH_QUALITY_WORKERS")
+        if env:
+            if not env.isdigit() or int(env) < 1:
+                raise WorkbenchError(f"WORKBENCH_QUALITY_WORKERS={env!r}: expected a whole number, 1 or more")
+            return int(env)
+        return max(1, min(MAX_WORKERS, os.cpu_count() or 1))
+
+
+#: Default ceiling on validation worker processes (each holds a chunk and a GX context).
+MAX_WORKERS = 4
 
 Engine = Callable[..., InputValidation]
-#: Validation engines by name: ``pandas``, ``chunked``, ``spark``.
+#: Validation engines by name: ``pandas``, ``chunked``, ``spark``, ``sql``. Each is called
+#: as ``engine(case, spec, params, store, options, gx, pool=...)``; ``pool`` (worker
+#: processes, or None) is used by ``chunked`` only.
 ENGINES: Registry[Engine] = Registry("quality engine")
 
 
@@ -532,14 +559,67 @@ def _chunks(case, name: str, opts: EngineOptions):
     yield from sources.iter_input(case, name, **kwargs)
 
 
-def _validate_chunks(case, spec: SuiteSpec, params: dict, store, opts: EngineOptions, *,
-                     engine: str, gx: _Gx, scope: str | None) -> InputValidation:
-    """Validate chunk by chunk (the whole frame being one chunk for ``pandas``)."""
+def _validate_one(gx: _Gx, spec: SuiteSpec, scope: str | None, params: dict, frame: pd.DataFrame,
+                  batch: dict[str, Any], cap: int, mask: bool) -> tuple[dict[str, Outcome], dict[str, Any]]:
+    """One batch through GX: its outcomes per check and its evidence (masked, capped)."""
     outcomes = {e.check: Outcome.empty(spec.input, e) for e in spec.expectations}
-    suite = gx.suite(spec, scope)
-    bd = gx.batch_definition("pandas", spec.input)
+    result = gx.validate(gx.batch_definition("pandas", spec.input), frame, gx.suite(spec, scope), params,
+                         _evidence_keys(spec))
+    _fold_suite_result(result, spec, outcomes, cap)
+    return outcomes, _evidence_result(result, spec, cap, mask, batch)
+
+
+_WORKER_GX: _Gx | None = None
+
+
+def _worker_init() -> None:
+    global _WORKER_GX
+    _WORKER_GX = _Gx()
+
+
+def _worker_validate(*args) -> tuple[dict[str, Outcome], dict[str, Any]]:
+    return _validate_one(_WORKER_GX, *args)
+
+
+class _ChunkPool:
+    """Worker processes that validate chunks while this process reads the next ones.
+
+    Started on the first input that arrives in more than one chunk and shared by every
+    input of a case; each worker keeps one GX context. Results are folded in chunk order,
+    so counts, examples and evidence are those of the in-process path, byte for byte.
+    At most ``workers + 1`` chunks are in flight, which bounds memory.
+    """
+
+    def __init__(self, workers: int):
+        self.workers = workers
+        self._pool = None
+
+    def submit(self, *args):
+        if self._pool is None:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            # spawn, not fork: this process holds DuckDB and Arrow threads
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
+                                             initializer=_worker_init)
+        return self._pool.submit(_worker_validate, *args)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+def _validate_chunks(case, spec: SuiteSpec, params: dict, store, opts: EngineOptions, *,
+                     engine: str, gx: _Gx, scope: str | None, pool: _ChunkPool | None = None) -> InputValidation:
+    """Validate chunk by chunk (the whole frame being one chunk for ``pandas``), in worker
+    processes when ``pool`` is given and the input has more than one chunk."""
+    from collections import deque
+
+    outcomes = {e.check: Outcome.empty(spec.input, e) for e in spec.expectations}
     raw, rejects, stats = [], [], {}
     keys = _evidence_keys(spec)
+    cap, mask = opts.max_examples, opts.mask_personal_data
     whole = engine == "pandas"
     parts = _chunks(case, spec.input, opts)
     if whole:  # one frame: concatenate accepted rows, keep rejects per part
@@ -550,6 +630,15 @@ def _validate_chunks(case, spec: SuiteSpec, params: dict, store, opts: EngineOpt
             last = part
         frame = pd.concat(collected, ignore_index=True) if len(collected) > 1 else collected[0]
         parts = [_Part(frame, last.stats)]
+
+    def fold(done: tuple[dict[str, Outcome], dict[str, Any]]) -> None:
+        chunk_outcomes, evidence = done
+        for check, o in chunk_outcomes.items():
+            outcomes[check].merge(o, cap)
+        raw.append(evidence)
+
+    waiting: deque = deque()  # (args of a chunk not yet submitted | a future), in chunk order
+    in_pool = False
     for i, part in enumerate(parts):
         if not whole:
             rejects.append(part.rejects)
@@ -559,11 +648,21 @@ def _validate_chunks(case, spec: SuiteSpec, params: dict, store, opts: EngineOpt
             store.add(spec.input, frame)
         if len(frame) == 0:
             continue
-        result = gx.validate(bd, frame, suite, params, keys)
-        _fold_suite_result(result, spec, outcomes, opts.max_examples)
         batch = {"chunk": i, "rows": len(frame), "first_source_row": int(frame["source_row"].iloc[0]),
                  "last_source_row": int(frame["source_row"].iloc[-1])}
-        raw.append(_evidence_result(result, spec, opts.max_examples, opts.mask_personal_data, batch))
+        args = (spec, scope, params, frame, batch, cap, mask)
+        if pool is None or whole:
+            fold(_validate_one(gx, *args))
+            continue
+        if not in_pool and waiting:  # a second chunk: worth the workers
+            in_pool = True
+            waiting.append(pool.submit(*waiting.popleft()))
+        waiting.append(pool.submit(*args) if in_pool else args)
+        while len(waiting) > pool.workers + 1:
+            fold(waiting.popleft().result())
+    while waiting:
+        item = waiting.popleft()
+        fold(item.result() if in_pool else _validate_one(gx, *item))
     if scope == "row" and store is not None:
         for e in spec.population_level():
             pop = store.column_uniqueness(spec.input, e.column, keys, cap=opts.max_examples)
@@ -583,17 +682,19 @@ class _Part:
 
 
 @ENGINES.register("pandas")
-def _pandas_engine(case, spec: SuiteSpec, params: dict, store, opts: EngineOptions, gx: _Gx) -> InputValidation:
+def _pandas_engine(case, spec: SuiteSpec, params: dict, store, opts: EngineOptions, gx: _Gx,
+                   pool=None) -> InputValidation:
     """The whole accepted frame of the input in one GX batch."""
     return _validate_chunks(case, spec, params, store, opts, engine="pandas", gx=gx, scope=None)
 
 
 @ENGINES.register("chunked")
-def _chunked_engine(case, spec: SuiteSpec, params: dict, store, opts: EngineOptions, gx: _Gx) -> InputValidation:
+def _chunked_engine(case, spec: SuiteSpec, params: dict, store, opts: EngineOptions, gx: _Gx,
+                    pool: _ChunkPool | None = None) -> InputValidation:
     """Chunk by chunk; population-scope expectations in DuckDB over every chunk."""
     if store is None:
         raise WorkbenchError("the chunked engine needs a population store for uniqueness checks")
-    return _validate_chunks(case, spec, params, store, opts, engine="chunked", gx=gx, scope="row")
+    return _validate_chunks(case, spec, params, store, opts, engine="chunked", gx=gx, scope="row", pool=pool)
 
 
 def spark_session(master: str = DEFAULT_SPARK_MASTER, app_name: str = "breach-audit-workbench"):
@@ -635,7 +736,8 @@ def _to_spark_rows(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 @ENGINES.register("spark")
-def _spark_engine(case, spec: SuiteSpec, params: dict, store, opts: EngineOptions, gx: _Gx) -> InputValidation:
+def _spark_engine(case, spec: SuiteSpec, params: dict, store, opts: EngineOptions, gx: _Gx,
+                  pool=None) -> InputValidation:
     """The same suite through GX's Spark datasource over the whole input.
 
     Accepted rows come from :mod:`workbench.sources` (so rejects and typing are the same
@@ -655,8 +757,17 @@ def _spark_engine(case, spec: SuiteSpec, params: dict, store, opts: EngineOption
             sdf = piece if sdf is None else sdf.unionByName(piece)
     raw = []
     if sdf is not None:
-        bd = gx.batch_definition("spark", spec.input, {"spark.master": opts.spark_master})
-        result = gx.validate(bd, sdf, gx.suite(spec, None), params, _evidence_keys(spec))
+        from pyspark import StorageLevel
+
+        # GX runs every expectation as its own Spark job: without a cache each one would
+        # ship the chunks from the driver again. Memory first, spilling to local disk.
+        sdf = sdf.persist(StorageLevel.MEMORY_AND_DISK)
+        try:
+            sdf.count()
+            bd = gx.batch_definition("spark", spec.input, {"spark.master": opts.spark_master})
+            result = gx.validate(bd, sdf, gx.suite(spec, None), params, _evidence_keys(spec))
+        finally:
+            sdf.unpersist()
         _fold_suite_result(result, spec, outcomes, opts.max_examples)
         raw.append(_evidence_result(result, spec, opts.max_examples, opts.mask_personal_data,
                                     {"engine": "spark", "master": opts.spark_master}))
@@ -665,7 +776,8 @@ def _spark_engine(case, spec: SuiteSpec, params: dict, store, opts: EngineOption
 
 
 @ENGINES.register("sql")
-def _sql_engine(case, spec: SuiteSpec, params: dict, store, opts: EngineOptions, gx: _Gx) -> InputValidation:
+def _sql_engine(case, spec: SuiteSpec, params: dict, store, opts: EngineOptions, gx: _Gx,
+                pool=None) -> InputValidation:
     """The suite run inside PostgreSQL through GX's SQL datasource (checks pushed down).
 
     The input is still streamed once through :mod:`workbench.sources` (server-side
@@ -750,9 +862,13 @@ def validate_case(case, engine: str = "chunked", *, names: Iterable[str] | None 
     gx = _Gx(progress_bars=opts.progress_bars)
     own_store = store is None
     store = store or PopulationStore(specs)
+    workers = opts.worker_count()
+    pool = _ChunkPool(workers) if workers > 1 else None  # engines that cannot use it ignore it
     try:
-        return [run_engine(case, specs[n], params, store, opts, gx) for n in wanted]
+        return [run_engine(case, specs[n], params, store, opts, gx, pool=pool) for n in wanted]
     finally:
+        if pool is not None:
+            pool.close()
         if own_store:
             store.close()
 

@@ -44,6 +44,22 @@ def test_tiny_bench_measures_every_stage_against_a_baseline_that_finds_the_same(
     assert "| 1k | full audit |" in text and "10M full audit" in text
 
 
+def test_a_large_case_measures_the_full_audit_against_one_naive_audit_process(tmp_path):
+    """From --large-from on only --large-stages run (150M: the full audit), and the naive
+    full audit is then one measured process, not the sum of stages that did not run."""
+    raw = tmp_path / "results.json"
+    code = main(["--sizes", "1000", "--large-from", "1000", "--spark-sizes", "", "--data-dir", str(tmp_path / "data"),
+                 "--out", str(tmp_path / "RESULTS.md"), "--json", str(raw), "--notes", "",
+                 "--notebooks", str(FIXTURES / "notebooks"), "--timeout-min", "5", "--baseline-timeout-min", "5"])
+    assert code == 0
+    (size,) = json.loads(raw.read_text())["sizes"]
+    assert size["naive_audit"] == "measured"
+    assert [r["stage"] for r in size["rows"]] == ["full audit"]
+    base = size["rows"][0]["baseline"]
+    assert base["task"] == "naive_audit" and base["status"] == "ok" and "sum_of" not in base["result"]
+    assert "only the full audit is measured" in (tmp_path / "RESULTS.md").read_text()
+
+
 def test_memory_cap_kills_the_task_and_says_out_of_memory():
     m = run_task("allocate", {"mb": 600, "hold_s": 20}, mem_cap_mb=300, timeout_s=60)
     assert m.status == "oom" and "300 MB" in m.limit

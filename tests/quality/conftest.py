@@ -22,12 +22,13 @@ def planted_case(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def chunked_run(planted_case, tmp_path_factory):
-    """The planted case through the chunked engine with 6-row chunks (notice N06 spans two chunks)."""
+    """The planted case through the chunked engine with 6-row chunks (notice N06 spans two
+    chunks), validated in two worker processes (as on a real multi-chunk case)."""
     from workbench import quality
 
     run_dir = tmp_path_factory.mktemp("run_chunked")
     result = quality.run_stage(planted_case, run_dir, engine="chunked",
-                               options=quality.EngineOptions(chunk_rows=6))
+                               options=quality.EngineOptions(chunk_rows=6, workers=2))
     return run_dir, result
 
 

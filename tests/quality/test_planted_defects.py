@@ -146,7 +146,50 @@ def test_unknown_engine_lists_the_known_ones(planted_case, tmp_path):
 def test_duplicates_in_different_chunks_are_found(planted_case):
     """One row per chunk: uniqueness cannot be seen per chunk, the population check sees it."""
     vs = quality.validate_case(planted_case, "chunked", names=["share_prices"],
-                               options=quality.EngineOptions(chunk_rows=1))
+                               options=quality.EngineOptions(chunk_rows=1, workers=1))
     o = vs[0].outcome("date_unique")
     assert (o.element_count, o.unexpected_count) == (5, 2)
     assert [x["source_row"] for x in o.examples] == [2, 3]
+
+
+def _untimed(raw: list[dict]) -> list[dict]:
+    """Raw evidence without GX's batch load time (the only value that differs between runs)."""
+    import copy
+
+    out = copy.deepcopy(raw)
+    for r in out:
+        markers = (r.get("validation_result") or {}).get("meta", {}).get("batch_markers", {})
+        markers.pop("ge_load_time", None)
+    return out
+
+
+def test_worker_processes_give_what_one_process_gives(planted_case, chunked_run, tmp_path):
+    """Chunks validated in worker processes are folded in chunk order: the outcomes,
+    examples and raw evidence equal the in-process run's exactly."""
+    _, pooled = chunked_run
+    alone = quality.run_stage(planted_case, tmp_path, engine="chunked",
+                              options=quality.EngineOptions(chunk_rows=6, workers=1))
+    assert len(pooled.validations) == len(alone.validations) == 7
+    for p, a in zip(pooled.validations, alone.validations):
+        assert p.outcomes == a.outcomes, p.input
+        assert _untimed(p.raw_results) == _untimed(a.raw_results), p.input
+        assert p.rejects_total == a.rejects_total
+    assert sum(len(v.raw_results) for v in alone.validations) > 7  # several chunks per input: the pool was used
+
+
+@pytest.mark.parametrize("bad", [0, -1])
+def test_worker_count_must_be_positive(planted_case, tmp_path, bad):
+    from workbench.errors import WorkbenchError
+
+    with pytest.raises(WorkbenchError, match="quality workers: expected 1 or more"):
+        quality.run_stage(planted_case, tmp_path, engine="chunked", options=quality.EngineOptions(workers=bad))
+
+
+def test_worker_count_from_the_environment(monkeypatch):
+    from workbench.errors import WorkbenchError
+
+    monkeypatch.setenv("WORKBENCH_QUALITY_WORKERS", "3")
+    assert quality.EngineOptions().worker_count() == 3
+    monkeypatch.setenv("WORKBENCH_QUALITY_WORKERS", "two")
+    with pytest.raises(WorkbenchError, match="WORKBENCH_QUALITY_WORKERS='two'"):
+        quality.EngineOptions().worker_count()

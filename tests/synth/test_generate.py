@@ -122,3 +122,25 @@ def test_cli_writes_a_case_and_refuses_to_overwrite(tmp_path, capsys):
     assert "--force" in capsys.readouterr().err
     assert main(["synth", "--people", "200", "--out", str(out), "--seed", "6", "--force"]) == 0
     assert load_truth(out)["seed"] == 6
+
+
+def test_notices_as_parquet_hold_the_same_rows_as_the_csv(synth_case, tmp_path):
+    """``notices_format="parquet"`` (population-scale cases) changes the file, not the data:
+    read through the workbench, accepted rows and rejects are those of the CSV case."""
+    from workbench.sources import read_input
+
+    pq_case = tmp_path / "pq"
+    generate_case(pq_case, PEOPLE, SEED, chunk_rows=CHUNK_ROWS, notices_format="parquet")
+    assert not (pq_case / "data" / "notices.csv").exists()
+    assert pq.ParquetFile(pq_case / "data" / "notices.parquet").schema_arrow.field("sent_at").type.tz == "UTC"
+    from_csv = read_input(load_case(synth_case / "case.yaml"), "notices", with_hash=False)
+    from_pq = read_input(load_case(pq_case / "case.yaml"), "notices", with_hash=False)
+    assert len(from_pq.frame) == len(from_csv.frame) > PEOPLE * 0.9
+    assert from_pq.frame.reset_index(drop=True).equals(from_csv.frame.reset_index(drop=True))
+    assert len(from_pq.rejects) == len(from_csv.rejects)
+    assert load_truth(pq_case)["defects"] == load_truth(synth_case)["defects"]
+
+
+def test_unknown_notices_format_is_refused(tmp_path):
+    with pytest.raises(WorkbenchError, match="notices format 'xml'"):
+        generate_case(tmp_path / "x", 300, 1, notices_format="xml")
