@@ -13,7 +13,7 @@ help:
 	@echo "make demo   - set up, generate the demo case, audit it, print the report path"
 	@echo "make test   - set up (or reuse) the virtualenv and run the test suite"
 	@echo "make lab    - open the notebooks in JupyterLab"
-	@echo "make bench  - run the benchmarks (not part of the tests)"
+	@echo "make bench  - run the benchmarks (not part of the tests; BENCH_ARGS=--with-150m adds 150M people)"
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -38,7 +38,7 @@ lab: venv
 	$(BIN)/jupyter lab --notebook-dir=notebooks
 
 bench: venv
-	$(BIN)/python -m benchmarks.run
+	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
 
 clean-reports:
 	find reports -mindepth 1 -maxdepth 1 ! -name README.md ! -name .gitkeep -exec rm -rf {} +

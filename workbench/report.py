@@ -47,7 +47,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 from workbench.artifacts import atomic_write_text, read_assessed, read_findings, read_table
-from workbench.findings import CATEGORIES, SCHEMA_VERSION, SEVERITIES, SEVERITY_RANK, Finding, sort_findings
+from workbench.findings import CATEGORIES, SCHEMA_VERSION, SEVERITIES, SEVERITY_RANK, Finding
 from workbench.masking import _mask_value, masked_dict
 from workbench.paths import MANIFEST_NAME, TEMPLATES_DIR
 from workbench.registry import Registry

@@ -187,7 +187,7 @@ def _person_status_sql(audit_utc: pd.Timestamp) -> str:
 
 
 #: The per-person view published (Parquet in the run folder, :func:`match_notices`).
-_PERSON_EXPORT_SQL = f"""
+_PERSON_EXPORT_SQL = """
 SELECT s.person_id, s.jurisdiction, d.rule_version, d.basis, d.clock_start, d.due_at, s.first_valid_notice,
        s.status,
        CASE WHEN d.basis = 'assessment' AND s.status IN ('on_time', 'late', 'overdue', 'missing', 'pending')

@@ -1,7 +1,6 @@
 """Notebook 30 runs top to bottom on a small generated case and writes its artifacts."""
 
 import json
-from pathlib import Path
 
 import pytest
 

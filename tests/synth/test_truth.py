@@ -9,7 +9,6 @@ import unicodedata
 from urllib.parse import urlparse
 
 import pandas as pd
-import pytest
 from rapidfuzz.distance import Levenshtein
 
 from workbench.synth.reference import US_CODES, US_PLACES
