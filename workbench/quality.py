@@ -11,7 +11,9 @@ Validation runs through an *engine*, chosen by name from :data:`ENGINES`:
 ``pandas``
     the whole accepted frame of an input in one GX batch (small and medium cases).
 ``chunked``
-    chunk by chunk from :func:`workbench.sources.iter_input`, counts summed exactly.
+    chunk by chunk from :func:`workbench.sources.iter_input`, counts summed exactly; the
+    chunks of a large input are validated in worker processes (one per CPU) while this
+    process reads the next ones and feeds the population store.
     Expectations whose ``meta.scope`` is ``population`` (uniqueness) are not valid per
     chunk; they run over the whole population in DuckDB (:mod:`workbench.population`) with
     the same semantics as GX, so the counts equal the ``pandas`` engine's.
