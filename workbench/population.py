@@ -52,10 +52,12 @@ class PopulationStore:
     ----------
     specs : mapping of input name -> :class:`workbench.quality.SuiteSpec` (or anything with
         ``evidence_keys`` and ``population_level()``); decides which columns are kept.
-    memory_limit : DuckDB's memory limit; beyond it DuckDB spills to disk.
+    memory_limit : DuckDB's memory limit; beyond it DuckDB spills to disk. Default: the
+        workbench's (``WORKBENCH_DUCKDB_MEMORY``, 3GB): 512MB was too little for the
+        anti-joins and uniqueness over 150M people and notices (DuckDB could not pin a block).
     """
 
-    def __init__(self, specs: dict[str, Any], *, memory_limit: str = "512MB", folder: str | Path | None = None):
+    def __init__(self, specs: dict[str, Any], *, memory_limit: str | None = None, folder: str | Path | None = None):
         from workbench.duck import connect
 
         self._own_folder = folder is None
