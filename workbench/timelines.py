@@ -335,6 +335,7 @@ def _map_jurisdictions(con, raw_select: str) -> None:
 
 # ---------------------------------------------------------------- per jurisdiction
 
+#: Counts and extremes per jurisdiction: streaming aggregates, which DuckDB spills to disk.
 _SUMMARY_SQL = """
 SELECT jurisdiction,
        count(*) AS residents,
@@ -346,15 +347,69 @@ SELECT jurisdiction,
        count(*) FILTER (WHERE status = 'pending') AS pending,
        count(*) FILTER (WHERE status = 'not_required') AS not_required,
        count(*) FILTER (WHERE status = 'not_assessed') AS not_assessed,
-       median(delay_days) AS delay_median_days,
-       quantile_cont(delay_days, 0.95) AS delay_p95_days,
-       median(days_late) AS days_late_median,
        max(days_late) AS days_late_max,
        max(days_overdue) AS days_overdue_max,
        min(first_valid_notice) AS first_notice_at,
        max(first_valid_notice) AS last_notice_at
 FROM person_status GROUP BY jurisdiction
 """
+
+#: Exact quantiles per jurisdiction, for the jurisdictions in list parameter ``$codes``.
+#: Quantiles are holistic: DuckDB keeps every value of every group in memory and cannot
+#: spill them (150M people: 2.4 GB for the delay quantiles alone), so they run in batches
+#: of jurisdictions (:func:`quantile_batches`).
+_QUANTILES_SQL = """
+SELECT jurisdiction,
+       median(delay_days) AS delay_median_days,
+       quantile_cont(delay_days, 0.95) AS delay_p95_days,
+       median(days_late) AS days_late_median
+FROM person_status WHERE list_contains($codes, jurisdiction) GROUP BY jurisdiction
+"""
+
+#: Memory per person a batch of :data:`_QUANTILES_SQL` may hold: three 8-byte values, with
+#: room for the value vectors' growth and the sort that picks the quantile.
+QUANTILE_BYTES_PER_ROW = 64
+
+#: Column order of the summary (counts, then quantiles, then extremes).
+_SUMMARY_COLUMNS = ["jurisdiction", "residents", "on_time", "late", "missing", "overdue", "undelivered_only",
+                    "pending", "not_required", "not_assessed", "delay_median_days", "delay_p95_days",
+                    "days_late_median", "days_late_max", "days_overdue_max", "first_notice_at", "last_notice_at"]
+
+
+def quantile_batches(residents: dict[str, int], max_rows: int) -> list[list[str]]:
+    """Jurisdictions grouped so that each group holds at most ``max_rows`` people, in code
+    order (a jurisdiction larger than ``max_rows`` is a group of its own)."""
+    batches: list[list[str]] = []
+    rows = 0
+    for code in sorted(residents):
+        n = residents[code]
+        if batches and rows + n <= max_rows:
+            batches[-1].append(code)
+            rows += n
+        else:
+            batches.append([code])
+            rows = n
+    return batches
+
+
+def _summary(con, max_rows: int | None = None) -> pd.DataFrame:
+    """Per-jurisdiction counts and quantiles of table ``person_status``, in bounded memory:
+    the quantiles of a batch of jurisdictions hold at most a quarter of DuckDB's memory limit."""
+    from workbench.duck import memory_limit_bytes
+
+    counts = con.execute(_SUMMARY_SQL).df()
+    max_rows = max_rows or max(1, memory_limit_bytes() // 4 // QUANTILE_BYTES_PER_ROW)
+    residents = dict(zip(counts["jurisdiction"], counts["residents"].astype("int64")))
+    parts = [con.execute(_QUANTILES_SQL, {"codes": codes}).df() for codes in quantile_batches(residents, max_rows)]
+    if len(parts) > 1:
+        log.info("quantiles of %d jurisdictions computed in %d batches", len(residents), len(parts))
+    quantiles = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
+        columns=["jurisdiction", "delay_median_days", "delay_p95_days", "days_late_median"])
+    out = counts.merge(quantiles, on="jurisdiction", how="left", validate="one_to_one")
+    if len(out) != len(counts):
+        from workbench.errors import GuardrailError
+        raise GuardrailError(f"summary has {len(out)} rows after adding the quantiles, {len(counts)} before")
+    return out.reindex(columns=_SUMMARY_COLUMNS)
 
 
 @dataclass
@@ -668,7 +723,7 @@ def _assess_connection(con, case, *, regulator_notices: pd.DataFrame | None, boo
     audit_at = audit_moment(case)
     con.execute("CREATE OR REPLACE TEMP TABLE person_status AS "
                 + _person_status_sql(pd.Timestamp(audit_at).tz_convert("UTC")))
-    summary = con.execute(_SUMMARY_SQL).df()
+    summary = _summary(con)
     per_day = con.execute("""
         SELECT CAST(timezone(?, first_valid_notice) AS DATE) AS date,
                split_part(jurisdiction, '-', 1) AS family, count(*) AS notices

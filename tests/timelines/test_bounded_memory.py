@@ -1,0 +1,92 @@
+"""The per-jurisdiction summary in bounded memory: quantiles in batches of jurisdictions.
+
+DuckDB cannot spill holistic aggregates (median, quantile_cont); at 150M people the
+summary ran out of its memory limit. The batched summary must give exactly what one query
+over every jurisdiction gives.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from workbench.duck import connect, memory_limit_bytes
+from workbench.errors import WorkbenchError
+from workbench.timelines import _summary, quantile_batches
+
+
+@pytest.mark.parametrize("limit, expected", [("3GB", 3 * 10**9), ("512MB", 512 * 10**6), ("2GiB", 2 * 2**30),
+                                             ("1.5 GB", 1_500_000_000), ("200mb", 200 * 10**6)])
+def test_memory_limit_read_as_duckdb_reads_it(limit, expected):
+    assert memory_limit_bytes(limit) == expected
+
+
+@pytest.mark.parametrize("limit", ["lots", "3 furlongs", "-1GB", "GB"])
+def test_memory_limit_that_is_not_a_size_is_refused(limit):
+    with pytest.raises(WorkbenchError, match="WORKBENCH_DUCKDB_MEMORY"):
+        memory_limit_bytes(limit)
+
+
+def test_batches_keep_code_order_and_stay_under_the_cap():
+    residents = {"US-TX": 40, "US-CA": 120, "US-AK": 10, "US-NY": 60, "DE": 5, "US-WY": 1}
+    batches = quantile_batches(residents, max_rows=100)
+    assert [c for b in batches for c in b] == sorted(residents)  # every code once, in order
+    assert batches == [["DE", "US-AK"], ["US-CA"], ["US-NY", "US-TX"], ["US-WY"]]
+    for b in batches:  # a batch over the cap is one jurisdiction larger than the cap itself
+        assert sum(residents[c] for c in b) <= 100 or len(b) == 1
+
+
+def test_no_jurisdictions_no_batches():
+    assert quantile_batches({}, max_rows=10) == []
+
+
+def _person_status(con, seed: int = 7) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    n = 5_000
+    codes = np.array(["US-CA", "US-TX", "US-NY", "DE", "US-WY", "GB"])
+    jur = codes[rng.choice(len(codes), n, p=[0.4, 0.25, 0.15, 0.1, 0.05, 0.05])]
+    status = rng.choice(np.array(["on_time", "late", "overdue", "missing", "pending", "not_required"]), n,
+                        p=[0.6, 0.15, 0.1, 0.05, 0.05, 0.05])
+    sent = status == "on_time"
+    late = status == "late"
+    frame = pd.DataFrame({
+        "person_id": [f"P{i:05d}" for i in range(n)],
+        "jurisdiction": jur,
+        "status": status,
+        "first_valid_notice": pd.Series(pd.Timestamp("2017-09-07", tz="UTC")
+                                        + pd.to_timedelta(rng.integers(0, 90 * 86_400, n), unit="s")).where(sent | late),
+        "days_late": pd.Series(rng.integers(1, 60, n)).where(late).astype("Int32"),
+        "days_overdue": pd.Series(rng.integers(1, 200, n)).where(np.isin(status, ["overdue", "missing"])).astype("Int32"),
+        "delay_days": pd.Series(rng.gamma(2.0, 10.0, n)).where(sent | late),
+    })
+    frame.loc[frame["jurisdiction"] == "GB", ["delay_days", "days_late"]] = None  # a jurisdiction with no notices
+    con.register("frame", frame)
+    con.execute("CREATE TEMP TABLE person_status AS SELECT * FROM frame")
+    con.unregister("frame")
+    return frame
+
+
+def test_batched_summary_equals_one_query_and_pandas():
+    con = connect()
+    try:
+        frame = _person_status(con)
+        one = _summary(con, max_rows=10**9)
+        each = _summary(con, max_rows=1)  # one jurisdiction per batch
+        pairs = _summary(con, max_rows=2_500)
+    finally:
+        con.close()
+    key = lambda t: t.sort_values("jurisdiction").reset_index(drop=True)  # noqa: E731
+    pd.testing.assert_frame_equal(key(one), key(each))
+    pd.testing.assert_frame_equal(key(one), key(pairs))
+    got = key(one).set_index("jurisdiction")
+    by = frame.groupby("jurisdiction")
+    assert got["residents"].to_dict() == by.size().to_dict()
+    assert got["late"].to_dict() == by["status"].apply(lambda s: int((s == "late").sum())).to_dict()
+    np.testing.assert_allclose(got["delay_median_days"].astype(float), by["delay_days"].median().reindex(got.index),
+                               equal_nan=True)
+    np.testing.assert_allclose(got["delay_p95_days"].astype(float),
+                               by["delay_days"].quantile(0.95).reindex(got.index), equal_nan=True)
+    np.testing.assert_allclose(got["days_late_median"].astype(float),
+                               by["days_late"].median().astype(float).reindex(got.index), equal_nan=True)
+    assert got.loc["GB", "residents"] > 0 and pd.isna(got.loc["GB", "delay_median_days"])
