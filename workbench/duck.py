@@ -15,19 +15,19 @@ from pathlib import Path
 #: Memory DuckDB may use before spilling to disk; ``WORKBENCH_DUCKDB_MEMORY`` overrides it.
 DEFAULT_MEMORY_LIMIT = os.environ.get("WORKBENCH_DUCKDB_MEMORY", "3GB")
 
-#: DuckDB's size units: decimal (KB, MB...) and binary (KiB, MiB...), as DuckDB reads them.
-_UNITS = {"": 1, "b": 1, "bytes": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
+#: Size units as DuckDB prints them (binary) and as users write them (decimal).
+_UNITS = {"bytes": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
           "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
 
 
-def memory_limit_bytes(limit: str | None = None) -> int:
-    """A DuckDB memory limit (``"3GB"``, ``"512 MiB"``; default: the workbench's) in bytes,
-    for code that sizes its own batches to what DuckDB may hold."""
-    text = (limit or DEFAULT_MEMORY_LIMIT).strip()
-    m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([a-zA-Z]*)", text)
+def memory_limit_bytes(con) -> int:
+    """The memory limit of connection ``con`` in bytes, as DuckDB itself resolved it (so
+    ``3GB``, ``3G``, ``80%`` all work), for code that sizes its own batches to it."""
+    text = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([A-Za-z]+)\s*", str(text))
     if not m or m.group(2).lower() not in _UNITS:
         from workbench.errors import WorkbenchError
-        raise WorkbenchError(f"WORKBENCH_DUCKDB_MEMORY: {text!r} is not a size such as 3GB, 512MB or 2GiB")
+        raise WorkbenchError(f"DuckDB reports its memory limit as {text!r}; expected a size such as '2.7 GiB'")
     return int(float(m.group(1)) * _UNITS[m.group(2).lower()])
 
 

@@ -398,7 +398,7 @@ def _summary(con, max_rows: int | None = None) -> pd.DataFrame:
     from workbench.duck import memory_limit_bytes
 
     counts = con.execute(_SUMMARY_SQL).df()
-    max_rows = max_rows or max(1, memory_limit_bytes() // 4 // QUANTILE_BYTES_PER_ROW)
+    max_rows = max_rows or max(1, memory_limit_bytes(con) // 4 // QUANTILE_BYTES_PER_ROW)
     residents = dict(zip(counts["jurisdiction"], counts["residents"].astype("int64")))
     parts = [con.execute(_QUANTILES_SQL, {"codes": codes}).df() for codes in quantile_batches(residents, max_rows)]
     if len(parts) > 1:

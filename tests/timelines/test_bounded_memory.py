@@ -12,20 +12,17 @@ import pandas as pd
 import pytest
 
 from workbench.duck import connect, memory_limit_bytes
-from workbench.errors import WorkbenchError
 from workbench.timelines import _summary, quantile_batches
 
 
 @pytest.mark.parametrize("limit, expected", [("3GB", 3 * 10**9), ("512MB", 512 * 10**6), ("2GiB", 2 * 2**30),
-                                             ("1.5 GB", 1_500_000_000), ("200mb", 200 * 10**6)])
-def test_memory_limit_read_as_duckdb_reads_it(limit, expected):
-    assert memory_limit_bytes(limit) == expected
-
-
-@pytest.mark.parametrize("limit", ["lots", "3 furlongs", "-1GB", "GB"])
-def test_memory_limit_that_is_not_a_size_is_refused(limit):
-    with pytest.raises(WorkbenchError, match="WORKBENCH_DUCKDB_MEMORY"):
-        memory_limit_bytes(limit)
+                                             ("1.5G", 1_500_000_000), ("200mb", 200 * 10**6)])
+def test_memory_limit_read_as_duckdb_resolved_it(limit, expected):
+    con = connect(memory_limit=limit)
+    try:  # DuckDB prints the limit cut to one decimal of a binary unit
+        assert memory_limit_bytes(con) == pytest.approx(expected, rel=0.1)
+    finally:
+        con.close()
 
 
 def test_batches_keep_code_order_and_stay_under_the_cap():
