@@ -80,7 +80,8 @@ def test_speedup_shows_limits_of_the_baseline():
     ok = {"status": "ok", "wall_s": 10.0, "result": {}}
     assert speedup(ok, {"status": "ok", "wall_s": 35.0, "result": {}})[1] == "3.5x"
     assert speedup(ok, {"status": "timeout", "wall_s": 100.0, "result": {}})[1].startswith("> 10.0x")
-    assert speedup(ok, {"status": "oom", "wall_s": 5.0, "result": {}})[1] == "baseline out of memory"
+    assert speedup(ok, {"status": "oom", "wall_s": 25.0, "result": {}}) == (
+        float("inf"), "baseline out of memory (by time alone > 2.5x)")
     assert same_counts({"status": "ok", "result": {"counts": {"a": 1}}},
                        {"status": "ok", "result": {"counts": {"a": 2}}}) == "no: a"
 
@@ -103,6 +104,20 @@ def test_render_judges_targets_from_the_10m_rows():
     assert "| 10M full audit < 300 s | 250 s | yes |" in text
     assert "| 10M full audit: >= 3x faster than the baseline | 3.6x | yes |" in text
     assert "| 10M data quality: >= 3x faster than the baseline | not measured | no |" in text
+    assert "| 10M data quality on the Spark engine (local mode), in this table | not measured | no |" in text
+
+
+def test_an_error_with_newlines_and_pipes_stays_in_its_table_cell():
+    from benchmarks.results import table
+
+    err = {"task": "quality", "status": "error", "wall_s": 537.0, "peak_rss_mb": 5588, "result": {},
+           "error": "Py4JJavaError: calling z:readRDDFromFile.\n: java.lang.OutOfMemoryError | Java heap space",
+           "limit": None}
+    doc = {"sizes": [{"label": "10M", "rows": [{"stage": "data quality", "engine": "spark local[2] GX",
+                                                "baseline_task": None, "workbench": err, "baseline": None}]}]}
+    row = table(doc)[-1]
+    assert "\n" not in row and row.count("|") == 12  # 11 cells
+    assert "java.lang.OutOfMemoryError / Java heap space after 537 s" in row
 
 
 @pytest.mark.parametrize("text,n,label", [("1M", 1_000_000, "1M"), ("10k", 10_000, "10k"), ("2500", 2500, "2500"),
