@@ -7,8 +7,10 @@ for in-memory databases), runs in UTC, and shows no progress bar.
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -31,13 +33,26 @@ def memory_limit_bytes(con) -> int:
     return int(float(m.group(1)) * _UNITS[m.group(2).lower()])
 
 
+_SPILL_DIRS: dict[int, Path] = {}
+
+
+def _process_spill_dir() -> Path:
+    """This process's own spill folder under the temporary folder, removed when the
+    process exits (scheduled runs would otherwise leave one folder per process behind)."""
+    pid = os.getpid()
+    if pid not in _SPILL_DIRS:
+        _SPILL_DIRS[pid] = Path(tempfile.mkdtemp(prefix=f"workbench-duckdb-{pid}-"))
+        atexit.register(shutil.rmtree, _SPILL_DIRS[pid], True)
+    return _SPILL_DIRS[pid]
+
+
 def connect(database: str | Path = ":memory:", *, memory_limit: str | None = None,
             spill_dir: str | Path | None = None):
     """A DuckDB connection with a memory limit, a spill folder, UTC and no progress bar."""
     import duckdb
 
     con = duckdb.connect(str(database))
-    spill = Path(spill_dir) if spill_dir else Path(tempfile.gettempdir()) / f"workbench-duckdb-{os.getpid()}"
+    spill = Path(spill_dir) if spill_dir else _process_spill_dir()
     spill.mkdir(parents=True, exist_ok=True)
     con.execute(f"SET memory_limit = '{memory_limit or DEFAULT_MEMORY_LIMIT}'")
     con.execute(f"SET temp_directory = '{spill.as_posix()}'")

@@ -87,3 +87,17 @@ def test_batched_summary_equals_one_query_and_pandas():
     np.testing.assert_allclose(got["days_late_median"].astype(float),
                                by["days_late"].median().astype(float).reindex(got.index), equal_nan=True)
     assert got.loc["GB", "residents"] > 0 and pd.isna(got.loc["GB", "delay_median_days"])
+
+
+def test_default_spill_folder_is_removed_when_the_process_exits(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    code = ("from workbench.duck import connect; c = connect(memory_limit='64MB'); "
+            "print(c.execute(\"SELECT current_setting('temp_directory')\").fetchone()[0])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**os.environ, "TMPDIR": str(tmp_path)})
+    spill = out.stdout.strip()
+    assert spill.startswith(str(tmp_path)) and "workbench-duckdb-" in spill
+    assert not os.path.exists(spill) and list(tmp_path.iterdir()) == []
