@@ -13,6 +13,8 @@ import tempfile
 from pathlib import Path
 from typing import Any, Iterable
 
+from workbench.assessment import Assessment
+from workbench.assessment import to_json as assessments_json
 from workbench.findings import SCHEMA_VERSION, Finding, sort_findings
 from workbench.paths import ARTIFACTS_SUBDIR
 
@@ -39,10 +41,11 @@ def atomic_write_text(path: Path, text: str) -> None:
 
 def write_findings(run_dir: str | Path, stage: str, findings: Iterable[Finding],
                    *, assessed: dict[str, Any] | None = None) -> Path:
-    """Write one stage's findings. ``assessed`` says which checks ran or were not assessed."""
+    """Write one stage's findings. ``assessed`` says, per check, whether it ran
+    (:class:`workbench.assessment.Assessment`, or its text form)."""
     items = sort_findings(findings)
     doc = {"schema_version": SCHEMA_VERSION, "stage": stage,
-           "assessed": assessed or {}, "findings": [f.to_dict() for f in items]}
+           "assessed": assessments_json(assessed or {}), "findings": [f.to_dict() for f in items]}
     path = artifacts_dir(run_dir) / f"{stage}.findings.json"
     atomic_write_text(path, json.dumps(doc, indent=2, sort_keys=False, ensure_ascii=False) + "\n")
     return path
@@ -57,12 +60,13 @@ def read_findings(run_dir: str | Path) -> list[Finding]:
     return sort_findings(out)
 
 
-def read_assessed(run_dir: str | Path) -> dict[str, dict[str, Any]]:
-    """Per stage, which checks ran and which were not assessed (missing inputs)."""
+def read_assessed(run_dir: str | Path) -> dict[str, dict[str, Assessment]]:
+    """Per stage, per check, whether it was assessed (and if not, why)."""
     out = {}
     for path in sorted(artifacts_dir(run_dir).glob("*.findings.json")):
         doc = json.loads(path.read_text(encoding="utf-8"))
-        out[doc.get("stage", path.name.split(".")[0])] = doc.get("assessed", {})
+        out[doc.get("stage", path.name.split(".")[0])] = {
+            check: Assessment.from_json(v) for check, v in (doc.get("assessed") or {}).items()}
     return out
 
 

@@ -23,7 +23,9 @@ DATA_ELEMENTS: tuple[str, ...] = (
     "medical", "health_insurance", "biometric", "tax_id", "dispute_documents",
 )
 
-#: The inputs a case may declare (DATA_CONTRACTS.md); all optional except affected_people.
+#: The inputs a case may declare (DATA_CONTRACTS.md); every one is optional: a check whose
+#: input is absent is "not assessed" (an incident that exposed no personal data may have
+#: only insider_trades and share_prices).
 INPUT_NAMES: tuple[str, ...] = (
     "affected_people", "notices", "regulator_notices", "insider_trades",
     "communications", "compensation", "share_prices",
@@ -86,7 +88,7 @@ InputSpec = str | SqlInput
 
 
 class Inputs(_Strict):
-    affected_people: InputSpec
+    affected_people: InputSpec | None = None
     notices: InputSpec | None = None
     regulator_notices: InputSpec | None = None
     insider_trades: InputSpec | None = None

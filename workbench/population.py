@@ -22,6 +22,7 @@ from typing import Any
 
 import pandas as pd
 
+from workbench import assessment
 from workbench.findings import Finding
 
 log = logging.getLogger("workbench.population")
@@ -152,7 +153,7 @@ class CrossResult:
     """Findings of the cross-input checks, what was assessed, and their evidence."""
 
     findings: list[Finding]
-    assessed: dict[str, str]
+    assessed: dict[str, "assessment.Assessment"]
     evidence: dict[str, Any] = field(default_factory=dict)
 
     def write(self, run_dir: str | Path) -> Path:
@@ -219,9 +220,9 @@ def cross_input_findings(store: PopulationStore, case, *, max_examples: int = 20
     """Checks across inputs over the whole population: notices to unknown people and
     affected people with no notice (category ``data_quality``)."""
     findings, assessed, evidence = [], {}, {"checks": {}}
-    both = store.has("affected_people") and store.has("notices")
-    reason = "not assessed: needs both affected_people and notices"
-    if not both:
+    absent = [n for n in ("affected_people", "notices") if not store.has(n)]
+    if absent:
+        reason = assessment.input_absent(*absent)
         assessed["population:notice_unknown_person"] = reason
         assessed["population:person_without_notice"] = reason
         return CrossResult(findings, assessed, evidence)
@@ -230,8 +231,8 @@ def cross_input_findings(store: PopulationStore, case, *, max_examples: int = 20
     people, notices = store.rows("affected_people"), store.rows("notices")
     evidence["checks"] = {"notice_unknown_person": unknown, "person_without_notice": missing,
                           "rows": {"affected_people": people, "notices": notices}}
-    assessed["population:notice_unknown_person"] = "assessed"
-    assessed["population:person_without_notice"] = "assessed"
+    assessed["population:notice_unknown_person"] = assessment.assessed()
+    assessed["population:person_without_notice"] = assessment.assessed()
     if unknown["count"]:
         findings.append(Finding(
             category="data_quality", code="dq.population.notice_unknown_person", severity="high",

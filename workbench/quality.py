@@ -42,6 +42,7 @@ from typing import Any, Callable, Iterable
 
 import pandas as pd
 
+from workbench import assessment
 from workbench.errors import WorkbenchError
 from workbench.findings import SEVERITIES, Finding
 from workbench.masking import mask_shape
@@ -1066,7 +1067,7 @@ class StageResult:
     """What the data-quality notebook shows and writes."""
 
     findings: list[Finding]
-    assessed: dict[str, str]
+    assessed: dict[str, assessment.Assessment]
     summary: pd.DataFrame
     outcomes: pd.DataFrame
     examples: pd.DataFrame
@@ -1125,6 +1126,15 @@ def choose_engine(case, engine: str) -> str:
     return "sql" if any(isinstance(case.input_spec(n), SqlInput) for n in INPUT_NAMES) else "chunked"
 
 
+def _suite_assessment(name: str, stats: dict[str, Any]) -> assessment.Assessment:
+    """A suite on an input of no accepted rows holds vacuously: say so, never a plain pass."""
+    if stats.get("rows_accepted", 1):
+        return assessment.assessed()
+    if stats.get("rows_read"):
+        return assessment.input_empty(name, stats["rows_read"])
+    return assessment.assessed(f"input {name} has zero rows: its expectations hold vacuously")
+
+
 def run_stage(case, run_dir: str | Path, engine: str = "auto", *, spark_master: str = DEFAULT_SPARK_MASTER,
               options: EngineOptions | None = None, expectations: str | Path | None = None) -> StageResult:
     """Validate every input, run the whole-population checks, keep the evidence.
@@ -1160,7 +1170,9 @@ def run_stage(case, run_dir: str | Path, engine: str = "auto", *, spark_master: 
         cross = cross_input_findings(store, case, max_examples=opts.max_examples)
         juris = jurisdiction_counts(store)
     findings = findings_for(validations, mask=opts.mask_personal_data) + cross.findings
-    assessed = {f"suite:{n}": ("assessed" if n in declared else "not assessed: input absent from the case")
+    rows = {v.input: v.stats for v in validations}
+    assessed = {f"suite:{n}": (assessment.input_absent(n) if n not in declared else
+                               _suite_assessment(n, rows.get(n) or {}))
                 for n in INPUT_NAMES}
     assessed.update(cross.assessed)
     params = suite_parameters(case)

@@ -46,6 +46,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
+from workbench.assessment import Assessment
 from workbench.artifacts import atomic_write_text, read_assessed, read_findings, read_table
 from workbench.findings import CATEGORIES, SCHEMA_VERSION, SEVERITIES, SEVERITY_RANK, Finding
 from workbench.masking import _mask_value, masked_dict
@@ -84,6 +85,12 @@ FINDINGS_SCHEMA: dict[str, Any] = {
                 "citation": {"type": ["string", "null"]},
                 "evidence": {"type": "object", "description": "small; 'check' names the check code"},
             }}},
+        "assessed": {"type": "object", "description": "per stage, per check: whether it was assessed and, "
+                     "if not, why (an absent or empty input...). Not assessed never means passed",
+                     "additionalProperties": {"type": "object", "additionalProperties": {
+                         "type": "object", "required": ["state", "reason"],
+                         "properties": {"state": {"enum": ["assessed", "not_assessed"]},
+                                        "reason": {"type": ["string", "null"]}}}}},
     },
 }
 #: Cells starting with one of these are formulas to a spreadsheet (OWASP CSV injection).
@@ -127,14 +134,19 @@ def gather_findings(run_dir: str | Path) -> list[Finding]:
 
 
 def findings_document(case_id: str, rows: Sequence[dict[str, Any]], generated_at: str, *,
-                      jurisdiction: str | None = None, masked: bool = False) -> dict[str, Any]:
-    """The findings.json document for already published rows (``Finding.to_dict`` shape)."""
+                      jurisdiction: str | None = None, masked: bool = False,
+                      assessed: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The findings.json document for already published rows (``Finding.to_dict`` shape)
+    and, per stage, which checks were assessed."""
     doc: dict[str, Any] = {"schema_version": FINDINGS_SCHEMA_VERSION, "case_id": case_id,
                            "generated_at": generated_at}
     if jurisdiction is not None:
         doc["jurisdiction"] = jurisdiction
     doc["masked"] = masked
     doc["findings"] = [{k: r.get(k) for k in FINDING_FIELDS} for r in rows]
+    if assessed is not None:
+        doc["assessed"] = {stage: {check: Assessment.from_json(a).to_json() for check, a in sorted(checks.items())}
+                           for stage, checks in sorted(assessed.items())}
     return doc
 
 
@@ -483,9 +495,8 @@ def _assessed_rows(ctx: ReportContext) -> tuple[list[dict[str, Any]], list[str]]
     rows = []
     for stage, checks in sorted(ctx.assessed.items()):
         for check, status in sorted((checks or {}).items()):
-            text = status if isinstance(status, str) else json.dumps(status, sort_keys=True)
-            rows.append({"stage": stage, "check": check, "status": text,
-                         "not_assessed": text.lower().startswith("not assessed")})
+            a = Assessment.from_json(status)
+            rows.append({"stage": stage, "check": check, "status": str(a), "not_assessed": not a.is_assessed})
     missing = [s for s in EXPECTED_STAGES if s not in ctx.assessed]
     return rows, missing
 
@@ -624,7 +635,8 @@ REGULATOR_FORMATS: tuple[str, ...] = ("json", "html", "pdf")
 @REPORT_FORMATS.register("json")
 def write_json(ctx: ReportContext, folder: Path) -> Path:
     """findings.json (documented in :data:`FINDINGS_SCHEMA`)."""
-    doc = findings_document(ctx.case_id, ctx.findings, ctx.generated_at, jurisdiction=ctx.scope, masked=ctx.masked)
+    doc = findings_document(ctx.case_id, ctx.findings, ctx.generated_at, jurisdiction=ctx.scope, masked=ctx.masked,
+                            assessed=ctx.assessed)
     path = folder / "findings.json"
     atomic_write_text(path, json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
     return path

@@ -480,7 +480,9 @@ def iter_input(case: Case, name: str, chunk_rows: int = DEFAULT_CHUNK_ROWS,
         stats.sha256 = file_sha256(path)
     extra = {"columns": columns} if columns is not None and kind in COLUMN_AWARE_READERS else {}
     source = path if path is not None else _sql.bind(spec, case)
+    yielded = False
     for raw, first_row in reader(source, schema, chunk_rows, stats, **extra):
+        yielded = True
         structural = raw.attrs.pop("structural_rejects", [])
         keep_extra = raw.attrs.pop("keep_extra", False)
         if columns is not None:
@@ -493,6 +495,10 @@ def iter_input(case: Case, name: str, chunk_rows: int = DEFAULT_CHUNK_ROWS,
         stats.rows_accepted += len(frame)
         stats.rows_rejected += len(rejects)
         yield ReadResult(name, frame, rejects, stats)
+    if not yielded:  # a header-only file or an empty table: a valid input of zero rows
+        empty = pd.DataFrame({c: pd.Series(dtype="str") for c in typed_schema.names})
+        frame, _ = type_frame(empty, typed_schema, file=str(stats.path), first_row=1)
+        yield ReadResult(name, frame, empty_rejects(), stats)
 
 
 def read_input(case: Case, name: str, *, with_hash: bool = True,

@@ -62,6 +62,8 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+from workbench import assessment
+from workbench.assessment import Assessment
 from workbench.findings import Finding
 from workbench.law import UNKNOWN_JURISDICTION, RuleBook, jurisdiction_for, load_rulebook
 from workbench.law.deadlines import rule_for_case
@@ -420,7 +422,7 @@ class Timelines:
     findings: list[Finding]
     notices_per_day: pd.DataFrame        # date, jurisdiction family, first valid notices that day
     deadlines: pd.DataFrame              # individual_deadlines() of the jurisdictions present
-    assessed: dict[str, str]
+    assessed: dict[str, Assessment]
     stats: dict[str, Any] = field(default_factory=dict)
     person_status_path: Path | None = None
     case: Any = None                     # the Case judged (dates for the charts)
@@ -749,11 +751,9 @@ def _assess_connection(con, case, *, regulator_notices: pd.DataFrame | None, boo
              "notice_rows": int(con.execute("SELECT count(*) FROM notices").fetchall()[0][0]),
              "jurisdictions": len(table), "duplicate_person_rows_ignored": duplicates,
              "people_without_id_ignored": no_id}
-    assessed = {"individual_notice_timeliness": "assessed",
-                "regulator_notice": "assessed" if regulator_assessed else
-                "not assessed: the case has no regulator_notices input",
-                "cra_notice": "assessed" if regulator_assessed else
-                "not assessed: the case has no regulator_notices input"}
+    reg_state = assessment.assessed() if regulator_assessed else assessment.input_absent("regulator_notices")
+    assessed = {"individual_notice_timeliness": assessment.assessed(), "regulator_notice": reg_state,
+                "cra_notice": reg_state}
     return Timelines(table, findings, per_day, deadlines, assessed, stats, person_status_path, case)
 
 
@@ -870,6 +870,8 @@ def assess_case(case, *, engine: str = "auto", chunk_rows: int = 500_000, book: 
     from workbench.sources import read_input
 
     book = book or load_rulebook()
+    if case.input_spec("affected_people") is None:
+        return _without_people(case, book)
     chosen = _engine_for(case, engine)
     con = _connect()
     try:
@@ -893,11 +895,27 @@ def assess_case(case, *, engine: str = "auto", chunk_rows: int = 500_000, book: 
         out.stats.update(stats)
         out.case = case
         if case.input_spec("notices") is None:
-            out.assessed["individual_notice_timeliness"] = "not assessed: the case has no notices input"
+            out.assessed["individual_notice_timeliness"] = assessment.input_absent("notices")
             out.findings = [f for f in out.findings if f.category != "notice_timeliness"]
+        if out.stats["people"] == 0:  # header-only or every row rejected: nobody to hold a deadline to
+            reason = ("input affected_people has no accepted rows: no resident to count or to notify"
+                      + (f" ({stats['people_rejected']} rejected)" if stats.get("people_rejected") else ""))
+            out.assessed = {k: assessment.not_assessed(reason) for k in out.assessed}
+            out.findings = []
         return out
     finally:
         con.close()
+
+
+def _without_people(case, book: RuleBook) -> Timelines:
+    """No affected_people input: no resident to hold a deadline to, so nothing is assessed
+    (never "not required": the case does not say whom the breach concerned)."""
+    empty = pd.DataFrame({"person_id": pd.Series(dtype="str"), "jurisdiction": pd.Series(dtype="str")})
+    out = assess(case, empty, None, None, book=book)
+    reason = assessment.input_absent("affected_people")
+    out.assessed = {k: reason for k in out.assessed}
+    out.findings = []
+    return out
 
 
 def run_stage(case_path: str | Path, run_dir: str | Path | None = None, *, engine: str = "auto") -> Timelines:

@@ -67,7 +67,7 @@ def test_recall_and_precision_on_planted_irregularities(synth_case, trades_input
     variant = synth_case / f"case_{'xml' if trades_input.endswith('/') else 'csv'}.yaml"
     variant.write_text(yaml.safe_dump(data))
     result = run_stage(load_case(variant))
-    assert set(result.assessed) == set(CHECKS) and all(v.startswith("assessed") for v in result.assessed.values())
+    assert set(result.assessed) == set(CHECKS) and all(v.is_assessed for v in result.assessed.values())
 
     truth = load_truth(synth_case)["defects"]
     expected: dict[str, set[str]] = {}

@@ -22,7 +22,7 @@ def test_notebook_runs_and_writes_findings_tables_and_evidence(planted_case, tmp
     doc = json.loads((run_dir / "artifacts" / "10_data_quality.findings.json").read_text())
     codes = {f["evidence"]["check"] for f in doc["findings"]}
     assert "dq.affected_people.email_format" in codes and "dq.population.notice_unknown_person" in codes
-    assert doc["assessed"]["suite:share_prices"] == "assessed"
+    assert doc["assessed"]["suite:share_prices"] == {"state": "assessed", "reason": None}
     for name in ("summary", "outcomes", "examples", "rejects", "jurisdictions"):
         assert (run_dir / "artifacts" / f"10_data_quality.{name}.csv").is_file()
     assert (run_dir / "evidence" / "gx" / "affected_people.json").is_file()

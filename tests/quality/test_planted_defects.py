@@ -118,8 +118,8 @@ def test_evidence_is_raw_gx_json_per_input_and_no_data_docs(chunked_run):
 
 def test_assessed_lists_every_suite_and_cross_check(chunked_run):
     assessed = chunked_run[1].assessed
-    assert assessed["suite:affected_people"] == "assessed"
-    assert assessed["population:person_without_notice"] == "assessed"
+    assert assessed["suite:affected_people"].is_assessed
+    assert assessed["population:person_without_notice"].is_assessed
 
 
 def test_absent_inputs_are_not_assessed(tmp_path):
@@ -131,7 +131,8 @@ def test_absent_inputs_are_not_assessed(tmp_path):
     shutil.copytree(MINIMAL_CASE, tmp_path / "m")
     case = load_case(tmp_path / "m" / "case.yaml")
     result = quality.run_stage(case, tmp_path / "run", engine="chunked")
-    assert result.assessed["suite:share_prices"].startswith("not assessed")
+    assert not result.assessed["suite:share_prices"].is_assessed
+    assert result.assessed["suite:share_prices"].reason == "input share_prices absent from case.yaml"
     assert result.findings == []  # the minimal case is clean
     assert result.summary["rows_read"].sum() == 6
 

@@ -72,7 +72,7 @@ def test_stage_writes_findings_and_a_per_jurisdiction_table(synthetic, tmp_path)
     assert "jurisdiction" in table.columns and len(table) == len(out.jurisdictions)
     assert table["residents"].sum() == out.stats["people"]
     assert {f.id for f in read_findings(tmp_path)} == {f.id for f in out.findings}
-    assert read_assessed(tmp_path)[STAGE]["regulator_notice"] == "assessed"
+    assert read_assessed(tmp_path)[STAGE]["regulator_notice"].is_assessed
     assert (tmp_path / "artifacts" / f"{STAGE}.person_status.parquet").exists()
 
 

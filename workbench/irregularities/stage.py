@@ -15,11 +15,14 @@ from typing import Any
 
 import pandas as pd
 
+from workbench import assessment
+from workbench.assessment import Assessment
 from workbench.findings import Finding, findings_frame, sort_findings
 from workbench.irregularities.compensation import awards_in_window
 from workbench.irregularities.letters import letter_problems
 from workbench.irregularities.links import lookalike_links
-from workbench.irregularities.trading import insider_sales, price_chart, read_form4, trading_window
+from workbench.irregularities.trading import (close_after, daily_closes, insider_sales, price_chart, read_form4,
+                                              trading_window)
 
 log = logging.getLogger("workbench.irregularities.stage")
 
@@ -28,13 +31,30 @@ STAGE = "30_irregularities"
 CHECKS: tuple[str, ...] = ("insider_trading", "lookalike_links", "notice_letters", "compensation")
 
 
+#: Every table the stage shows, with its columns: present (maybe empty) whatever was assessed.
+TABLE_COLUMNS: dict[str, list[str]] = {
+    "insider_sales": ["insider", "check", "severity", "date", "shares", "price", "value", "shares_owned_after",
+                      "plan_10b5_1", "exercise_and_sale", "loss_avoided", "document"],
+    "share_price_chart": ["date", "close"],
+    "linked_domains": ["where", "domain", "shown_as", "closest_official", "score", "reasons", "severity", "count"],
+    "letter_problems": ["check", "severity", "people", "notices", "title"],
+    "awards_in_window": ["person", "title", "date", "kind", "amount_usd", "days_after_discovery",
+                         "days_after_disclosure"],
+}
+#: The check each table belongs to (its "not assessed" reason is the table's).
+TABLE_CHECK: dict[str, str] = {"insider_sales": "insider_trading", "share_price_chart": "insider_trading",
+                               "linked_domains": "lookalike_links", "letter_problems": "notice_letters",
+                               "awards_in_window": "compensation"}
+
+
 @dataclass
 class StageResult:
     """What the stage found, per check, with the tables and chart the notebook shows."""
 
     by_check: dict[str, list[Finding]] = field(default_factory=dict)
-    assessed: dict[str, str] = field(default_factory=dict)
-    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    assessed: dict[str, Assessment] = field(default_factory=dict)
+    tables: dict[str, pd.DataFrame] = field(default_factory=lambda: {
+        name: pd.DataFrame(columns=cols) for name, cols in TABLE_COLUMNS.items()})
     form4_errors: list[str] = field(default_factory=list)
     #: What the share-price chart is drawn from (kept so the chart is drawn where it is shown).
     chart_inputs: dict[str, Any] | None = None
@@ -51,16 +71,33 @@ class StageResult:
         """Findings (of one check, or all) as a table for display."""
         return findings_frame(self.findings if check is None else self.by_check.get(check, []))
 
+    def view(self, name: str) -> pd.DataFrame:
+        """A table for display: the table itself, or one row saying why its check was not
+        assessed (an empty table would look like a clean result)."""
+        check = TABLE_CHECK.get(name)
+        state = self.assessed.get(check) if check else None
+        if state is not None and not state.is_assessed:
+            return pd.DataFrame({"not assessed": [state.reason]})
+        return self.tables[name]
 
-def _missing(case, *names: str) -> str | None:
+    def status(self) -> pd.DataFrame:
+        """Per check: assessed or not, and why (what the notebook shows first)."""
+        return assessment.status_frame(self.assessed)
+
+
+def _missing(case, *names: str) -> Assessment | None:
     absent = [n for n in names if case.input_spec(n) is None]
-    return f"not assessed: input {', '.join(absent)} absent from case.yaml" if absent else None
+    return assessment.input_absent(*absent) if absent else None
+
+
+def _read(case, name: str):
+    from workbench.sources import read_input
+
+    return read_input(case, name, with_hash=False)
 
 
 def _load(case, name: str) -> pd.DataFrame:
-    from workbench.sources import read_input
-
-    return read_input(case, name, with_hash=False).frame
+    return _read(case, name).frame
 
 
 def _table_ref(case, name: str):
@@ -69,6 +106,15 @@ def _table_ref(case, name: str):
     if path is not None and (path.suffix.lower() in (".parquet", ".pq") or path.is_dir()):
         return path
     return _load(case, name)
+
+
+def _rows(ref) -> int:
+    """Rows of a table reference of :func:`_table_ref` (a frame or a Parquet path)."""
+    if isinstance(ref, pd.DataFrame):
+        return len(ref)
+    import pyarrow.dataset as ds
+
+    return ds.dataset(str(ref), format="parquet").count_rows()
 
 
 def load_trades(case) -> tuple[pd.DataFrame, list[str]]:
@@ -80,25 +126,49 @@ def load_trades(case) -> tuple[pd.DataFrame, list[str]]:
     return _load(case, "insider_trades"), []
 
 
+def _notes(*parts: str | None) -> str | None:
+    kept = [p for p in parts if p]
+    return "; ".join(kept) or None
+
+
 def run_insider_trading(case, result: StageResult) -> None:
-    reason = _missing(case, "insider_trades")
+    absent = _missing(case, "insider_trades")
     inc, params = case.incident, case.parameters
-    if reason:
-        result.assessed["insider_trading"] = reason
+    if absent:
+        result.assessed["insider_trading"] = absent
         return
     trades, result.form4_errors = load_trades(case)
+    if len(trades) == 0:
+        result.assessed["insider_trading"] = (
+            assessment.not_assessed(f"no Form 4 file of insider_trades could be read ({len(result.form4_errors)} "
+                                    "rejected)") if result.form4_errors else
+            assessment.zero_rows("insider_trades", "no insider transaction was reported"))
+        return
     prices = _load(case, "share_prices") if case.input_spec("share_prices") is not None else None
     win = params.trading_window
     found = insider_sales(trades, discovered=inc.discovered, disclosed=inc.public_disclosure,
                           before_days=win.before_discovery_days, after_days=win.after_disclosure_days,
                           prices=prices)
     result.by_check["insider_trading"] = found
-    result.assessed["insider_trading"] = "assessed" + (
-        "" if prices is not None else " (no share_prices: loss avoided not estimated)")
+    not_sales = int(((trades["transaction_code"].astype("str").str.strip().str.upper() == "S")
+                     & ~(trades["shares"] > 0).fillna(False)).sum())
+    _, conflicting = daily_closes(prices)
+    loss_note = None
+    if prices is None:
+        loss_note = "no share_prices: loss avoided not estimated"
+    elif not inc.public_disclosure:
+        loss_note = "no incident.public_disclosure: loss avoided not estimated"
+    else:
+        why = close_after(prices, inc.public_disclosure)[2]
+        loss_note = f"loss avoided not estimated: {why}" if why else None
+    result.assessed["insider_trading"] = assessment.assessed(_notes(
+        loss_note,
+        f"{not_sales} sale row(s) with no or negative shares left out" if not_sales else None,
+        f"{len(conflicting)} date(s) with conflicting closes left out of the share prices" if conflicting else None,
+        f"{len(result.form4_errors)} Form 4 file(s) could not be read" if result.form4_errors else None))
     result.tables["insider_sales"] = pd.DataFrame(
         [{"insider": f.subject, "check": f.code, "severity": f.severity, **s} for f in found for s in f.evidence["sales"]],
-        columns=["insider", "check", "severity", "date", "shares", "price", "value", "shares_owned_after",
-                 "plan_10b5_1", "exercise_and_sale", "loss_avoided", "document"])
+        columns=TABLE_COLUMNS["insider_sales"])
     window = trading_window(inc.discovered, inc.public_disclosure, before_days=win.before_discovery_days,
                             after_days=win.after_disclosure_days)
     result.chart_inputs = dict(prices=prices, trades=trades, discovered=inc.discovered,
@@ -106,51 +176,72 @@ def run_insider_trading(case, result: StageResult) -> None:
                                title=f"{case.organization.ticker or case.organization.name}: "
                                      "share price and insider trades")
     if prices is not None:
-        result.tables["share_price_chart"] = prices[["date", "close"]].sort_values("date").reset_index(drop=True)
+        closes, _ = daily_closes(prices)
+        result.tables["share_price_chart"] = pd.DataFrame(
+            {"date": [d.date() for d in closes.index], "close": closes.to_numpy()}, columns=TABLE_COLUMNS["share_price_chart"])
 
 
 def run_lookalike_links(case, result: StageResult) -> None:
-    reason = _missing(case, "communications")
-    if reason:
-        result.assessed["lookalike_links"] = reason
+    absent = _missing(case, "communications")
+    if absent:
+        result.assessed["lookalike_links"] = absent
         return
-    found = lookalike_links(_load(case, "communications"), case.official_domains)
+    read = _read(case, "communications")
+    messages = read.frame
+    if len(messages) == 0 and read.stats.rows_read:
+        result.assessed["lookalike_links"] = assessment.input_empty("communications", read.stats.rows_read)
+        return
+    found = lookalike_links(messages, case.official_domains)
     result.by_check["lookalike_links"] = found
-    result.assessed["lookalike_links"] = "assessed" if case.official_domains else \
-        "assessed (no official_domains in case.yaml: every linked domain counts as unofficial)"
+    result.assessed["lookalike_links"] = (
+        assessment.zero_rows("communications", "no official message to check") if not len(messages) else
+        assessment.assessed(None if case.official_domains else
+                            "no official_domains in case.yaml: every linked domain counts as unofficial"))
 
 
 def run_notice_letters(case, result: StageResult) -> None:
-    reason = _missing(case, "affected_people", "notices")
-    if reason:
-        result.assessed["notice_letters"] = reason
+    absent = _missing(case, "affected_people", "notices")
+    if absent:
+        result.assessed["notice_letters"] = absent
         return
     inc = case.incident
-    found = letter_problems(_table_ref(case, "affected_people"), _table_ref(case, "notices"),
+    people = _table_ref(case, "affected_people")
+    if _rows(people) == 0:  # every notice would look misdirected: nothing to reconcile against
+        result.assessed["notice_letters"] = assessment.not_assessed(
+            "input affected_people has no accepted rows: no letter can be reconciled with a person")
+        return
+    found = letter_problems(people, _table_ref(case, "notices"),
                             data_elements=inc.data_elements, official_domains=case.official_domains,
                             determined=inc.determined, timezone=case.parameters.timezone)
     result.by_check["notice_letters"] = found
-    result.assessed["notice_letters"] = "assessed" + (
-        "" if inc.determined else " (no incident.determined: letters before determination not checked)")
+    result.assessed["notice_letters"] = assessment.assessed(
+        None if inc.determined else "no incident.determined: letters before determination not checked")
     result.tables["letter_problems"] = pd.DataFrame(
         [{"check": f.code, "severity": f.severity, "people": f.count, "notices": f.evidence.get("rows"),
           "title": f.title} for f in sort_findings(found)],
-        columns=["check", "severity", "people", "notices", "title"])
+        columns=TABLE_COLUMNS["letter_problems"])
 
 
 def run_compensation(case, result: StageResult) -> None:
-    reason = _missing(case, "compensation")
-    if reason:
-        result.assessed["compensation"] = reason
+    absent = _missing(case, "compensation")
+    if absent:
+        result.assessed["compensation"] = absent
         return
     inc = case.incident
-    found = awards_in_window(_load(case, "compensation"), discovered=inc.discovered,
+    read = _read(case, "compensation")
+    comp = read.frame
+    if len(comp) == 0:
+        result.assessed["compensation"] = (
+            assessment.input_empty("compensation", read.stats.rows_read) if read.stats.rows_read else
+            assessment.zero_rows("compensation", "no award was made"))
+        return
+    found = awards_in_window(comp, discovered=inc.discovered,
                              disclosed=inc.public_disclosure, window_days=case.parameters.crisis_window_days)
     result.by_check["compensation"] = found
-    result.assessed["compensation"] = "assessed"
+    result.assessed["compensation"] = assessment.assessed()
     result.tables["awards_in_window"] = pd.DataFrame(
         [{"person": f.subject, "title": f.evidence.get("title"), **a} for f in found for a in f.evidence["awards"]],
-        columns=["person", "title", "date", "kind", "amount_usd", "days_after_discovery", "days_after_disclosure"])
+        columns=TABLE_COLUMNS["awards_in_window"])
 
 
 def _linked_domains(result: StageResult) -> pd.DataFrame:
@@ -160,8 +251,7 @@ def _linked_domains(result: StageResult) -> pd.DataFrame:
              "severity": f.severity, "count": f.count}
             for f in result.by_check.get("lookalike_links", []) + result.by_check.get("notice_letters", [])
             if "score" in f.evidence]
-    return pd.DataFrame(rows, columns=["where", "domain", "shown_as", "closest_official", "score", "reasons",
-                                       "severity", "count"])
+    return pd.DataFrame(rows, columns=TABLE_COLUMNS["linked_domains"])
 
 
 def run_stage(case) -> StageResult:
@@ -175,10 +265,11 @@ def run_stage(case) -> StageResult:
     Returns
     -------
     StageResult
-        ``findings`` (all checks), ``by_check``, ``assessed`` (per check "assessed" or
-        "not assessed: <reason>"), ``tables`` (insider_sales, share_price_chart,
-        linked_domains, letter_problems, awards_in_window), ``chart()`` (draws the
-        share-price chart, or None) and ``form4_errors`` (files that could not be read).
+        ``findings`` (all checks), ``by_check``, ``assessed`` (per check an
+        :class:`~workbench.assessment.Assessment`: assessed, or not assessed with the reason),
+        ``tables`` (every name of :data:`TABLE_COLUMNS`, empty where nothing was found or
+        assessed; ``view(name)`` shows why), ``chart()`` (draws the share-price chart, or
+        None) and ``form4_errors`` (files that could not be read).
     """
     result = StageResult()
     for run in (run_insider_trading, run_lookalike_links, run_notice_letters, run_compensation):

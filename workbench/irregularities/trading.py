@@ -339,16 +339,36 @@ def _dedupe_amendments(trades: pd.DataFrame) -> pd.DataFrame:
     return t.loc[keep, list(trades.columns)].reset_index(drop=True)
 
 
-def _close_after(prices: pd.DataFrame | None, day: dt.date) -> tuple[dt.date | None, float | None]:
-    """Close on the first trading day strictly after ``day`` (the market's first reaction)."""
+def daily_closes(prices: pd.DataFrame | None) -> tuple[pd.Series, list[dt.date]]:
+    """One close per trading day, and the days whose closes conflict.
+
+    The data-quality stage flags a date given twice; here a repeated date with the same
+    close counts once, and a date with different closes is left out (which close is true
+    cannot be told) and returned in the second value, so every user can say so.
+    """
     if prices is None or len(prices) == 0:
-        return None, None
+        return pd.Series(dtype="float64", index=pd.DatetimeIndex([])), []
     p = prices.dropna(subset=["date", "close"])
-    later = p[pd.to_datetime(p["date"]) > pd.Timestamp(day)].sort_values("date")
-    if later.empty:
-        return None, None
-    row = later.iloc[0]
-    return pd.Timestamp(row["date"]).date(), float(row["close"])
+    p = pd.DataFrame({"day": pd.to_datetime(p["date"]).dt.normalize(), "close": p["close"].astype("float64")})
+    per_day = p.groupby("day")["close"].agg(["min", "max"])
+    conflict = per_day["min"] != per_day["max"]
+    closes = per_day.loc[~conflict, "min"].sort_index()
+    return closes, [d.date() for d in per_day.index[conflict]]
+
+
+def close_after(prices: pd.DataFrame | None, day: dt.date) -> tuple[dt.date | None, float | None, str | None]:
+    """Close on the first trading day strictly after ``day`` (the market's first reaction),
+    or why there is none (no later price, or that day's closes conflict)."""
+    if prices is None or len(prices) == 0:
+        return None, None, "no share prices"
+    closes, conflicting = daily_closes(prices)
+    first_conflict = min((d for d in conflicting if d > day), default=None)
+    later = closes[closes.index > pd.Timestamp(day)]
+    if later.empty and first_conflict is None:
+        return None, None, f"no share price after {day}"
+    if first_conflict is not None and (later.empty or first_conflict < later.index[0].date()):
+        return None, None, f"share_prices gives different closes for {first_conflict}"
+    return later.index[0].date(), float(later.iloc[0]), None
 
 
 def _money(x: float | None) -> str:
@@ -391,14 +411,15 @@ def insider_sales(trades: pd.DataFrame, *, discovered: dt.date, disclosed: dt.da
                  _code=t["transaction_code"].astype("str").str.strip().str.upper(),
                  _ad=t["acquired_disposed"].astype("str").str.strip().str.upper(),
                  _deriv=deriv)
-    sales = t[(t["_code"] == "S") & ~t["_deriv"] & (t["_ad"] != "A")]
+    # a sale of no or negative shares is not a sale (the data-quality stage flags it)
+    sales = t[(t["_code"] == "S") & ~t["_deriv"] & (t["_ad"] != "A") & (t["shares"] > 0).fillna(False)]
     lo = pd.Timestamp(start)
     hi = pd.Timestamp(end) if end else pd.Timestamp.max
     in_window = sales[(sales["_day"] >= lo) & (sales["_day"] <= hi)]
     if in_window.empty:
         return []
     exercises = t[t["_code"].isin(["M", "X", "C"])]
-    close_day, close = _close_after(prices, disclosed) if disclosed else (None, None)
+    close_day, close, _ = close_after(prices, disclosed) if disclosed else (None, None, None)
 
     findings = []
     in_window = in_window.assign(_plan=in_window["plan_10b5_1"].map(_plan_status))
@@ -490,9 +511,9 @@ def price_chart(prices: pd.DataFrame | None, trades: pd.DataFrame, *, discovered
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(9, 4), layout="constrained")
-    p = prices.sort_values("date") if prices is not None and len(prices) else None
-    if p is not None:
-        ax.plot(pd.to_datetime(p["date"]), p["close"], color="0.3", lw=1.2, label="close")
+    closes, _ = daily_closes(prices)
+    if len(closes):
+        ax.plot(closes.index, closes.to_numpy(), color="0.3", lw=1.2, label="close")
     t = trades.copy() if trades is not None else pd.DataFrame(columns=["transaction_date"])
     if len(t):
         if "is_derivative" in t:
@@ -500,9 +521,8 @@ def price_chart(prices: pd.DataFrame | None, trades: pd.DataFrame, *, discovered
         t["_day"] = pd.to_datetime(t["transaction_date"])
         code = t["transaction_code"].astype("str").str.upper()
         y = t["price"].astype("float64")
-        if p is not None:
-            closes = p.assign(_day=pd.to_datetime(p["date"])).set_index("_day")["close"]
-            y = y.fillna(t["_day"].map(closes))
+        if len(closes):
+            y = y.fillna(t["_day"].dt.normalize().map(closes))
         for mask, marker, color, label in ((code == "S", "v", "tab:red", "insider sale"),
                                            (code == "P", "^", "tab:green", "insider purchase")):
             if mask.any():
