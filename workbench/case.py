@@ -97,17 +97,24 @@ class Inputs(_Strict):
     share_prices: InputSpec | None = None
 
 
+#: The longest window or period a case may set, in days (ten years): beyond it a number is
+#: a typo, and date arithmetic on it would overflow.
+MAX_WINDOW_DAYS = 3650
+#: Every date of a case lies in this range (the law data and public-holiday calendars cover it).
+EARLIEST_DATE, LATEST_DATE = dt.date(1970, 1, 1), dt.date(2099, 12, 31)
+
+
 class TradingWindow(_Strict):
-    before_discovery_days: int = Field(default=0, ge=0)
-    after_disclosure_days: int = Field(default=0, ge=0)
+    before_discovery_days: int = Field(default=0, ge=0, le=MAX_WINDOW_DAYS)
+    after_disclosure_days: int = Field(default=0, ge=0, le=MAX_WINDOW_DAYS)
 
 
 class Parameters(_Strict):
     as_of: dt.date
-    assessment_days: int = Field(default=30, ge=1, le=3650)
+    assessment_days: int = Field(default=30, ge=1, le=MAX_WINDOW_DAYS)
     trading_window: TradingWindow = TradingWindow()
     #: Days after disclosure that still count as the crisis window for awards.
-    crisis_window_days: int = Field(default=365, ge=0)
+    crisis_window_days: int = Field(default=365, ge=0, le=MAX_WINDOW_DAYS)
     mask_personal_data: bool = True
     #: Timezone that decides what a legal "day" is for date-only deadlines.
     timezone: str = "UTC"
@@ -149,27 +156,85 @@ class Case(_Strict):
 
 
 
-def _consistency_problems(inc: Incident, params: Parameters | None) -> list[str]:
-    """Cross-field rules of the incident timeline (each problem one line)."""
-    problems = []
-    if inc.breach_end and inc.breach_end < inc.breach_start:
-        problems.append(f"incident.breach_end: {inc.breach_end} is before incident.breach_start {inc.breach_start}")
-    if inc.discovered < inc.breach_start:
-        problems.append(f"incident.discovered: {inc.discovered} is before incident.breach_start {inc.breach_start}")
-    if inc.determined and inc.determined < inc.discovered:
-        problems.append(f"incident.determined: {inc.determined} is before incident.discovered {inc.discovered}")
-    if inc.public_disclosure and inc.public_disclosure < inc.discovered:
-        problems.append(f"incident.public_disclosure: {inc.public_disclosure} is before incident.discovered {inc.discovered}")
-    if inc.discovered_at and inc.discovered_at.date() != inc.discovered:
-        problems.append("incident.discovered_at: its date differs from incident.discovered")
-    if params is not None:
-        if params.as_of < inc.discovered:
-            problems.append(f"parameters.as_of: {params.as_of} is before incident.discovered {inc.discovered}")
+#: The dated fields of a case, by section: checked one by one so that every cross-field
+#: rule runs even when another field of the same section is invalid.
+DATE_FIELDS: dict[str, tuple[str, ...]] = {
+    "incident": ("breach_start", "breach_end", "discovered", "determined", "public_disclosure"),
+    "parameters": ("as_of",),
+}
+
+
+def _field_values(data: dict[str, Any]) -> dict[str, Any]:
+    """Each dated field (and ``incident.discovered_at``, ``parameters.timezone``) that is
+    valid on its own, as ``section.field`` -> value; invalid ones are left out (pydantic
+    reports them)."""
+    from pydantic import TypeAdapter
+
+    out: dict[str, Any] = {}
+    for section, names in DATE_FIELDS.items():
+        raw = data.get(section)
+        if not isinstance(raw, dict):
+            continue
+        for name in names:
+            if raw.get(name) is None:
+                continue
+            try:
+                out[f"{section}.{name}"] = TypeAdapter(dt.date).validate_python(raw[name])
+            except ValidationError:
+                pass
+    inc = data.get("incident")
+    if isinstance(inc, dict) and inc.get("discovered_at") is not None:
         try:
-            zoneinfo.ZoneInfo(params.timezone)
+            out["incident.discovered_at"] = TypeAdapter(dt.datetime).validate_python(inc["discovered_at"])
+        except ValidationError:
+            pass
+    params = data.get("parameters")
+    if isinstance(params, dict) and isinstance(params.get("timezone"), str):
+        out["parameters.timezone"] = params["timezone"]
+    return out
+
+
+#: Date order a case must respect: (earlier field, later field).
+DATE_ORDER: tuple[tuple[str, str], ...] = (
+    ("incident.breach_start", "incident.breach_end"),
+    ("incident.breach_start", "incident.discovered"),
+    ("incident.discovered", "incident.determined"),
+    ("incident.discovered", "incident.public_disclosure"),
+    ("incident.discovered", "parameters.as_of"),
+)
+
+
+def _consistency_problems(values: dict[str, Any]) -> list[str]:
+    """Cross-field rules of the incident timeline and parameters (each problem one line)."""
+    problems = []
+    for key, value in values.items():
+        if isinstance(value, dt.date) and not isinstance(value, dt.datetime) and \
+                not EARLIEST_DATE <= value <= LATEST_DATE:
+            problems.append(f"{key}: {value} is outside the supported range {EARLIEST_DATE} .. {LATEST_DATE}")
+    for early, late in DATE_ORDER:
+        a, b = values.get(early), values.get(late)
+        if a is not None and b is not None and b < a:
+            problems.append(f"{late}: {b} is before {early} {a}")
+    at, day = values.get("incident.discovered_at"), values.get("incident.discovered")
+    if at is not None and day is not None and at.date() != day:
+        problems.append("incident.discovered_at: its date differs from incident.discovered")
+    tz = values.get("parameters.timezone")
+    if tz is not None:
+        try:
+            zoneinfo.ZoneInfo(tz)
         except Exception:
-            problems.append(f"parameters.timezone: unknown timezone {params.timezone!r} (expected an IANA name such as America/New_York)")
+            problems.append(f"parameters.timezone: unknown timezone {_short(tz)} (expected an IANA name such as America/New_York)")
     return problems
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    """A bounded rendering of a value for a message: never expands a large or nested input."""
+    import reprlib
+
+    r = reprlib.Repr()
+    r.maxstring, r.maxother, r.maxlist, r.maxdict, r.maxlevel = limit, limit, 4, 4, 2
+    text = r.repr(value)
+    return text if len(text) <= limit + 8 else text[:limit] + "..."
 
 
 def _format_pydantic(err: ValidationError) -> list[str]:
@@ -182,11 +247,15 @@ def _format_pydantic(err: ValidationError) -> list[str]:
         elif e["type"] == "missing":
             msg = "required but missing"
         elif e["type"].startswith(("date_", "datetime_")):
-            msg = f"not a valid date: {e.get('input')!r} (expected YYYY-MM-DD)"
+            msg = f"not a valid date: {_short(e.get('input'))} (expected YYYY-MM-DD)"
         elif e["type"] == "value_error":
             for line in str(e["ctx"]["error"]).splitlines():
-                lines.append(line)
+                lines.append(f"{loc}: {line}" if loc and not line.startswith(loc) else line)
             continue
+        elif e["type"] == "string_type" and isinstance(e.get("input"), dict) and loc.startswith("inputs."):
+            continue  # an input given as a mapping is a database input: its own errors say what is wrong
+        else:
+            msg = f"{msg} (got {_short(e.get('input'))})" if "input" in e and e["type"] != "missing" else msg
         lines.append(f"{loc}: {msg}" if loc else msg)
     return list(dict.fromkeys(lines))
 
@@ -199,13 +268,8 @@ def parse_case(data: dict[str, Any], path: Path) -> Case:
         case = Case.model_validate(data)
     except ValidationError as err:
         problems += _format_pydantic(err)
-    inc = _try(Incident, data.get("incident"))
-    params = _try(Parameters, data.get("parameters"))
-    if inc is not None:
-        problems += _consistency_problems(inc, params)
-    inputs = _try(Inputs, data.get("inputs"))
-    if inputs is not None:
-        problems += _check_inputs(inputs, Path(path).resolve().parent)
+    problems += _consistency_problems(_field_values(data))
+    problems += _check_inputs(_input_specs(data.get("inputs")), Path(path).resolve().parent)
     if problems:
         raise CaseError(str(path), list(dict.fromkeys(problems)))
     assert case is not None
@@ -213,19 +277,26 @@ def parse_case(data: dict[str, Any], path: Path) -> Case:
     return case
 
 
-def _try(model: type[BaseModel], raw: Any) -> Any:
-    try:
-        return model.model_validate(raw)
-    except ValidationError:
-        return None
+def _input_specs(raw: Any) -> dict[str, InputSpec]:
+    """Each declared input that is valid on its own (the others pydantic reports)."""
+    from pydantic import TypeAdapter
 
-
-def _check_inputs(inputs: Inputs, root: Path) -> list[str]:
-    problems = []
+    out: dict[str, InputSpec] = {}
+    if not isinstance(raw, dict):
+        return out
     for name in INPUT_NAMES:
-        spec = getattr(inputs, name)
-        if spec is None:
+        if raw.get(name) is None:
             continue
+        try:
+            out[name] = TypeAdapter(InputSpec).validate_python(raw[name])
+        except ValidationError:
+            pass
+    return out
+
+
+def _check_inputs(specs: dict[str, InputSpec], root: Path) -> list[str]:
+    problems = []
+    for name, spec in specs.items():
         if isinstance(spec, SqlInput):
             if _url_has_password(spec.url):
                 problems.append(f"inputs.{name}.url: contains a password; give credentials in the environment or a pgpass file, never in case.yaml")
@@ -238,8 +309,38 @@ def _check_inputs(inputs: Inputs, root: Path) -> list[str]:
     return problems
 
 
+#: Largest case.yaml read (a real one is a few kB).
+MAX_CASE_BYTES = 1 << 20
+
+
 class _CaseLoader(yaml.SafeLoader):
-    """SafeLoader that leaves dates as text, so pydantic reports a bad date by field."""
+    """SafeLoader that leaves dates as text (so pydantic reports a bad date by field),
+    refuses anchors and aliases (a kilobyte of nested aliases expands to gigabytes: the
+    "billion laughs"; a case never needs them) and refuses a key given twice in a mapping
+    (YAML would silently keep the last one)."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent) or getattr(self.peek_event(), "anchor", None):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(None, None, "anchors and aliases (&name, *name) are not allowed "
+                                              "in case.yaml", event.start_mark)
+        return super().compose_node(parent, index)
+
+    def construct_mapping(self, node, deep=False):
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            try:
+                first = seen.setdefault(key, key_node.start_mark.line + 1)
+            except TypeError:  # an unhashable key: the base constructor names it
+                continue
+            if first != key_node.start_mark.line + 1:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"key {_short(key)} is given twice (first on line {first})", key_node.start_mark)
+        return super().construct_mapping(node, deep=deep)
+
+
+_CaseLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _CaseLoader.construct_mapping)
 
 
 _CaseLoader.yaml_implicit_resolvers = {
@@ -258,12 +359,16 @@ def load_case(path: str | Path) -> Case:
     path = Path(path)
     if not path.is_file():
         raise CaseError(str(path), [f"case file not found: {path}"])
+    size = path.stat().st_size
+    if size > MAX_CASE_BYTES:
+        raise CaseError(str(path), [f"case.yaml is {size:,} bytes (at most {MAX_CASE_BYTES:,}): is it the right file?"])
     try:
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=_CaseLoader)  # noqa: S506 (safe loader subclass)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f"line {mark.line + 1}: " if mark else ""
-        raise CaseError(str(path), [f"{where}not valid YAML ({getattr(err, 'problem', err)})"]) from None
+        problem = str(getattr(err, "problem", None) or err)
+        raise CaseError(str(path), [f"{where}not valid YAML ({problem[:200]})"]) from None
     except UnicodeDecodeError as err:
         raise CaseError(str(path), [f"not UTF-8 text ({err.reason} at byte {err.start})"]) from None
     if not isinstance(data, dict):

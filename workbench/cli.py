@@ -29,15 +29,17 @@ def command(name: str, help: str, configure: Callable[[argparse.ArgumentParser],
 
 
 def _case_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("action", choices=["check"], help="check: validate case.yaml and print a summary")
+    p.add_argument("action", choices=["check"], help="check: validate case.yaml and look at its inputs "
+                   "(kind, encoding, header, sample); print a summary, or every problem and exit 2")
     p.add_argument("case_yaml", help="path to the case's case.yaml")
 
 
 @command("case", "validate a case.yaml", _case_args)
 def _case(ns: argparse.Namespace) -> int:
-    from workbench.case import load_case, summary
+    from workbench.case import summary
+    from workbench.preflight import check_case
 
-    case = load_case(ns.case_yaml)
+    case = check_case(ns.case_yaml)
     print(summary(case))
     return 0
 

@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from workbench.case import Case, load_case
+from workbench.case import Case
+from workbench.preflight import check_case
 from workbench.errors import RunError
 from workbench.manifest import (MANIFEST_SCHEMA_VERSION, git_state, iso, law_version,
                                 output_files, package_versions, utc_now, write_manifest)
@@ -89,7 +90,7 @@ def run_case(case_path: str | Path, out: str | Path = REPORTS_DIR, *,
              progress: bool | None = None, cell_timeout: int | None = None) -> RunResult:
     """Run the notebook set on a case. Never raises for a failing notebook: returns a
     failed :class:`RunResult` (the CLI turns it into exit code 1)."""
-    case = load_case(case_path)  # CaseError propagates: exit 2, no run folder
+    case = check_case(case_path)  # CaseError propagates: exit 2, no run folder
     out = Path(out).resolve()
     run_dir = new_run_dir(out, case.case_id)
     handler = _attach_log(run_dir)

@@ -443,14 +443,21 @@ def _read_form4(path: Path, schema: InputSchema, chunk_rows: int, stats: InputSt
     yield frame, 1
 
 
+#: File suffix -> reader kind; a folder is read as a folder of Form 4 filings.
+FILE_KINDS: dict[str, str] = {".csv": "csv", ".txt": "csv", ".parquet": "parquet", ".pq": "parquet", ".xml": "form4"}
+FOLDER_KIND = "form4"
+#: Inputs that may be given as SEC Form 4 filings (a folder, or one XML file).
+FORM4_INPUTS = frozenset({"insider_trades"})
+
+
 def reader_kind(spec, path: Path | None) -> str:
     if isinstance(spec, SqlInput):
         return "sql"
     assert path is not None
     if path.is_dir():
-        return "form4"
+        return FOLDER_KIND
     suffix = path.suffix.lower()
-    return {".csv": "csv", ".txt": "csv", ".parquet": "parquet", ".pq": "parquet"}.get(suffix, suffix.lstrip("."))
+    return FILE_KINDS.get(suffix, suffix.lstrip("."))
 
 
 # --------------------------------------------------------------------------- public API
