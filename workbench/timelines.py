@@ -37,8 +37,11 @@ jurisdiction ``US`` counts as nationwide for every US state, and for an EU membe
 supervisory-authority row with jurisdiction ``EU`` (the lead authority under the GDPR's
 one-stop shop) counts as well as one naming the state itself.
 
-A duplicated person id counts once (its first row); rows without a person id are left out
-and counted in ``stats`` (the data-quality stage reports both).
+How inputs that the data-quality stage flags are treated (each counted in ``stats``): a
+duplicated person id counts once (its first row); rows without a person id are left out; a
+person whose country and region the law data does not know is ``not_assessed``; a notice
+dated after the audit moment (``parameters.as_of``) is not counted, since the audit judges
+what had been sent by then (a far-future date is a data error, not a notice).
 
 Public API::
 
@@ -158,7 +161,7 @@ def _person_status_sql(audit_utc: pd.Timestamp) -> str:
                min(sent_at) FILTER (WHERE delivered AND NOT substitute) AS first_direct,
                min(sent_at) FILTER (WHERE delivered AND substitute) AS first_substitute,
                count(*) AS notice_rows
-        FROM notices WHERE person_id IS NOT NULL AND sent_at IS NOT NULL
+        FROM notices WHERE person_id IS NOT NULL AND sent_at IS NOT NULL AND sent_at <= TIMESTAMPTZ '{audit}'
         GROUP BY person_id),
     j AS (
         SELECT p.person_id, d.jurisdiction, d.basis, d.clock_start, d.due_at, d.applies,
@@ -747,8 +750,11 @@ def _assess_connection(con, case, *, regulator_notices: pd.DataFrame | None, boo
                 "not_required", "not_assessed"):
         table[col] = table[col].fillna(0).astype("int64")
     findings = timeline_findings(table, regulator_assessed=regulator_assessed)
+    after_audit = con.execute("SELECT count(*) FROM notices WHERE sent_at > ?",
+                              [pd.Timestamp(audit_at).tz_convert("UTC")]).fetchall()[0][0]
     stats = {"people": int(table["residents"].sum()),
              "notice_rows": int(con.execute("SELECT count(*) FROM notices").fetchall()[0][0]),
+             "notices_after_audit_date_ignored": int(after_audit),
              "jurisdictions": len(table), "duplicate_person_rows_ignored": duplicates,
              "people_without_id_ignored": no_id}
     reg_state = assessment.assessed() if regulator_assessed else assessment.input_absent("regulator_notices")

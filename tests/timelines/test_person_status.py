@@ -125,3 +125,17 @@ def test_rows_without_person_id_are_counted_not_matched(tmp_path):
     out = assess_case(case)
     assert out.stats["people_without_id_ignored"] == 1
     assert out.jurisdictions.set_index("jurisdiction").loc["US-FL", "residents"] == 1
+
+
+def test_a_notice_dated_after_the_audit_date_is_not_counted(tmp_path):
+    """A far-future sent_at (data quality flags it) does not make a person 'late by decades'."""
+    from tests.timelines.helpers import write_case
+
+    case = write_case(tmp_path, {"discovered": "2017-07-29"}, [("P1", "US", "FL"), ("P2", "US", "FL")],
+                      [("P1", "mail", "2099-01-01T00:00:00Z", "sent"), ("P2", "mail", "2017-08-10T12:00:00Z", "sent")],
+                      as_of="2018-03-01")
+    out = assess_case(case)
+    row = out.jurisdictions.set_index("jurisdiction").loc["US-FL"]
+    assert (row["on_time"], row["late"], row["overdue"]) == (1, 0, 1)
+    assert out.stats["notices_after_audit_date_ignored"] == 1
+    assert row["days_late_max"] is None or pd.isna(row["days_late_max"])
