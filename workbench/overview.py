@@ -84,8 +84,11 @@ def build_overview(case: Case, run_dir: str | Path | None = None, *,
     ov = Overview(case, inputs, people_df, days_df, rejects)
     if run_dir is not None:
         write_table(run_dir, STAGE, "inputs", inputs)
-        write_table(run_dir, STAGE, "people_by_jurisdiction", people_df)
-        write_table(run_dir, STAGE, "notices_per_day", days_df)
+        # an absent input writes no table: the report then says "not counted", never "0 people"
+        if case.input_spec("affected_people") is not None:
+            write_table(run_dir, STAGE, "people_by_jurisdiction", people_df)
+        if case.input_spec("notices") is not None:
+            write_table(run_dir, STAGE, "notices_per_day", days_df)
     return ov
 
 

@@ -475,6 +475,9 @@ def _summary(ctx: ReportContext, counts: Counter, residents: int | None, not_ass
         juris = (f" in {len(ctx.people)} jurisdiction{'s' if len(ctx.people) != 1 else ''}"
                  if not ctx.scope and ctx.people is not None else "")
         paras.append(f"Affected {'residents' if ctx.scope else 'people'}: {residents:,}{juris}.")
+    elif not ctx.scope:
+        paras.append("Affected people: not counted (the case overview wrote no count of affected people: "
+                     "the case has no affected_people input, or the overview did not run).")
     if inc.get("discovered") and inc.get("public_disclosure"):
         days = (dt.date.fromisoformat(str(inc["public_disclosure"])) - dt.date.fromisoformat(str(inc["discovered"]))).days
         paras.append(f"Public disclosure came {days} day{'s' if days != 1 else ''} after discovery "

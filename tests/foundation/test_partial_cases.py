@@ -138,6 +138,7 @@ def test_a_case_with_no_people_audits_what_it_has(tmp_path):
     assert any(f["category"] == "insider_trading" for f in doc["findings"])
     html = (tmp_path / "run" / "report.html").read_text()
     assert "not assessed: input affected_people absent from case.yaml" in html
+    assert "Affected people: not counted" in html and "Affected people: 0" not in html
 
 
 def test_flagged_trading_data_is_used_as_the_stage_says(tmp_path):
