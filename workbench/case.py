@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
+from workbench import sqlguard
 from workbench.errors import CaseError
 
 #: The vocabulary of exposed data elements a case may name.
@@ -69,7 +70,11 @@ class Incident(_Strict):
 
 
 class SqlInput(_Strict):
-    """An input read from a database: a SQLAlchemy URL (no password) plus a table or query."""
+    """An input read from a database: a SQLAlchemy URL (no password) plus a table or query.
+
+    ``query`` must be one read-only SELECT and ``url`` must carry no credentials
+    (:mod:`workbench.sqlguard`); :func:`load_case` reports any other as a problem.
+    """
 
     url: str
     table: str | None = None
@@ -181,9 +186,11 @@ def _format_pydantic(err: ValidationError) -> list[str]:
             msg = "required but missing"
         elif e["type"].startswith(("date_", "datetime_")):
             msg = f"not a valid date: {e.get('input')!r} (expected YYYY-MM-DD)"
+        elif e["type"] == "string_type" and isinstance(e.get("input"), dict) and loc.startswith("inputs."):
+            continue  # a mapping is a SQL input: its own errors say what is wrong, not "not a string"
         elif e["type"] == "value_error":
             for line in str(e["ctx"]["error"]).splitlines():
-                lines.append(line)
+                lines.append(line if not loc or line.startswith(loc) else f"{loc}: {line}")
             continue
         lines.append(f"{loc}: {msg}" if loc else msg)
     return list(dict.fromkeys(lines))
@@ -201,9 +208,8 @@ def parse_case(data: dict[str, Any], path: Path) -> Case:
     params = _try(Parameters, data.get("parameters"))
     if inc is not None:
         problems += _consistency_problems(inc, params)
-    inputs = _try(Inputs, data.get("inputs"))
-    if inputs is not None:
-        problems += _check_inputs(inputs, Path(path).resolve().parent)
+    if isinstance(data.get("inputs"), dict):
+        problems += _check_inputs(data["inputs"], Path(path).resolve().parent)
     if problems:
         raise CaseError(str(path), list(dict.fromkeys(problems)))
     assert case is not None
@@ -218,15 +224,19 @@ def _try(model: type[BaseModel], raw: Any) -> Any:
         return None
 
 
-def _check_inputs(inputs: Inputs, root: Path) -> list[str]:
+def _check_inputs(inputs: dict[str, Any], root: Path) -> list[str]:
+    """Each input on its own (one bad input does not hide another's problems): files exist
+    inside the case folder; SQL inputs read safely (:mod:`workbench.sqlguard`)."""
     problems = []
     for name in INPUT_NAMES:
-        spec = getattr(inputs, name)
+        raw = inputs.get(name)
+        spec = _try(SqlInput, raw) if isinstance(raw, dict) else raw if isinstance(raw, str) else None
         if spec is None:
-            continue
+            continue  # absent, or malformed (pydantic reported it)
         if isinstance(spec, SqlInput):
-            if _url_has_password(spec.url):
-                problems.append(f"inputs.{name}.url: contains a password; give credentials in the environment or a pgpass file, never in case.yaml")
+            problems += [f"inputs.{name}.url: {p}" for p in sqlguard.url_problems(spec.url)]
+            if spec.query is not None:
+                problems += [f"inputs.{name}.query: {p}" for p in sqlguard.query_problems(spec.query)]
             continue
         p = (root / spec).resolve()
         if not p.is_relative_to(root):
@@ -244,11 +254,6 @@ _CaseLoader.yaml_implicit_resolvers = {
     k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:timestamp"]
     for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
-
-
-def _url_has_password(url: str) -> bool:
-    netloc = url.split("//", 1)[-1].split("/", 1)[0]
-    return "@" in netloc and ":" in netloc.rsplit("@", 1)[0]
 
 
 def load_case(path: str | Path) -> Case:
@@ -283,6 +288,6 @@ def summary(case: Case) -> str:
     for name in INPUT_NAMES:
         spec = case.input_spec(name)
         shown = "(absent: checks that need it say 'not assessed')" if spec is None else (
-            f"SQL {spec.url} {spec.table or spec.query}" if isinstance(spec, SqlInput) else spec)
+            f"SQL {sqlguard.redact_url(spec.url)} {spec.table or spec.query}" if isinstance(spec, SqlInput) else spec)
         lines.append(f"    {name:18} {shown}")
     return "\n".join(lines)
