@@ -36,34 +36,44 @@ def _query(sql: str) -> dict:
 
 # --------------------------------------------------------------------------- URLs
 
-@pytest.mark.parametrize("url", [
-    f"postgresql://auditor:{SECRET}@db.example/breach",
-    f"postgresql://:{SECRET}@db.example/breach",
-    "postgresql://auditor:@db.example/breach",
-    f"postgresql://auditor:{SECRET}@x@db.example/breach",
-    f"postgresql://auditor:p/{SECRET}@db.example/breach",
-    f"postgresql://auditor%3A{SECRET}@db.example/breach",
-    f"{BASE}?password={SECRET}",
-    f"{BASE}?PASSWORD={SECRET}",
-    f"{BASE}?sslmode=require&Password={SECRET}",
-    f"{BASE}?%70assword={SECRET}",
-    f"{BASE}?%2570assword={SECRET}",
-    f"{BASE}?%20password={SECRET}",
-    f"{BASE}?sslpassword={SECRET}",
-    f"{BASE}?options=-c%20password%3D{SECRET}",
-    f"{BASE}?options=-cpassword={SECRET}",
-    f"{BASE}?options=--password={SECRET}",
-    f"{BASE}?dbname=host%3Ddb%20password%3D{SECRET}",
-    f"postgresql://auditor@db.example/dbname%3Dbreach%20password%3D{SECRET}",
-    f"postgresql://auditor@db.example/breach#password={SECRET}",
+USER_INFO = "contains a password (in user:password@)"
+QUERY = "contains a password (query parameter "
+OPTIONS = "contains a password (in options"
+CONNINFO = "is a connection string"
+
+
+@pytest.mark.parametrize("url, detail", [
+    (f"postgresql://auditor:{SECRET}@db.example/breach", USER_INFO),
+    (f"postgresql://:{SECRET}@db.example/breach", USER_INFO),
+    ("postgresql://auditor:@db.example/breach", USER_INFO),
+    (f"postgresql://auditor:{SECRET}@x@db.example/breach", USER_INFO),
+    (f"postgresql://auditor:p/{SECRET}@db.example/breach", USER_INFO),
+    (f"postgresql://auditor%3A{SECRET}@db.example/breach", USER_INFO),
+    (f"{BASE}?password={SECRET}", QUERY + "'password')"),
+    (f"{BASE}?PASSWORD={SECRET}", QUERY + "'password')"),
+    (f"{BASE}?sslmode=require&Password={SECRET}", QUERY + "'password')"),
+    (f"{BASE}?%70assword={SECRET}", QUERY + "'password')"),
+    (f"{BASE}?%2570assword={SECRET}", QUERY + "'password')"),
+    (f"{BASE}?%20password={SECRET}", QUERY + "'password')"),
+    (f"{BASE}?sslpassword={SECRET}", QUERY + "'sslpassword')"),
+    (f"{BASE}?options=-c%20password%3D{SECRET}", OPTIONS + ", setting 'password')"),
+    (f"{BASE}?options=-cpassword={SECRET}", OPTIONS + ", setting 'password')"),
+    (f"{BASE}?options=--password={SECRET}", OPTIONS + ", setting 'password')"),
+    (f"{BASE}?options=-c%20search_path%3Dx%20-c%20my.passphrase%3D{SECRET}", OPTIONS + ", setting 'my.passphrase')"),
+    (f"{BASE}?dbname=host%3Ddb%20password%3D{SECRET}", CONNINFO),
+    (f"postgresql://auditor@db.example/dbname%3Dbreach%20password%3D{SECRET}", CONNINFO),
+    (f"postgresql://auditor@db.example/breach#password={SECRET}", CONNINFO),
+    (f"{BASE}?application_name=password%3D{SECRET}", "contains a password (the word appears in the URL)"),
 ], ids=["user_info", "user_info_without_user", "empty_password", "password_holding_at_sign",
         "password_holding_slash", "percent_encoded_colon", "query_string", "query_string_upper_case",
         "query_string_mixed_case_after_another", "query_key_percent_encoded", "query_key_double_encoded",
         "query_key_with_space", "sslpassword", "options_c_setting", "options_glued_c", "options_long_form",
-        "dbname_parameter_as_connection_string", "database_path_as_connection_string", "fragment"])
-def test_a_password_anywhere_in_the_url_is_refused_without_echoing_it(minimal_case, url):
+        "options_among_others", "dbname_parameter_as_connection_string", "database_path_as_connection_string",
+        "fragment", "inside_another_parameter"])
+def test_a_password_anywhere_in_the_url_is_refused_without_echoing_it(minimal_case, url, detail):
     problems = _problems(minimal_case, _table(url))
     assert any(p.startswith("inputs.notices.url: contains a password") for p in problems), problems
+    assert any(p.startswith("inputs.notices.url: ") and detail in p for p in problems), problems
     assert all("\n" not in p for p in problems)
 
 

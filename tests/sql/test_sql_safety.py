@@ -130,6 +130,9 @@ def test_the_gx_engine_gets_the_same_read_only_session(pg_env, prices):
     engine = sa.create_engine(source.connection_string, **source.engine_kwargs)  # as GX's add_postgres does
     try:
         with engine.connect() as conn:
+            assert conn.exec_driver_sql("SHOW default_transaction_read_only").scalar() == "on"
+            conn.exec_driver_sql("SELECT set_config('default_transaction_read_only', 'off', false)")
+            conn.commit()
             assert conn.exec_driver_sql("SHOW transaction_read_only").scalar() == "on"
             with pytest.raises(sa.exc.DBAPIError, match="read-only transaction"):
                 conn.exec_driver_sql(f"SELECT {prices.split('.')[0]}.wipe()")
