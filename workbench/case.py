@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
+from workbench import sqlguard
 from workbench.errors import CaseError
 
 #: The vocabulary of exposed data elements a case may name.
@@ -71,7 +72,11 @@ class Incident(_Strict):
 
 
 class SqlInput(_Strict):
-    """An input read from a database: a SQLAlchemy URL (no password) plus a table or query."""
+    """An input read from a database: a SQLAlchemy URL (no password) plus a table or query.
+
+    ``query`` must be one read-only SELECT and ``url`` must carry no credentials
+    (:mod:`workbench.sqlguard`); :func:`load_case` reports any other as a problem.
+    """
 
     url: str
     table: str | None = None
@@ -253,7 +258,7 @@ def _format_pydantic(err: ValidationError) -> list[str]:
                 lines.append(f"{loc}: {line}" if loc and not line.startswith(loc) else line)
             continue
         elif e["type"] == "string_type" and isinstance(e.get("input"), dict) and loc.startswith("inputs."):
-            continue  # an input given as a mapping is a database input: its own errors say what is wrong
+            continue  # a mapping is a SQL input: its own errors say what is wrong, not "not a string"
         else:
             msg = f"{msg} (got {_short(e.get('input'))})" if "input" in e and e["type"] != "missing" else msg
         lines.append(f"{loc}: {msg}" if loc else msg)
@@ -295,11 +300,14 @@ def _input_specs(raw: Any) -> dict[str, InputSpec]:
 
 
 def _check_inputs(specs: dict[str, InputSpec], root: Path) -> list[str]:
+    """Each input on its own (one bad input does not hide another's problems): files exist
+    inside the case folder; SQL inputs read safely (:mod:`workbench.sqlguard`)."""
     problems = []
     for name, spec in specs.items():
         if isinstance(spec, SqlInput):
-            if _url_has_password(spec.url):
-                problems.append(f"inputs.{name}.url: contains a password; give credentials in the environment or a pgpass file, never in case.yaml")
+            problems += [f"inputs.{name}.url: {p}" for p in sqlguard.url_problems(spec.url)]
+            if spec.query is not None:
+                problems += [f"inputs.{name}.query: {p}" for p in sqlguard.query_problems(spec.query)]
             continue
         p = (root / spec).resolve()
         if not p.is_relative_to(root):
@@ -349,11 +357,6 @@ _CaseLoader.yaml_implicit_resolvers = {
 }
 
 
-def _url_has_password(url: str) -> bool:
-    netloc = url.split("//", 1)[-1].split("/", 1)[0]
-    return "@" in netloc and ":" in netloc.rsplit("@", 1)[0]
-
-
 def load_case(path: str | Path) -> Case:
     """Load and validate a case.yaml. Raises CaseError listing every problem."""
     path = Path(path)
@@ -390,6 +393,6 @@ def summary(case: Case) -> str:
     for name in INPUT_NAMES:
         spec = case.input_spec(name)
         shown = "(absent: checks that need it say 'not assessed')" if spec is None else (
-            f"SQL {spec.url} {spec.table or spec.query}" if isinstance(spec, SqlInput) else spec)
+            f"SQL {sqlguard.redact_url(spec.url)} {spec.table or spec.query}" if isinstance(spec, SqlInput) else spec)
         lines.append(f"    {name:18} {shown}")
     return "\n".join(lines)

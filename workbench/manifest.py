@@ -23,7 +23,7 @@ MANIFEST_SCHEMA_VERSION = "1.0"
 #: Packages whose versions decide results; recorded in every manifest.
 TRACKED_PACKAGES = ("breach-audit-workbench", "pandas", "numpy", "pyarrow", "great-expectations",
                     "papermill", "nbconvert", "nbclient", "ipykernel", "matplotlib", "duckdb",
-                    "holidays", "pydantic", "weasyprint", "jinja2", "defusedxml", "rapidfuzz")
+                    "holidays", "pydantic", "weasyprint", "jinja2", "defusedxml", "rapidfuzz", "pglast")
 
 
 def utc_now() -> dt.datetime:

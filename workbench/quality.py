@@ -886,8 +886,9 @@ def _sql_engine(case, spec: SuiteSpec, params: dict, store, opts: EngineOptions,
         gx.context.data_sources.delete(ds_name)
     except Exception:  # absent: nothing to replace
         pass
+    # the reader's read-only session and transactions, one statement per message
     ds = gx.context.data_sources.add_postgres(ds_name, connection_string=source.connection_string,
-                                              kwargs={"connect_args": source.connect_args})
+                                              kwargs=source.engine_kwargs)
     bd = ds.add_query_asset(spec.input, query=source.query).add_batch_definition_whole_table(f"{spec.input}_table")
     result = bd.get_batch().validate(gx.suite(spec, None), expectation_parameters=params,
                                      result_format=result_format(_evidence_keys(spec), opts.max_examples))

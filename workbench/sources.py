@@ -482,7 +482,7 @@ def iter_input(case: Case, name: str, chunk_rows: int = DEFAULT_CHUNK_ROWS,
     path = case.input_path(name)
     kind = reader_kind(spec, path)
     reader = READERS.get(kind)
-    stats = InputStats(name=name, path=str(path if path else spec.url), kind=kind)
+    stats = InputStats(name=name, path=str(path) if path else _sql.describe(spec), kind=kind)  # never a password
     if with_hash and path is not None:
         stats.sha256 = file_sha256(path)
     extra = {"columns": columns} if columns is not None and kind in COLUMN_AWARE_READERS else {}

@@ -7,12 +7,30 @@ An input in case.yaml may be a SQLAlchemy URL plus a table or a query::
       notices: {url: "postgresql+psycopg://auditor@db.example/breach",
                 query: "SELECT * FROM notices_log WHERE kind = 'consumer'"}
 
-Credentials never come from case.yaml (``load_case`` rejects a URL holding a password).
-They come, first match wins, from the process environment (``PGPASSWORD``, ``PGUSER``,
+Credentials never come from case.yaml (``load_case`` rejects a URL holding a password
+anywhere: user info, query string, ``options``; see :mod:`workbench.sqlguard`). They come,
+first match wins, from the process environment (``PGPASSWORD``, ``PGUSER``,
 ``PGPASSFILE``...), then from a ``.env`` file beside case.yaml (``KEY=value`` lines; only
 ``PG*`` keys are used), then from libpq's own ``~/.pgpass``. Every URL this module logs or
-records goes through :func:`redact_url` (user kept, password dropped), and error messages
-are scrubbed of the password.
+records goes through :func:`redact_url` (user kept, credentials dropped), and error
+messages are scrubbed of the password.
+
+Reading safely. A ``query:`` must be one read-only SELECT (:func:`workbench.sqlguard.query_problems`,
+checked at ``case check`` and again here before connecting). The server enforces what the
+parser decides, so that what the parser misses cannot write either:
+
+- every reading session starts with ``default_transaction_read_only=on`` and every
+  transaction begins ``READ ONLY`` (psycopg's ``read_only``, SQLAlchemy's
+  ``postgresql_readonly``), so an INSERT, UPDATE, DELETE or DDL, run by a function the
+  query calls, fails ("cannot execute ... in a read-only transaction");
+- every statement goes through the extended protocol (``prepare_threshold=0``), which
+  carries exactly one statement per message: text that would stack a second statement
+  (``...; COMMIT; BEGIN READ WRITE; DROP ...``) is refused by the server, and the one
+  ``COPY`` (sent by psycopg as a simple query) is first parsed by the server as one statement;
+- ``standard_conforming_strings=on`` makes the server read string literals as the parser did.
+
+The GX SQL engine connects with the same connection arguments and engine options
+(:attr:`ValidationSource.engine_kwargs`).
 
 Reading. Rows stream through a server-side cursor (``stream_results`` + ``yield_per``), so
 memory holds one chunk at a time. Every column is fetched as PostgreSQL's text output
@@ -44,18 +62,26 @@ from typing import Any, Iterator
 
 import pandas as pd
 
+from workbench import sqlguard
 from workbench.case import Case, SqlInput, load_case
 from workbench.errors import InputError, WorkbenchError
 from workbench.sources import (CONVERTERS, READERS, SCHEMAS, InputSchema, InputStats, reader_kind)
+from workbench.sqlguard import redact_url  # noqa: F401  (part of this module's API)
 
 log = logging.getLogger("workbench.sql")
 
-#: Session settings that make PostgreSQL's text output canonical for typing and hashing.
-SESSION_OPTIONS = "-c TimeZone=UTC -c DateStyle=ISO,YMD -c extra_float_digits=1 -c IntervalStyle=iso_8601"
+#: Session settings that make PostgreSQL's text output canonical for typing and hashing, and
+#: its string literals read as :mod:`workbench.sqlguard`'s parser reads them.
+SESSION_OPTIONS = ("-c TimeZone=UTC -c DateStyle=ISO,YMD -c extra_float_digits=1 -c IntervalStyle=iso_8601 "
+                   "-c standard_conforming_strings=on")
+#: Added for every reading session: no transaction of the session may write.
+READ_ONLY_OPTIONS = "-c default_transaction_read_only=on"
+#: Engine options of every reading engine: each transaction begins READ ONLY.
+READ_ONLY_ENGINE_OPTIONS = {"postgresql_readonly": True}
 #: libpq environment keys read from a case's .env file (and SQLAlchemy connect_args they map to).
 ENV_KEYS = {"PGUSER": "user", "PGPASSWORD": "password", "PGPASSFILE": "passfile",
             "PGHOST": "host", "PGPORT": "port", "PGDATABASE": "dbname", "PGSSLMODE": "sslmode",
-            "PGSSLROOTCERT": "sslrootcert"}
+            "PGSSLROOTCERT": "sslrootcert", "PGSSLCERT": "sslcert", "PGSSLKEY": "sslkey"}
 #: Column kind (sources schema) -> PostgreSQL type used by :func:`load_case_folder`.
 PG_TYPES = {"str": "TEXT", "timestamp": "TIMESTAMPTZ", "date": "DATE", "int": "BIGINT",
             "float": "DOUBLE PRECISION", "bool": "BOOLEAN"}
@@ -79,18 +105,6 @@ def bind(spec: SqlInput, case: Case | None) -> SqlInput:
 
 
 # --------------------------------------------------------------------------- URLs and credentials
-
-def redact_url(url: str) -> str:
-    """The URL without any password (the user name is kept: it is who read the data)."""
-    try:
-        from sqlalchemy.engine import URL, make_url
-
-        u = make_url(url)
-        return URL.create(u.drivername, username=u.username, host=u.host, port=u.port,
-                          database=u.database, query=u.query).render_as_string(hide_password=False)
-    except Exception:  # not parseable: drop everything between // and @
-        return re.sub(r"//[^/@]*@", "//", url)
-
 
 def describe(spec: SqlInput) -> str:
     """A one-line name of the source for messages and manifests, never with a password."""
@@ -122,8 +136,21 @@ def read_env_file(path: str | Path) -> dict[str, str]:
     return out
 
 
-def connect_args(spec: SqlInput) -> dict[str, Any]:
+def _url_options(url: str) -> str:
+    """The ``options`` a URL's query string gives (merged before the workbench's own)."""
+    from sqlalchemy.engine import make_url
+
+    values = [v for k, v in make_url(url).query.items() if k.strip().lower() == "options"]
+    return " ".join(x for v in values for x in (v if isinstance(v, tuple) else (v,)))
+
+
+def connect_args(spec: SqlInput, *, read_only: bool = True) -> dict[str, Any]:
     """psycopg connection arguments: fixed session settings plus credentials from ``.env``.
+
+    ``options`` is the URL's own ``options`` followed by :data:`SESSION_OPTIONS` and, when
+    ``read_only``, :data:`READ_ONLY_OPTIONS` (a later ``-c`` wins, so the workbench's
+    settings hold). ``prepare_threshold=0`` sends every statement through the extended
+    protocol, one statement per message (see the module doc).
 
     The process environment is left to libpq itself (it reads ``PGPASSWORD``, ``PGUSER``,
     ``~/.pgpass``...); a ``.env`` value is passed only where the environment has none and
@@ -131,7 +158,8 @@ def connect_args(spec: SqlInput) -> dict[str, Any]:
     """
     from sqlalchemy.engine import make_url
 
-    args: dict[str, Any] = {"options": SESSION_OPTIONS}
+    options = " ".join(o for o in (_url_options(spec.url), SESSION_OPTIONS, READ_ONLY_OPTIONS if read_only else "") if o)
+    args: dict[str, Any] = {"options": options, "prepare_threshold": 0}
     base = getattr(spec, "base_dir", None)
     if not base:
         return args
@@ -154,21 +182,43 @@ def _password(spec: SqlInput) -> str | None:
 
 
 def _driver_url(url: str):
+    """The URL as the engine gets it: psycopg 3 driver, ``options`` moved to connect_args."""
     from sqlalchemy.engine import make_url
 
     u = make_url(url)
     if u.drivername in ("postgresql", "postgres"):
         u = u.set(drivername="postgresql+psycopg")
-    return u
+    return u.difference_update_query([k for k in u.query if k.strip().lower() == "options"])
 
 
-def make_engine(spec: SqlInput):
-    """A SQLAlchemy engine for the spec (no pooling, parameters hidden from error text)."""
+def unsafe(spec: SqlInput) -> list[str]:
+    """Why the spec may not be read (its URL, its query), one line each, field first."""
+    problems = [f"url {p}" for p in sqlguard.url_problems(spec.url)]
+    if spec.query is not None:
+        problems += [f"query {p}" for p in sqlguard.query_problems(spec.query)]
+    return problems
+
+
+def _ensure_safe(spec: SqlInput, name: str) -> None:
+    """Refuse, before connecting, a spec that :func:`load_case` would have refused."""
+    problems = unsafe(spec)
+    if problems:
+        raise _input_error(name, spec, "refused: " + " | ".join(problems),
+                           field="url" if problems[0].startswith("url") else "query")
+
+
+def make_engine(spec: SqlInput, *, read_only: bool = True):
+    """A SQLAlchemy engine for the spec (no pooling, parameters hidden from error text).
+
+    ``read_only`` (every reader): a read-only session whose transactions begin READ ONLY.
+    Only :func:`load_case_folder`, which creates the tables, asks for a writing engine.
+    """
     import sqlalchemy as sa
     from sqlalchemy.pool import NullPool
 
-    return sa.create_engine(_driver_url(spec.url), connect_args=connect_args(spec), poolclass=NullPool,
-                            hide_parameters=True)
+    return sa.create_engine(_driver_url(spec.url), connect_args=connect_args(spec, read_only=read_only),
+                            poolclass=NullPool, hide_parameters=True,
+                            execution_options=READ_ONLY_ENGINE_OPTIONS if read_only else {})
 
 
 # --------------------------------------------------------------------------- errors
@@ -243,7 +293,8 @@ def _source_columns(conn, spec: SqlInput, name: str) -> list[str]:
 
 
 def _query_body(spec: SqlInput) -> str:
-    return (spec.query or "").strip().rstrip(";").strip()
+    """The query's one statement, on lines of its own (a trailing ``--`` comment ends there)."""
+    return "\n" + sqlguard.statement_text(spec.query or "") + "\n"
 
 
 def build_query(conn, spec: SqlInput, schema: InputSchema, columns: list[str] | None = None) -> SourceQuery:
@@ -281,6 +332,7 @@ def _connection(spec: SqlInput, schema: InputSchema):
     (password scrubbed), and the engine is always disposed."""
     import sqlalchemy as sa
 
+    _ensure_safe(spec, schema.name)
     engine = make_engine(spec)
     try:
         with engine.connect() as conn:
@@ -352,6 +404,12 @@ class ValidationSource:
     connect_args: dict[str, Any]
     reason: str | None = None
 
+    @property
+    def engine_kwargs(self) -> dict[str, Any]:
+        """``create_engine`` keyword arguments for another engine (GX's): the reader's own
+        read-only session and transactions, one statement per message."""
+        return {"connect_args": self.connect_args, "execution_options": dict(READ_ONLY_ENGINE_OPTIONS)}
+
 
 def validation_source(spec: SqlInput, schema: InputSchema, rejected_rows: list[int]) -> ValidationSource:
     """The accepted rows of a SQL input as one typed SELECT, for checks run inside PostgreSQL.
@@ -365,7 +423,8 @@ def validation_source(spec: SqlInput, schema: InputSchema, rejected_rows: list[i
     import sqlalchemy as sa
 
     spec = spec if isinstance(spec, BoundSqlInput) else bind(spec, None)
-    url = _driver_url(spec.url)
+    _ensure_safe(spec, schema.name)
+    url = _driver_url(spec.url)  # no password in it: refused above
     out = ValidationSource(None, url.render_as_string(hide_password=False), connect_args(spec))
     engine = make_engine(spec)
     try:
@@ -399,14 +458,27 @@ def content_digest(spec: SqlInput, schema: InputSchema) -> dict[str, Any]:
         q = build_query(conn, spec, schema)
         h = hashlib.sha256(("\t".join(q.columns) + "\n").encode())
         dbapi = conn.connection.driver_connection
+        statement = f"COPY ({q.sql}) TO STDOUT"
+        _parses_as_one_statement(dbapi, statement, spec, schema.name)
         with dbapi.cursor() as cur:
-            with cur.copy(f"COPY ({q.sql}) TO STDOUT") as copy:
+            with cur.copy(statement) as copy:
                 for block in copy:
                     h.update(block)
             rows = cur.rowcount
     return {"url": redact_url(spec.url), "table": spec.table, "query": spec.query, "rows": rows,
             "sha256": h.hexdigest(), "hash_of": "COPY text output, ordered by " + ", ".join(q.order_by),
             "columns": q.columns}
+
+
+def _parses_as_one_statement(dbapi, statement: str, spec: SqlInput, name: str) -> None:
+    """Have the server parse ``statement`` as one prepared statement (psycopg sends COPY as
+    a simple query, which could carry several): raise if it is not exactly one."""
+    from psycopg import pq
+
+    res = dbapi.pgconn.prepare(b"", statement.encode(dbapi.info.encoding))
+    if res.status != pq.ExecStatus.COMMAND_OK:
+        text = (res.error_message or b"").decode(dbapi.info.encoding, "replace").strip().splitlines()
+        raise _input_error(name, spec, f"the query failed: {text[0] if text else 'not one statement'}")
 
 
 def manifest_entry(case: Case, name: str) -> dict[str, Any]:
@@ -498,10 +570,12 @@ def load_case_folder(case_dir: str | Path, url: str, schema: str | None = None, 
 
     case_dir = Path(case_dir)
     case = load_case(case_dir / "case.yaml")
-    if _driver_url(url).password is not None:
-        raise WorkbenchError("give the database password in PGPASSWORD, a .env file or ~/.pgpass, not in the URL")
+    problems = sqlguard.url_problems(url)
+    if problems:
+        raise WorkbenchError(f"{redact_url(url)}: " + " | ".join(problems)
+                             + " (give the database password in PGPASSWORD, a .env file or ~/.pgpass)")
     target = BoundSqlInput(url=url, table="x", base_dir=str(case_dir))
-    engine = make_engine(target)
+    engine = make_engine(target, read_only=False)  # it creates the tables
     loaded: list[LoadedTable] = []
     try:
         with engine.begin() as conn:

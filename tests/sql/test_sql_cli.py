@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from workbench.case import SqlInput, load_case
 from workbench.cli import main
 from workbench.sources import read_input
@@ -29,8 +31,10 @@ def test_synth_to_db_with_a_wrong_password_is_a_clear_error(pg, tmp_path, capsys
     assert "not-the-Right-one" not in err
 
 
-def test_synth_to_db_refuses_a_password_in_the_url(tmp_path, capsys):
-    code = main(["synth", "--people", "200", "--out", str(tmp_path / "c"),
-                 "--to-db", "postgresql://auditor:Secret99@127.0.0.1/breach"])
+@pytest.mark.parametrize("url", ["postgresql://auditor:Secret99@127.0.0.1/breach",
+                                 "postgresql://auditor@127.0.0.1/breach?PassWord=Secret99",
+                                 "postgresql://auditor@127.0.0.1/breach?options=-c%20password%3DSecret99"])
+def test_synth_to_db_refuses_a_password_in_the_url(tmp_path, capsys, url):
+    code = main(["synth", "--people", "200", "--out", str(tmp_path / "c"), "--to-db", url])
     err = capsys.readouterr().err
     assert code == 2 and "PGPASSWORD" in err and "Secret99" not in err
