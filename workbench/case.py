@@ -51,7 +51,9 @@ class Incident(_Strict):
     public_disclosure: dt.date | None = None
     #: Exact moment of discovery, where known (hour-based deadlines such as GDPR's 72 hours).
     discovered_at: dt.datetime | None = None
-    data_elements: list[str] = Field(min_length=1)
+    #: What the breach exposed; may be empty only for a case without affected people
+    #: (an incident that exposed no personal data: insider trades, messages...).
+    data_elements: list[str] = Field(default_factory=list)
     encrypted: bool = False
 
     @field_validator("data_elements")
@@ -130,6 +132,15 @@ class Case(_Strict):
     organization: Organization
     incident: Incident
     official_domains: list[str] = Field(default_factory=list)
+
+    @field_validator("official_domains")
+    @classmethod
+    def _hostnames(cls, v: list[str]) -> list[str]:
+        bad = [d for d in v if not _is_hostname(d)]
+        if bad:
+            raise ValueError("official_domains: not a domain name: " + ", ".join(_short(d, 40) for d in bad[:5])
+                             + " (expected names such as example.com: no scheme, path, port or spaces)")
+        return [d.strip().lower().rstrip(".") for d in v]
     inputs: Inputs
     parameters: Parameters
 
@@ -209,6 +220,19 @@ DATE_ORDER: tuple[tuple[str, str], ...] = (
 )
 
 
+def _is_hostname(value: Any) -> bool:
+    """A domain name (Unicode labels allowed): dot-separated labels of letters, digits and
+    hyphens, at least two labels, none empty or over 63 characters."""
+    import re
+
+    if not isinstance(value, str):
+        return False
+    name = value.strip().rstrip(".")
+    labels = name.split(".")
+    return (0 < len(name) <= 253 and len(labels) >= 2
+            and all(re.fullmatch(r"(?!-)[\w-]{1,63}(?<!-)", label) and "_" not in label for label in labels))
+
+
 def _consistency_problems(values: dict[str, Any]) -> list[str]:
     """Cross-field rules of the incident timeline and parameters (each problem one line)."""
     problems = []
@@ -274,6 +298,11 @@ def parse_case(data: dict[str, Any], path: Path) -> Case:
     except ValidationError as err:
         problems += _format_pydantic(err)
     problems += _consistency_problems(_field_values(data))
+    inc, inputs = data.get("incident"), data.get("inputs")
+    if isinstance(inc, dict) and isinstance(inputs, dict) and inputs.get("affected_people") is not None \
+            and not inc.get("data_elements"):
+        problems.append("incident.data_elements: required when the case declares affected_people "
+                        "(the exposed elements decide who is owed a notice)")
     problems += _check_inputs(_input_specs(data.get("inputs")), Path(path).resolve().parent)
     if problems:
         raise CaseError(str(path), list(dict.fromkeys(problems)))

@@ -204,3 +204,33 @@ def test_workbench_run_exits_2_before_creating_a_run_folder(tmp_path):
     assert r.returncode == 2, r.stderr
     assert "inputs.share_prices (prices.csv): missing required column(s) date, close" in r.stderr
     assert not out.exists() or not any(out.rglob("manifest.json"))
+
+
+@pytest.mark.parametrize("domain", ["", "HTTP://Example.COM/path", "..", "ex ample.com", "example", "a..b.com",
+                                    "-bad.com", "example.com:443"])
+def test_official_domains_must_be_domain_names(tmp_path, domain):
+    path = _case(tmp_path, {}, official_domains=["example.com", domain])
+    with pytest.raises(CaseError) as info:
+        load_case(path)
+    assert any(p.startswith("official_domains: not a domain name:") for p in info.value.problems), info.value.problems
+
+
+def test_official_domains_are_normalised(tmp_path):
+    case = load_case(_case(tmp_path, {}, official_domains=["Example.COM.", "équifax.com"]))
+    assert case.official_domains == ["example.com", "équifax.com"]
+
+
+def test_data_elements_are_required_only_with_affected_people(tmp_path):
+    (tmp_path / "people.csv").write_bytes(PEOPLE_HEADER)
+    path = _case(tmp_path, {"share_prices": "prices.csv"})
+    (tmp_path / "prices.csv").write_bytes(b"date,close\n")
+    doc = yaml.safe_load(path.read_text())
+    del doc["incident"]["data_elements"]
+    path.write_text(yaml.safe_dump(doc))
+    assert load_case(path).incident.data_elements == []
+    doc["inputs"]["affected_people"] = "people.csv"
+    path.write_text(yaml.safe_dump(doc))
+    with pytest.raises(CaseError) as info:
+        load_case(path)
+    assert info.value.problems == ["incident.data_elements: required when the case declares affected_people "
+                                   "(the exposed elements decide who is owed a notice)"]
