@@ -1,8 +1,8 @@
 """The run manifest: what ran, on what inputs, with which code, and what it produced.
 
 ``manifest.json`` is written when a run starts (status ``running``), and rewritten when it
-ends (``completed`` or ``failed``). A run killed part-way keeps ``running`` and no
-``finished_at``: it is recognisable as incomplete.
+ends (``completed``, ``failed`` or ``interrupted``, see :mod:`workbench.status`). A run killed
+part-way keeps ``running`` and no ``finished_at``: it is recognisable as incomplete.
 """
 
 from __future__ import annotations
