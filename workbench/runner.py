@@ -27,8 +27,8 @@ from typing import Any
 
 from workbench.case import Case, load_case
 from workbench.errors import InputChangedError, RunError, WorkbenchError
-from workbench.manifest import (MANIFEST_SCHEMA_VERSION, git_state, iso, law_version,
-                                output_files, package_versions, utc_now, write_manifest)
+from workbench.manifest import (MANIFEST_SCHEMA_VERSION, git_state, iso, law_version, output_files,
+                                overwrite_manifest_in_place, package_versions, utc_now, write_manifest)
 from workbench.paths import NOTEBOOKS_DIR, REPORTS_DIR
 from workbench.status import NotebookStatus, RunStatus
 
@@ -199,7 +199,7 @@ def _run(case: Case, run_dir: Path, paths: list[Path], nbs: list[NotebookRun], s
             if nbrun.status == NotebookStatus.RUNNING:
                 nbrun.status = NotebookStatus.INTERRUPTED
     except Exception as err:  # a broken hook or kernel, a full disk, a changed input
-        if isinstance(err, WorkbenchError):
+        if isinstance(err, (WorkbenchError, OSError)):  # broken setup or a full disk: no traceback needed
             log.error("run failed: %s", err)
         else:
             log.exception("run failed: %s", err)
@@ -222,9 +222,10 @@ def _run(case: Case, run_dir: Path, paths: list[Path], nbs: list[NotebookRun], s
 
 def _finish(case: Case, run_dir: Path, manifest: dict[str, Any], started, status: RunStatus,
             error: dict[str, Any] | None, nbs: list[NotebookRun]) -> tuple[RunStatus, dict[str, Any]]:
-    """Write the final manifest, best-effort: a write that fails (a full disk) makes the run
-    ``failed`` in the result; on disk the manifest then still says ``running`` and
-    ``runs list``/``verify`` call it incomplete once this process is gone."""
+    """Write the final manifest, best-effort. A write that fails (a full disk) makes the run
+    ``failed``; the manifest is then rewritten in place without its outputs list where it
+    fits, else it keeps ``running`` on disk and ``runs list``/``verify`` call the run
+    incomplete once this process is gone. Never ``completed`` either way."""
     try:
         outputs = output_files(run_dir)
     except OSError as err:
@@ -243,6 +244,11 @@ def _finish(case: Case, run_dir: Path, manifest: dict[str, Any], started, status
         if status == RunStatus.COMPLETED:
             doc["status"] = status = RunStatus.FAILED
             doc["error"] = {"ename": type(err).__name__, "evalue": f"writing manifest.json: {err}"}
+        compact = {**doc, "outputs": None}
+        if overwrite_manifest_in_place(run_dir, compact):
+            log.warning("manifest of %s rewritten in place as %s, without its outputs list", run_dir, status)
+        else:
+            log.error("manifest of %s left as written at the start (running): it will show as incomplete", run_dir)
     return status, doc
 
 

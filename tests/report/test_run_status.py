@@ -149,7 +149,8 @@ def test_a_full_disk_after_the_notebooks_fails_the_run(minimal_case, tmp_path, m
     assert not (tmp_path / "reports" / "MINI-2017" / "latest").exists()
 
 
-def test_a_final_manifest_that_cannot_be_written_is_never_completed(minimal_case, tmp_path, monkeypatch):
+@pytest.mark.parametrize("fits_in_place", [True, False], ids=["rewritten-in-place", "left-running"])
+def test_a_final_manifest_that_cannot_be_written_is_never_completed(minimal_case, tmp_path, monkeypatch, fits_in_place):
     real = runner.write_manifest
     calls = []
 
@@ -160,13 +161,32 @@ def test_a_final_manifest_that_cannot_be_written_is_never_completed(minimal_case
         return real(run_dir, doc)
 
     monkeypatch.setattr(runner, "write_manifest", write_once_then_disk_full)
+    if not fits_in_place:
+        monkeypatch.setattr(runner, "overwrite_manifest_in_place", lambda run_dir, doc: False)
     quick = tmp_path / "nb_quick"
     make_notebook(quick, "10_quick.ipynb", "x = 1")
     result = run_case(minimal_case, tmp_path / "reports", notebooks=sorted(quick.glob("*.ipynb")))
     assert calls == ["running", "completed"]
     assert result.status == RunStatus.FAILED and result.error["ename"] == "OSError"
+    assert "No space left on device" in result.error["evalue"]
     on_disk = json.loads((result.run_dir / "manifest.json").read_text())
-    assert on_disk["status"] == "running", "best effort: the start manifest stays, and reads as incomplete"
-    assert run_state(on_disk) == RunStatus.RUNNING  # this process is alive; once gone: incomplete
+    if fits_in_place:
+        assert on_disk["status"] == "failed" and on_disk["finished_at"] and on_disk["outputs"] is None
+        assert on_disk["error"] == result.error
+    else:
+        assert on_disk["status"] == "running", "the start manifest stays, and reads as incomplete once we exit"
+        assert run_state(on_disk) == RunStatus.RUNNING  # this process is still alive
     assert not (tmp_path / "reports" / "MINI-2017" / "latest").exists()
     assert not verify_run(result.run_dir).ok
+
+
+def test_overwrite_in_place_only_writes_what_fits(tmp_path):
+    from workbench.manifest import overwrite_manifest_in_place, write_manifest
+
+    write_manifest(tmp_path, {"status": "running"})
+    room = (tmp_path / "manifest.json").stat().st_blocks * 512
+    assert overwrite_manifest_in_place(tmp_path, {"status": "failed", "error": {"ename": "OSError"}})
+    assert read_manifest(tmp_path)["status"] == "failed"
+    assert not overwrite_manifest_in_place(tmp_path, {"status": "failed", "padding": "x" * (room + 1)})
+    assert read_manifest(tmp_path)["status"] == "failed", "a text that does not fit leaves the file as it was"
+    assert not overwrite_manifest_in_place(tmp_path / "nowhere", {"status": "failed"})
