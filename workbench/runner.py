@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench.case import Case, load_case
-from workbench.errors import InputChangedError, RunError, WorkbenchError
+from workbench.errors import RunError
 from workbench.manifest import (MANIFEST_SCHEMA_VERSION, git_state, iso, law_version, output_files,
                                 overwrite_manifest_in_place, package_versions, utc_now, write_manifest)
 from workbench.paths import NOTEBOOKS_DIR, REPORTS_DIR
@@ -148,16 +148,14 @@ def point_latest(run_dir: Path) -> Path:
 def run_case(case_path: str | Path, out: str | Path = REPORTS_DIR, *,
              notebooks: list[Path] | None = None, kernel_name: str = "python3",
              progress: bool | None = None, cell_timeout: int | None = None) -> RunResult:
-    """Run the notebook set on a case.
-
-    Never raises for a failing notebook, a failed write or an interruption: returns a
-    :class:`RunResult` whose status says what happened (the CLI turns it into the exit
-    code). SIGINT and SIGTERM are handled during the run (the previous handlers are put
-    back after it) and end it as ``interrupted``.
-    """
+    """Run the notebook set on a case. Never raises for a failing notebook: returns a
+    failed :class:`RunResult` (the CLI turns it into exit code 1)."""
     case = load_case(case_path)  # CaseError propagates: exit 2, no run folder
-    paths = list(notebooks) if notebooks is not None else notebook_set()
     out = Path(out).resolve()
+    # Nor for a failed write (a full disk) or an interruption: SIGINT and SIGTERM are
+    # handled during the run (the previous handlers put back after it) and end it as
+    # ``interrupted``; the result's status says what happened.
+    paths = list(notebooks) if notebooks is not None else notebook_set()
     nbs = [NotebookRun(p.name) for p in paths]
     with _StopSignals() as stop:
         run_dir = new_run_dir(out, case.case_id)
@@ -199,6 +197,8 @@ def _run(case: Case, run_dir: Path, paths: list[Path], nbs: list[NotebookRun], s
             if nbrun.status == NotebookStatus.RUNNING:
                 nbrun.status = NotebookStatus.INTERRUPTED
     except Exception as err:  # a broken hook or kernel, a full disk, a changed input
+        from workbench.errors import WorkbenchError
+
         if isinstance(err, (WorkbenchError, OSError)):  # broken setup or a full disk: no traceback needed
             log.error("run failed: %s", err)
         else:
@@ -273,7 +273,10 @@ def _rehash(case: Case, name: str, entry: dict[str, Any]) -> str | None:
 
 
 def _check_inputs_unchanged(case: Case, at_start: dict[str, dict[str, Any]]) -> None:
-    """Raise :class:`InputChangedError` naming every input whose content changed during the run."""
+    """Raise :class:`~workbench.errors.InputChangedError` naming every input whose content
+    changed during the run."""
+    from workbench.errors import InputChangedError
+
     changes = {}
     for name, entry in at_start.items():
         if entry.get("sha256") is None:  # a database that could not be read at the start
