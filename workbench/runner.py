@@ -173,9 +173,11 @@ def _run(case: Case, run_dir: Path, paths: list[Path], nbs: list[NotebookRun], s
     status, error = RunStatus.COMPLETED, None
     try:
         manifest.update(_manifest(case, run_dir, started, RunStatus.RUNNING, nbs, inputs={}))
-        manifest["inputs"] = _input_hashes(case)
-        # which process runs it: `workbench runs list` tells a live run from a killed one
+        # which process runs it: `workbench runs list` tells a live run from a killed one,
+        # already while the inputs are hashed (minutes on a large case)
         manifest["process"] = {"pid": os.getpid(), "host": socket.gethostname()}
+        write_manifest(run_dir, manifest)
+        manifest["inputs"] = _input_hashes(case)
         write_manifest(run_dir, manifest)
         log.info("run %s: %d notebook(s) -> %s", case.case_id, len(nbs), run_dir)
         for nb_path, nbrun in zip(paths, nbs):
