@@ -42,9 +42,10 @@ def _only_new_run(out: Path, *known: Path) -> Path:
     return runs[0]
 
 
-@pytest.mark.parametrize("signum, whole_group", [(signal.SIGINT, False), (signal.SIGINT, True), (signal.SIGTERM, False)],
-                         ids=["SIGINT", "ctrl-c-to-the-process-group", "SIGTERM"])
-def test_a_signalled_run_ends_interrupted_never_completed(minimal_case, tmp_path, capsys, signum, whole_group):
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_signalled_run_ends_interrupted_never_completed(minimal_case, tmp_path, capsys, signum):
+    # Ctrl-C in a terminal is SIGINT to the workbench process only: jupyter_client starts
+    # each kernel in a session of its own, so the kernel never sees the keystroke.
     out = tmp_path / "reports"
     previous = _completed_run(minimal_case, tmp_path, out)
     latest = out / "MINI-2017" / "latest"
@@ -64,7 +65,7 @@ def test_a_signalled_run_ends_interrupted_never_completed(minimal_case, tmp_path
             assert time.monotonic() < deadline, "the sleeping notebook never started"
             time.sleep(0.2)
         time.sleep(0.5)
-        (os.killpg if whole_group else os.kill)(proc.pid, signum)
+        os.kill(proc.pid, signum)
         _, err = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
