@@ -3,7 +3,8 @@
 Subcommands register themselves in ``COMMANDS`` with :func:`command`; each handler takes
 the parsed ``argparse.Namespace`` and returns the exit code.
 Exit codes: 0 success, 1 a run or verification failed, 2 bad input or usage,
-3 a completed run with findings at or above ``workbench run --fail-on SEVERITY``.
+3 a completed run with findings at or above ``workbench run --fail-on SEVERITY``,
+130 / 143 a run interrupted by SIGINT (Ctrl-C) / SIGTERM.
 """
 
 from __future__ import annotations
@@ -52,7 +53,8 @@ def _run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--fail-on", default=None, metavar="SEVERITY",
                    choices=["critical", "high", "medium", "low", "info"],
                    help="exit 3 when the completed run has findings at or above SEVERITY "
-                        "(exit codes: 0 completed, 1 failed, 2 invalid case, 3 findings at or above SEVERITY)")
+                        "(exit codes: 0 completed, 1 failed, 2 invalid case, 3 findings at or above SEVERITY, "
+                        "130/143 interrupted by SIGINT/SIGTERM)")
 
 
 @command("run", "audit a case: run every notebook into a new run folder", _run_args)
@@ -68,10 +70,17 @@ def _run(ns: argparse.Namespace) -> int:
     result = run_case(ns.case_yaml, ns.out or REPORTS_DIR, notebooks=nbs, cell_timeout=ns.cell_timeout)
     print(result.run_dir)
     if not result.ok:
+        from workbench.status import RunStatus
+
+        error = result.error or {}
         failed = [n for n in result.notebooks if n.status == "failed"]
         for n in failed:
             print(f"failed: {n.name}: {n.error['ename']}: {n.error['evalue'][:300]}", file=sys.stderr)
-        print(f"run failed; executed notebooks kept in {result.run_dir}/notebooks", file=sys.stderr)
+        if error and not any(n.error == error for n in failed):
+            print(f"{result.status}: {error.get('ename')}: {str(error.get('evalue'))[:300]}", file=sys.stderr)
+        print(f"run {result.status}; executed notebooks kept in {result.run_dir}/notebooks", file=sys.stderr)
+        if result.status == RunStatus.INTERRUPTED:
+            return interrupted_exit_code(error.get("signal"))
         return 1
     report = result.run_dir / "report.html"
     print(f"report: {report if report.exists() else result.run_dir / 'html'}")
@@ -83,6 +92,17 @@ def _run(ns: argparse.Namespace) -> int:
             print(f"{len(hits)} finding(s) at or above {ns.fail_on} (--fail-on): exit 3", file=sys.stderr)
             return 3
     return 0
+
+
+def interrupted_exit_code(signame: str | None) -> int:
+    """128 + the signal's number, as a shell reports a process a signal stopped: 130 for
+    SIGINT (Ctrl-C), 143 for SIGTERM; 1 when no signal is known."""
+    import signal
+
+    try:
+        return 128 + int(signal.Signals[signame])
+    except (KeyError, TypeError):
+        return 1
 
 
 def _verify_args(p: argparse.ArgumentParser) -> None:

@@ -33,17 +33,91 @@ def memory_limit_bytes(con) -> int:
     return int(float(m.group(1)) * _UNITS[m.group(2).lower()])
 
 
-_SPILL_DIRS: dict[int, Path] = {}
+_PROCESS_DIRS: dict[tuple[int, str], Path] = {}
+
+
+def _process_dir(prefix: str) -> Path:
+    """This process's own folder ``<prefix>-<pid>-...`` under the temporary folder, removed
+    when the process exits (scheduled runs would otherwise leave one folder per process behind)."""
+    key = (os.getpid(), prefix)
+    if key not in _PROCESS_DIRS:
+        _PROCESS_DIRS[key] = Path(tempfile.mkdtemp(prefix=f"{prefix}-{key[0]}-"))
+        atexit.register(shutil.rmtree, _PROCESS_DIRS[key], True)
+    return _PROCESS_DIRS[key]
 
 
 def _process_spill_dir() -> Path:
-    """This process's own spill folder under the temporary folder, removed when the
-    process exits (scheduled runs would otherwise leave one folder per process behind)."""
-    pid = os.getpid()
-    if pid not in _SPILL_DIRS:
-        _SPILL_DIRS[pid] = Path(tempfile.mkdtemp(prefix=f"workbench-duckdb-{pid}-"))
-        atexit.register(shutil.rmtree, _SPILL_DIRS[pid], True)
-    return _SPILL_DIRS[pid]
+    """This process's own spill folder."""
+    return _process_dir("workbench-duckdb")
+
+
+# --------------------------------------------------------------------------- reading files
+
+#: Characters DuckDB's file readers take as a glob (``*``, ``?``, ``[...]``, ``**``), or as an
+#: escape inside one (a backslash); braces in case a later version expands them.
+_GLOB_CHARS = re.compile(r"[*?\[\]{}\\]")
+#: DuckDB's table function per file kind.
+SCANNERS = {"csv": "read_csv", "parquet": "read_parquet"}
+_ALIASES: dict[tuple[int, str], Path] = {}
+
+
+def _alias_dir() -> Path:
+    folder = _process_dir("workbench-paths")
+    if _GLOB_CHARS.search(str(folder)):
+        from workbench.errors import WorkbenchError
+        raise WorkbenchError(f"the temporary folder {folder} has a glob character in its name; "
+                             "set TMPDIR to a folder without *, ?, [, ], {, } or a backslash")
+    return folder
+
+
+def literal_path(path: str | Path) -> str:
+    """``path`` as a quoted SQL string that DuckDB reads as exactly that file or folder.
+
+    DuckDB expands ``*``, ``?`` and ``[...]`` in every path it reads, so a file named
+    ``notices[12].csv`` would make it read ``notices1.csv``; escaping (``[[]``) cannot cover
+    a backslash. A path holding any of these characters is therefore given to DuckDB as a
+    symbolic link with a plain name, in a temporary folder of this process (removed at exit),
+    pointing at the absolute path: DuckDB reads the very file named, whatever its name.
+    """
+    text = os.path.abspath(os.fspath(path))
+    if _GLOB_CHARS.search(text):
+        key = (os.getpid(), text)
+        if key not in _ALIASES:
+            name = Path(text).name
+            plain = re.sub(r"[^A-Za-z0-9._-]", "_", name) or "input"
+            alias = _alias_dir() / f"{len(_ALIASES):05d}-{plain}"
+            os.symlink(text, alias)
+            _ALIASES[key] = alias
+        text = str(_ALIASES[key])
+    return "'" + text.replace("'", "''") + "'"
+
+
+def scan(path: str | Path, kind: str, *, below: str | None = None, **options) -> str:
+    """SQL calling DuckDB's reader of ``kind`` (``csv``, ``parquet``) on exactly ``path``.
+
+    ``below`` is a glob applied inside the folder ``path`` (``"**/*.parquet"`` for a
+    dataset folder), the folder itself still taken literally. Hive partitioning is off: a
+    folder named ``country=US`` in the path must not overwrite the file's ``country``
+    column. ``options`` are the reader's named parameters (``header=True``...).
+    """
+    if kind not in SCANNERS:
+        from workbench.errors import UnknownNameError
+        raise UnknownNameError("DuckDB file reader", kind, list(SCANNERS))
+    source = literal_path(path)
+    if below is not None:
+        if "'" in below:
+            raise ValueError(f"a glob below a folder holds no quote: {below!r}")
+        source = source[:-1] + "/" + below + "'"
+    args = [source] + [f"{k} = {_sql_value(v)}" for k, v in {"hive_partitioning": False, **options}.items()]
+    return f"{SCANNERS[kind]}({', '.join(args)})"
+
+
+def _sql_value(v) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return repr(v)
+    return "'" + str(v).replace("'", "''") + "'"
 
 
 def connect(database: str | Path = ":memory:", *, memory_limit: str | None = None,

@@ -68,3 +68,17 @@ class GuardrailError(WorkbenchError):
 
 class RunError(WorkbenchError):
     """A notebook run failed; the run folder is kept and marked failed."""
+
+
+class InputChangedError(RunError):
+    """An input's content at the end of a run differs from its content at the start: the
+    notebooks may each have read a different version, so the run cannot be trusted."""
+
+    def __init__(self, changes: dict[str, tuple[str | None, str | None]]):
+        self.changes = dict(changes)  # input name -> (sha256 at start, sha256 at end)
+        parts = [f"{name} (sha256 at start {_short(a)}, at end {_short(b)})" for name, (a, b) in self.changes.items()]
+        super().__init__("input_changed: " + "; ".join(parts))
+
+
+def _short(digest: str | None) -> str:
+    return digest[:12] if digest else "none (missing or unreadable)"

@@ -1,14 +1,15 @@
 """The run manifest: what ran, on what inputs, with which code, and what it produced.
 
 ``manifest.json`` is written when a run starts (status ``running``), and rewritten when it
-ends (``completed`` or ``failed``). A run killed part-way keeps ``running`` and no
-``finished_at``: it is recognisable as incomplete.
+ends (``completed``, ``failed`` or ``interrupted``, see :mod:`workbench.status`). A run killed
+part-way keeps ``running`` and no ``finished_at``: it is recognisable as incomplete.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import platform
 import subprocess
 import sys
@@ -84,6 +85,27 @@ def write_manifest(run_dir: Path, doc: dict[str, Any]) -> Path:
     path = Path(run_dir) / MANIFEST_NAME
     atomic_write_text(path, json.dumps(doc, indent=2, default=str) + "\n")
     return path
+
+
+def overwrite_manifest_in_place(run_dir: Path, doc: dict[str, Any]) -> bool:
+    """Last resort on a full disk, where :func:`write_manifest` cannot create its temporary
+    file: rewrite the existing ``manifest.json`` in the space it already holds. Done only
+    when the text fits in that space (so no new block is needed); returns whether it was
+    written. Not atomic: a reader may meet a half-written manifest, which reads as broken,
+    never as completed."""
+    path = Path(run_dir) / MANIFEST_NAME
+    data = (json.dumps(doc, indent=1, default=str) + "\n").encode()
+    try:
+        if len(data) > path.stat().st_blocks * 512:
+            return False
+        with open(path, "r+b") as f:
+            f.write(data)
+            f.truncate()
+            f.flush()
+            os.fsync(f.fileno())
+    except OSError:
+        return False
+    return True
 
 
 def read_manifest(run_dir: str | Path) -> dict[str, Any]:

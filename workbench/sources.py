@@ -260,12 +260,22 @@ def type_frame(raw: pd.DataFrame, schema: InputSchema, *, file: str,
 # --------------------------------------------------------------------------- hashing
 
 def file_sha256(path: str | Path) -> str:
-    """sha256 of a file, or of a folder as the hash of its sorted (relative path, sha256) list."""
+    """sha256 of a file, or of a folder as the hash of its sorted (relative path, sha256) list.
+
+    In a folder, a symbolic link leading out of it (or to nothing) is never followed: the
+    link's own text is hashed in place of content (see :mod:`workbench.folders`).
+    """
+    from workbench.folders import EntryKind, walk
+
     path = Path(path)
     if path.is_dir():
         h = hashlib.sha256()
-        for p in sorted(q for q in path.rglob("*") if q.is_file()):
-            h.update(f"{p.relative_to(path).as_posix()}\0{file_sha256(p)}\n".encode())
+        for entry in walk(path):
+            if entry.kind == EntryKind.FILE:
+                h.update(f"{entry.rel}\0{file_sha256(entry.path)}\n".encode())
+            else:
+                log.warning("hashing %s: %s", path, entry.describe())
+                h.update(f"{entry.rel}\0{entry.kind}:{entry.target}\n".encode())
         return h.hexdigest()
     h = hashlib.sha256()
     with open(path, "rb") as f:

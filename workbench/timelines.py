@@ -822,10 +822,11 @@ def _load_sources(con, case, chunk_rows: int) -> dict[str, Any]:
 
 
 def _scan(path: Path) -> str:
-    p = _sql_path(path)
+    from workbench.duck import scan
+
     if path.suffix.lower() in (".parquet", ".pq"):
-        return f"read_parquet('{p}')"
-    return f"read_csv('{p}', header = true, all_varchar = true)"
+        return scan(path, "parquet")
+    return scan(path, "csv", header=True, all_varchar=True)
 
 
 def _load_duckdb(con, case) -> dict[str, Any]:

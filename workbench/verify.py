@@ -101,8 +101,10 @@ def verify_run(run_dir: str | Path, *, case_path: str | Path | None = None,
     if manifest.get("schema_version") != MANIFEST_SCHEMA_VERSION:
         result.notes.append(f"manifest schema {manifest.get('schema_version')} (this workbench writes {MANIFEST_SCHEMA_VERSION})")
     if manifest.get("status") != "completed" or not manifest.get("finished_at"):
+        reason = (manifest.get("error") or {}).get("evalue")
         result.differences.append(Difference("status", MANIFEST_NAME, "completed",
-                                             f"{manifest.get('status')}" + ("" if manifest.get("finished_at") else ", no finished_at")))
+                                             f"{manifest.get('status')}" + ("" if manifest.get("finished_at") else ", no finished_at")
+                                             + (f": {str(reason)[:200]}" if reason else "")))
     _check_outputs(run_dir, manifest, result)
     if check_inputs:
         _check_inputs(manifest, case_path, result)
@@ -241,18 +243,20 @@ def _alive(pid: int) -> bool:
 
 
 def run_state(manifest: dict[str, Any]) -> str:
-    """``completed``, ``failed``, ``running`` (its process is alive) or ``incomplete``
-    (status still ``running`` but its process is gone: killed or crashed part-way)."""
+    """``completed``, ``failed``, ``interrupted``, ``running`` (its process is alive) or
+    ``incomplete`` (status still ``running`` but its process is gone: killed or crashed part-way)."""
     import socket
 
+    from workbench.status import FINISHED, RunStatus
+
     status = manifest.get("status")
-    if status in ("completed", "failed") and manifest.get("finished_at"):
+    if isinstance(status, str) and status in FINISHED and manifest.get("finished_at"):
         return str(status)
-    if status == "running" and not manifest.get("finished_at"):
+    if status == RunStatus.RUNNING and not manifest.get("finished_at"):
         proc = manifest.get("process") or {}
         if proc.get("host") == socket.gethostname() and isinstance(proc.get("pid"), int) and _alive(proc["pid"]):
-            return "running"
-    return "incomplete"
+            return str(RunStatus.RUNNING)
+    return str(RunStatus.INCOMPLETE)
 
 
 def list_runs(out: str | Path, case_id: str | None = None) -> list[dict[str, Any]]:

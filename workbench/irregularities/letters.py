@@ -88,11 +88,14 @@ def _relation(con, ref: TableRef, name: str) -> None:
     if isinstance(ref, pd.DataFrame):
         con.register(name, ref)
     elif isinstance(ref, (str, Path)):
-        p = str(ref)
-        reader = "read_parquet" if p.endswith((".parquet", ".pq")) or Path(p).is_dir() else "read_csv_auto"
-        src = p + "/**/*.parquet" if Path(p).is_dir() else p
-        quoted = "'" + src.replace("'", "''") + "'"
-        con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM {reader}({quoted})")
+        from workbench.duck import scan
+
+        p = Path(ref)
+        if p.is_dir():  # a Parquet dataset folder
+            source = scan(p, "parquet", below="**/*.parquet")
+        else:
+            source = scan(p, "parquet" if p.suffix.lower() in (".parquet", ".pq") else "csv")
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM {source}")
     else:
         con.register(name, ref.df() if hasattr(ref, "df") else ref)
 

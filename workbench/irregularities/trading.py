@@ -224,16 +224,30 @@ def parse_form4(data: bytes, name: str = "<bytes>") -> list[dict[str, Any]]:
     return _parse_document(data, name)
 
 
-def _form4_files(paths: str | Path | Iterable[str | Path]) -> list[Path]:
+def _form4_files(paths: str | Path | Iterable[str | Path]) -> tuple[list[Path], list[Form4Error]]:
+    """The filings to read, and one error per symbolic link in a folder that leads out of
+    it or to nothing (never followed: a folder's filings are the files it holds)."""
+    from workbench.folders import EntryKind, walk
+
     if isinstance(paths, (str, Path)):
         paths = [paths]
     files: list[Path] = []
+    refused: list[Form4Error] = []
     for p in map(Path, paths):
-        if p.is_dir():
-            files += sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in (".xml", ".txt"))
-        else:
+        if not p.is_dir():
             files.append(p)
-    return files
+            continue
+        for entry in walk(p):
+            if entry.kind == EntryKind.LINK_OUTSIDE:
+                refused.append(Form4Error(str(entry.path), f"a symbolic link to {entry.target}, outside the folder {p}; "
+                                          "not followed", expected="filings stored inside the Form 4 folder"))
+            elif entry.path.suffix.lower() not in (".xml", ".txt"):
+                continue
+            elif entry.kind == EntryKind.LINK_BROKEN:
+                refused.append(Form4Error(str(entry.path), f"a symbolic link to {entry.target}, which does not exist"))
+            else:
+                files.append(entry.path)
+    return files, refused
 
 
 def empty_form4_frame() -> pd.DataFrame:
@@ -264,7 +278,9 @@ def read_form4(paths: str | Path | Iterable[str | Path]) -> tuple[pd.DataFrame, 
     Parameters
     ----------
     paths
-        A file, a folder (every ``*.xml`` / ``*.txt`` below it) or a list of either.
+        A file, a folder (every ``*.xml`` / ``*.txt`` below it) or a list of either. In a
+        folder, a symbolic link leading out of the folder (or to nothing) is never followed:
+        it is one of the ``errors``, naming the link and its target.
         A ``.txt`` full EDGAR submission is accepted: its ``<XML>`` part is read and the
         SEC header gives the accession number and filing date.
 
@@ -283,8 +299,10 @@ def read_form4(paths: str | Path | Iterable[str | Path]) -> tuple[pd.DataFrame, 
         other files are still read.
     """
     rows: list[dict[str, Any]] = []
-    errors: list[Form4Error] = []
-    for f in _form4_files(paths):
+    files, errors = _form4_files(paths)
+    for err in errors:
+        log.warning("%s", err)
+    for f in files:
         name = str(f)
         try:
             if not f.is_file():
