@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench.artifacts import atomic_write_text
-from workbench.paths import MANIFEST_NAME, PROJECT_ROOT
+from workbench.paths import CHECKOUT, MANIFEST_NAME
 
 MANIFEST_SCHEMA_VERSION = "1.0"
 #: Packages whose versions decide results; recorded in every manifest.
@@ -44,8 +44,12 @@ def package_versions() -> dict[str, str | None]:
     return out
 
 
-def git_state(root: Path = PROJECT_ROOT) -> dict[str, Any]:
-    """The commit of the workbench code, and whether the tree had uncommitted changes."""
+def git_state(root: Path | None = CHECKOUT) -> dict[str, Any]:
+    """The commit of the workbench code, and whether the tree had uncommitted changes; both
+    None for an installed package (its version is under ``packages``)."""
+    if root is None:
+        return {"commit": None, "dirty": None}
+
     def git(*args: str) -> str | None:
         try:
             r = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, timeout=10)

@@ -20,7 +20,7 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 def test_top_level_layout():
     for name in ["notebooks", "workbench", "expectations", "reports", "tests", "cases", "benchmarks"]:
         assert (ROOT / name).is_dir(), name
-    for name in ["environment.yml", "pyproject.toml", "README.md", "Makefile", ".ci/run"]:
+    for name in ["environment.yml", "pyproject.toml", "setup.py", "MANIFEST.in", "README.md", "Makefile", ".ci/run"]:
         assert (ROOT / name).is_file(), name
     assert (ROOT / "cases" / "demo" / "case.yaml").is_file()
 
