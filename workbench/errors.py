@@ -68,3 +68,12 @@ class GuardrailError(WorkbenchError):
 
 class RunError(WorkbenchError):
     """A notebook run failed; the run folder is kept and marked failed."""
+
+
+class NotRegularFileError(WorkbenchError, OSError):
+    """A path that should be a regular file is a symlink, FIFO, socket or device (it is not
+    opened: a FIFO would block the reader); ``kind`` says which."""
+
+    def __init__(self, path: str, kind: str):
+        self.path, self.kind = str(path), kind
+        super().__init__(f"{self.path}: a {kind}, not a regular file")

@@ -180,3 +180,5 @@ def test_a_wheel_installed_outside_the_checkout_audits_a_case(tmp_path):
     assert (run_dir / "report.html").is_file() and (run_dir / "findings.json").is_file()
     assert manifest["git"] == {"commit": None, "dirty": None}, "an installed package has no checkout commit"
     assert manifest["packages"]["breach-audit-workbench"]
+    verified = _run([wb, "verify", run_dir], cwd=work, env=env).stdout
+    assert "INTACT" in verified and "NOT INTACT" not in verified
