@@ -17,6 +17,7 @@ from workbench.assessment import Assessment
 from workbench.assessment import to_json as assessments_json
 from workbench.findings import SCHEMA_VERSION, Finding, sort_findings
 from workbench.paths import ARTIFACTS_SUBDIR
+from workbench.safecsv import frame_csv_text
 
 
 def artifacts_dir(run_dir: str | Path) -> Path:
@@ -71,9 +72,9 @@ def read_assessed(run_dir: str | Path) -> dict[str, dict[str, Assessment]]:
 
 
 def write_table(run_dir: str | Path, stage: str, name: str, frame) -> Path:
-    """Write a table a later notebook (the report) shows; CSV, UTF-8."""
+    """Write a table a later notebook (the report) shows; CSV, UTF-8, formulas neutralised."""
     path = artifacts_dir(run_dir) / f"{stage}.{name}.csv"
-    atomic_write_text(path, frame.to_csv(index=False))
+    atomic_write_text(path, frame_csv_text(frame))
     return path
 
 

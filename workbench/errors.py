@@ -82,3 +82,12 @@ class InputChangedError(RunError):
 
 def _short(digest: str | None) -> str:
     return digest[:12] if digest else "none (missing or unreadable)"
+
+
+class NotRegularFileError(WorkbenchError, OSError):
+    """A path that should be a regular file is a symlink, FIFO, socket or device (it is not
+    opened: a FIFO would block the reader); ``kind`` says which."""
+
+    def __init__(self, path: str, kind: str):
+        self.path, self.kind = str(path), kind
+        super().__init__(f"{self.path}: a {kind}, not a regular file")

@@ -8,17 +8,21 @@ part-way keeps ``running`` and no ``finished_at``: it is recognisable as incompl
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import platform
+import stat
 import subprocess
 import sys
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from workbench.artifacts import atomic_write_text
-from workbench.paths import MANIFEST_NAME, PROJECT_ROOT
+from workbench.errors import NotRegularFileError
+from workbench.paths import CHECKOUT, MANIFEST_NAME
 
 MANIFEST_SCHEMA_VERSION = "1.0"
 #: Packages whose versions decide results; recorded in every manifest.
@@ -45,8 +49,12 @@ def package_versions() -> dict[str, str | None]:
     return out
 
 
-def git_state(root: Path = PROJECT_ROOT) -> dict[str, Any]:
-    """The commit of the workbench code, and whether the tree had uncommitted changes."""
+def git_state(root: Path | None = CHECKOUT) -> dict[str, Any]:
+    """The commit of the workbench code, and whether the tree had uncommitted changes; both
+    None for an installed package (its version is under ``packages``)."""
+    if root is None:
+        return {"commit": None, "dirty": None}
+
     def git(*args: str) -> str | None:
         try:
             r = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, timeout=10)
@@ -68,16 +76,118 @@ def law_version() -> str | None:
     return load_rulebook().version_hash
 
 
-def output_files(run_dir: Path) -> dict[str, dict[str, Any]]:
-    """Every file of the run folder except the manifest, with sha256 and size."""
-    from workbench.sources import file_sha256
+#: What a run-folder entry is, from its lstat mode (links and special files are never opened).
+_KINDS = ((stat.S_ISREG, "file"), (stat.S_ISDIR, "folder"), (stat.S_ISLNK, "symlink"), (stat.S_ISFIFO, "fifo"),
+          (stat.S_ISSOCK, "socket"), (stat.S_ISCHR, "character device"), (stat.S_ISBLK, "block device"))
 
-    out = {}
-    for p in sorted(q for q in run_dir.rglob("*") if q.is_file()):
-        rel = p.relative_to(run_dir).as_posix()
-        if rel == MANIFEST_NAME or "/.ipynb_checkpoints/" in f"/{rel}" or p.name.startswith(".manifest"):
-            continue
-        out[rel] = {"sha256": file_sha256(p), "bytes": p.stat().st_size}
+
+def entry_kind(mode: int) -> str:
+    """``file``, ``folder``, ``symlink``, ``fifo``, ``socket``, ``character device``, ``block device``."""
+    return next((name for test, name in _KINDS if test(mode)), "unknown")
+
+
+@dataclass(frozen=True)
+class RunEntry:
+    """One entry of a run folder, as lstat saw it."""
+
+    rel: str
+    path: Path
+    kind: str
+    st: os.stat_result | None = None
+
+    def target(self) -> str:
+        """Where a symlink points (read, never followed)."""
+        return os.readlink(self.path) if self.kind == "symlink" else ""
+
+
+def run_entries(run_dir: str | Path) -> dict[str, RunEntry]:
+    """Every entry of a run folder but its ``manifest.json``, hidden ones included, by
+    relative path. Entries are classified with lstat and nothing is opened: a symlink is
+    listed (its folder never entered), a FIFO, socket or device is listed as such, an
+    unreadable folder as ``unreadable folder``. The runner's manifest and ``verify`` both
+    count outputs with this one function."""
+    run_dir = Path(run_dir)
+    out: dict[str, RunEntry] = {}
+
+    def walk(folder: Path, prefix: str) -> None:
+        try:
+            with os.scandir(folder) as it:
+                items = sorted(it, key=lambda e: e.name)
+        except OSError:
+            out[prefix] = RunEntry(prefix, folder, "unreadable folder")
+            return
+        for item in items:
+            rel = prefix + item.name
+            try:
+                st = item.stat(follow_symlinks=False)
+            except OSError:  # gone since listed
+                continue
+            kind = entry_kind(st.st_mode)
+            if kind == "folder":
+                walk(Path(item.path), rel + "/")
+            elif rel != MANIFEST_NAME:
+                out[rel] = RunEntry(rel, Path(item.path), kind, st)
+
+    walk(run_dir, "")
+    return out
+
+
+def open_regular(path: str | Path, seen: os.stat_result | None = None) -> BinaryIO:
+    """Open a regular file for reading, never a symlink or special file.
+
+    The path is checked with lstat (or ``seen``, the lstat already made) before it is
+    opened, so a FIFO is never opened and cannot block; it is opened without following a
+    link and checked again, so a file swapped for a link in between is refused too.
+
+    Raises
+    ------
+    NotRegularFileError
+        when the path is a symlink, FIFO, socket or device, or changed while being opened.
+    """
+    seen = seen if seen is not None else os.lstat(path)
+    kind = entry_kind(seen.st_mode)
+    if kind != "file":
+        raise NotRegularFileError(str(path), kind)
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
+    except OSError as err:
+        if os.path.islink(path):
+            raise NotRegularFileError(str(path), "symlink") from err
+        raise
+    f = os.fdopen(fd, "rb")
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode) or (st.st_dev, st.st_ino) != (seen.st_dev, seen.st_ino):
+        f.close()
+        raise NotRegularFileError(str(path), "file replaced while being opened")
+    return f
+
+
+def entry_sha256(entry: RunEntry) -> str | None:
+    """sha256 of a regular file listed by :func:`run_entries`; None when it is not one (any
+    more) or cannot be read."""
+    if entry.kind != "file" or entry.st is None:
+        return None
+    try:
+        with open_regular(entry.path, entry.st) as f:
+            h = hashlib.sha256()
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+    except OSError:
+        return None
+    return h.hexdigest()
+
+
+def output_files(run_dir: Path) -> dict[str, dict[str, Any]]:
+    """Every entry of the run folder except the manifest (:func:`run_entries`): regular files
+    with sha256 and size; anything else (a symlink, a FIFO...) with its ``kind``."""
+    out: dict[str, dict[str, Any]] = {}
+    for rel, entry in run_entries(run_dir).items():
+        if entry.kind == "file":
+            out[rel] = {"sha256": entry_sha256(entry), "bytes": entry.st.st_size if entry.st else None}
+        elif entry.kind == "symlink":
+            out[rel] = {"kind": "symlink", "target": entry.target()}
+        else:
+            out[rel] = {"kind": entry.kind}
     return out
 
 

@@ -14,6 +14,7 @@ import pandas as pd
 
 from workbench.artifacts import write_table
 from workbench.case import Case, load_case
+from workbench.safecsv import append_frame
 from workbench.sources import InputStats, iter_input
 
 STAGE = "00_case_overview"
@@ -58,9 +59,7 @@ def build_overview(case: Case, run_dir: str | Path | None = None, *,
                 if kept < 20:
                     reject_samples.append(part.rejects.head(20 - kept))
                 if rej_path is not None and kept < rejects_cap:
-                    rej_path.parent.mkdir(parents=True, exist_ok=True)
-                    part.rejects.head(rejects_cap - kept).to_csv(
-                        rej_path, mode="a", header=not rej_path.exists(), index=False)
+                    append_frame(rej_path, part.rejects.head(rejects_cap - kept))
                 kept += len(part.rejects)
             if name == "affected_people":
                 codes = jurisdiction_codes(part.frame["country"], part.frame["region"])

@@ -1,4 +1,15 @@
-"""Every path the workbench knows, in one place."""
+"""Every path the workbench knows, in one place.
+
+Where the notebooks and expectation suites are read from:
+
+1. ``WORKBENCH_HOME`` when set: its ``notebooks/`` and ``expectations/`` (and ``reports/``,
+   ``cases/``), whatever the install;
+2. else the source checkout holding this package: the top-level ``notebooks/`` and
+   ``expectations/`` (also an editable install);
+3. else, installed from a wheel: the copies shipped inside the package,
+   ``workbench/bundled/`` (setup.py's build hook puts them there); run folders then go
+   to ``reports/`` of the current folder.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +18,27 @@ from pathlib import Path
 
 #: The package folder (installed or in the source tree).
 PACKAGE_DIR = Path(__file__).resolve().parent
-#: The project root when running from a checkout (notebooks/, expectations/ live here).
-PROJECT_ROOT = Path(os.environ.get("WORKBENCH_HOME", PACKAGE_DIR.parent)).resolve()
+#: notebooks/ and expectations/ as shipped inside an installed package (see setup.py).
+BUNDLED_DIR = PACKAGE_DIR / "bundled"
 
-NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
-EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
+
+def find_checkout(package_dir: Path = PACKAGE_DIR) -> Path | None:
+    """The source checkout holding ``package_dir`` (pyproject.toml and notebooks/ beside
+    it), or None for an installed package."""
+    root = package_dir.parent
+    return root if (root / "pyproject.toml").is_file() and (root / "notebooks").is_dir() else None
+
+
+#: The checkout this code runs from, or None when installed (no git commit to record then).
+CHECKOUT = find_checkout()
+_HOME = os.environ.get("WORKBENCH_HOME")
+#: The project folder: WORKBENCH_HOME, else the checkout, else the current folder.
+PROJECT_ROOT = Path(_HOME or CHECKOUT or Path.cwd()).resolve()
+#: Where notebooks/ and expectations/ are read: the project's own, else the package's copies.
+RESOURCES_DIR = PROJECT_ROOT if (_HOME or CHECKOUT) else BUNDLED_DIR
+
+NOTEBOOKS_DIR = RESOURCES_DIR / "notebooks"
+EXPECTATIONS_DIR = RESOURCES_DIR / "expectations"
 REPORTS_DIR = PROJECT_ROOT / "reports"
 CASES_DIR = PROJECT_ROOT / "cases"
 DEMO_CASE = CASES_DIR / "demo" / "case.yaml"

@@ -16,7 +16,8 @@ Outputs in the run folder:
     finding, so they are stable across runs.
 ``findings.csv``
     The same rows (evidence as compact JSON); cells that a spreadsheet would run as a
-    formula (starting ``=``, ``+``, ``-``, ``@``, tab or carriage return) are prefixed ``'``.
+    formula (starting ``=``, ``+``, ``-``, ``@``, tab or carriage return, and not a plain
+    number) are prefixed ``'``, as in every CSV the workbench writes (:mod:`workbench.safecsv`).
 ``report.html`` / ``report.pdf``
     The audit report: self-contained HTML (inline CSS, charts as data: URIs, a CSP that
     forbids any request), every data value escaped; the PDF is rendered from the same HTML
@@ -34,7 +35,6 @@ export is one registered function.
 from __future__ import annotations
 
 import base64
-import csv
 import datetime as dt
 import functools
 import io
@@ -52,6 +52,7 @@ from workbench.findings import CATEGORIES, SCHEMA_VERSION, SEVERITIES, SEVERITY_
 from workbench.masking import _mask_value, masked_dict
 from workbench.paths import MANIFEST_NAME, TEMPLATES_DIR
 from workbench.registry import Registry
+from workbench.safecsv import rows_csv_text
 
 log = logging.getLogger("workbench.report")
 
@@ -93,8 +94,6 @@ FINDINGS_SCHEMA: dict[str, Any] = {
                                         "reason": {"type": ["string", "null"]}}}}},
     },
 }
-#: Cells starting with one of these are formulas to a spreadsheet (OWASP CSV injection).
-FORMULA_PREFIXES: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
 #: Findings without a jurisdiction that concern the organisation, not residents: they go into
 #: every regulator package. Other jurisdiction-less findings (data quality...) may describe
 #: residents of any jurisdiction and stay out of regulator packages.
@@ -114,14 +113,6 @@ REPORT_STAGE = "90_audit_report"
 
 
 # --------------------------------------------------------------------------- findings export
-
-def safe_cell(value: Any) -> Any:
-    """Neutralise a CSV cell a spreadsheet would evaluate: prefix ``'`` to text starting with
-    ``=``, ``+``, ``-``, ``@``, tab or carriage return. Numbers and None are left alone."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
-
 
 def gather_findings(run_dir: str | Path) -> list[Finding]:
     """Every finding of every stage of a run, most severe first. Two findings with the same
@@ -151,19 +142,15 @@ def findings_document(case_id: str, rows: Sequence[dict[str, Any]], generated_at
 
 
 def findings_csv_text(rows: Iterable[dict[str, Any]]) -> str:
-    """findings.csv: the same rows as findings.json, evidence as compact JSON, formulas neutralised."""
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")  # RFC 4180; also makes the writer quote a bare CR
-    w.writerow(FINDING_FIELDS)
-    for r in rows:
-        cells = []
-        for k in FINDING_FIELDS:
-            v = r.get(k)
-            if k == "evidence":
-                v = json.dumps(v or {}, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-            cells.append("" if v is None else safe_cell(v))
-        w.writerow(cells)
-    return buf.getvalue()
+    """findings.csv: the same rows as findings.json, evidence as compact JSON, formulas
+    neutralised (:mod:`workbench.safecsv`)."""
+    def cell(r: dict[str, Any], k: str) -> Any:
+        v = r.get(k)
+        if k == "evidence":
+            return json.dumps(v or {}, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return "" if v is None else v
+
+    return rows_csv_text(FINDING_FIELDS, ([cell(r, k) for k in FINDING_FIELDS] for r in rows))
 
 
 def findings_at_or_above(findings: Iterable[Finding], severity: str) -> list[Finding]:

@@ -117,8 +117,22 @@ class _StopSignals:
 
 
 def notebook_set(folder: Path = NOTEBOOKS_DIR) -> list[Path]:
-    """The numbered notebooks, in order (``00_...``, ``10_...``)."""
-    return sorted(p for p in folder.glob("[0-9][0-9]_*.ipynb"))
+    """The numbered notebooks, in order (``00_...``, ``10_...``).
+
+    Raises
+    ------
+    RunError
+        naming the folder, when it is missing or holds no numbered notebook: a run of no
+        notebook would audit nothing yet record ``completed``.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise RunError(f"notebook folder {folder} does not exist (give --notebooks a folder of "
+                       "numbered notebooks, or set WORKBENCH_HOME)")
+    found = sorted(p for p in folder.glob("[0-9][0-9]_*.ipynb") if p.is_file())
+    if not found:
+        raise RunError(f"notebook folder {folder} holds no numbered notebook (00_name.ipynb, 10_name.ipynb ...)")
+    return found
 
 
 def new_run_dir(out: Path, case_id: str) -> Path:

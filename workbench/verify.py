@@ -1,11 +1,13 @@
 """Verifying a run folder against its manifest, and comparing two runs of the same case.
 
-``verify_run(run_dir)`` recomputes the sha256 of every file of the run folder and of every
-input the manifest names (when the case data is present), and returns one
-:class:`Difference` per problem: an output changed, missing or extra, an input changed or
-unreadable, or a run that never completed. Things that may legitimately differ on the
-verifier's machine (law data version, workbench commit, package versions) are reported as
-notes, not differences. ``compare_runs(a, b)`` compares the findings of two runs (a
+``verify_run(run_dir)`` recomputes the sha256 of every file of the run folder (hidden ones
+included) and of every input the manifest names (when the case data is present), and
+returns one :class:`Difference` per problem: an output changed, missing or extra, a symlink
+or a special file (FIFO, socket, device) in the run folder, an input changed or unreadable,
+or a run that never completed. It never follows a symlink inside the run folder and never
+opens anything but a regular file, so a FIFO planted there cannot make it hang. Things that
+may legitimately differ on the verifier's machine (law data version, workbench commit,
+package versions) are reported as notes, not differences. ``compare_runs(a, b)`` compares the findings of two runs (a
 regulator re-running the case and comparing with the report it received).
 """
 
@@ -13,11 +15,14 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from workbench.manifest import MANIFEST_SCHEMA_VERSION, output_files
+from workbench.errors import NotRegularFileError
+from workbench.manifest import (MANIFEST_SCHEMA_VERSION, RunEntry, entry_kind, entry_sha256, open_regular,
+                                run_entries)
 from workbench.paths import MANIFEST_NAME
 
 log = logging.getLogger("workbench.verify")
@@ -29,6 +34,8 @@ DIFFERENCE_KINDS: dict[str, str] = {
     "output_changed": "an output's sha256 differs from the manifest",
     "output_missing": "an output listed in the manifest is gone",
     "output_extra": "a file is in the run folder but not in the manifest",
+    "output_symlink": "a symbolic link is in the run folder (not followed: a run writes only regular files)",
+    "output_special": "a FIFO, socket or device is in the run folder (not opened)",
     "input_changed": "an input's sha256 differs from the manifest",
     "input_missing": "an input listed in the manifest is not in the case given",
     "finding_missing": "a finding of the first run is not in the second",
@@ -94,9 +101,11 @@ def verify_run(run_dir: str | Path, *, case_path: str | Path | None = None,
     run_dir = Path(run_dir)
     result = VerifyResult(run_dir)
     try:
-        manifest = json.loads((run_dir / MANIFEST_NAME).read_text(encoding="utf-8"))
+        manifest = _read_manifest(run_dir)
     except (OSError, ValueError) as err:
-        result.differences.append(Difference("manifest", MANIFEST_NAME, "a readable manifest.json", type(err).__name__))
+        result.differences.append(Difference("manifest", MANIFEST_NAME, "a readable manifest.json",
+                                             f"a {err.kind}" if isinstance(err, NotRegularFileError)
+                                             else type(err).__name__))
         return result
     if manifest.get("schema_version") != MANIFEST_SCHEMA_VERSION:
         result.notes.append(f"manifest schema {manifest.get('schema_version')} (this workbench writes {MANIFEST_SCHEMA_VERSION})")
@@ -113,21 +122,46 @@ def verify_run(run_dir: str | Path, *, case_path: str | Path | None = None,
     return result
 
 
+def _read_manifest(run_dir: Path) -> dict[str, Any]:
+    """The run's manifest.json, read only if it is a regular file (no link, no FIFO)."""
+    with open_regular(run_dir / MANIFEST_NAME) as f:
+        return json.loads(f.read().decode("utf-8"))
+
+
 def _check_outputs(run_dir: Path, manifest: dict[str, Any], result: VerifyResult) -> None:
     recorded = manifest.get("outputs")
     if not isinstance(recorded, dict):
         result.differences.append(Difference("manifest", "outputs", "a list of outputs", "none"))
         return
-    actual = output_files(run_dir)
+    entries = run_entries(run_dir)  # the same listing the runner recorded the outputs with
     result.checked_outputs = len(recorded)
     for rel, meta in sorted(recorded.items()):
-        if rel not in actual:
+        entry = entries.get(rel)
+        if entry is None:
             result.differences.append(Difference("output_missing", rel))
-        elif actual[rel]["sha256"] != meta.get("sha256"):
-            result.differences.append(Difference("output_changed", rel, _short(meta.get("sha256")),
-                                                 _short(actual[rel]["sha256"])))
-    for rel in sorted(set(actual) - set(recorded)):
-        result.differences.append(Difference("output_extra", rel, None, _short(actual[rel]["sha256"])))
+        elif entry.kind == "file":
+            actual = entry_sha256(entry)
+            if actual is None or actual != meta.get("sha256"):
+                result.differences.append(Difference("output_changed", rel, _short(meta.get("sha256")),
+                                                     _short(actual) or "unreadable"))
+    for rel, entry in sorted(entries.items()):
+        expected = "a regular file" if rel in recorded and "sha256" in (recorded[rel] or {}) else None
+        if entry.kind == "symlink":
+            result.differences.append(Difference("output_symlink", rel, expected, _link_text(run_dir, entry)))
+        elif entry.kind != "file":
+            result.differences.append(Difference("output_special", rel, expected, entry.kind))
+        elif rel not in recorded:
+            result.differences.append(Difference("output_extra", rel, None, _short(entry_sha256(entry)) or "unreadable"))
+
+
+def _link_text(run_dir: Path, entry: RunEntry) -> str:
+    """``-> target``, and whether it leads out of the run folder (resolved by name, not opened)."""
+    try:
+        target = entry.target()
+    except OSError:
+        return "-> ?"
+    inside = Path(os.path.realpath(entry.path)).is_relative_to(Path(os.path.realpath(run_dir)))
+    return f"-> {target}" + ("" if inside else " (outside the run folder)")
 
 
 def _check_inputs(manifest: dict[str, Any], case_path: str | Path | None, result: VerifyResult) -> None:
@@ -155,6 +189,11 @@ def _check_inputs(manifest: dict[str, Any], case_path: str | Path | None, result
             if not meta.get("path") or not path.exists():
                 result.notes.append(f"input {name}: {meta.get('path')} not present here; not checked "
                                     "(give --case with a copy of the case data)")
+                continue
+            kind = entry_kind(os.stat(path).st_mode)
+            if kind not in ("file", "folder"):  # never open a FIFO or device: it could block
+                result.checked_inputs += 1
+                result.differences.append(Difference("input_changed", name, _short(expected), f"a {kind}"))
                 continue
             actual = file_sha256(path)
         result.checked_inputs += 1
@@ -215,8 +254,8 @@ def compare_runs(first: str | Path, second: str | Path) -> VerifyResult:
                                                    for r in (a, b))))
     result.checked_outputs = len(set(a) | set(b))
     try:
-        ia = json.loads((first / MANIFEST_NAME).read_text())["inputs"]
-        ib = json.loads((second / MANIFEST_NAME).read_text())["inputs"]
+        ia = _read_manifest(first)["inputs"]
+        ib = _read_manifest(second)["inputs"]
     except (OSError, ValueError, KeyError):
         result.notes.append("input hashes not compared (a manifest is missing)")
         return result

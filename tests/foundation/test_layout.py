@@ -20,7 +20,7 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 def test_top_level_layout():
     for name in ["notebooks", "workbench", "expectations", "reports", "tests", "cases", "benchmarks"]:
         assert (ROOT / name).is_dir(), name
-    for name in ["environment.yml", "pyproject.toml", "README.md", "Makefile", ".ci/run"]:
+    for name in ["environment.yml", "pyproject.toml", "setup.py", "MANIFEST.in", "README.md", "Makefile", ".ci/run"]:
         assert (ROOT / name).is_file(), name
     assert (ROOT / "cases" / "demo" / "case.yaml").is_file()
 
@@ -98,3 +98,49 @@ def test_notebook_hygiene(nb_path: Path):
 def test_reports_folder_is_ignored_by_git():
     ignore = (ROOT / ".gitignore").read_text()
     assert "reports/*" in ignore and "cases/demo/data/" in ignore
+
+
+#: Writers that bypass workbench.safecsv's formula neutralising, found by name.
+_CSV_WRITER_ATTRS = {"to_csv", "write_csv", "CSVWriter"}
+#: Files allowed to write CSV directly, with the reason.
+_CSV_WRITERS_ALLOWED = {
+    "workbench/safecsv.py": "the one CSV writer",
+    "workbench/synth/generate.py": "writes synthetic case inputs as a data holder would export them, not workbench output",
+}
+
+
+def _direct_csv_writes(source: str) -> list[str]:
+    hits = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            f = node.func
+            if f.attr in _CSV_WRITER_ATTRS or (f.attr in ("writer", "DictWriter") and
+                                               isinstance(f.value, ast.Name) and f.value.id == "csv"):
+                hits.append(f"line {node.lineno}: .{f.attr}(")
+        elif isinstance(node, ast.ImportFrom) and node.module in ("csv", "pyarrow.csv"):
+            hits += [f"line {node.lineno}: from {node.module} import {a.name}" for a in node.names
+                     if a.name in ("writer", "DictWriter", "write_csv", "CSVWriter", "*")]
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and \
+                re.search(r"FORMAT\s*\(?\s*'?CSV\b", node.value, re.IGNORECASE):
+            hits.append(f"line {node.lineno}: COPY ... (FORMAT CSV)")
+    return hits
+
+
+def test_the_direct_csv_scan_finds_each_kind_of_writer():
+    assert len(_direct_csv_writes("import csv\ncsv.writer(f)\ncsv.DictWriter(f, [])\ndf.to_csv('x')\n"
+                                  "from pyarrow.csv import write_csv\ncon.execute(\"COPY t TO 'x' (FORMAT CSV)\")")) == 5
+    assert _direct_csv_writes("import csv\ncsv.reader(f)\nto_csv(obligations)\nwrite_table(d, s, n, f)") == []
+
+
+def test_every_csv_is_written_through_safecsv():
+    """Every CSV the workbench writes goes through workbench.safecsv (formula cells neutralised)."""
+    offenders = {}
+    for py in sorted((ROOT / "workbench").rglob("*.py")):
+        rel = py.relative_to(ROOT).as_posix()
+        if rel not in _CSV_WRITERS_ALLOWED and (hits := _direct_csv_writes(py.read_text())):
+            offenders[rel] = hits
+    for nb in NOTEBOOKS:
+        src = "\n".join("".join(c["source"]) for c in json.loads(nb.read_text())["cells"] if c["cell_type"] == "code")
+        if hits := _direct_csv_writes(src):
+            offenders[nb.relative_to(ROOT).as_posix()] = hits
+    assert not offenders, f"write CSV with workbench.safecsv instead: {offenders}"

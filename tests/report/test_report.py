@@ -13,8 +13,8 @@ import pytest
 
 from workbench.artifacts import read_findings
 from workbench.findings import SEVERITIES
-from workbench.report import (FINDING_FIELDS, FORMULA_PREFIXES, REPORT_FORMATS, build_report,
-                              findings_at_or_above, safe_cell, safe_dirname)
+from workbench.report import FINDING_FIELDS, REPORT_FORMATS, build_report, findings_at_or_above, safe_dirname
+from workbench.safecsv import FORMULA_PREFIXES
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "report"
 HOSTILE = FIXTURES / "two_states_hostile_text"
@@ -90,15 +90,6 @@ def test_findings_csv_has_the_same_rows_with_formulas_neutralised(built):
     subjects = {r["subject"] for r in rows}
     assert {"'+1+1", "'-2+3", "'\rcmd"} <= subjects
     assert json.loads(rows[0]["evidence"])["check"]
-
-
-@pytest.mark.parametrize("prefix", FORMULA_PREFIXES)
-def test_safe_cell_neutralises_each_formula_prefix(prefix):
-    assert safe_cell(prefix + "cmd|' /C calc'!A0") == "'" + prefix + "cmd|' /C calc'!A0"
-
-
-def test_safe_cell_leaves_plain_values_alone():
-    assert safe_cell("Cal. Civ. Code") == "Cal. Civ. Code" and safe_cell(-3) == -3 and safe_cell(None) is None
 
 
 def test_fail_on_threshold_counts_findings_at_or_above(built):

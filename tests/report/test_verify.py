@@ -133,3 +133,173 @@ def test_run_state_tells_a_killed_run_from_a_live_one():
     assert run_state({"status": "running", "finished_at": None, "process": {**here, "pid": os.getpid()}}) == "running"
     assert run_state({"status": "running", "finished_at": None, "process": {**here, "pid": 2 ** 22 + 12345}}) == "incomplete"
     assert run_state({}) == "incomplete"
+
+
+# --------------------------------------------------------------------------- hostile run folders
+
+def _verify_in_a_thread(run_dir, timeout: float = 20.0):
+    """verify_run, failing the test (not hanging it) if it blocks."""
+    import threading
+
+    box = {}
+    t = threading.Thread(target=lambda: box.setdefault("result", verify_run(run_dir, check_inputs=False)), daemon=True)
+    t.start()
+    t.join(timeout)
+    assert not t.is_alive(), "verify blocked"
+    return box["result"]
+
+
+def _unblock(fifo: Path) -> None:
+    """Open the FIFO for writing without blocking, so a reader stuck on it (a failing
+    verify) returns and the test process can exit."""
+    import os
+
+    try:
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+    except OSError:  # no reader: nobody is stuck
+        pass
+
+
+def test_a_fifo_in_the_run_folder_is_reported_without_blocking(run_dir, capsys):
+    import os
+
+    fifo = run_dir / "artifacts" / "trap.csv"
+    os.mkfifo(fifo)
+    try:
+        result = _verify_in_a_thread(run_dir)
+    finally:
+        _unblock(fifo)
+    assert [(d.kind, d.path, d.actual) for d in result.differences] == [("output_special", "artifacts/trap.csv", "fifo")]
+    assert main(["verify", str(run_dir), "--no-inputs"]) == 1
+    assert "output_special: artifacts/trap.csv" in capsys.readouterr().out
+
+
+def test_a_socket_in_the_run_folder_is_reported(run_dir):
+    import socket
+
+    sock = socket.socket(socket.AF_UNIX)
+    try:
+        sock.bind(str(run_dir / "s"))
+        result = _verify_in_a_thread(run_dir)
+    finally:
+        sock.close()
+    assert [(d.kind, d.path, d.actual) for d in result.differences] == [("output_special", "s", "socket")]
+
+
+def test_a_recorded_output_replaced_by_a_fifo_is_reported_without_blocking(run_dir):
+    import os
+
+    (run_dir / "findings.csv").unlink()
+    os.mkfifo(run_dir / "findings.csv")
+    try:
+        result = _verify_in_a_thread(run_dir)
+    finally:
+        _unblock(run_dir / "findings.csv")
+    assert [(d.kind, d.path, d.expected) for d in result.differences] == [("output_special", "findings.csv", "a regular file")]
+
+
+def test_a_fifo_as_the_manifest_is_not_read(run_dir):
+    import os
+
+    (run_dir / "manifest.json").unlink()
+    os.mkfifo(run_dir / "manifest.json")
+    try:
+        result = _verify_in_a_thread(run_dir)
+    finally:
+        _unblock(run_dir / "manifest.json")
+    assert [(d.kind, d.actual) for d in result.differences] == [("manifest", "a fifo")]
+
+
+def test_a_manifest_linked_from_outside_is_not_read(run_dir, tmp_path):
+    import os
+
+    forged = tmp_path / "forged.json"
+    forged.write_text((run_dir / "manifest.json").read_text())
+    (run_dir / "manifest.json").unlink()
+    os.symlink(forged, run_dir / "manifest.json")
+    assert [(d.kind, d.actual) for d in verify_run(run_dir).differences] == [("manifest", "a symlink")]
+
+
+@pytest.mark.parametrize("name", [".hidden", "artifacts/.notes.txt", ".ipynb_checkpoints/10_x-checkpoint.ipynb"])
+def test_a_hidden_file_added_after_the_run_is_an_extra_output(run_dir, name):
+    path = run_dir / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("added later")
+    result = verify_run(run_dir, check_inputs=False)
+    assert [(d.kind, d.path) for d in result.differences] == [("output_extra", name)]
+
+
+def test_a_hidden_file_written_by_the_run_is_recorded_and_checked(tmp_path, minimal_case):
+    run = _completed_run(tmp_path, minimal_case)
+    (run / ".state").write_text("written during the run")
+    m = json.loads((run / "manifest.json").read_text())
+    m["outputs"] = output_files(run)
+    write_manifest(run, m)
+    assert ".state" in m["outputs"] and verify_run(run, check_inputs=False).ok
+    (run / ".state").write_text("written during the run!")
+    assert [(d.kind, d.path) for d in verify_run(run, check_inputs=False).differences] == [("output_changed", ".state")]
+
+
+def test_a_symlink_out_of_the_run_folder_is_reported_not_followed(run_dir, tmp_path):
+    import os
+
+    secret = tmp_path / "outside.txt"
+    secret.write_text("not part of the run")
+    os.symlink(secret, run_dir / "artifacts" / "link.txt")
+    os.symlink(tmp_path, run_dir / "outside_folder")          # a linked folder is never entered
+    (run_dir / "findings.csv").unlink()
+    os.symlink(secret, run_dir / "findings.csv")               # a recorded output replaced by a link
+    result = verify_run(run_dir, check_inputs=False)
+    got = {(d.kind, d.path, d.expected) for d in result.differences}
+    assert got == {("output_symlink", "artifacts/link.txt", None), ("output_symlink", "outside_folder", None),
+                   ("output_symlink", "findings.csv", "a regular file")}
+    assert all("(outside the run folder)" in d.actual for d in result.differences)
+
+
+def test_the_manifest_and_verify_count_the_same_entries(run_dir):
+    import os
+
+    from workbench.manifest import run_entries
+
+    (run_dir / ".hidden").write_text("x")
+    os.mkfifo(run_dir / "fifo")
+    os.symlink("run.log", run_dir / "log_link")
+    try:
+        outputs = output_files(run_dir)
+        assert set(outputs) == set(run_entries(run_dir)) and "manifest.json" not in outputs
+        assert outputs["fifo"] == {"kind": "fifo"} and outputs["log_link"] == {"kind": "symlink", "target": "run.log"}
+        assert outputs[".hidden"]["bytes"] == 1
+    finally:
+        _unblock(run_dir / "fifo")
+
+
+def test_a_one_byte_change_is_still_caught_beside_hostile_entries(run_dir):
+    import os
+
+    os.mkfifo(run_dir / "trap")
+    path = run_dir / "findings.json"
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    path.write_bytes(bytes(data))
+    try:
+        result = _verify_in_a_thread(run_dir)
+    finally:
+        _unblock(run_dir / "trap")
+    assert {(d.kind, d.path) for d in result.differences} == {("output_changed", "findings.json"),
+                                                             ("output_special", "trap")}
+
+
+def test_an_input_replaced_by_a_fifo_is_reported_without_blocking(run_dir, minimal_case):
+    import os
+    import threading
+
+    people = minimal_case.parent / "data" / "affected_people.csv"
+    people.unlink()
+    os.mkfifo(people)
+    box = {}
+    t = threading.Thread(target=lambda: box.setdefault("r", verify_run(run_dir)), daemon=True)
+    t.start()
+    t.join(20)
+    _unblock(people)
+    assert not t.is_alive(), "verify blocked"
+    assert [(d.kind, d.path, d.actual) for d in box["r"].differences] == [("input_changed", "affected_people", "a fifo")]

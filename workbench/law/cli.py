@@ -22,6 +22,7 @@ from workbench.law.deadlines import (
 from workbench.law.model import OBLIGATIONS, Rule
 from workbench.law.rulebook import load_rulebook
 from workbench.registry import Registry
+from workbench.safecsv import SafeDictWriter
 
 ACTIONS: Registry = Registry("law action")
 
@@ -192,14 +193,14 @@ def _due_batch(ns: argparse.Namespace) -> int:
         out = open(ns.out, "w", newline="", encoding="utf-8") if ns.out else sys.stdout
         invalid = total = 0
         try:
-            writer = None if ns.json else csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
+            writer = None if ns.json else SafeDictWriter(out, fields)
             if writer:
                 writer.writeheader()
             for row in batch_due(book, reader, timezone=ns.timezone, assessment_days=ns.assessment_days):
                 total += 1
                 invalid += row["status"] == "invalid"
                 if writer:
-                    writer.writerow({k: _cell(row.get(k, "")) for k in fields})
+                    writer.writerow({k: row.get(k, "") for k in fields})
                 else:
                     out.write(json.dumps(row, ensure_ascii=False) + "\n")
         finally:
@@ -207,20 +208,6 @@ def _due_batch(ns: argparse.Namespace) -> int:
                 out.close()
     print(f"{total} row(s), {invalid} invalid; law data {book.version_hash[:12]}", file=sys.stderr)
     return 2 if invalid else 0
-
-
-def _cell(v: object) -> object:
-    if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") and not _looks_numeric(v):
-        return "'" + v
-    return v
-
-
-def _looks_numeric(v: str) -> bool:
-    try:
-        float(v)
-        return True
-    except ValueError:
-        return False
 
 
 @ACTIONS.register("deadlines")

@@ -7,7 +7,6 @@ case's affected_people (through :mod:`workbench.sources`, chunk by chunk).
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
 import io
@@ -23,6 +22,7 @@ from workbench.law.jurisdictions import UNKNOWN_JURISDICTION, jurisdiction_for
 from workbench.law.model import OBLIGATIONS, Due, Rule
 from workbench.law.rulebook import RuleBook, load_rulebook
 from workbench.law.units import CLOCK_EVENTS
+from workbench.safecsv import SafeDictWriter
 
 NOT_LEGAL_ADVICE = ("Computed by the Breach Audit Workbench from its reviewed law data; "
                     "not legal advice. 'assessment' deadlines are audit yardsticks, not law.")
@@ -179,11 +179,11 @@ ROW_FIELDS = ["due_at", "jurisdiction", "jurisdiction_name", "obligation", "reci
 
 
 def to_csv(obligations: list[Obligation]) -> str:
+    """One row per obligation, formulas neutralised (:mod:`workbench.safecsv`)."""
     buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=ROW_FIELDS, lineterminator="\n")
+    w = SafeDictWriter(buf, ROW_FIELDS)
     w.writeheader()
-    for o in obligations:
-        w.writerow({k: _safe_cell(v) for k, v in o.to_row().items()})
+    w.writerows(o.to_row() for o in obligations)
     return buf.getvalue()
 
 
@@ -235,13 +235,6 @@ def to_ics(obligations: list[Obligation], *, case_id: str, stamp: dt.datetime) -
         ev.add_component(alarm)
         cal.add_component(ev)
     return cal.to_ical()
-
-
-def _safe_cell(v: object) -> object:
-    """Neutralise spreadsheet formulas in CSV cells (=, +, -, @ at the start)."""
-    if isinstance(v, str) and v[:1] in ("=", "+", "-", "@"):
-        return "'" + v
-    return v
 
 
 # ---------------------------------------------------------------- batch
