@@ -8,6 +8,7 @@ across runs while its numbers change.
 
 from __future__ import annotations
 
+import enum
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field
@@ -15,8 +16,19 @@ from typing import Any, Iterable
 
 SCHEMA_VERSION = "1.0"
 
-#: Severity scale, most severe first.
-SEVERITIES: tuple[str, ...] = ("critical", "high", "medium", "low", "info")
+
+class Severity(enum.StrEnum):
+    """The severity scale, most severe first (a member equals its text: ``Severity.HIGH == "high"``)."""
+
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    INFO = "info"
+
+
+#: Severity scale, most severe first, as text (for JSON Schema enums and tables).
+SEVERITIES: tuple[str, ...] = tuple(s.value for s in Severity)
 SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
 
 #: Categories of findings, with a one-line description each (shown in reports).

@@ -56,6 +56,7 @@ Public API::
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import logging
 import math
 from dataclasses import dataclass, field
@@ -75,8 +76,20 @@ log = logging.getLogger("workbench.timelines")
 
 STAGE = "20_notice_timelines"
 
-PERSON_STATUSES: tuple[str, ...] = ("on_time", "late", "overdue", "missing", "pending",
-                                    "not_required", "not_assessed")
+
+class NoticeStatus(enum.StrEnum):
+    """A person's notice status (the table in this module's docstring says what each means)."""
+
+    ON_TIME = "on_time"
+    LATE = "late"
+    OVERDUE = "overdue"
+    MISSING = "missing"
+    PENDING = "pending"
+    NOT_REQUIRED = "not_required"
+    NOT_ASSESSED = "not_assessed"
+
+
+PERSON_STATUSES: tuple[str, ...] = tuple(s.value for s in NoticeStatus)
 #: Notice statuses that mean the person was not reached.
 UNDELIVERED_STATUSES: tuple[str, ...] = ("returned", "bounced")
 SUBSTITUTE_CHANNEL = "substitute"
