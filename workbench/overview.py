@@ -1,8 +1,11 @@
-"""The case overview: what happened when, who is affected where, and what was read.
+"""The intake stage and the case overview: what was read, what happened when, who is where.
 
-Everything is aggregated chunk by chunk, so the overview stays in bounded memory at any
-number of affected people. The rejects of every input are kept in the run folder
-(``rejects/<input>.csv``) and the read counts in ``artifacts/00_case_overview.inputs.csv``.
+The intake (:func:`workbench.store.build_store`, run by :func:`workbench.stages.run` for this
+stage) reads every declared input once into the run folder's case store; the overview then
+reads only the store: the read counts of every input (read = accepted + rejected), the
+rejects, people per jurisdiction and notices per day, each one DuckDB query over the store.
+Tables go to ``artifacts/00_case_overview.*.csv``; a table whose input is absent is not
+written, so the report says "not counted", never "0".
 """
 
 from __future__ import annotations
@@ -12,12 +15,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from workbench.artifacts import write_table
-from workbench.case import Case, load_case
-from workbench.safecsv import append_frame
-from workbench.sources import InputStats, iter_input
+from workbench.case import Case
+from workbench.stages import Stage, StageName, StageResult, register
 
-STAGE = "00_case_overview"
+STAGE = StageName.INTAKE.value
+#: First rejects of each input shown in the notebook (all kept ones are in ``rejects/``).
+REJECTS_SHOWN = 20
 
 
 @dataclass
@@ -29,71 +32,53 @@ class Overview:
     rejects_sample: pd.DataFrame    # first rejects of every input (auditor view)
 
 
-def jurisdiction_codes(country: pd.Series, region: pd.Series) -> pd.Series:
-    """Vectorised person -> jurisdiction code, via the law package's mapping of each
-    distinct (country, region) pair."""
-    from workbench.law import jurisdiction_for
+def overview(store) -> Overview:
+    """The overview of a case store (pure reading: nothing is written)."""
+    case = store.case
+    people = pd.DataFrame({"jurisdiction": pd.Series(dtype="str"), "people": pd.Series(dtype="int64")})
+    days = pd.DataFrame({"date": pd.Series(dtype="object"), "notices": pd.Series(dtype="int64")})
+    con = store.connect()
+    try:
+        if store.has("affected_people"):
+            people = con.execute("SELECT CAST(jurisdiction AS VARCHAR) AS jurisdiction, count(*) AS people "
+                                 "FROM affected_people GROUP BY ALL ORDER BY people DESC, jurisdiction").df()
+        if store.has("notices"):
+            days = con.execute("SELECT CAST(timezone(?, sent_at) AS DATE) AS date, count(*) AS notices "
+                               "FROM notices WHERE sent_at IS NOT NULL GROUP BY ALL ORDER BY date",
+                               [case.parameters.timezone]).df()
+            days["date"] = pd.to_datetime(days["date"]).dt.date
+    finally:
+        con.close()
+    samples = [store.rejects(n, limit=REJECTS_SHOWN) for n in store.names() if store.record(n).rows_rejected]
+    rejects = pd.concat(samples, ignore_index=True) if samples else pd.DataFrame()
+    return Overview(case, store.summary(), people.astype({"people": "int64"}), days.astype({"notices": "int64"}),
+                    rejects)
 
-    pairs = pd.DataFrame({"country": country.fillna("").astype("str").str.upper().str.strip(),
-                          "region": region.fillna("").astype("str").str.upper().str.strip()})
-    distinct = pairs.drop_duplicates()
-    distinct = distinct.assign(jurisdiction=[jurisdiction_for(c, r or None)
-                                             for c, r in zip(distinct["country"], distinct["region"])])
-    out = pairs.merge(distinct, on=["country", "region"], how="left", validate="many_to_one")
-    return pd.Series(out["jurisdiction"].to_numpy(), index=country.index, dtype="str")
 
+@register
+class IntakeStage(Stage):
+    """00: the store is built by :func:`workbench.stages.run`; this reports what it holds."""
 
-def build_overview(case: Case, run_dir: str | Path | None = None, *,
-                   chunk_rows: int = 500_000, rejects_cap: int = 100_000) -> Overview:
-    """Read every declared input once, in chunks; count, hash, keep rejects."""
-    stats_rows, reject_samples = [], []
-    people_counts: pd.Series | None = None
-    per_day: pd.Series | None = None
-    for name in case.declared_inputs():
-        stats: InputStats | None = None
-        rej_path = Path(run_dir) / "rejects" / f"{name}.csv" if run_dir else None
-        kept = 0
-        for part in iter_input(case, name, chunk_rows=chunk_rows):
-            stats = part.stats
-            if len(part.rejects):
-                if kept < 20:
-                    reject_samples.append(part.rejects.head(20 - kept))
-                if rej_path is not None and kept < rejects_cap:
-                    append_frame(rej_path, part.rejects.head(rejects_cap - kept))
-                kept += len(part.rejects)
-            if name == "affected_people":
-                codes = jurisdiction_codes(part.frame["country"], part.frame["region"])
-                c = codes.value_counts()
-                people_counts = c if people_counts is None else people_counts.add(c, fill_value=0)
-            elif name == "notices":
-                d = part.frame["sent_at"].dt.tz_convert(case.parameters.timezone).dt.date.value_counts()
-                per_day = d if per_day is None else per_day.add(d, fill_value=0)
-        assert stats is not None
-        row = stats.as_dict()
-        row["reconciles"] = stats.reconciles
-        row["rejects_file"] = f"rejects/{name}.csv" if kept else None
-        stats_rows.append(row)
-    inputs = pd.DataFrame(stats_rows)
-    people = (people_counts if people_counts is not None else pd.Series(dtype="int64"))
-    people_df = (people.astype("int64").rename_axis("jurisdiction").reset_index(name="people")
-                 .sort_values(["people", "jurisdiction"], ascending=[False, True], ignore_index=True))
-    days = per_day if per_day is not None else pd.Series(dtype="int64")
-    days_df = days.astype("int64").rename_axis("date").reset_index(name="notices").sort_values("date", ignore_index=True)
-    rejects = pd.concat(reject_samples, ignore_index=True) if reject_samples else pd.DataFrame()
-    ov = Overview(case, inputs, people_df, days_df, rejects)
-    if run_dir is not None:
-        write_table(run_dir, STAGE, "inputs", inputs)
+    name = StageName.INTAKE
+    inputs = ()
+
+    def run(self, store, case) -> StageResult:
+        ov = overview(store)
+        tables = {"inputs": ov.inputs}
         # an absent input writes no table: the report then says "not counted", never "0 people"
-        if case.input_spec("affected_people") is not None:
-            write_table(run_dir, STAGE, "people_by_jurisdiction", people_df)
-        if case.input_spec("notices") is not None:
-            write_table(run_dir, STAGE, "notices_per_day", days_df)
-    return ov
+        if store.has("affected_people"):
+            tables["people_by_jurisdiction"] = ov.people_by_jurisdiction
+        if store.has("notices"):
+            tables["notices_per_day"] = ov.notices_per_day
+        # reading is not a check: what was not read is said by the checks that needed it
+        return StageResult(self.name, [], {}, tables, view=ov)
 
 
-def run_stage(case_path: str | Path, run_dir: str | Path | None = None) -> Overview:
-    """What the overview notebook calls: load the case, build and save the overview."""
-    return build_overview(load_case(case_path), run_dir)
+def run_stage(case_path: str | Path, run_dir: str | Path) -> Overview:
+    """What the overview notebook calls: build the case store (the intake) and its overview."""
+    from workbench import stages
+
+    return stages.run(StageName.INTAKE, case_path, run_dir).view
 
 
 def timeline_figure(ov: Overview):

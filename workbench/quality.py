@@ -43,10 +43,13 @@ from typing import Any, Callable, Iterable
 import pandas as pd
 
 from workbench import assessment
+from workbench.case import INPUT_NAMES
 from workbench.errors import WorkbenchError
 from workbench.findings import SEVERITIES, Finding
 from workbench.masking import mask_shape
 from workbench.registry import Registry
+from workbench import stages as _stages
+from workbench.stages import Stage, StageName, register
 
 log = logging.getLogger("workbench.quality")
 
@@ -547,6 +550,9 @@ class EngineOptions:
     #: most :data:`MAX_WORKERS`), ``1`` = in this process. An input read in one chunk is
     #: always validated in this process.
     workers: int | None = None
+    #: The run's case store (:class:`workbench.store.CaseStore`): when given, the pandas and
+    #: chunked engines read its typed Parquet files instead of the raw inputs.
+    case_store: Any = None
 
     def worker_count(self) -> int:
         if self.workers is not None:
@@ -585,10 +591,33 @@ def _rejects_summary(parts: list[pd.DataFrame]) -> pd.DataFrame:
 
 
 def _chunks(case, name: str, opts: EngineOptions):
+    """The input's typed chunks: from the case store when there is one (read once, by the
+    intake), else read now through :mod:`workbench.sources`."""
     from workbench import sources
 
+    if opts.case_store is not None:
+        yield from _store_chunks(opts.case_store, name, opts.chunk_rows or sources.DEFAULT_CHUNK_ROWS)
+        return
     kwargs = {"chunk_rows": opts.chunk_rows} if opts.chunk_rows else {}
     yield from sources.iter_input(case, name, **kwargs)
+
+
+def _store_chunks(store, name: str, chunk_rows: int):
+    """Chunks of a store input in the shape :func:`workbench.sources.iter_input` yields: the
+    typed frame, the rejects (all of them with the last chunk) and the input's read counts."""
+    from workbench.sources import InputStats, ReadResult
+
+    rec = store.record(name)
+    stats = InputStats(name=name, path=rec.source, kind=rec.kind, sha256=rec.sha256, rows_read=rec.rows_read,
+                       rows_accepted=rec.rows_accepted, rows_rejected=rec.rows_rejected,
+                       encoding=rec.encoding or "utf-8", ignored_columns=list(rec.ignored_columns))
+    parts = list(store.batches(name, batch_rows=chunk_rows)) or [store.frame(name)]
+    for i, frame in enumerate(parts):
+        frame = frame.drop(columns=["jurisdiction"], errors="ignore")
+        rejects = store.rejects(name) if i == len(parts) - 1 else store.rejects(name, limit=0)
+        if len(rejects):
+            rejects = rejects[rejects["field"] != "(capped)"].astype({"row": "Int64"}) if "row" in rejects else rejects
+        yield ReadResult(name, frame, rejects, stats)
 
 
 def _validate_one(gx: _Gx, spec: SuiteSpec, scope: str | None, params: dict, frame: pd.DataFrame,
@@ -622,8 +651,11 @@ def _worker_ready() -> bool:
 LARGE_INPUT_BYTES = 64 * 2**20
 
 
-def _is_large(case, name: str) -> bool:
-    path = case.input_path(name)
+def _is_large(case, name: str, opts: EngineOptions | None = None) -> bool:
+    if opts is not None and opts.case_store is not None:
+        path = opts.case_store.parquet(name)
+    else:
+        path = case.input_path(name)
     return path is not None and path.is_file() and path.stat().st_size >= LARGE_INPUT_BYTES
 
 
@@ -696,7 +728,7 @@ def _validate_chunks(case, spec: SuiteSpec, params: dict, store, opts: EngineOpt
         raw.append(evidence)
 
     waiting: deque = deque()  # (args of a chunk not yet submitted | a future), in chunk order
-    if pool is not None and not whole and _is_large(case, spec.input):
+    if pool is not None and not whole and _is_large(case, spec.input, opts):
         pool.start()
     in_pool = pool is not None and not whole and pool.started
     for i, part in enumerate(parts):
@@ -1064,8 +1096,8 @@ def examples_table(validations: Iterable[InputValidation], *, mask: bool = True,
 # --------------------------------------------------------------------------- the stage
 
 @dataclass
-class StageResult:
-    """What the data-quality notebook shows and writes."""
+class DataQuality:
+    """What the data-quality stage found, as its notebook shows it (the stage's view)."""
 
     findings: list[Finding]
     assessed: dict[str, assessment.Assessment]
@@ -1083,7 +1115,7 @@ class StageResult:
                 "rejects": self.rejects, "jurisdictions": self.jurisdictions}
 
 
-def failures_figure(result: StageResult, top: int = 30):
+def failures_figure(result: DataQuality, top: int = 30):
     """Unexpected rows per failing expectation, most severe first (log scale when counts
     span orders of magnitude)."""
     import matplotlib.pyplot as plt
@@ -1137,7 +1169,7 @@ def _suite_assessment(name: str, stats: dict[str, Any]) -> assessment.Assessment
 
 
 def run_stage(case, run_dir: str | Path, engine: str = "auto", *, spark_master: str = DEFAULT_SPARK_MASTER,
-              options: EngineOptions | None = None, expectations: str | Path | None = None) -> StageResult:
+              options: EngineOptions | None = None, expectations: str | Path | None = None) -> DataQuality:
     """Validate every input, run the whole-population checks, keep the evidence.
 
     Parameters
@@ -1151,7 +1183,7 @@ def run_stage(case, run_dir: str | Path, engine: str = "auto", *, spark_master: 
 
     Returns
     -------
-    StageResult
+    DataQuality
         findings (category ``data_quality``), ``assessed`` per check, display tables.
     """
     from workbench.case import INPUT_NAMES
@@ -1182,5 +1214,23 @@ def run_stage(case, run_dir: str | Path, engine: str = "auto", *, spark_master: 
     rejects = pd.concat([v.rejects for v in validations if len(v.rejects)], ignore_index=True) \
         if any(len(v.rejects) for v in validations) else _rejects_summary([])
     log.info("data quality (%s engine): %d inputs, %d findings", engine, len(validations), len(findings))
-    return StageResult(findings, assessed, summary_table(validations), outcomes_table(validations),
+    return DataQuality(findings, assessed, summary_table(validations), outcomes_table(validations),
                        examples_table(validations, mask=opts.mask_personal_data), rejects, juris, files, validations)
+
+
+@register
+class DataQualityStage(Stage):
+    """10: every input's suite, and the checks across inputs, on the case store."""
+
+    name = StageName.DATA_QUALITY
+    inputs = INPUT_NAMES
+
+    def __init__(self, engine: str = "auto", spark_master: str = DEFAULT_SPARK_MASTER):
+        self.engine, self.spark_master = engine, spark_master
+
+    def run(self, store, case) -> _stages.StageResult:
+        opts = EngineOptions(mask_personal_data=case.parameters.mask_personal_data, spark_master=self.spark_master,
+                             case_store=store)
+        engine = "chunked" if self.engine in ("auto", "sql") else self.engine  # the store holds every input
+        dq = run_stage(case, store.run_dir, engine=engine, options=opts)
+        return _stages.StageResult(self.name, dq.findings, dq.assessed, dq.tables(), view=dq)

@@ -112,3 +112,30 @@ def supervisory_authority(country: str) -> str | None:
 def family_of(code: str) -> str:
     """The family of a code: ``EU-IE`` -> ``EU``, ``US-WA`` -> ``US``, ``CA-QC`` -> ``CA``, ``GB`` -> ``GB``."""
     return code.split("-", 1)[0]
+
+
+def jurisdiction_codes(country, region):
+    """The jurisdiction of every person of a table: ``country`` and ``region`` pandas series
+    in, a categorical series of :func:`jurisdiction_for` codes out (same index).
+
+    The one place a person is mapped to a jurisdiction: the intake calls it once per input
+    row and stores the result; every stage reads that column. Each distinct (country,
+    region) pair is mapped once, so it costs a few dozen calls at any population size.
+    """
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    def norm(s):
+        arr = pa.array(s, type=pa.string(), from_pandas=True)
+        if isinstance(arr, pa.ChunkedArray):  # an Arrow-backed pandas string column
+            arr = arr.combine_chunks()
+        return pc.fill_null(pc.utf8_upper(pc.utf8_trim_whitespace(arr)), "")
+
+    keys = pc.binary_join_element_wise(norm(country), norm(region), "\x1f").dictionary_encode()
+    codes = [jurisdiction_for(*(part or None for part in k.split("\x1f", 1))) for k in keys.dictionary.to_pylist()]
+    # dictionary-encoded: one small list of codes and an index per row (no string per row)
+    distinct = sorted(set(codes))
+    position = pa.array([distinct.index(c) for c in codes], type=pa.int32())
+    mapped = pa.DictionaryArray.from_arrays(pc.take(position, keys.indices), pa.array(distinct, type=pa.string()))
+    return pd.Series(mapped.to_pandas(), index=country.index, name="jurisdiction")

@@ -1,0 +1,342 @@
+"""The case store: every input read, typed and hashed once, for every later stage.
+
+The intake (the first stage of a run, :func:`build_store`) reads each declared input exactly
+once through :mod:`workbench.sources` (the one typing path: the same parsers, the same
+rejects), maps each person's jurisdiction once (:func:`workbench.law.jurisdiction_codes`, the
+only function that does it) and writes, in the run folder::
+
+    store/case.json          the validated case: later stages never parse case.yaml again
+    store/inputs.json        per input: kind, source (credentials never shown), sha256,
+                             rows read / accepted / rejected, columns ignored, file
+    store/<input>.parquet    the accepted rows, typed by the data contract, with
+                             ``source_row``; ``affected_people`` also has ``jurisdiction``
+    store/case.duckdb        a view per input over its Parquet file (SQL for data quality
+                             through Great Expectations and for the stages' queries)
+    rejects/<input>.csv      the rejected rows (capped; the counts stay exact)
+
+Every later stage opens the store (:meth:`CaseStore.open`) and reads only it: the raw
+inputs may be gone by then (a test removes them). The store lives in the run folder, not in
+a cache shared between runs, so a run folder holds the exact data its findings came from
+and ``workbench verify`` can hash it with the rest; a re-run of unchanged inputs reads them
+again (the intake is one pass).
+
+Why Parquet and DuckDB both: the Parquet files are the engine-neutral contract (pandas,
+DuckDB and Spark read them as they are); the DuckDB file only names them, so the SQL of
+data quality and of the stages addresses ``affected_people``, ``notices``... by name.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from workbench.artifacts import atomic_write_text
+from workbench.case import INPUT_NAMES, Case
+from workbench.errors import WorkbenchError
+
+log = logging.getLogger("workbench.store")
+
+STORE_SUBDIR = "store"
+CASE_FILE = "case.json"
+INPUTS_FILE = "inputs.json"
+DUCKDB_FILE = "case.duckdb"
+REJECTS_SUBDIR = "rejects"
+#: Rejected rows kept per input in ``rejects/<input>.csv`` (the counts are exact beyond it).
+REJECTS_CAP = 100_000
+#: Column kind of the data contract -> Arrow type in the store.
+ARROW_TYPES: dict[str, pa.DataType] = {
+    "str": pa.string(), "timestamp": pa.timestamp("us", tz="UTC"), "date": pa.timestamp("us"),
+    "int": pa.int64(), "float": pa.float64(), "bool": pa.bool_(),
+}
+STORE_FORMAT_VERSION = "1"
+
+
+class StoreError(WorkbenchError):
+    """The run folder has no (complete) case store: the intake stage has not run in it."""
+
+
+@dataclass
+class InputRecord:
+    """What the intake recorded of one input (``store/inputs.json``)."""
+
+    name: str
+    kind: str
+    source: str
+    sha256: str | None
+    rows_read: int
+    rows_accepted: int
+    rows_rejected: int
+    file: str
+    columns: list[str] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)
+    encoding: str | None = None
+    rejects_file: str | None = None
+    rejects_kept: int = 0
+    rejects_capped: bool = False
+
+    @property
+    def reconciles(self) -> bool:
+        return self.rows_read == self.rows_accepted + self.rows_rejected
+
+    def to_json(self) -> dict[str, Any]:
+        return dict(vars(self))
+
+
+def _arrow_schema(name: str, frame: pd.DataFrame) -> pa.Schema:
+    """The store schema of an input: contract columns typed by their kind, then the extra
+    columns a reader keeps (Form 4 provenance) as Arrow infers them, then ``source_row``."""
+    from workbench.sources import SCHEMAS
+
+    contract = {c.name: ARROW_TYPES[c.kind] for c in SCHEMAS[name].columns}
+    fields = [pa.field(c, contract[c]) for c in frame.columns if c in contract]
+    inferred = pa.Schema.from_pandas(frame[[c for c in frame.columns if c not in contract]], preserve_index=False)
+    fields += [f for f in inferred if f.name not in ("source_row", "jurisdiction")]
+    fields.append(pa.field("source_row", pa.int64()))
+    if name == "affected_people":
+        fields.append(pa.field("jurisdiction", pa.string()))
+    return pa.schema(fields)
+
+
+def _with_jurisdiction(name: str, frame: pd.DataFrame) -> pd.DataFrame:
+    if name != "affected_people":
+        return frame
+    from workbench.law import jurisdiction_codes
+
+    return frame.assign(jurisdiction=jurisdiction_codes(frame["country"], frame["region"]).to_numpy())
+
+
+def _source(case: Case, name: str) -> str:
+    from workbench.case import SqlInput
+    from workbench.sqlguard import redact_url
+
+    spec = case.input_spec(name)
+    if isinstance(spec, SqlInput):
+        return f"{redact_url(spec.url)} {'table ' + spec.table if spec.table else 'query'}"
+    return str(spec)
+
+
+def _ingest(case: Case, name: str, folder: Path, rejects_dir: Path, sha256: str | None,
+            chunk_rows: int) -> InputRecord:
+    """Read one input once, chunk by chunk, into ``folder/<name>.parquet`` and its rejects."""
+    from workbench.safecsv import append_frame
+    from workbench.sources import iter_input
+
+    target = folder / f"{name}.parquet"
+    rej_path = rejects_dir / f"{name}.csv"
+    writer: pq.ParquetWriter | None = None
+    schema: pa.Schema | None = None
+    kept, stats = 0, None
+    try:
+        for part in iter_input(case, name, chunk_rows=chunk_rows, with_hash=False):
+            stats = part.stats
+            frame = _with_jurisdiction(name, part.frame)
+            if writer is None:
+                schema = _arrow_schema(name, frame)
+                writer = pq.ParquetWriter(target, schema, compression="zstd")
+            writer.write_table(pa.Table.from_pandas(frame.reindex(columns=schema.names), schema=schema,
+                                                    preserve_index=False))
+            if len(part.rejects):
+                if kept < REJECTS_CAP:
+                    append_frame(rej_path, part.rejects.head(REJECTS_CAP - kept))
+                kept += len(part.rejects)
+        if kept > REJECTS_CAP:
+            append_frame(rej_path, _cap_marker(name, stats.path, kept))
+    finally:
+        if writer is not None:
+            writer.close()
+    assert stats is not None and schema is not None  # iter_input yields at least one part
+    if not stats.reconciles:  # a reader bug, never bad input: refuse to hand on a store that lost rows
+        raise StoreError(f"{name}: read {stats.rows_read} != accepted {stats.rows_accepted} + "
+                         f"rejected {stats.rows_rejected}")
+    return InputRecord(name=name, kind=stats.kind, source=_source(case, name), sha256=sha256,
+                       rows_read=stats.rows_read, rows_accepted=stats.rows_accepted,
+                       rows_rejected=stats.rows_rejected, file=f"{STORE_SUBDIR}/{target.name}",
+                       columns=[n for n in schema.names], ignored_columns=list(stats.ignored_columns),
+                       encoding=stats.encoding, rejects_file=f"{REJECTS_SUBDIR}/{name}.csv" if kept else None,
+                       rejects_kept=min(kept, REJECTS_CAP), rejects_capped=kept > REJECTS_CAP)
+
+
+#: ``field`` of the last row of a capped rejects file.
+CAPPED_FIELD = "(capped)"
+
+
+def _cap_marker(name: str, path: str, total: int) -> pd.DataFrame:
+    """The last row of a capped rejects file: how many rows it lists of how many were rejected."""
+    from workbench.sources import REJECT_COLUMNS
+
+    return pd.DataFrame([{"input": name, "file": path, "row": None, "field": CAPPED_FIELD,
+                          "reason": f"rejects capped: this file lists the first {REJECTS_CAP} of {total} rejected "
+                                    f"rows; rows_rejected = {total} is exact", "raw": ""}], columns=REJECT_COLUMNS)
+
+
+def build_store(case: Case, run_dir: str | Path, *, hashes: dict[str, str | None] | None = None,
+                chunk_rows: int = 500_000) -> "CaseStore":
+    """The intake: read every declared input once into the run folder's store.
+
+    Parameters
+    ----------
+    case : the validated case (:func:`workbench.preflight.check_case`).
+    run_dir : the run folder; ``store/`` and ``rejects/`` are created in it.
+    hashes : input name -> sha256 already computed for this run (the runner hashes every
+        input when the run starts); an input without one is hashed here.
+    chunk_rows : rows typed per chunk (memory stays bounded by it).
+    """
+    from workbench.sources import input_hashes
+
+    run_dir = Path(run_dir)
+    folder = run_dir / STORE_SUBDIR
+    folder.mkdir(parents=True, exist_ok=True)
+    rejects_dir = run_dir / REJECTS_SUBDIR
+    if hashes is None:
+        hashes = {k: v.get("sha256") for k, v in input_hashes(case).items()}
+    records = {}
+    for name in case.declared_inputs():
+        log.info("intake: reading %s", name)
+        records[name] = _ingest(case, name, folder, rejects_dir, hashes.get(name), chunk_rows)
+    atomic_write_text(folder / CASE_FILE, json.dumps(
+        {"format": STORE_FORMAT_VERSION, "case_path": str(case.path), "case": case.model_dump(mode="json")},
+        indent=2, ensure_ascii=False) + "\n")
+    atomic_write_text(folder / INPUTS_FILE, json.dumps(
+        {"format": STORE_FORMAT_VERSION, "inputs": {n: r.to_json() for n, r in records.items()}},
+        indent=2, ensure_ascii=False) + "\n")
+    store = CaseStore(run_dir)
+    store.write_duckdb()
+    return store
+
+
+class CaseStore:
+    """A run folder's case store, read by every stage after the intake."""
+
+    def __init__(self, run_dir: str | Path):
+        self.run_dir = Path(run_dir)
+        self.folder = self.run_dir / STORE_SUBDIR
+        inputs = self.folder / INPUTS_FILE
+        if not inputs.is_file() or not (self.folder / CASE_FILE).is_file():
+            raise StoreError(f"{self.run_dir}: no case store ({STORE_SUBDIR}/{INPUTS_FILE}); run the intake "
+                             "first (notebooks/00_case_overview.ipynb, or workbench run)")
+        doc = json.loads(inputs.read_text(encoding="utf-8"))
+        self.records: dict[str, InputRecord] = {n: InputRecord(**r) for n, r in doc["inputs"].items()}
+        self._case: Case | None = None
+
+    @classmethod
+    def open(cls, run_dir: str | Path) -> "CaseStore":
+        """The store of a run folder (:class:`StoreError` when the intake has not run there)."""
+        return cls(run_dir)
+
+    # ------------------------------------------------------------------ the case
+
+    @property
+    def case(self) -> Case:
+        """The case as the intake validated it (case.yaml is not read again)."""
+        if self._case is None:
+            doc = json.loads((self.folder / CASE_FILE).read_text(encoding="utf-8"))
+            case = Case.model_validate(doc["case"])
+            case._path = Path(doc["case_path"])
+            self._case = case
+        return self._case
+
+    # ------------------------------------------------------------------ inputs
+
+    def has(self, name: str) -> bool:
+        """Whether the case declares ``name`` (it may still have zero rows)."""
+        return name in self.records
+
+    def names(self) -> list[str]:
+        return [n for n in INPUT_NAMES if n in self.records]
+
+    def record(self, name: str) -> InputRecord:
+        if name not in self.records:
+            from workbench.errors import UnknownNameError
+            raise UnknownNameError("store input", name, list(self.records))
+        return self.records[name]
+
+    def rows(self, name: str) -> int:
+        """Accepted rows of an input (0 when absent)."""
+        return self.records[name].rows_accepted if name in self.records else 0
+
+    def parquet(self, name: str) -> Path:
+        return self.run_dir / self.record(name).file
+
+    def frame(self, name: str, columns: list[str] | None = None) -> pd.DataFrame:
+        """The accepted rows of an input as a pandas frame (small and medium inputs)."""
+        return pq.read_table(self.parquet(name), columns=columns).to_pandas()
+
+    def batches(self, name: str, columns: list[str] | None = None,
+                batch_rows: int = 500_000) -> Iterator[pd.DataFrame]:
+        """The accepted rows in bounded chunks (large inputs)."""
+        pf = pq.ParquetFile(self.parquet(name), pre_buffer=False)
+        for batch in pf.iter_batches(batch_size=batch_rows, columns=columns):
+            yield batch.to_pandas()
+
+    def rejects(self, name: str, limit: int | None = None) -> pd.DataFrame:
+        """The rejected rows kept for an input (``rejects/<input>.csv``; at most the cap)."""
+        from workbench.sources import empty_rejects
+
+        rec = self.record(name)
+        if not rec.rejects_file:
+            return empty_rejects()
+        return pd.read_csv(self.run_dir / rec.rejects_file, dtype="str", keep_default_na=False, nrows=limit)
+
+    # ------------------------------------------------------------------ SQL
+
+    @property
+    def duckdb_path(self) -> Path:
+        return self.folder / DUCKDB_FILE
+
+    def _view_sql(self) -> list[str]:
+        from workbench.duck import scan
+
+        return [f'CREATE OR REPLACE VIEW "{n}" AS SELECT * FROM {scan(self.parquet(n), "parquet")}'
+                for n in self.names()]
+
+    def write_duckdb(self) -> Path:
+        """``store/case.duckdb``: one view per input over its Parquet file.
+
+        A view names its file by absolute path. Where that path holds a character DuckDB
+        would read as a glob (``[``, ``*``...), :func:`workbench.duck.literal_path` needs a
+        link that lives only as long as this process, so the rows are copied into the
+        database file instead (rare: a run folder under such a name).
+        """
+        import duckdb
+
+        from workbench.duck import _GLOB_CHARS
+
+        copy = bool(_GLOB_CHARS.search(str(self.folder.resolve())))
+        self.duckdb_path.unlink(missing_ok=True)
+        con = duckdb.connect(str(self.duckdb_path))
+        try:
+            for stmt in self._view_sql():
+                con.execute(stmt.replace("CREATE OR REPLACE VIEW", "CREATE TABLE") if copy else stmt)
+        finally:
+            con.close()
+        return self.duckdb_path
+
+    def connect(self, **options):
+        """A DuckDB connection (memory limit and spill folder of :mod:`workbench.duck`) where
+        each input is a view named after it."""
+        from workbench.duck import connect
+
+        con = connect(**options)
+        for stmt in self._view_sql():
+            con.execute(stmt)
+        return con
+
+    # ------------------------------------------------------------------ evidence
+
+    def files(self) -> list[Path]:
+        """Every file of the store (for the manifest)."""
+        return sorted(p for p in self.folder.iterdir() if p.is_file())
+
+    def summary(self) -> pd.DataFrame:
+        """One row per input: what was read, accepted, rejected (read = accepted + rejected)."""
+        rows = [{**r.to_json(), "reconciles": r.reconciles} for r in self.records.values()]
+        cols = ["name", "kind", "source", "rows_read", "rows_accepted", "rows_rejected", "reconciles",
+                "sha256", "rejects_file", "rejects_kept", "rejects_capped", "ignored_columns"]
+        return pd.DataFrame(rows, columns=cols + [c for c in (rows[0] if rows else {}) if c not in cols])
