@@ -74,6 +74,16 @@ class IntakeStage(Stage):
         return StageResult(self.name, [], {}, tables, view=ov)
 
 
+def build_overview(case: Case, run_dir: str | Path) -> Overview:
+    """The intake of an already loaded case into ``run_dir``, and its overview (artifacts written)."""
+    from workbench import stages
+    from workbench.store import build_store
+
+    result = IntakeStage().run(build_store(case, run_dir), case)
+    stages.save(result, run_dir)
+    return result.view
+
+
 def run_stage(case_path: str | Path, run_dir: str | Path) -> Overview:
     """What the overview notebook calls: build the case store (the intake) and its overview."""
     from workbench import stages

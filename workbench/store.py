@@ -114,12 +114,10 @@ def _with_jurisdiction(name: str, frame: pd.DataFrame) -> pd.DataFrame:
 
 def _source(case: Case, name: str) -> str:
     from workbench.case import SqlInput
-    from workbench.sqlguard import redact_url
+    from workbench.sql import describe
 
     spec = case.input_spec(name)
-    if isinstance(spec, SqlInput):
-        return f"{redact_url(spec.url)} {'table ' + spec.table if spec.table else 'query'}"
-    return str(spec)
+    return describe(spec) if isinstance(spec, SqlInput) else str(spec)  # never a credential
 
 
 def _ingest(case: Case, name: str, folder: Path, rejects_dir: Path, sha256: str | None,
