@@ -92,7 +92,7 @@ def naive_quality(case) -> dict[str, Any]:
 
 def naive_timelines(case) -> dict[str, Any]:
     """Per-person notice status against the deadline of the person's jurisdiction, in pandas."""
-    from workbench.overview import jurisdiction_codes
+    from workbench.law import jurisdiction_codes
     from workbench.timelines import (SUBSTITUTE_CHANNEL, UNDELIVERED_STATUSES, audit_moment,
                                      individual_deadlines)
 
