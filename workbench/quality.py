@@ -17,6 +17,13 @@ Validation runs through an *engine*, chosen by name from :data:`ENGINES`:
     Expectations whose ``meta.scope`` is ``population`` (uniqueness) are not valid per
     chunk; they run over the whole population in DuckDB (:mod:`workbench.population`) with
     the same semantics as GX, so the counts equal the ``pandas`` engine's.
+``duckdb``
+    the input typed once into a DuckDB file (:mod:`workbench.store`), then the suites
+    run there as SQL by GX's SQL datasource (:func:`validate_duckdb`, the interface of the
+    case store); the same counts and examples as ``chunked``. GX 1.24 needs two
+    workarounds for DuckDB, applied only for it: :func:`_gx_duckdb_support`.
+``sql``
+    the suites pushed down to PostgreSQL for a database input (``chunked`` for a file).
 ``spark``
     the same suites through GX's Spark datasource (``local[2]`` by default; a cluster
     master URL is a parameter).
@@ -336,6 +343,103 @@ def _no_batch_fingerprints() -> None:
     pandas_execution_engine.HASH_THRESHOLD = 0
 
 
+DUCKDB_DIALECT = "duckdb"
+#: The GX metric modules that import ``get_dialect_regex_expression`` by name (GX 1.24.1):
+#: each gets the DuckDB-aware wrapper of :func:`_gx_duckdb_support`.
+_GX_REGEX_MODULES = tuple(f"great_expectations.expectations.metrics.{m}" for m in (
+    "column_map_metrics.column_values_match_regex",
+    "column_map_metrics.column_values_not_match_regex",
+    "column_map_metrics.column_values_match_regex_list",
+    "column_map_metrics.column_values_not_match_regex_list",
+    "column_aggregate_metrics.column_values_match_regex_values",
+    "column_aggregate_metrics.column_values_not_match_regex_values",
+))
+#: GX's own objects that :func:`_gx_duckdb_support` replaced, kept for the tests (which
+#: check that GX still lacks DuckDB support, i.e. that the workaround is still needed).
+_GX_ORIGINALS: dict[str, Any] = {}
+
+
+class _DialectName(str):
+    """A dialect name where GX expects a ``GXSqlDialect`` member: equal to the plain name
+    (what ``get_connection`` compares) and with a ``value`` (what
+    ``_dialect_requires_persisted_connection`` reads). GX's enum has no DuckDB member."""
+
+    @property
+    def value(self) -> str:
+        return str(self)
+
+
+def _duckdb_regex_expression(column, regex: str, dialect, positive: bool = True):
+    """DuckDB's ``regexp_matches`` for GX's regex metrics; every other dialect to GX.
+
+    ``regexp_matches(s, p)`` is true when ``p`` matches anywhere in ``s``: a search, as
+    GX's pandas metric (``Series.astype(str).str.contains(regex)``), not DuckDB's ``~``
+    (a full match). The pattern is RE2's dialect, which differs from Python's ``re`` in
+    Unicode classes (``\\d``, ``\\w``, ``\\s`` are ASCII), in ``$`` (end of text only,
+    never before a final newline: text values are stripped on reading, so none ends in
+    one), and in having no look-arounds or back-references (DuckDB then raises, and the
+    check is reported as not evaluated). The suites' patterns use none of these.
+    """
+    if getattr(dialect, "name", None) == DUCKDB_DIALECT:
+        import sqlalchemy as sa
+
+        found = sa.func.regexp_matches(column, sa.literal(regex))
+        return found if positive else sa.not_(found)
+    return _GX_ORIGINALS["get_dialect_regex_expression"](column, regex, dialect, positive)
+
+
+def _gx_duckdb_support() -> None:
+    """Make GX's SQL datasource work on DuckDB (through duckdb-engine); idempotent.
+
+    Called by :func:`validate_duckdb` before it builds a SQL datasource for a ``duckdb://``
+    URL; nothing else calls it. It works around two gaps of GX 1.24.1, neither of them
+    DuckDB's:
+
+    1. ``great_expectations/execution_engine/sqlalchemy_execution_engine.py``:
+       ``SqlAlchemyExecutionEngine.get_connection`` keeps one open connection only for the
+       dialects in ``_PERSISTED_CONNECTION_DIALECTS`` (sqlite, mssql, bigquery,
+       databricks); for any other it closes the connection when ``execute_query``'s
+       ``with`` block ends, before ``resolve_metric_bundle`` calls ``fetchall()``.
+       duckdb-engine's result dies with its connection, so every metric fails with
+       ``IndexError: list index out of range`` (GX issues 10738, 11579). Fix: DuckDB is
+       added to that tuple, which ``_dialect_requires_persisted_connection`` also reads,
+       so the engine is built on a ``StaticPool`` and keeps one connection, as for sqlite.
+    2. ``great_expectations/expectations/metrics/util.py``:
+       ``get_dialect_regex_expression`` has no branch for DuckDB, so
+       ``expect_column_values_to_(not_)match_regex`` raise ``NotImplementedError``. Fix:
+       :func:`_duckdb_regex_expression` answers for DuckDB and hands any other dialect to
+       GX's function; it replaces the name in ``util`` and in the metric modules that
+       imported it (:data:`_GX_REGEX_MODULES`).
+
+    Other dialects are unaffected: the tuple keeps its members and GX's regex function
+    still answers for them. When GX supports DuckDB itself (a native DuckDB engine is
+    proposed in GX pull request 12084; the test ``test_gx_still_lacks_duckdb_support``
+    fails once the SQL engine handles DuckDB), delete this function, its call in
+    :func:`validate_duckdb`, ``_DialectName``, ``_duckdb_regex_expression``,
+    ``_GX_REGEX_MODULES`` and ``_GX_ORIGINALS``.
+    """
+    if _GX_ORIGINALS:
+        return
+    import importlib
+
+    from great_expectations.execution_engine import sqlalchemy_execution_engine as sa_engine
+    from great_expectations.expectations.metrics import util
+
+    original_regex = util.get_dialect_regex_expression
+    modules = [importlib.import_module(m) for m in _GX_REGEX_MODULES]
+    stale = [m.__name__ for m in modules if m.get_dialect_regex_expression is not original_regex]
+    if stale:  # a GX release that moved things: fail loudly, never patch half
+        raise WorkbenchError(f"Great Expectations changed its regex metrics ({', '.join(stale)}); "
+                             "review quality._gx_duckdb_support for this version")
+    _GX_ORIGINALS.update(persisted=sa_engine._PERSISTED_CONNECTION_DIALECTS,
+                         get_dialect_regex_expression=original_regex)
+    sa_engine._PERSISTED_CONNECTION_DIALECTS = (*sa_engine._PERSISTED_CONNECTION_DIALECTS,
+                                                _DialectName(DUCKDB_DIALECT))
+    for module in (util, *modules):
+        module.get_dialect_regex_expression = _duckdb_regex_expression
+    log.debug("GX: DuckDB keeps a persisted connection and has a regex expression")
+
+
 class _Gx:
     """An ephemeral GX context with progress bars off and analytics disabled.
 
@@ -541,6 +645,9 @@ class EngineOptions:
     #: Where the Spark engine stages accepted rows as Parquet (default: the system's temporary
     #: folder; on a cluster, storage the executors can read).
     spark_staging_dir: str | None = None
+    #: Where the ``duckdb`` engine writes its temporary DuckDB file of an input (default:
+    #: the system's temporary folder).
+    store_dir: str | None = None
     mask_personal_data: bool = True
     progress_bars: bool = False
     #: Processes validating chunks for the ``chunked`` engine: ``None`` = one per CPU (at
@@ -565,7 +672,7 @@ class EngineOptions:
 MAX_WORKERS = 4
 
 Engine = Callable[..., InputValidation]
-#: Validation engines by name: ``pandas``, ``chunked``, ``spark``, ``sql``. Each is called
+#: Validation engines by name: ``pandas``, ``chunked``, ``duckdb``, ``spark``, ``sql``. Each is called
 #: as ``engine(case, spec, params, store, options, gx, pool=...)``; ``pool`` (worker
 #: processes, or None) is used by ``chunked`` only.
 ENGINES: Registry[Engine] = Registry("quality engine")
@@ -897,6 +1004,116 @@ def _sql_engine(case, spec: SuiteSpec, params: dict, store, opts: EngineOptions,
                             {"engine": "sql", "source": stats.get("path")})]
     return InputValidation(spec.input, "sql", stats, _rejects_summary(rejects), list(outcomes.values()), raw,
                            sum(len(r) for r in rejects))
+
+
+def duckdb_url(db_path: str | Path) -> str:
+    """The SQLAlchemy URL (duckdb-engine) of a DuckDB file."""
+    from sqlalchemy.engine import URL
+
+    return URL.create("duckdb", database=Path(db_path).resolve().as_posix()).render_as_string(hide_password=False)
+
+
+def _duckdb_connect_args() -> dict[str, Any]:
+    """duckdb-engine's connection arguments: read-only, the workbench's memory limit,
+    spill folder and UTC (so timestamps in examples read as in the other engines)."""
+    from workbench.duck import settings
+
+    # duckdb-engine passes the settings DuckDB lists to duckdb.connect(), which refuses
+    # TimeZone there (an ICU setting); a name it does not find (lower case) it SETs after
+    # connecting, which DuckDB accepts (setting names are case-insensitive)
+    return {"read_only": True, "config": {k.lower(): v for k, v in settings().items()}}
+
+
+def validate_duckdb(db_path: str | Path, tables: dict[str, str], specs: dict[str, SuiteSpec],
+                    params: dict[str, Any], opts: EngineOptions | None = None, *, gx: _Gx | None = None,
+                    population=None) -> list[InputValidation]:
+    """Validate inputs stored in a DuckDB file with GX's SQL datasource (checks as SQL).
+
+    The interface of the case store (:mod:`workbench.store`): the file is opened
+    read-only; each suite, uniqueness included, runs over its whole table in one batch.
+    Outcomes, examples (the first ``max_examples`` failing rows by business key and
+    ``source_row``, in file order) and evidence have the shapes, and the values, of the
+    ``chunked`` engine's; read statistics and rejects come from the store's
+    ``_intake_reads`` and ``_intake_rejects``.
+
+    Parameters
+    ----------
+    db_path : the DuckDB file; no other connection may be writing to it.
+    tables : input name -> table or view name in the file.
+    specs : input name -> suite (:func:`load_suite_spec`), for every input of ``tables``.
+    params : suite parameters (:func:`suite_parameters`).
+    opts : example cap, masking of evidence, progress bars.
+    gx : a GX context to reuse (one is made when not given).
+    population : a :class:`workbench.population.PopulationStore` to fill with the key
+        columns of every table, for the cross-input checks.
+
+    Returns
+    -------
+    list of InputValidation, in the order of ``tables``, engine ``duckdb``.
+    """
+    import time as _time
+
+    from workbench.store import read_intake
+
+    opts = opts or EngineOptions()
+    gx = gx or _Gx(progress_bars=opts.progress_bars)
+    cap = opts.max_examples
+    stored = read_intake(db_path, tables)
+    if population is not None:
+        for name, table in tables.items():
+            population.add_duckdb_table(name, db_path, table)
+    _gx_duckdb_support()
+    sources = gx.context.data_sources
+    ds_name = "workbench_duckdb"
+    try:
+        sources.delete(ds_name)
+    except Exception:  # absent: nothing to replace
+        pass
+    ds = sources.add_sql(ds_name, connection_string=duckdb_url(db_path), kwargs={"connect_args": _duckdb_connect_args()})
+    out = []
+    try:
+        for name, table in tables.items():
+            spec, info = specs[name], stored[name]
+            outcomes = {e.check: Outcome.empty(name, e) for e in spec.expectations}
+            raw = []
+            if info.stats.get("rows_accepted"):  # as chunked: no batch for an input of no rows
+                t0 = _time.perf_counter()
+                bd = ds.add_table_asset(name, table_name=table).add_batch_definition_whole_table(f"{name}_table")
+                result = bd.get_batch().validate(gx.suite(spec, None), expectation_parameters=params,
+                                                 result_format=result_format(_evidence_keys(spec), cap))
+                _fold_suite_result(result, spec, outcomes, cap)
+                raw.append(_evidence_result(result, spec, cap, opts.mask_personal_data,
+                                            {"engine": "duckdb", "table": table}))
+                log.info("%s: suite run in DuckDB in %.1f s", name, _time.perf_counter() - t0)
+            out.append(InputValidation(name, "duckdb", info.stats, _rejects_summary([info.rejects]),
+                                       list(outcomes.values()), raw, len(info.rejects)))
+    finally:  # release the file: both of GX's engines hold a connection to it
+        ds.get_execution_engine().close()
+        ds.get_engine().dispose()
+        sources.delete(ds_name)
+    return out
+
+
+@ENGINES.register("duckdb")
+def _duckdb_engine(case, spec: SuiteSpec, params: dict, store, opts: EngineOptions, gx: _Gx,
+                   pool=None) -> InputValidation:
+    """The input typed once into a DuckDB file (:func:`workbench.store.write_duckdb`), then
+    its suite run there as SQL (:func:`validate_duckdb`); the file is removed afterwards.
+
+    Until the intake stage builds one store per run, each input gets its own temporary
+    file, in ``EngineOptions.store_dir`` (default: the system's temporary folder).
+    """
+    import tempfile
+    import time as _time
+
+    from workbench.store import write_duckdb
+
+    with tempfile.TemporaryDirectory(prefix=f"workbench-store-{spec.input}-", dir=opts.store_dir) as folder:
+        db = Path(folder) / "store.duckdb"
+        t0 = _time.perf_counter()
+        tables = write_duckdb(case, db, [spec.input], chunk_rows=opts.chunk_rows)
+        log.info("%s: stored in DuckDB in %.1f s", spec.input, _time.perf_counter() - t0)
+        return validate_duckdb(db, tables, {spec.input: spec}, params, opts, gx=gx, population=store)[0]
 
 
 # --------------------------------------------------------------------------- validation API
