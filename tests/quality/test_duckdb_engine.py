@@ -217,3 +217,20 @@ def test_the_workaround_is_applied_only_on_the_way_to_a_duckdb_datasource():
     assert callers == ["validate_duckdb"]
     package = Path(quality.__file__).parent
     assert not [p for p in package.rglob("*.py") if p.name != "quality.py" and "_gx_duckdb_support(" in p.read_text()]
+
+
+def test_a_header_only_input_is_zero_rows_as_in_the_chunked_engine(tmp_path):
+    import shutil
+
+    from tests.quality.conftest import PLANTED
+    from workbench.case import load_case
+
+    shutil.copytree(PLANTED, tmp_path / "case")
+    prices = tmp_path / "case" / "data" / "share_prices.csv"
+    prices.write_text(prices.read_text().splitlines()[0] + "\n")
+    case = load_case(tmp_path / "case" / "case.yaml")
+    opts = quality.EngineOptions(workers=1)
+    (chunked,), (duck,) = (quality.validate_case(case, e, names=["share_prices"], options=opts)
+                           for e in ("chunked", "duckdb"))
+    assert duck.outcomes == chunked.outcomes and duck.stats == chunked.stats
+    assert duck.stats["rows_read"] == 0 and duck.raw_results == []
