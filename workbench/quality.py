@@ -1038,7 +1038,8 @@ def validate_duckdb(db_path: str | Path, tables: dict[str, str], specs: dict[str
 
     Parameters
     ----------
-    db_path : the DuckDB file; no other connection may be writing to it.
+    db_path : the DuckDB file. No process may be writing to it, and no connection of this
+        process may hold it open (DuckDB refuses a second configuration of one file).
     tables : input name -> table or view name in the file.
     specs : input name -> suite (:func:`load_suite_spec`), for every input of ``tables``.
     params : suite parameters (:func:`suite_parameters`).
