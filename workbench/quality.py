@@ -1337,7 +1337,12 @@ def failures_figure(result: StageResult, top: int = 30):
 
 
 def choose_engine(case, engine: str) -> str:
-    """``auto``: checks pushed down to the database when an input is SQL, else ``chunked``."""
+    """``auto``: checks pushed down to the database when an input is SQL, else ``chunked``.
+
+    Any other name in :data:`ENGINES` is taken as given. ``duckdb`` is chosen by name only
+    until the intake stage builds the run's store once (today the engine types each
+    input into a temporary DuckDB file of its own).
+    """
     if engine != "auto":
         return engine
     from workbench.case import INPUT_NAMES, SqlInput
