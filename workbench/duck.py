@@ -120,17 +120,23 @@ def _sql_value(v) -> str:
     return "'" + str(v).replace("'", "''") + "'"
 
 
+def settings(*, memory_limit: str | None = None, spill_dir: str | Path | None = None) -> dict[str, str]:
+    """The settings of every workbench DuckDB connection, by DuckDB's names (also for
+    connections others open, such as Great Expectations')."""
+    spill = Path(spill_dir) if spill_dir else _process_spill_dir()
+    spill.mkdir(parents=True, exist_ok=True)
+    return {"memory_limit": memory_limit or DEFAULT_MEMORY_LIMIT, "temp_directory": spill.as_posix(),
+            "TimeZone": "UTC"}
+
+
 def connect(database: str | Path = ":memory:", *, memory_limit: str | None = None,
             spill_dir: str | Path | None = None):
     """A DuckDB connection with a memory limit, a spill folder, UTC and no progress bar."""
     import duckdb
 
     con = duckdb.connect(str(database))
-    spill = Path(spill_dir) if spill_dir else _process_spill_dir()
-    spill.mkdir(parents=True, exist_ok=True)
-    con.execute(f"SET memory_limit = '{memory_limit or DEFAULT_MEMORY_LIMIT}'")
-    con.execute(f"SET temp_directory = '{spill.as_posix()}'")
-    con.execute("SET TimeZone = 'UTC'")
+    for name, value in settings(memory_limit=memory_limit, spill_dir=spill_dir).items():
+        con.execute(f"SET {name} = '{value}'")
     try:  # inside Jupyter, DuckDB refuses this setting when ipywidgets is missing
         con.execute("SET enable_progress_bar = false")
     except duckdb.Error:

@@ -4,10 +4,12 @@ Per-chunk validation cannot see a duplicate id whose two rows fall in different 
 nor a notice whose person lives in another chunk of another file. The engines of
 :mod:`workbench.quality` therefore feed a :class:`PopulationStore` -- an on-disk DuckDB
 database holding only the key columns of every accepted row -- and the checks here run
-SQL over all of it with bounded memory (DuckDB spills to its temporary folder).
+SQL over all of it with bounded memory (DuckDB spills to its temporary folder). The
+``duckdb`` engine fills it from the case store in one query per input
+(:meth:`PopulationStore.add_duckdb_table`).
 
-DuckDB is used directly, never through Great Expectations (its DuckDB dialect is broken
-in GX 1.24, see TOOLING_NOTES.md).
+DuckDB is used directly here, not through Great Expectations (GX 1.24 runs on DuckDB only
+with the workarounds of ``quality._gx_duckdb_support``).
 """
 
 from __future__ import annotations
@@ -94,6 +96,24 @@ class PopulationStore:
                 self.con.execute(f"INSERT INTO {_q(name)} BY NAME SELECT * FROM _chunk")
         finally:
             self.con.unregister("_chunk")
+
+    def add_duckdb_table(self, name: str, database: str | Path, table: str) -> None:
+        """Take the key columns of a whole input from a table of another DuckDB file (the
+        case store, :mod:`workbench.store`) in one query, instead of chunk by chunk."""
+        if name not in self.columns:
+            return
+        self._made.clear()
+        path = str(database).replace("'", "''")
+        self.con.execute(f"ATTACH '{path}' AS _src (READ_ONLY)")
+        try:
+            have = {r[0] for r in self.con.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_catalog = '_src' "
+                "AND table_schema = 'main' AND table_name = ?", [table]).fetchall()}
+            cols = ", ".join(_q(c) for c in self.columns[name] if c in have)
+            self.con.execute(f"CREATE OR REPLACE TABLE {_q(name)} AS SELECT {cols} FROM _src.main.{_q(table)}")
+            self.loaded.add(name)
+        finally:
+            self.con.execute("DETACH _src")
 
     def has(self, name: str) -> bool:
         return name in self.loaded

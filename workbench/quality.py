@@ -17,6 +17,13 @@ Validation runs through an *engine*, chosen by name from :data:`ENGINES`:
     Expectations whose ``meta.scope`` is ``population`` (uniqueness) are not valid per
     chunk; they run over the whole population in DuckDB (:mod:`workbench.population`) with
     the same semantics as GX, so the counts equal the ``pandas`` engine's.
+``duckdb``
+    the input typed once into a DuckDB file (:mod:`workbench.store`), then the suites
+    run there as SQL by GX's SQL datasource (:func:`validate_duckdb`, the interface of the
+    case store); the same counts and examples as ``chunked``. GX 1.24 needs two
+    workarounds for DuckDB, applied only for it: :func:`_gx_duckdb_support`.
+``sql``
+    the suites pushed down to PostgreSQL for a database input (``chunked`` for a file).
 ``spark``
     the same suites through GX's Spark datasource (``local[2]`` by default; a cluster
     master URL is a parameter).
@@ -339,6 +346,103 @@ def _no_batch_fingerprints() -> None:
     pandas_execution_engine.HASH_THRESHOLD = 0
 
 
+DUCKDB_DIALECT = "duckdb"
+#: The GX metric modules that import ``get_dialect_regex_expression`` by name (GX 1.24.1):
+#: each gets the DuckDB-aware wrapper of :func:`_gx_duckdb_support`.
+_GX_REGEX_MODULES = tuple(f"great_expectations.expectations.metrics.{m}" for m in (
+    "column_map_metrics.column_values_match_regex",
+    "column_map_metrics.column_values_not_match_regex",
+    "column_map_metrics.column_values_match_regex_list",
+    "column_map_metrics.column_values_not_match_regex_list",
+    "column_aggregate_metrics.column_values_match_regex_values",
+    "column_aggregate_metrics.column_values_not_match_regex_values",
+))
+#: GX's own objects that :func:`_gx_duckdb_support` replaced, kept for the tests (which
+#: check that GX still lacks DuckDB support, i.e. that the workaround is still needed).
+_GX_ORIGINALS: dict[str, Any] = {}
+
+
+class _DialectName(str):
+    """A dialect name where GX expects a ``GXSqlDialect`` member: equal to the plain name
+    (what ``get_connection`` compares) and with a ``value`` (what
+    ``_dialect_requires_persisted_connection`` reads). GX's enum has no DuckDB member."""
+
+    @property
+    def value(self) -> str:
+        return str(self)
+
+
+def _duckdb_regex_expression(column, regex: str, dialect, positive: bool = True):
+    """DuckDB's ``regexp_matches`` for GX's regex metrics; every other dialect to GX.
+
+    ``regexp_matches(s, p)`` is true when ``p`` matches anywhere in ``s``: a search, as
+    GX's pandas metric (``Series.astype(str).str.contains(regex)``), not DuckDB's ``~``
+    (a full match). The pattern is RE2's dialect, which differs from Python's ``re`` in
+    Unicode classes (``\\d``, ``\\w``, ``\\s`` are ASCII), in ``$`` (end of text only,
+    never before a final newline: text values are stripped on reading, so none ends in
+    one), and in having no look-arounds or back-references (DuckDB then raises, and the
+    check is reported as not evaluated). The suites' patterns use none of these.
+    """
+    if getattr(dialect, "name", None) == DUCKDB_DIALECT:
+        import sqlalchemy as sa
+
+        found = sa.func.regexp_matches(column, sa.literal(regex))
+        return found if positive else sa.not_(found)
+    return _GX_ORIGINALS["get_dialect_regex_expression"](column, regex, dialect, positive)
+
+
+def _gx_duckdb_support() -> None:
+    """Make GX's SQL datasource work on DuckDB (through duckdb-engine); idempotent.
+
+    Called by :func:`validate_duckdb` before it builds a SQL datasource for a ``duckdb://``
+    URL; nothing else calls it. It works around two gaps of GX 1.24.1, neither of them
+    DuckDB's:
+
+    1. ``great_expectations/execution_engine/sqlalchemy_execution_engine.py``:
+       ``SqlAlchemyExecutionEngine.get_connection`` keeps one open connection only for the
+       dialects in ``_PERSISTED_CONNECTION_DIALECTS`` (sqlite, mssql, bigquery,
+       databricks); for any other it closes the connection when ``execute_query``'s
+       ``with`` block ends, before ``resolve_metric_bundle`` calls ``fetchall()``.
+       duckdb-engine's result dies with its connection, so every metric fails with
+       ``IndexError: list index out of range`` (GX issues 10738, 11579). Fix: DuckDB is
+       added to that tuple, which ``_dialect_requires_persisted_connection`` also reads,
+       so the engine is built on a ``StaticPool`` and keeps one connection, as for sqlite.
+    2. ``great_expectations/expectations/metrics/util.py``:
+       ``get_dialect_regex_expression`` has no branch for DuckDB, so
+       ``expect_column_values_to_(not_)match_regex`` raise ``NotImplementedError``. Fix:
+       :func:`_duckdb_regex_expression` answers for DuckDB and hands any other dialect to
+       GX's function; it replaces the name in ``util`` and in the metric modules that
+       imported it (:data:`_GX_REGEX_MODULES`).
+
+    Other dialects are unaffected: the tuple keeps its members and GX's regex function
+    still answers for them. When GX supports DuckDB itself (a native DuckDB engine is
+    proposed in GX pull request 12084; the test ``test_gx_still_lacks_duckdb_support``
+    fails once the SQL engine handles DuckDB), delete this function, its call in
+    :func:`validate_duckdb`, ``_DialectName``, ``_duckdb_regex_expression``,
+    ``_GX_REGEX_MODULES`` and ``_GX_ORIGINALS``.
+    """
+    if _GX_ORIGINALS:
+        return
+    import importlib
+
+    from great_expectations.execution_engine import sqlalchemy_execution_engine as sa_engine
+    from great_expectations.expectations.metrics import util
+
+    original_regex = util.get_dialect_regex_expression
+    modules = [importlib.import_module(m) for m in _GX_REGEX_MODULES]
+    stale = [m.__name__ for m in modules if m.get_dialect_regex_expression is not original_regex]
+    if stale:  # a GX release that moved things: fail loudly, never patch half
+        raise WorkbenchError(f"Great Expectations changed its regex metrics ({', '.join(stale)}); "
+                             "review quality._gx_duckdb_support for this version")
+    _GX_ORIGINALS.update(persisted=sa_engine._PERSISTED_CONNECTION_DIALECTS,
+                         get_dialect_regex_expression=original_regex)
+    sa_engine._PERSISTED_CONNECTION_DIALECTS = (*sa_engine._PERSISTED_CONNECTION_DIALECTS,
+                                                _DialectName(DUCKDB_DIALECT))
+    for module in (util, *modules):
+        module.get_dialect_regex_expression = _duckdb_regex_expression
+    log.debug("GX: DuckDB keeps a persisted connection and has a regex expression")
+
+
 class _Gx:
     """An ephemeral GX context with progress bars off and analytics disabled.
 
@@ -544,6 +648,9 @@ class EngineOptions:
     #: Where the Spark engine stages accepted rows as Parquet (default: the system's temporary
     #: folder; on a cluster, storage the executors can read).
     spark_staging_dir: str | None = None
+    #: Where the ``duckdb`` engine writes its temporary DuckDB file of an input (default:
+    #: the system's temporary folder).
+    store_dir: str | None = None
     mask_personal_data: bool = True
     progress_bars: bool = False
     #: Processes validating chunks for the ``chunked`` engine: ``None`` = one per CPU (at
@@ -571,7 +678,7 @@ class EngineOptions:
 MAX_WORKERS = 4
 
 Engine = Callable[..., InputValidation]
-#: Validation engines by name: ``pandas``, ``chunked``, ``spark``, ``sql``. Each is called
+#: Validation engines by name: ``pandas``, ``chunked``, ``duckdb``, ``spark``, ``sql``. Each is called
 #: as ``engine(case, spec, params, store, options, gx, pool=...)``; ``pool`` (worker
 #: processes, or None) is used by ``chunked`` only.
 ENGINES: Registry[Engine] = Registry("quality engine")
@@ -605,18 +712,13 @@ def _chunks(case, name: str, opts: EngineOptions):
 def _store_chunks(store, name: str, chunk_rows: int):
     """Chunks of a store input in the shape :func:`workbench.sources.iter_input` yields: the
     typed frame, the rejects (all of them with the last chunk) and the input's read counts."""
-    from workbench.sources import InputStats, ReadResult
+    from workbench.sources import ReadResult
 
-    rec = store.record(name)
-    stats = InputStats(name=name, path=rec.source, kind=rec.kind, sha256=rec.sha256, rows_read=rec.rows_read,
-                       rows_accepted=rec.rows_accepted, rows_rejected=rec.rows_rejected,
-                       encoding=rec.encoding or "utf-8", ignored_columns=list(rec.ignored_columns))
+    stats = store.record(name).input_stats()
     parts = list(store.batches(name, batch_rows=chunk_rows)) or [store.frame(name)]
     for i, frame in enumerate(parts):
         frame = frame.drop(columns=["jurisdiction"], errors="ignore")
-        rejects = store.rejects(name) if i == len(parts) - 1 else store.rejects(name, limit=0)
-        if len(rejects):
-            rejects = rejects[rejects["field"] != "(capped)"].astype({"row": "Int64"}) if "row" in rejects else rejects
+        rejects = store.rejects(name, limit=None if i == len(parts) - 1 else 0)
         yield ReadResult(name, frame, rejects, stats)
 
 
@@ -931,6 +1033,142 @@ def _sql_engine(case, spec: SuiteSpec, params: dict, store, opts: EngineOptions,
                            sum(len(r) for r in rejects))
 
 
+def duckdb_url(db_path: str | Path) -> str:
+    """The SQLAlchemy URL (duckdb-engine) of a DuckDB file."""
+    from sqlalchemy.engine import URL
+
+    return URL.create("duckdb", database=Path(db_path).resolve().as_posix()).render_as_string(hide_password=False)
+
+
+def _duckdb_connect_args() -> dict[str, Any]:
+    """duckdb-engine's connection arguments: read-only, the workbench's memory limit,
+    spill folder and UTC (so timestamps in examples read as in the other engines)."""
+    from workbench.duck import settings
+
+    # duckdb-engine passes the settings DuckDB lists to duckdb.connect(), which refuses
+    # TimeZone there (an ICU setting); a name it does not find (lower case) it SETs after
+    # connecting, which DuckDB accepts (setting names are case-insensitive)
+    return {"read_only": True, "config": {k.lower(): v for k, v in settings().items()}}
+
+
+def validate_duckdb(db_path: str | Path, tables: dict[str, str], specs: dict[str, SuiteSpec],
+                    params: dict[str, Any], opts: EngineOptions | None = None, *, gx: _Gx | None = None,
+                    population=None, reads: dict[str, tuple[dict[str, Any], pd.DataFrame]] | None = None
+                    ) -> list[InputValidation]:
+    """Validate inputs stored in a DuckDB file with GX's SQL datasource (checks as SQL).
+
+    The file (the case store's ``store/case.duckdb``, :class:`workbench.store.CaseStore`) is
+    opened read-only; each suite, uniqueness included, runs over its whole table in one
+    batch. Outcomes, examples (the first ``max_examples`` failing rows by business key and
+    ``source_row``, in file order) and evidence have the shapes, and the values, of the
+    ``chunked`` engine's.
+
+    Parameters
+    ----------
+    db_path : the DuckDB file. No process may be writing to it, and no connection of this
+        process may hold it open (DuckDB refuses a second configuration of one file).
+    tables : input name -> table or view name in the file.
+    specs : input name -> suite (:func:`load_suite_spec`), for every input of ``tables``.
+    reads : input name -> (read statistics as :meth:`InputStats.as_dict`, rejected rows), as
+        the intake recorded them; an input without one is described by its row count.
+    params : suite parameters (:func:`suite_parameters`).
+    opts : example cap, masking of evidence, progress bars.
+    gx : a GX context to reuse (one is made when not given).
+    population : a :class:`workbench.population.PopulationStore` to fill with the key
+        columns of every table, for the cross-input checks.
+
+    Returns
+    -------
+    list of InputValidation, in the order of ``tables``, engine ``duckdb``.
+    """
+    import time as _time
+
+    opts = opts or EngineOptions()
+    gx = gx or _Gx(progress_bars=opts.progress_bars)
+    cap = opts.max_examples
+    reads = {**_row_counts(db_path, {n: t for n, t in tables.items() if n not in (reads or {})}), **(reads or {})}
+    if population is not None:
+        for name, table in tables.items():
+            population.add_duckdb_table(name, db_path, table)
+    _gx_duckdb_support()
+    sources = gx.context.data_sources
+    ds_name = "workbench_duckdb"
+    try:
+        sources.delete(ds_name)
+    except Exception:  # absent: nothing to replace
+        pass
+    ds = sources.add_sql(ds_name, connection_string=duckdb_url(db_path), kwargs={"connect_args": _duckdb_connect_args()})
+    out = []
+    try:
+        for name, table in tables.items():
+            spec, (stats, rejects) = specs[name], reads[name]
+            outcomes = {e.check: Outcome.empty(name, e) for e in spec.expectations}
+            raw = []
+            if stats.get("rows_accepted"):  # as chunked: no batch for an input of no rows
+                t0 = _time.perf_counter()
+                bd = ds.add_table_asset(name, table_name=table).add_batch_definition_whole_table(f"{name}_table")
+                result = bd.get_batch().validate(gx.suite(spec, None), expectation_parameters=params,
+                                                 result_format=result_format(_evidence_keys(spec), cap))
+                _fold_suite_result(result, spec, outcomes, cap)
+                raw.append(_evidence_result(result, spec, cap, opts.mask_personal_data,
+                                            {"engine": "duckdb", "table": table}))
+                log.info("%s: suite run in DuckDB in %.1f s", name, _time.perf_counter() - t0)
+            out.append(InputValidation(name, "duckdb", stats, _rejects_summary([rejects]),
+                                       list(outcomes.values()), raw, len(rejects)))
+    finally:  # release the file: both of GX's engines hold a connection to it
+        ds.get_execution_engine().close()
+        ds.get_engine().dispose()
+        sources.delete(ds_name)
+    return out
+
+
+def _row_counts(db_path: str | Path, tables: dict[str, str]) -> dict[str, tuple[dict[str, Any], pd.DataFrame]]:
+    """Reads of tables made by other means than the intake: every row accepted, none rejected."""
+    import duckdb
+
+    from workbench.sources import empty_rejects
+
+    if not tables:
+        return {}
+    con = duckdb.connect(str(db_path), read_only=True)
+    try:
+        out = {}
+        for name, table in tables.items():
+            n = con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
+            out[name] = ({"name": name, "path": f"{db_path}:{table}", "kind": "duckdb",
+                          "rows_read": n, "rows_accepted": n, "rows_rejected": 0}, empty_rejects())
+        return out
+    finally:
+        con.close()
+
+
+def _store_reads(case_store, names) -> dict[str, tuple[dict[str, Any], pd.DataFrame]]:
+    return {n: (case_store.record(n).input_stats().as_dict(), case_store.rejects(n)) for n in names}
+
+
+@ENGINES.register("duckdb")
+def _duckdb_engine(case, spec: SuiteSpec, params: dict, store, opts: EngineOptions, gx: _Gx,
+                   pool=None) -> InputValidation:
+    """The suite run as SQL in the case store's DuckDB file (:func:`validate_duckdb`).
+
+    Without a case store (a caller outside a run), the input is first read into a
+    temporary one, in ``EngineOptions.store_dir`` (default: the system's temporary folder).
+    """
+    import tempfile
+
+    from workbench.store import build_store
+
+    def run(case_store) -> InputValidation:
+        return validate_duckdb(case_store.duckdb_path, {spec.input: spec.input}, {spec.input: spec}, params, opts,
+                               gx=gx, population=store, reads=_store_reads(case_store, [spec.input]))[0]
+
+    if opts.case_store is not None:
+        return run(opts.case_store)
+    with tempfile.TemporaryDirectory(prefix=f"workbench-store-{spec.input}-", dir=opts.store_dir) as folder:
+        return run(build_store(case, folder, names=[spec.input], chunk_rows=opts.chunk_rows or 500_000,
+                               hashes={spec.input: None}))
+
+
 # --------------------------------------------------------------------------- validation API
 
 def validate_frame(frame: pd.DataFrame, spec: SuiteSpec, params: dict[str, Any], *,
@@ -1151,7 +1389,12 @@ def failures_figure(result: DataQuality, top: int = 30):
 
 
 def choose_engine(case, engine: str) -> str:
-    """``auto``: checks pushed down to the database when an input is SQL, else ``chunked``."""
+    """``auto`` outside a run's case store (a caller with a case only): checks pushed down
+    to the database when an input is SQL, else ``chunked``. In a run the data-quality
+    stage (:class:`DataQualityStage`) reads the case store, and ``auto`` is ``duckdb``.
+
+    Any other name in :data:`ENGINES` is taken as given.
+    """
     if engine != "auto":
         return engine
     from workbench.case import INPUT_NAMES, SqlInput
@@ -1231,6 +1474,7 @@ class DataQualityStage(Stage):
     def run(self, store, case) -> _stages.StageResult:
         opts = EngineOptions(mask_personal_data=case.parameters.mask_personal_data, spark_master=self.spark_master,
                              case_store=store)
-        engine = "chunked" if self.engine in ("auto", "sql") else self.engine  # the store holds every input
+        # the store holds every input, SQL ones included: "auto" runs the suites as SQL in its DuckDB file
+        engine = "duckdb" if self.engine in ("auto", "sql") else self.engine
         dq = run_stage(case, store.run_dir, engine=engine, options=opts)
         return _stages.StageResult(self.name, dq.findings, dq.assessed, dq.tables(), view=dq)

@@ -85,6 +85,15 @@ class InputRecord:
     def reconciles(self) -> bool:
         return self.rows_read == self.rows_accepted + self.rows_rejected
 
+    def input_stats(self):
+        """The read statistics in the shape :mod:`workbench.sources` gives them."""
+        from workbench.sources import InputStats
+
+        return InputStats(name=self.name, path=self.source, kind=self.kind, sha256=self.sha256,
+                          rows_read=self.rows_read, rows_accepted=self.rows_accepted,
+                          rows_rejected=self.rows_rejected, encoding=self.encoding or "utf-8",
+                          ignored_columns=list(self.ignored_columns))
+
     def to_json(self) -> dict[str, Any]:
         return dict(vars(self))
 
@@ -175,7 +184,7 @@ def _cap_marker(name: str, path: str, total: int) -> pd.DataFrame:
 
 
 def build_store(case: Case, run_dir: str | Path, *, hashes: dict[str, str | None] | None = None,
-                chunk_rows: int = 500_000) -> "CaseStore":
+                chunk_rows: int = 500_000, names: list[str] | None = None) -> "CaseStore":
     """The intake: read every declared input once into the run folder's store.
 
     Parameters
@@ -185,6 +194,7 @@ def build_store(case: Case, run_dir: str | Path, *, hashes: dict[str, str | None
     hashes : input name -> sha256 already computed for this run (the runner hashes every
         input when the run starts); an input without one is hashed here.
     chunk_rows : rows typed per chunk (memory stays bounded by it).
+    names : only these inputs (default: every declared one; a part store, for one engine).
     """
     from workbench.sources import input_hashes
 
@@ -195,7 +205,7 @@ def build_store(case: Case, run_dir: str | Path, *, hashes: dict[str, str | None
     if hashes is None:
         hashes = {k: v.get("sha256") for k, v in input_hashes(case).items()}
     records = {}
-    for name in case.declared_inputs():
+    for name in (names if names is not None else case.declared_inputs()):
         log.info("intake: reading %s", name)
         records[name] = _ingest(case, name, folder, rejects_dir, hashes.get(name), chunk_rows)
     atomic_write_text(folder / CASE_FILE, json.dumps(
@@ -278,9 +288,11 @@ class CaseStore:
         from workbench.sources import empty_rejects
 
         rec = self.record(name)
-        if not rec.rejects_file:
+        if not rec.rejects_file or limit == 0:
             return empty_rejects()
-        return pd.read_csv(self.run_dir / rec.rejects_file, dtype="str", keep_default_na=False, nrows=limit)
+        rej = pd.read_csv(self.run_dir / rec.rejects_file, dtype="str", keep_default_na=False, nrows=limit)
+        rej = rej[rej["field"] != CAPPED_FIELD]  # the marker row of a capped file is not a rejected row
+        return rej.assign(row=pd.to_numeric(rej["row"].replace("", None)).astype("Int64")).reset_index(drop=True)
 
     # ------------------------------------------------------------------ SQL
 

@@ -38,3 +38,13 @@ def pandas_run(planted_case, tmp_path_factory):
 
     run_dir = tmp_path_factory.mktemp("run_pandas")
     return run_dir, quality.run_stage(planted_case, run_dir, engine="pandas")
+
+
+@pytest.fixture(scope="session")
+def duckdb_run(planted_case, tmp_path_factory):
+    """The planted case typed into DuckDB files (4-row chunks) and validated there as SQL."""
+    from workbench import quality
+
+    run_dir = tmp_path_factory.mktemp("run_duckdb")
+    return run_dir, quality.run_stage(planted_case, run_dir, engine="duckdb",
+                                      options=quality.EngineOptions(chunk_rows=4))

@@ -11,6 +11,7 @@ def test_auto_engine_is_chunked_for_files_and_sql_for_database_inputs(minimal_ca
     case = load_case(minimal_case)
     assert choose_engine(case, "auto") == "chunked"
     assert choose_engine(case, "spark") == "spark"
+    assert choose_engine(case, "duckdb") == "duckdb"
     edit_case(minimal_case, **{"inputs.notices": {"url": "postgresql+psycopg://auditor@localhost/breach",
                                                   "table": "notices"}})
     assert choose_engine(load_case(minimal_case), "auto") == "sql"

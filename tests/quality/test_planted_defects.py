@@ -64,7 +64,7 @@ def _found(result):
     return out
 
 
-@pytest.mark.parametrize("run", ["chunked_run", "pandas_run"])
+@pytest.mark.parametrize("run", ["chunked_run", "pandas_run", "duckdb_run"])
 def test_exactly_the_planted_defects_are_found(run, request):
     _, result = request.getfixturevalue(run)
     assert all(f.category == "data_quality" for f in result.findings)
@@ -94,8 +94,9 @@ def test_severity_and_rationale_come_from_the_suite(chunked_run):
     assert f.subject == "affected_people" and f.evidence["element_count"] == 13
 
 
-def test_failing_rows_are_masked_in_findings_tables_and_evidence(chunked_run):
-    run_dir, result = chunked_run
+@pytest.mark.parametrize("run", ["chunked_run", "duckdb_run"])
+def test_failing_rows_are_masked_in_findings_tables_and_evidence(run, request):
+    run_dir, result = request.getfixturevalue(run)
     email = next(f for f in result.findings if f.code == "dq.affected_people.email_format")
     assert email.evidence["examples"] == [{"email": "d**.d***@@e******.c**", "person_id": "P04", "source_row": 4}]
     texts = [result.examples.to_csv()] + [p.read_text() for p in (run_dir / "evidence").rglob("*") if p.is_file()]
@@ -140,7 +141,7 @@ def test_absent_inputs_are_not_assessed(tmp_path):
 def test_unknown_engine_lists_the_known_ones(planted_case, tmp_path):
     from workbench.errors import UnknownNameError
 
-    with pytest.raises(UnknownNameError, match="chunked, pandas, spark"):
+    with pytest.raises(UnknownNameError, match="chunked, duckdb, pandas, spark, sql"):
         quality.run_stage(planted_case, tmp_path, engine="dask")
 
 
