@@ -3,6 +3,10 @@
 Everything is aggregated chunk by chunk, so the overview stays in bounded memory at any
 number of affected people. The rejects of every input are kept in the run folder
 (``rejects/<input>.csv``) and the read counts in ``artifacts/00_case_overview.inputs.csv``.
+A rejects file holds at most ``rejects_cap`` rows; beyond, it ends with one marker row
+(``field`` = ``(capped)``, no row number) saying how many rows were rejected in all, and the
+inputs table says so too (``rejects_written``, ``rejects_capped``): ``rows_rejected`` is
+always the exact count.
 """
 
 from __future__ import annotations
@@ -70,9 +74,14 @@ def build_overview(case: Case, run_dir: str | Path | None = None, *,
                 d = part.frame["sent_at"].dt.tz_convert(case.parameters.timezone).dt.date.value_counts()
                 per_day = d if per_day is None else per_day.add(d, fill_value=0)
         assert stats is not None
+        capped = kept > rejects_cap
+        if capped and rej_path is not None:
+            _cap_marker(name, stats, rejects_cap, kept).to_csv(rej_path, mode="a", header=False, index=False)
         row = stats.as_dict()
         row["reconciles"] = stats.reconciles
         row["rejects_file"] = f"rejects/{name}.csv" if kept else None
+        row["rejects_written"] = min(kept, rejects_cap)
+        row["rejects_capped"] = capped
         stats_rows.append(row)
     inputs = pd.DataFrame(stats_rows)
     people = (people_counts if people_counts is not None else pd.Series(dtype="int64"))
@@ -87,6 +96,19 @@ def build_overview(case: Case, run_dir: str | Path | None = None, *,
         write_table(run_dir, STAGE, "people_by_jurisdiction", people_df)
         write_table(run_dir, STAGE, "notices_per_day", days_df)
     return ov
+
+
+CAPPED_FIELD = "(capped)"
+
+
+def _cap_marker(name: str, stats: InputStats, cap: int, total: int) -> pd.DataFrame:
+    """The last row of a capped rejects file: how many rows it lists of how many rejected."""
+    from workbench.sources import REJECT_COLUMNS
+
+    return pd.DataFrame([{"input": name, "file": stats.path, "row": None, "field": CAPPED_FIELD,
+                          "reason": f"rejects capped: this file lists the first {cap} of {total} rejected rows; "
+                                    f"rows_rejected = {total} is exact",
+                          "raw": ""}], columns=REJECT_COLUMNS)
 
 
 def run_stage(case_path: str | Path, run_dir: str | Path | None = None) -> Overview:
