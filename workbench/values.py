@@ -38,16 +38,19 @@ date
     dates) is read as that date; any other time or offset is bad (a date column holding a
     moment). Natively typed: a date; a timestamp only at midnight UTC.
 float
-    Plain decimal: optional sign, digits, optional ``.`` and digits (``-12``, ``0.5``,
-    ``12.50``). A comma is a thousands separator, and only in groups of three
-    (``1,234,567.89``; ``1,5`` and ``1.234,5`` are rejected): amounts and share counts in
-    these inputs follow the US convention of SEC filings. Rejected: exponents (``1e3``),
-    ``inf``, ``nan``, hex (``0x1A``), spaces or underscores inside (``1 000``, ``1_000``),
-    a bare ``.5`` or ``5.``, values beyond the float range. Natively typed: integers and
-    decimals are converted, NaN and infinities are bad, booleans are bad.
+    Decimal: optional sign, digits, optional ``.`` and digits (``-12``, ``0.5``, ``12.50``).
+    A comma is a thousands separator, and only in groups of three (``1,234,567.89``;
+    ``1,5`` and ``1.234,5`` are rejected): amounts and share counts in these inputs follow
+    the US convention of SEC filings. A decimal exponent is read (``1.5e-05``, ``1e+20``,
+    no thousands separators then): it is how PostgreSQL, Python and JSON write a double,
+    and it is exact. Rejected: ``inf``, ``nan``, hex (``0x1A``), spaces, underscores or
+    quotes inside (``1 000``, ``1_000``), a bare ``.5`` or ``5.``, currency signs and
+    percentages, non-ASCII digits, values beyond the float range (``1e400``). Natively
+    typed: integers and decimals are converted, NaN and infinities are bad, booleans bad.
 int
-    As float but a whole number: digits (thousands groups allowed), optionally followed by
-    a fraction of zeros only (``12.0``), within the 64-bit range -9223372036854775808 ..
+    A whole number: digits (thousands groups allowed), optionally followed by a fraction
+    of zeros only (``12.0``), no exponent (``1e3`` is rejected: whole numbers are written
+    with their digits, and spreadsheets print rounded ones that way), within the 64-bit range -9223372036854775808 ..
     9223372036854775807 exactly (never through a float: ``9223372036854775809`` is
     rejected, not rounded). Natively typed: integers in range; a float only when whole
     and in range.
@@ -166,7 +169,7 @@ class _Bytes:
     def holding(self, byte: int) -> np.ndarray:
         """Mask of the values holding ``byte`` somewhere."""
         out = np.zeros(len(self.length), dtype=bool)
-        hits = np.flatnonzero(self.raw == byte) if len(self.raw) else np.zeros(0, np.int64)
+        hits = np.flatnonzero(self.raw == byte) if len(self.raw) and len(out) else np.zeros(0, np.int64)
         if len(hits):
             starts = self.start - self.PAD
             row = np.searchsorted(starts, hits, side="right") - 1
@@ -293,13 +296,13 @@ _LOOSE_RULE = (r"^\d{4}-\d{1,2}-\d{1,2}([Tt ].*)?$",
 _NUMBER_RULES: list[tuple[str, str]] = [
     (r"(?i)^[+-]?(inf|infinity|nan|na|n/a|null|none)$", "not a number"),
     (r"^[+-]?0[xXoObB][0-9a-fA-F_]+$", "hexadecimal, octal and binary forms are not read"),
-    (r"^[+-]?(\d+(\.\d*)?|\.\d+)[eE][+-]?\d+$", "exponent notation is not read; write the plain decimal"),
     (r"^[+-]?(\d{1,3}(\.\d{3})+(,\d+)?|\d+,\d{1,2})$",
      "looks like a decimal comma; write 1234.56 (a comma only separates thousands)"),
     (r"^[+-]?[\d,]+(\.\d+)?$", "thousands separators must group three digits (1,234,567)"),
     (r"^[+-]?\d+([\s_']\d+)+(\.\d+)?$", "digits separated by spaces, underscores or quotes"),
-    (r"^[+-]?(\.\d+|\d+\.)$", "write a digit on both sides of the decimal point"),
+    (r"^[+-]?(\.\d+|\d+\.)([eE][+-]?\d+)?$", "write a digit on both sides of the decimal point"),
 ]
+_WHOLE_EXPONENT = (r"^[+-]?\d+(\.\d+)?[eE][+-]?\d+$", "exponent notation is not read for whole numbers; write the digits")
 
 
 def _explain(t: pa.Array, bad: np.ndarray, index: pd.Index,
@@ -435,8 +438,8 @@ def to_date(s: pd.Series) -> Parsed:
 # --------------------------------------------------------------------------- numbers
 
 _GROUPED = r"(?:\d+|\d{1,3}(?:,\d{3})+)"
-#: Plain decimal numbers, with optional thousands groups.
-DECIMAL_PATTERN = rf"^[+-]?{_GROUPED}(?:\.\d+)?$"
+#: Decimal numbers: thousands groups allowed, or else an exponent.
+DECIMAL_PATTERN = rf"^[+-]?(?:{_GROUPED}(?:\.\d+)?|\d+(?:\.\d+)?[eE][+-]?\d+)$"
 #: Whole numbers (a fraction of zeros only).
 WHOLE_PATTERN = rf"^[+-]?{_GROUPED}(?:\.0+)?$"
 
@@ -524,7 +527,7 @@ def to_int(s: pd.Series) -> Parsed:
             ok[i], wide[i] = False, True
     bad = _np_bool(pc.is_valid(t)) & ~ok
     decimal = _np_bool(pc.match_substring_regex(t, DECIMAL_PATTERN))
-    rules = [(nul, _NUL_RULE), (wide, out_of_range), (decimal, "not a whole number")] + _NUMBER_RULES
+    rules = [(nul, _NUL_RULE), (wide, out_of_range), _WHOLE_EXPONENT, (decimal, "not a whole number")] + _NUMBER_RULES
     return Parsed(_int_values(vals, ok, idx), pd.Series(bad, index=idx), _explain(t, bad, idx, rules))
 
 
