@@ -177,8 +177,12 @@ class ReadResult:
     stats: InputStats
 
 
+#: The dtypes of a rejects table, whichever reader or check made it.
+REJECT_DTYPES = {c: "Int64" if c == "row" else "str" for c in REJECT_COLUMNS}
+
+
 def empty_rejects() -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype="Int64" if c == "row" else "str") for c in REJECT_COLUMNS})
+    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in REJECT_DTYPES.items()})
 
 
 # --------------------------------------------------------------------------- typing
@@ -239,11 +243,10 @@ def type_frame(raw: pd.DataFrame, schema: InputSchema, *, file: str,
     if not bad_rows.any():
         return frame, empty_rejects()
     rejects = pd.DataFrame({
-        "input": schema.name, "file": file, "row": rows[bad_rows].astype("Int64").to_numpy(),
-        "field": first_field[bad_rows].astype("str").to_numpy(),
-        "reason": reasons[bad_rows].astype("str").to_numpy(),
+        "input": schema.name, "file": file, "row": rows[bad_rows].to_numpy(),
+        "field": first_field[bad_rows].to_numpy(), "reason": reasons[bad_rows].to_numpy(),
         "raw": _joined(raw[bad_rows]).to_numpy(),
-    })
+    }).astype(REJECT_DTYPES)
     return frame[~bad_rows].reset_index(drop=True), rejects
 
 
@@ -391,8 +394,8 @@ class _Lines:
     """The physical lines of a text file (LF-terminated, CR kept), fed to ``csv.reader``
     and recorded so each record knows the lines it took (``taken``: (number, text))."""
 
-    def __init__(self, f, limit: int = MAX_RECORD_CHARS):
-        self.f, self.limit = f, limit
+    def __init__(self, f, limit: int | None = None):
+        self.f, self.limit = f, limit or MAX_RECORD_CHARS
         self.number = 0          # physical lines read so far
         self.taken: list[tuple[int, str]] = []
         self.size = 0
@@ -426,14 +429,18 @@ class _Lines:
 
 
 def _read_header(path: Path, encoding: str) -> list[str]:
-    """The header record (its names as written)."""
+    """The header record (its names as written): one physical line."""
     with open(path, encoding=encoding, newline="\n") as f:
         lines = _Lines(f)
         try:
             header = next(csv.reader(lines))
         except (csv.Error, _TooLong, StopIteration) as err:
-            raise InputError(path, f"the header line cannot be read ({err or 'it is too long'})",
+            why = _csv_problem(err) if isinstance(err, csv.Error) else "it is too long"
+            raise InputError(path, f"the header line cannot be read ({why})",
                              row=None, expected="a header line of column names") from None
+    if lines.number > 1 or lines.hit_end:
+        raise InputError(path, "the header runs over several lines (a quote in it is not closed?)",
+                         expected="a header line of column names")
     return header
 
 
@@ -747,7 +754,7 @@ def iter_input(case: Case, name: str, chunk_rows: int = DEFAULT_CHUNK_ROWS,
             raw = raw[[c for c in raw.columns if c.strip() in columns or (keep_extra and c not in schema.names)]]
         frame, rejects = type_frame(raw, typed_schema, file=str(stats.path), first_row=first_row, keep_extra=keep_extra)
         if structural:
-            found = pd.DataFrame(structural, columns=REJECT_COLUMNS).astype({"row": "Int64"})
+            found = pd.DataFrame(structural, columns=REJECT_COLUMNS).astype(REJECT_DTYPES)
             rejects = pd.concat([found, rejects], ignore_index=True) if len(rejects) else found
             rejects = rejects.sort_values("row", kind="stable", na_position="first", ignore_index=True)
         stats.rows_accepted += len(frame)
