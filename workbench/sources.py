@@ -298,18 +298,21 @@ def _check_header(path: Path, header: list[str], schema: InputSchema, stats: Inp
         log.warning("%s: ignoring column(s) not in the data contract: %s", path, ", ".join(stats.ignored_columns))
 
 
+_SCAN_BLOCK = 1 << 22
+
+
 @dataclass
 class _ByteFacts:
     """What one pass over a text file's bytes found (:func:`_scan_bytes`)."""
 
     encoding: str
-    lone_cr: int = 0          # carriage returns that do not end a CRLF line ending
-    lone_cr_line: int | None = None  # the line holding the first one
-    lines: int = 0            # LF line endings
+    lone_cr: int = 0                # carriage returns that do not end a line (CRLF)
+    first_lone_cr: int | None = None  # byte offset of the first one
+    has_lf: bool = False
 
 
 def _scan_bytes(path: Path) -> _ByteFacts:
-    """One pass over the file: encoding ('utf-8' or 'utf-8-sig'), lone CRs, line count.
+    """One pass over the file: encoding ('utf-8' or 'utf-8-sig') and lone CRs.
 
     Raises a clear error for an empty, UTF-16, non-UTF-8 or CR-only file (the first bad
     line named).
@@ -326,50 +329,64 @@ def _scan_bytes(path: Path) -> _ByteFacts:
     decoder = codecs.getincrementaldecoder("utf-8")()
     offset, prev_cr = 0, False
     with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 22), b""):
+        for block in iter(lambda: f.read(_SCAN_BLOCK), b""):
             try:
                 decoder.decode(block)
             except UnicodeDecodeError as err:
-                _not_utf8(path, block, max(err.start, 0), facts.lines + 1, offset)
+                _not_utf8(path, offset + max(err.start, 0))
+            lone = prev_cr and not block.startswith(b"\n")  # the CR that ended the last block
+            if lone and facts.first_lone_cr is None:
+                facts.first_lone_cr = offset - 1
             crs = block.count(b"\r")
             if crs:
-                pairs = block.count(b"\r\n") + (prev_cr and block.startswith(b"\n"))
-                lone = crs - pairs - (block.endswith(b"\r"))  # a CR ending the block is decided by the next one
-                if prev_cr and not block.startswith(b"\n"):
-                    lone += 1
-                if lone and facts.lone_cr_line is None:
-                    facts.lone_cr_line = facts.lines + 1 + _first_lone_cr_line(block)
-                facts.lone_cr += lone
-            elif prev_cr and not block.startswith(b"\n"):
-                facts.lone_cr += 1
+                ends_cr = block.endswith(b"\r")  # decided by the next block
+                in_block = crs - block.count(b"\r\n") - ends_cr
+                if in_block and facts.first_lone_cr is None:
+                    facts.first_lone_cr = offset + _first_lone_cr(block)
+                lone += in_block
+            facts.lone_cr += lone
             prev_cr = block.endswith(b"\r")
-            facts.lines += block.count(b"\n")
+            facts.has_lf = facts.has_lf or b"\n" in block
             offset += len(block)
     try:
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
-        _not_utf8(path, b"", 0, facts.lines + 1, offset)
+        _not_utf8(path, offset)
     # a CR as the very last byte ends the last line (a truncated CRLF), it is not lone
-    if facts.lines == 0 and facts.lone_cr:
+    if not facts.has_lf and facts.lone_cr:
         raise InputError(path, "its lines end with lone carriage returns (CR, classic Mac OS)",
                          expected="LF or CRLF line endings: re-save the file, e.g. with dos2unix -c mac")
     return facts
 
 
-def _first_lone_cr_line(block: bytes) -> int:
-    """Line (0-based within ``block``) of its first CR not followed by LF."""
+def _first_lone_cr(block: bytes) -> int:
+    """Offset in ``block`` of its first CR not followed by LF."""
     i = block.find(b"\r")
-    while i >= 0 and i + 1 < len(block) and block[i + 1:i + 2] == b"\n":
+    while i >= 0 and block[i + 1:i + 2] == b"\n":
         i = block.find(b"\r", i + 1)
-    return block.count(b"\n", 0, max(i, 0))
+    return max(i, 0)
 
 
-def _not_utf8(path: Path, block: bytes, at: int, line_no: int, offset: int):
+def _line_of(path: Path, offset: int) -> int:
+    """The line (1-based) holding byte ``offset`` of a file (for messages only)."""
+    line, done = 1, 0
+    with open(path, "rb") as f:
+        while done < offset:
+            block = f.read(min(1 << 22, offset - done))
+            if not block:
+                break
+            line += block.count(b"\n")
+            done += len(block)
+    return line
+
+
+def _not_utf8(path: Path, offset: int):
     """Raise the error naming the first line that is not UTF-8 (Latin-1 and Windows-1252
     exports are common)."""
-    line_no += block.count(b"\n", 0, at)
-    byte = block[at:at + 1].hex() or "end of file inside a multi-byte character"
-    raise InputError(path, f"not valid UTF-8 at line {line_no} (byte 0x{byte} at offset {offset + at}); "
+    with open(path, "rb") as f:
+        f.seek(offset)
+        byte = f.read(1).hex() or "end of file inside a multi-byte character"
+    raise InputError(path, f"not valid UTF-8 at line {_line_of(path, offset)} (byte 0x{byte} at offset {offset}); "
                            "the file looks Latin-1 or Windows-1252 encoded",
                      row=None, expected="UTF-8 text: re-save or convert it, e.g. iconv -f latin1 -t utf-8") from None
 
@@ -481,8 +498,8 @@ def _read_csv(path: Path, schema: InputSchema, chunk_rows: int, stats: InputStat
     plan = _CsvPlan.make(header, schema, columns)
     if exact or facts.lone_cr:
         if facts.lone_cr:
-            log.info("%s: %d carriage return(s) inside lines (first on line %s); reading exactly",
-                     path, facts.lone_cr, facts.lone_cr_line)
+            log.info("%s: %d carriage return(s) inside lines (first on line %d); reading exactly",
+                     path, facts.lone_cr, _line_of(path, facts.first_lone_cr or 0))
         yield from _read_csv_exact(path, schema, chunk_rows, stats, plan, skip=0)
         return
     state = {"malformed": False, "end_seen": False}

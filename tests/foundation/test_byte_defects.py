@@ -8,6 +8,8 @@ import functools
 import shutil
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import FIXTURES, edit_case
 from workbench import sources
@@ -176,3 +178,26 @@ def test_no_csv_error_reaches_the_user(minimal_case, path_kind):
     case = _write(minimal_case, HEADER + '"a"b"c,"\r\n\x00,\r"' * 50 + "\n" + _row(1))
     r = sources.read_input(case, "regulator_notices", with_hash=False)
     assert r.stats.reconciles and r.stats.rows_read >= 1
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.binary(max_size=40).map(lambda b: b"a,b\n" + b.replace(b"\x00", b"")) |
+       st.lists(st.sampled_from([b"\r", b"\n", b"\r\n", b"x", b","]), max_size=30).map(lambda p: b"a,b\n" + b"".join(p)),
+       block=st.integers(1, 7))
+def test_lone_carriage_returns_are_counted_across_blocks(tmp_path_factory, data, block):
+    """The byte scan counts CRs not followed by LF (a CR ending the file ends its last
+    line), whatever the block boundaries; non-UTF-8 bytes raise the named error."""
+    import re
+    from unittest import mock
+
+    path = tmp_path_factory.mktemp("scan") / "f.csv"
+    path.write_bytes(data)
+    with mock.patch.object(sources, "_SCAN_BLOCK", block):
+        try:
+            facts = sources._scan_bytes(path)
+        except InputError as err:
+            assert "UTF-8" in str(err) or "carriage returns" in str(err) or "empty" in str(err)
+            return
+    assert facts.lone_cr == len(re.findall(rb"\r(?!\n)", data[:-1] if data.endswith(b"\r") else data))
+    if facts.lone_cr:
+        assert data[facts.first_lone_cr:facts.first_lone_cr + 1] == b"\r"
