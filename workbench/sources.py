@@ -40,7 +40,7 @@ end marker is appended to the stream so that a quote still open at the end of th
 seen (the marker is swallowed). From the first batch holding a malformed row, a line break
 in a contract column that holds none, an unreadable block (a record longer than the
 block), or a quote open at the end, the exact path (the csv module, line by line, at
-about a third of the speed) takes over and reads the rest, so every reject gets its true
+about a quarter of the speed) takes over and reads the rest, so every reject gets its true
 row number. Both paths give the same rows, values and rejects (a test holds them to it).
 
 Readers are registered by kind (``csv``, ``parquet``, ``form4``, ``sql``); the kind of a
@@ -433,15 +433,16 @@ class _Lines:
             self.hit_end = True
             raise StopIteration
         self.number += 1
-        if len(line) > room and not line.endswith("\n"):  # the rest of the line is dropped
+        size = len(line)
+        if size > room and line[-1] != "\n":  # longer than the room left: the rest of the line is dropped
             while True:
                 rest = self.f.readline(1 << 20)
-                if not rest or rest.endswith("\n"):
+                if not rest or rest[-1] == "\n":
                     break
             self.taken.append((self.number, line[:RAW_CHARS]))
             raise _TooLong
         self.taken.append((self.number, line))
-        self.size += len(line)
+        self.size += size
         return line
 
 
@@ -622,12 +623,13 @@ def _read_csv_exact(path: Path, schema: InputSchema, chunk_rows: int, stats: Inp
         pending.append({"input": schema.name, "file": str(path), "row": n, "field": None,
                         "reason": reason, "raw": raw})
 
+    all_columns = want == list(range(ncols))
     with open(path, encoding=stats.encoding, newline="\n") as f:
         src = _Lines(f)
         reader = csv.reader(src)
         next(reader)  # the header (read and checked already)
         while True:
-            src.begin()
+            src.taken, src.size = [], 0
             problem = None
             try:
                 record = next(reader)
@@ -638,15 +640,26 @@ def _read_csv_exact(path: Path, schema: InputSchema, chunk_rows: int, stats: Inp
             except csv.Error as err:
                 record, problem = None, _csv_problem(err)
             lines = src.taken
+            if record is not None and len(record) == ncols and len(lines) == 1 and not src.hit_end:  # common case
+                n += 1
+                if n > skip:
+                    rows.append(record if all_columns else [record[i] for i in want])
+                    numbers.append(n)
+                    if len(rows) >= chunk_rows:
+                        stats.rows_read += len(rows)
+                        yield _with_rejects(pd.DataFrame(rows, columns=names, dtype="str"), numbers, pending)
+                        rows, numbers, pending = [], [], []
+                continue
             if record == [] and len(lines) == 1:
                 continue  # a blank line is not a record (pyarrow skips them too)
             first = lines[0][0] if lines else src.number
             if record is not None:
                 if src.hit_end:
                     problem = f"a quoted field opened on line {first} is never closed: it runs to the end of the file"
+                    src.hit_end = False
                 elif len(record) != ncols:
                     problem = f"wrong number of fields: expected {ncols}, got {len(record)}"
-                elif len(lines) > 1:
+                else:
                     broken = next((name for i, name in single if "\n" in record[i]), None)
                     if broken:
                         problem = (f"a line break inside {broken}, which holds none: "
@@ -654,7 +667,7 @@ def _read_csv_exact(path: Path, schema: InputSchema, chunk_rows: int, stats: Inp
             if problem is None:
                 n += 1
                 if n > skip:
-                    rows.append([record[i] for i in want])
+                    rows.append(record if all_columns else [record[i] for i in want])
                     numbers.append(n)
             else:
                 span = f"line {first}" if len(lines) <= 1 else f"lines {first}-{lines[-1][0]}"

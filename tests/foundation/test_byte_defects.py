@@ -44,6 +44,7 @@ def counts(r):
 CASES = {
     "regulator_notices_unclosed_quote.csv": ((6, 1, 5), [1], [2, 3, 4, 5, 6]),
     "regulator_notices_unclosed_quote_in_last_field.csv": ((4, 1, 3), [1], [2, 3, 4]),
+    "regulator_notices_unclosed_quote_on_last_line.csv": ((2, 1, 1), [1], [2]),  # no final line break
     "regulator_notices_quote_closes_lines_later.csv": ((5, 2, 3), [1, 5], [2, 3, 4]),
     "regulator_notices_balanced_stray_quotes.csv": ((6, 2, 4), [1, 6], [2, 3, 4, 5]),
     "regulator_notices_nul_byte.csv": ((3, 2, 1), [1, 3], [2]),

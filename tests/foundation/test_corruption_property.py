@@ -31,11 +31,14 @@ NASTY = [b'"', b",", b"\n", b"\r", b"\x00", b" ", b"a", b"1", b"-", b":", b"\r\n
 
 @st.composite
 def corruptions(draw):
-    """Up to five edits (replace, insert or delete) after the header."""
+    """Up to five edits (replace, insert or delete) after the header; sometimes the file
+    also loses its final line break."""
     edits = draw(st.lists(st.tuples(st.integers(len(HEADER), len(VALID) - 1),
                                     st.sampled_from(["replace", "insert", "delete"]),
                                     st.sampled_from(NASTY) | st.binary(min_size=1, max_size=2)),
                           min_size=1, max_size=5))
+    if draw(st.booleans()):
+        edits.append((len(VALID) - 1, "delete", b""))
     return sorted(edits, reverse=True)  # edit from the end, so earlier positions stay valid
 
 
