@@ -9,13 +9,15 @@ runs only for the explanation of bad values.
 
 Text is first trimmed of leading and trailing white space; empty text is a missing value
 (null), never bad. Text holding a NUL character (U+0000) is bad for every kind: it is
-corruption (a binary or UTF-16 file, a padded block), not data.
+corruption (a binary or UTF-16 file, a padded block), not data. A bad value's reason says
+what was expected and, where a rule knows it, why the value is not that (``a relative
+word``, ``outside the 64-bit integer range``...).
 
 timestamp
     ISO 8601 / RFC 3339, extended format only::
 
         YYYY-MM-DD                                   date only: midnight UTC
-        YYYY-MM-DD[T| ]hh:mm[:ss[.f]][zone]           f: 1 to 9 digits
+        YYYY-MM-DD[T| ]hh:mm[:ss[.f]][zone]           f: 1 to 9 digits after a point
         zone: Z | +hh:mm | +hhmm | +hh  (or -)        none: the moment is UTC
 
     ``T`` and ``Z`` may be lower case. Each value carries its own offset, so a column
@@ -50,10 +52,10 @@ float
 int
     A whole number: digits (thousands groups allowed), optionally followed by a fraction
     of zeros only (``12.0``), no exponent (``1e3`` is rejected: whole numbers are written
-    with their digits, and spreadsheets print rounded ones that way), within the 64-bit range -9223372036854775808 ..
-    9223372036854775807 exactly (never through a float: ``9223372036854775809`` is
-    rejected, not rounded). Natively typed: integers in range; a float only when whole
-    and in range.
+    with their digits, and spreadsheets print rounded ones that way), within the 64-bit
+    range -9223372036854775808 .. 9223372036854775807 exactly (never through a float:
+    ``9223372036854775809`` is rejected with that reason, not rounded). Natively typed:
+    integers in range (a ``uint64`` beyond it is bad); a float only when whole and in range.
 bool
     ``true t yes y 1`` and ``false f no n 0``, any case. Natively typed booleans as they
     are; integers 0 and 1.
