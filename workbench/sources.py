@@ -596,11 +596,12 @@ def _holds_line_break(batch, columns: list[str]) -> bool:
 
 
 def _line_rows(lines: list[tuple[int, str]], reason: str, follow: str) -> list[tuple[int, str, str]]:
-    """Each non-blank physical line of a broken record as (line, reason, raw)."""
+    """Each physical line of a broken record as (line, reason, raw); an empty line is not
+    a row (as outside a record)."""
     out = []
     for i, (number, text) in enumerate(lines):
         body = text.rstrip("\r\n")
-        if i and not body.strip():
+        if i and not body:
             continue
         out.append((number, reason if not out else follow, body[:RAW_CHARS]))
     return out
@@ -614,12 +615,12 @@ def _read_csv_exact(path: Path, schema: InputSchema, chunk_rows: int, stats: Inp
     want = plan.wanted
     names = plan.names
     single = [(i, plan.header[i].strip()) for i in plan.single_line]
-    if csv.field_size_limit() < MAX_RECORD_CHARS + 1:  # our own limit applies first
-        csv.field_size_limit(MAX_RECORD_CHARS + 1)
+    if csv.field_size_limit() < MAX_RECORD_CHARS + 1:  # our own limit applies first (the
+        csv.field_size_limit(MAX_RECORD_CHARS + 1)     # setting is process-wide; only ever raised)
     rows, numbers, pending = [], [], []
     n = 0  # data rows so far
 
-    def reject(number: int, reason: str, raw: str) -> None:
+    def reject(reason: str, raw: str) -> None:
         pending.append({"input": schema.name, "file": str(path), "row": n, "field": None,
                         "reason": reason, "raw": raw})
 
@@ -676,7 +677,7 @@ def _read_csv_exact(path: Path, schema: InputSchema, chunk_rows: int, stats: Inp
                     n += 1
                     if n > skip:
                         stats.rows_read += 1
-                        reject(number, f"{reason} (line {number})" if reason.startswith("swallowed") else reason, raw)
+                        reject(f"{reason} (line {number})" if reason.startswith("swallowed") else reason, raw)
             if len(rows) >= chunk_rows:
                 stats.rows_read += len(rows)
                 yield _with_rejects(pd.DataFrame(rows, columns=names, dtype="str"), numbers, pending)

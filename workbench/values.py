@@ -65,7 +65,6 @@ str
 
 from __future__ import annotations
 
-import re
 from typing import Callable, NamedTuple
 
 import numpy as np
