@@ -691,7 +691,9 @@ def _rejects_summary(parts: list[pd.DataFrame]) -> pd.DataFrame:
         return pd.DataFrame({c: pd.Series(dtype="str") for c in cols})
     rej = pd.concat(frames, ignore_index=True)
     rej["field"] = rej["field"].fillna("(row)").astype("str")
-    rej["reason_kind"] = rej["reason"].astype("str").str.replace(r", got '.*$", "", regex=True).str.slice(0, 120)
+    # the kind of a reason: without the value shown, nor the line numbers of broken records
+    rej["reason_kind"] = (rej["reason"].astype("str").str.replace(r", got .*$", "", regex=True)
+                          .str.replace(r"\b(lines?) \d+(-\d+)?", r"\1 N", regex=True).str.slice(0, 120))
     g = rej.groupby(["input", "field", "reason_kind"], dropna=False)
     out = g.agg(rows=("reason", "size"), first_rows=("row", lambda s: ",".join(str(int(x)) for x in s.dropna().head(10))))
     return out.reset_index()

@@ -1,13 +1,47 @@
 """Reading a case's inputs: typed by the data contracts, chunked, hashed, nothing dropped.
 
-Every input is read as text first and then typed column by column. A row that cannot be
-parsed (wrong number of fields, a bad date, a non-numeric amount...) is never dropped
-silently: it goes to the rejects table with file, row number and reason, and
+Every input is read as text first (or as its native Parquet types) and then typed column
+by column by :mod:`workbench.values`, the one parser of every kind. A row that cannot be
+read (a broken record, a bad date, a non-numeric amount...) is never dropped silently: it
+goes to the rejects table with file, row number and reason, and
 ``rows_read == rows_accepted + rows_rejected`` always holds.
 
 Row numbers (``row`` in rejects, ``source_row`` in frames) count data rows from 1, header
 excluded: row 3 is the third record after the header (line 4 of the file when no field
-holds a line break).
+holds a line break). Blank lines are not rows.
+
+How a CSV file is read, byte by byte
+-------------------------------------
+A *physical line* ends at LF or CRLF (the two may be mixed in one file). A *record* is one
+line, or several when a quoted field holds line breaks. The file is first scanned once:
+it must be UTF-8 (else one error names the first bad line), and a carriage return that
+does not end a line (a *lone CR*) sends the whole file to the exact path; a file whose
+only line endings are lone CRs (classic Mac OS) is refused with an error.
+
+- A record with the right number of fields is a row. A value may hold a line break only
+  in the free-text columns that the schema marks (``address_line``, ``recipient_address``,
+  ``text``): a line break inside any other contract column means a stray quote swallowed
+  the following lines, and the record is broken.
+- A *broken* record is rejected. When it spans several physical lines (a quoted field
+  opened and its record is then malformed, the quote never closes, or it swallowed lines
+  as above), every non-blank physical line it covers is rejected as a row of its own,
+  with its line number and a reason naming the line where the quote opened: a record
+  swallowed by an unclosed quote therefore counts in ``rows_read`` and cannot hide.
+  Broken records are: a wrong number of fields; a quote still open at the end of the
+  file; a lone CR inside an unquoted field; a record longer than
+  :data:`MAX_RECORD_CHARS` characters (memory stays bounded; reading resumes at the next
+  physical line, so a quote left open over more than that is cut there).
+- A NUL byte is kept as read and makes the value bad, so its row is rejected when the
+  value is in a contract column (see :mod:`workbench.values`); text after a closing quote
+  (``"ab"cd``) is kept (``abcd``), as both CSV readers do.
+
+Two paths read CSV with these rules. The fast path is pyarrow's streaming reader; a file
+end marker is appended to the stream so that a quote still open at the end of the file is
+seen (the marker is swallowed). From the first batch holding a malformed row, a line break
+in a contract column that holds none, an unreadable block (a record longer than the
+block), or a quote open at the end, the exact path (the csv module, line by line, at
+about a quarter of the speed) takes over and reads the rest, so every reject gets its true
+row number. Both paths give the same rows, values and rejects (a test holds them to it).
 
 Readers are registered by kind (``csv``, ``parquet``, ``form4``, ``sql``); the kind of a
 file input follows from its suffix, a folder is a folder of SEC Form 4 XML files.
@@ -17,6 +51,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +61,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from workbench import values
 from workbench.case import Case, SqlInput
 from workbench.errors import InputError
 from workbench.registry import Registry
@@ -43,6 +79,7 @@ class Column:
     name: str
     kind: str  # str, timestamp, date, int, float, bool
     required: bool = False  # the column must be present in the file
+    multiline: bool = False  # free text that may hold line breaks (in a quoted CSV field)
 
 
 @dataclass(frozen=True)
@@ -59,6 +96,11 @@ class InputSchema:
     def required(self) -> list[str]:
         return [c.name for c in self.columns if c.required]
 
+    @property
+    def single_line(self) -> list[str]:
+        """Columns whose values never hold a line break."""
+        return [c.name for c in self.columns if not c.multiline]
+
     def subset(self, names: list[str] | None) -> "InputSchema":
         """The schema restricted to ``names`` (all columns when None)."""
         if names is None:
@@ -70,22 +112,23 @@ class InputSchema:
 
 
 def _schema(name: str, key: str | None, spec: str) -> InputSchema:
-    """Parse 'col:kind!' tokens ('!' marks a column that must be present)."""
+    """Parse 'col:kind' tokens: a '!' after the kind marks a column that must be present,
+    a '~' free text that may hold line breaks."""
     cols = []
     for token in spec.split():
         col, kind = token.split(":")
-        cols.append(Column(col, kind.rstrip("!"), kind.endswith("!")))
+        cols.append(Column(col, kind.rstrip("!~"), "!" in kind, "~" in kind))
     return InputSchema(name, tuple(cols), key)
 
 
 #: The typed columns of every input, as in DATA_CONTRACTS.md.
 SCHEMAS: dict[str, InputSchema] = {s.name: s for s in [
     _schema("affected_people", "person_id",
-            "person_id:str! full_name:str! email:str address_line:str city:str region:str! "
+            "person_id:str! full_name:str! email:str address_line:str~ city:str region:str! "
             "postal_code:str country:str! data_elements:str!"),
     _schema("notices", "notice_id",
             "notice_id:str! person_id:str! channel:str! sent_at:timestamp! recipient_name:str "
-            "recipient_address:str data_elements_described:str template_id:str links:str status:str!"),
+            "recipient_address:str~ data_elements_described:str template_id:str links:str status:str!"),
     _schema("regulator_notices", None,
             "jurisdiction:str! recipient_type:str! recipient:str sent_at:timestamp! "
             "residents_reported:int"),
@@ -94,7 +137,7 @@ SCHEMAS: dict[str, InputSchema] = {s.name: s for s in [
             "transaction_date:date! transaction_code:str! shares:float! price:float "
             "acquired_disposed:str! shares_owned_after:float plan_10b5_1:str filing_date:date"),
     _schema("communications", "message_id",
-            "message_id:str! channel:str! published_at:timestamp! account:str text:str!"),
+            "message_id:str! channel:str! published_at:timestamp! account:str text:str!~"),
     _schema("compensation", None,
             "person:str! title:str award_date:date! kind:str! amount_usd:float!"),
     _schema("share_prices", None, "date:date! close:float!"),
@@ -134,84 +177,27 @@ class ReadResult:
     stats: InputStats
 
 
+#: The dtypes of a rejects table, whichever reader or check made it.
+REJECT_DTYPES = {c: "Int64" if c == "row" else "str" for c in REJECT_COLUMNS}
+
+
 def empty_rejects() -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype="Int64" if c == "row" else "str") for c in REJECT_COLUMNS})
+    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in REJECT_DTYPES.items()})
 
 
 # --------------------------------------------------------------------------- typing
 
-_TRUE = {"true", "t", "yes", "y", "1"}
-_FALSE = {"false", "f", "no", "n", "0"}
+#: Column kind -> parser (:mod:`workbench.values`, the one parser of each kind).
+CONVERTERS = values.CONVERTERS
+_EXPECTED = values.EXPECTED
+#: How much of a bad value a reject reason shows, and of a rejected row its ``raw``.
+SHOWN_CHARS, RAW_CHARS = 60, 500
 
 
-def _to_str(s: pd.Series) -> tuple[pd.Series, pd.Series]:
-    out = s.astype("str").str.strip()
-    out = out.where(out != "", None).astype("str")
-    return out, pd.Series(False, index=s.index)
-
-
-def _to_timestamp(s: pd.Series) -> tuple[pd.Series, pd.Series]:
-    if isinstance(s.dtype, pd.DatetimeTZDtype):
-        return s.dt.tz_convert("UTC").astype("datetime64[us, UTC]"), pd.Series(False, index=s.index)
-    if pd.api.types.is_datetime64_any_dtype(s):
-        return s.dt.tz_localize("UTC").astype("datetime64[us, UTC]"), pd.Series(False, index=s.index)
-    text, _ = _to_str(s)
-    out = pd.to_datetime(text, utc=True, errors="coerce", format="ISO8601").astype("datetime64[us, UTC]")
-    return out, text.notna() & out.isna()
-
-
-def _to_date(s: pd.Series) -> tuple[pd.Series, pd.Series]:
-    if pd.api.types.is_datetime64_any_dtype(s):
-        if isinstance(s.dtype, pd.DatetimeTZDtype):
-            s = s.dt.tz_convert(None)
-        return s.dt.normalize().astype("datetime64[us]"), pd.Series(False, index=s.index)
-    text, _ = _to_str(s)
-    out = pd.to_datetime(text, errors="coerce", format="ISO8601")
-    if isinstance(out.dtype, pd.DatetimeTZDtype):
-        out = out.dt.tz_convert(None)
-    bad = text.notna() & out.isna()
-    bad |= out.notna() & (out != out.dt.normalize())  # a date column holding a time
-    return out.astype("datetime64[us]"), bad
-
-
-def _to_float(s: pd.Series) -> tuple[pd.Series, pd.Series]:
-    if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
-        out = s.astype("Float64")
-        return out, pd.Series(False, index=s.index)
-    text, _ = _to_str(s)
-    out = pd.to_numeric(text.str.replace(",", "", regex=False), errors="coerce").astype("Float64")
-    bad = text.notna() & out.isna()
-    bad |= out.notna() & ~np.isfinite(out.fillna(0).astype("float64"))
-    return out, bad
-
-
-def _to_int(s: pd.Series) -> tuple[pd.Series, pd.Series]:
-    f, bad = _to_float(s)
-    frac = f.notna() & (f != f.round())
-    out = f.where(~frac).round().astype("Int64")
-    return out, bad | frac
-
-
-def _to_bool(s: pd.Series) -> tuple[pd.Series, pd.Series]:
-    if pd.api.types.is_bool_dtype(s):
-        return s.astype("boolean"), pd.Series(False, index=s.index)
-    text, _ = _to_str(s)
-    low = text.str.lower()
-    out = pd.Series(pd.NA, index=s.index, dtype="boolean")
-    out[low.isin(_TRUE).fillna(False)] = True
-    out[low.isin(_FALSE).fillna(False)] = False
-    return out, text.notna() & out.isna()
-
-
-#: Column kind -> converter returning (typed series, mask of values that failed to parse).
-CONVERTERS: Registry[Callable[[pd.Series], tuple[pd.Series, pd.Series]]] = Registry("column kind")
-for _k, _f in {"str": _to_str, "timestamp": _to_timestamp, "date": _to_date,
-               "float": _to_float, "int": _to_int, "bool": _to_bool}.items():
-    CONVERTERS.register(_k, _f)
-
-_EXPECTED = {"timestamp": "an ISO 8601 timestamp such as 2017-09-07T14:00:00Z",
-             "date": "an ISO 8601 date such as 2017-09-07", "float": "a number",
-             "int": "a whole number", "bool": "true or false", "str": "text"}
+def _visible(text: pd.Series) -> pd.Series:
+    """Text safe to show in a reason: control characters written as escapes."""
+    return text.str.replace("\x00", "\\0", regex=False).str.replace("\r", "\\r", regex=False) \
+        .str.replace("\n", "\\n", regex=False)
 
 
 def type_frame(raw: pd.DataFrame, schema: InputSchema, *, file: str,
@@ -220,41 +206,59 @@ def type_frame(raw: pd.DataFrame, schema: InputSchema, *, file: str,
 
     ``first_row`` is the data-row number of the chunk's first row, or a series of row
     numbers aligned with ``raw``. ``keep_extra`` keeps columns beyond the contract as they
-    are (the provenance columns of parsed Form 4 filings).
+    are (the provenance columns of parsed Form 4 filings). A row is rejected when any of
+    its contract values is bad; its reason names every bad value, with the parser's
+    explanation where it has one.
     """
     raw = raw.reset_index(drop=True)
-    rows = (pd.Series(np.arange(len(raw), dtype="int64") + first_row)
+    n = len(raw)
+    rows = (pd.Series(np.arange(n, dtype="int64") + first_row)
             if isinstance(first_row, (int, np.integer)) else pd.Series(first_row).reset_index(drop=True))
-    typed, reasons = {}, pd.Series("", index=raw.index, dtype="object")
+    typed = {}
+    reasons = pd.Series("", index=raw.index, dtype="object")
     first_field = pd.Series(None, index=raw.index, dtype="object")
     for col in schema.columns:
         if col.name not in raw.columns:
-            typed[col.name] = CONVERTERS.get(col.kind)(pd.Series([None] * len(raw), dtype="str"))[0]
+            typed[col.name] = CONVERTERS.get(col.kind)(pd.Series([None] * n, dtype="str"))[0]
             continue
-        out, bad = CONVERTERS.get(col.kind)(raw[col.name])
-        typed[col.name] = out
+        parsed = CONVERTERS.get(col.kind)(raw[col.name])
+        typed[col.name] = parsed.values
+        bad = parsed.bad.to_numpy(dtype=bool)
         if bad.any():
-            shown = raw[col.name].astype("str").str.slice(0, 60)
+            shown = _visible(raw.loc[bad, col.name].astype("str").fillna("").str.slice(0, SHOWN_CHARS))
             msg = f"{col.name}: expected {_EXPECTED[col.kind]}, got '" + shown + "'"
-            reasons = reasons.where(~bad, reasons + np.where(reasons == "", "", "; ") + msg)
-            first_field = first_field.where(~bad | first_field.notna(), col.name)
+            if parsed.detail is not None:
+                detail = parsed.detail[bad]
+                msg = msg + detail.map(lambda d: f" ({d})" if isinstance(d, str) else "")
+            sep = np.where(reasons[bad] == "", "", "; ")
+            reasons[bad] = reasons[bad] + sep + msg.astype("object")
+            first_field[bad & first_field.isna().to_numpy()] = col.name
     frame = pd.DataFrame(typed)
     if keep_extra:
         for col in raw.columns:
             if col not in typed:
                 frame[col] = raw[col].to_numpy()
     frame["source_row"] = rows.to_numpy()
-    bad_rows = reasons != ""
+    bad_rows = (reasons != "").to_numpy()
     if not bad_rows.any():
         return frame, empty_rejects()
-    raw_text = raw[bad_rows].astype("str").apply(lambda r: ",".join(r.fillna("")), axis=1) if len(raw.columns) else ""
     rejects = pd.DataFrame({
-        "input": schema.name, "file": file, "row": rows[bad_rows].astype("Int64").to_numpy(),
-        "field": first_field[bad_rows].astype("str").to_numpy(),
-        "reason": reasons[bad_rows].astype("str").to_numpy(),
-        "raw": pd.Series(raw_text).astype("str").str.slice(0, 500).to_numpy(),
-    })
-    return frame[~bad_rows.to_numpy()].reset_index(drop=True), rejects
+        "input": schema.name, "file": file, "row": rows[bad_rows].to_numpy(),
+        "field": first_field[bad_rows].to_numpy(), "reason": reasons[bad_rows].to_numpy(),
+        "raw": _joined(raw[bad_rows]).to_numpy(),
+    }).astype(REJECT_DTYPES)
+    return frame[~bad_rows].reset_index(drop=True), rejects
+
+
+def _joined(raw: pd.DataFrame) -> pd.Series:
+    """The values of each row joined with commas (the ``raw`` of a reject), vectorised."""
+    if not len(raw.columns):
+        return pd.Series("", index=raw.index, dtype="str")
+    parts = [raw[c].astype("str").fillna("") for c in raw.columns]
+    out = parts[0]
+    for p in parts[1:]:
+        out = out + "," + p
+    return out.str.slice(0, RAW_CHARS)
 
 
 # --------------------------------------------------------------------------- hashing
@@ -304,110 +308,402 @@ def _check_header(path: Path, header: list[str], schema: InputSchema, stats: Inp
         log.warning("%s: ignoring column(s) not in the data contract: %s", path, ", ".join(stats.ignored_columns))
 
 
-def _sniff_encoding(path: Path) -> str:
-    """'utf-8' or 'utf-8-sig'; raise a clear error for an empty or non-UTF-8 file."""
+_SCAN_BLOCK = 1 << 22
+
+
+@dataclass
+class _ByteFacts:
+    """What one pass over a text file's bytes found (:func:`_scan_bytes`)."""
+
+    encoding: str
+    lone_cr: int = 0                # carriage returns that do not end a line (CRLF)
+    first_lone_cr: int | None = None  # byte offset of the first one
+    has_lf: bool = False
+
+
+def _scan_bytes(path: Path) -> _ByteFacts:
+    """One pass over the file: encoding ('utf-8' or 'utf-8-sig') and lone CRs.
+
+    Raises a clear error for an empty, UTF-16, non-UTF-8 or CR-only file (the first bad
+    line named).
+    """
+    import codecs
+
     with open(path, "rb") as f:
         head = f.read(1 << 16)
     if not head.strip(b"\xef\xbb\xbf \t\r\n"):
         raise InputError(path, "the file is empty", expected="a header line and data rows")
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise InputError(path, "the file is UTF-16 encoded", expected="UTF-8 text")
-    encoding = "utf-8-sig" if head.startswith(b"\xef\xbb\xbf") else "utf-8"
-    _check_utf8(path)
-    return encoding
-
-
-def _check_utf8(path: Path) -> None:
-    """Name the first line that is not UTF-8 (Latin-1 and Windows-1252 exports are common)."""
-    decoder = __import__("codecs").getincrementaldecoder("utf-8")()
-    line_no, offset = 1, 0
+    facts = _ByteFacts("utf-8-sig" if head.startswith(b"\xef\xbb\xbf") else "utf-8")
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset, prev_cr = 0, False
     with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
+        for block in iter(lambda: f.read(_SCAN_BLOCK), b""):
             try:
                 decoder.decode(block)
             except UnicodeDecodeError as err:
-                bad_at = err.start
-                line_no += block.count(b"\n", 0, bad_at)
-                byte = block[bad_at:bad_at + 1].hex()
-                raise InputError(path, f"not valid UTF-8 at line {line_no} (byte 0x{byte} at offset {offset + bad_at}); "
-                                       "the file looks Latin-1 or Windows-1252 encoded",
-                                 row=None, expected="UTF-8 text: re-save or convert it, e.g. iconv -f latin1 -t utf-8") from None
-            line_no += block.count(b"\n")
+                _not_utf8(path, offset + max(err.start, 0))
+            lone = prev_cr and not block.startswith(b"\n")  # the CR that ended the last block
+            if lone and facts.first_lone_cr is None:
+                facts.first_lone_cr = offset - 1
+            crs = block.count(b"\r")
+            if crs:
+                ends_cr = block.endswith(b"\r")  # decided by the next block
+                in_block = crs - block.count(b"\r\n") - ends_cr
+                if in_block and facts.first_lone_cr is None:
+                    facts.first_lone_cr = offset + _first_lone_cr(block)
+                lone += in_block
+            facts.lone_cr += lone
+            prev_cr = block.endswith(b"\r")
+            facts.has_lf = facts.has_lf or b"\n" in block
             offset += len(block)
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        _not_utf8(path, offset)
+    # a CR as the very last byte ends the last line (a truncated CRLF), it is not lone
+    if not facts.has_lf and facts.lone_cr:
+        raise InputError(path, "its lines end with lone carriage returns (CR, classic Mac OS)",
+                         expected="LF or CRLF line endings: re-save the file, e.g. with dos2unix -c mac")
+    return facts
+
+
+def _first_lone_cr(block: bytes) -> int:
+    """Offset in ``block`` of its first CR not followed by LF."""
+    i = block.find(b"\r")
+    while i >= 0 and block[i + 1:i + 2] == b"\n":
+        i = block.find(b"\r", i + 1)
+    return max(i, 0)
+
+
+def _line_of(path: Path, offset: int) -> int:
+    """The line (1-based) holding byte ``offset`` of a file (for messages only)."""
+    line, done = 1, 0
+    with open(path, "rb") as f:
+        while done < offset:
+            block = f.read(min(1 << 22, offset - done))
+            if not block:
+                break
+            line += block.count(b"\n")
+            done += len(block)
+    return line
+
+
+def _not_utf8(path: Path, offset: int):
+    """Raise the error naming the first line that is not UTF-8 (Latin-1 and Windows-1252
+    exports are common)."""
+    with open(path, "rb") as f:
+        f.seek(offset)
+        byte = f.read(1).hex() or "end of file inside a multi-byte character"
+    raise InputError(path, f"not valid UTF-8 at line {_line_of(path, offset)} (byte 0x{byte} at offset {offset}); "
+                           "the file looks Latin-1 or Windows-1252 encoded",
+                     row=None, expected="UTF-8 text: re-save or convert it, e.g. iconv -f latin1 -t utf-8") from None
+
+
+#: Bytes pyarrow's CSV reader parses at a time; a record longer than this makes the exact
+#: path take over.
+FAST_BLOCK_BYTES = 32 << 20
+#: Longest record the exact path reads (twice the fast path's block, so both paths read
+#: the same records); a longer one is rejected line by line, which bounds memory when a
+#: quote is never closed.
+MAX_RECORD_CHARS = 2 * FAST_BLOCK_BYTES
+#: The record appended to the fast path's stream: a quote still open at the end of the
+#: file swallows it, and its absence says so.
+_END_MARKER = "\x00workbench:end-of-file:4f1c6d3e\x00"
+
+
+class _TooLong(Exception):
+    """A record grew beyond :data:`MAX_RECORD_CHARS` characters."""
+
+
+class _Lines:
+    """The physical lines of a text file (LF-terminated, CR kept), fed to ``csv.reader``
+    and recorded so each record knows the lines it took (``taken``: (number, text))."""
+
+    def __init__(self, f, limit: int | None = None):
+        self.f, self.limit = f, limit or MAX_RECORD_CHARS
+        self.number = 0          # physical lines read so far
+        self.taken: list[tuple[int, str]] = []
+        self.size = 0
+        self.hit_end = False     # the end of the file was reached while reading a record
+
+    def begin(self) -> None:
+        self.taken, self.size, self.hit_end = [], 0, False
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        room = self.limit - self.size
+        if room <= 0:
+            raise _TooLong
+        line = self.f.readline(room + 1)
+        if not line:
+            self.hit_end = True
+            raise StopIteration
+        self.number += 1
+        size = len(line)
+        if size > room and line[-1] != "\n":  # longer than the room left: the rest of the line is dropped
+            while True:
+                rest = self.f.readline(1 << 20)
+                if not rest or rest[-1] == "\n":
+                    break
+            self.taken.append((self.number, line[:RAW_CHARS]))
+            raise _TooLong
+        self.taken.append((self.number, line))
+        self.size += size
+        return line
+
+
+def _read_header(path: Path, encoding: str) -> list[str]:
+    """The header record (its names as written): one physical line."""
+    with open(path, encoding=encoding, newline="\n") as f:
+        lines = _Lines(f)
+        try:
+            header = next(csv.reader(lines))
+        except (csv.Error, _TooLong, StopIteration) as err:
+            why = _csv_problem(err) if isinstance(err, csv.Error) else "it is too long"
+            raise InputError(path, f"the header line cannot be read ({why})",
+                             row=None, expected="a header line of column names") from None
+    if lines.number > 1 or lines.hit_end:
+        raise InputError(path, "the header runs over several lines (a quote in it is not closed?)",
+                         expected="a header line of column names")
+    return header
+
+
+@dataclass
+class _CsvPlan:
+    """What a CSV read needs to know of the header: which columns to read and check."""
+
+    header: list[str]            # as written (names may carry spaces)
+    wanted: list[int]            # positions of the columns handed on
+    single_line: list[int]       # positions of contract columns that hold no line break
+
+    @classmethod
+    def make(cls, header: list[str], schema: InputSchema, columns: list[str] | None) -> "_CsvPlan":
+        names = [h.strip() for h in header]
+        contract = [i for i, h in enumerate(names) if h in schema.names]
+        wanted = [i for i in contract if columns is None or names[i] in columns]
+        single = [i for i in contract if names[i] in schema.single_line]
+        return cls(header, wanted, single)
+
+    @property
+    def names(self) -> list[str]:
+        return [self.header[i].strip() for i in self.wanted]
 
 
 @READERS.register("csv")
 def _read_csv(path: Path, schema: InputSchema, chunk_rows: int, stats: InputStats,
-              columns: list[str] | None = None):
-    """Fast path: pyarrow's streaming reader. From the first malformed row on, the exact
-    (slower) csv-module path takes over, so every reject gets its true row number."""
+              columns: list[str] | None = None, *, exact: bool = False):
+    """Fast path: pyarrow's streaming reader. From the first batch that holds a malformed
+    row, an open quote at the end or a line break where none may be (see the module
+    docstring), the exact (slower) csv-module path takes over, so every reject gets its
+    true row number. ``exact`` reads the whole file on the exact path (tests)."""
     import pyarrow.csv as pc
 
-    stats.encoding = _sniff_encoding(path)
-    with open(path, newline="", encoding=stats.encoding) as f:
-        header = next(csv.reader(f))
+    facts = _scan_bytes(path)
+    stats.encoding = facts.encoding
+    header = _read_header(path, facts.encoding)
     _check_header(path, header, schema, stats)
-    malformed = False
+    plan = _CsvPlan.make(header, schema, columns)
+    if exact or facts.lone_cr:
+        if facts.lone_cr:
+            log.info("%s: %d carriage return(s) inside lines (first on line %d); reading exactly",
+                     path, facts.lone_cr, _line_of(path, facts.first_lone_cr or 0))
+        yield from _read_csv_exact(path, schema, chunk_rows, stats, plan, skip=0)
+        return
+    state = {"malformed": False, "end_seen": False}
 
-    def on_invalid(_row) -> str:
-        nonlocal malformed
-        malformed = True
+    def on_invalid(row) -> str:
+        if row.text == _END_MARKER:
+            state["end_seen"] = True
+        else:
+            state["malformed"] = True
         return "skip"
 
+    checked = sorted(set(plan.wanted) | set(plan.single_line))
     reader = pc.open_csv(
-        path,
-        read_options=pc.ReadOptions(block_size=32 << 20, use_threads=True),
+        _MarkedFile(path),
+        read_options=pc.ReadOptions(block_size=FAST_BLOCK_BYTES, use_threads=True),
         parse_options=pc.ParseOptions(newlines_in_values=True, invalid_row_handler=on_invalid),
         convert_options=pc.ConvertOptions(column_types={h: pa.string() for h in header},
-                                          include_columns=[h for h in header if h.strip() in columns] if columns else None,
-                                          strings_can_be_null=False, quoted_strings_can_be_null=False),
+                                          include_columns=[header[i] for i in checked],
+                                          strings_can_be_null=False, quoted_strings_can_be_null=False,
+                                          check_utf8=False),  # the whole file was checked once
     )
+    single = [header[i] for i in plan.single_line]
+    keep = [header[i] for i in plan.wanted]
     done = 0
-    for batch in reader:
-        if malformed:
-            break
-        frame = batch.to_pandas()
-        frame.columns = [c.strip() for c in frame.columns]
+    held = None
+
+    def emit(batch):
+        nonlocal done
+        frame = batch.select(keep).to_pandas()
+        frame.columns = plan.names
         for start in range(0, len(frame), chunk_rows):
             part = frame.iloc[start:start + chunk_rows]
             stats.rows_read += len(part)
             yield part, done + 1
             done += len(part)
-    if malformed:
+
+    try:
+        for batch in reader:
+            if state["malformed"] or _holds_line_break(batch, single):
+                state["malformed"] = True
+                break
+            if held is not None:
+                yield from emit(held)
+            held = batch
+    except pa.ArrowInvalid as err:  # e.g. a record longer than a block
+        log.info("%s: the fast CSV reader stopped (%s)", path, err)
+        state["malformed"] = True
+    if not state["malformed"] and not state["end_seen"]:
+        state["malformed"] = True  # the end marker was swallowed: a quote is open at the end
+        held = None
+    if held is not None:
+        yield from emit(held)
+    if state["malformed"]:
         log.info("%s: malformed rows found; reading exactly from data row %d on", path, done + 1)
-        yield from _read_csv_exact(path, schema, chunk_rows, stats, header, skip=done)
+        yield from _read_csv_exact(path, schema, chunk_rows, stats, plan, skip=done)
+    elif done == 0:  # no data rows: one empty chunk, so the stats reach the caller
+        yield pd.DataFrame({c: pd.Series(dtype="str") for c in plan.names}), 1
+
+
+class _MarkedFile(io.RawIOBase):
+    """A file's bytes followed by a line break and :data:`_END_MARKER` (for pyarrow)."""
+
+    def __init__(self, path: Path):
+        self._f = open(path, "rb")
+        self._tail = b"\n" + _END_MARKER.encode() + b"\n"
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        n = self._f.readinto(buffer)
+        if n:
+            return n
+        if not self._tail:
+            return 0
+        k = min(len(buffer), len(self._tail))
+        buffer[:k] = self._tail[:k]
+        self._tail = self._tail[k:]
+        return k
+
+    def close(self) -> None:
+        self._f.close()
+        super().close()
+
+
+def _holds_line_break(batch, columns: list[str]) -> bool:
+    """Whether any of ``columns`` of an Arrow batch holds an LF (only checked on buffers)."""
+    for name in columns:
+        data = batch.column(name).buffers()[2]
+        if data is not None and data.size and (np.frombuffer(data, dtype=np.uint8) == 10).any():
+            return True
+    return False
+
+
+def _line_rows(lines: list[tuple[int, str]], reason: str, follow: str) -> list[tuple[int, str, str]]:
+    """Each physical line of a broken record as (line, reason, raw); an empty line is not
+    a row (as outside a record)."""
+    out = []
+    for i, (number, text) in enumerate(lines):
+        body = text.rstrip("\r\n")
+        if i and not body:
+            continue
+        out.append((number, reason if not out else follow, body[:RAW_CHARS]))
+    return out
 
 
 def _read_csv_exact(path: Path, schema: InputSchema, chunk_rows: int, stats: InputStats,
-                    header: list[str], skip: int):
-    ncols = len(header)
-    header = [h.strip() for h in header]
-    pending_rejects = []
-    with open(path, newline="", encoding=stats.encoding) as f:
-        reader = csv.reader(f)
-        next(reader)
-        rows, numbers, n = [], [], 0
-        for record in reader:
-            n += 1
-            if n <= skip:
+                    plan: _CsvPlan, skip: int):
+    """The csv module over physical lines (see the module docstring); rows ``1..skip``
+    were read by the fast path and are only counted here."""
+    ncols = len(plan.header)
+    want = plan.wanted
+    names = plan.names
+    single = [(i, plan.header[i].strip()) for i in plan.single_line]
+    if csv.field_size_limit() < MAX_RECORD_CHARS + 1:  # our own limit applies first (the
+        csv.field_size_limit(MAX_RECORD_CHARS + 1)     # setting is process-wide; only ever raised)
+    rows, numbers, pending = [], [], []
+    n = 0  # data rows so far
+
+    def reject(reason: str, raw: str) -> None:
+        pending.append({"input": schema.name, "file": str(path), "row": n, "field": None,
+                        "reason": reason, "raw": raw})
+
+    all_columns = want == list(range(ncols))
+    with open(path, encoding=stats.encoding, newline="\n") as f:
+        src = _Lines(f)
+        reader = csv.reader(src)
+        next(reader)  # the header (read and checked already)
+        while True:
+            src.taken, src.size = [], 0
+            problem = None
+            try:
+                record = next(reader)
+            except StopIteration:
+                break
+            except _TooLong:
+                record, problem = None, f"a record longer than {MAX_RECORD_CHARS} characters (a quote never closed?)"
+            except csv.Error as err:
+                record, problem = None, _csv_problem(err)
+            lines = src.taken
+            if record is not None and len(record) == ncols and len(lines) == 1 and not src.hit_end:  # common case
+                n += 1
+                if n > skip:
+                    rows.append(record if all_columns else [record[i] for i in want])
+                    numbers.append(n)
+                    if len(rows) >= chunk_rows:
+                        stats.rows_read += len(rows)
+                        yield _with_rejects(pd.DataFrame(rows, columns=names, dtype="str"), numbers, pending)
+                        rows, numbers, pending = [], [], []
                 continue
-            if not record or (len(record) == 1 and record[0] == "" and ncols > 1):
-                n -= 1  # a blank line is not a record (pyarrow skips them too)
-                continue
-            if len(record) != ncols:
-                stats.rows_read += 1
-                pending_rejects.append({"input": schema.name, "file": str(path), "row": n, "field": None,
-                                        "reason": f"wrong number of fields: expected {ncols}, got {len(record)} (line {reader.line_num})",
-                                        "raw": ",".join(record)[:500]})
-                continue
-            rows.append(record)
-            numbers.append(n)
+            if record == [] and len(lines) == 1:
+                continue  # a blank line is not a record (pyarrow skips them too)
+            first = lines[0][0] if lines else src.number
+            if record is not None:
+                if src.hit_end:
+                    problem = f"a quoted field opened on line {first} is never closed: it runs to the end of the file"
+                    src.hit_end = False
+                elif len(record) != ncols:
+                    problem = f"wrong number of fields: expected {ncols}, got {len(record)}"
+                else:
+                    broken = next((name for i, name in single if "\n" in record[i]), None)
+                    if broken:
+                        problem = (f"a line break inside {broken}, which holds none: "
+                                   f"a quote opened on line {first} swallowed the following line(s)")
+            if problem is None:
+                n += 1
+                if n > skip:
+                    rows.append(record if all_columns else [record[i] for i in want])
+                    numbers.append(n)
+            else:
+                span = f"line {first}" if len(lines) <= 1 else f"lines {first}-{lines[-1][0]}"
+                for number, reason, raw in _line_rows(lines or [(first, "")], f"{problem} ({span})",
+                                                      f"swallowed by the broken record that starts on line {first}"):
+                    n += 1
+                    if n > skip:
+                        stats.rows_read += 1
+                        reject(f"{reason} (line {number})" if reason.startswith("swallowed") else reason, raw)
             if len(rows) >= chunk_rows:
                 stats.rows_read += len(rows)
-                yield _with_rejects(pd.DataFrame(rows, columns=header, dtype="str"), numbers, pending_rejects)
-                rows, numbers, pending_rejects = [], [], []
+                yield _with_rejects(pd.DataFrame(rows, columns=names, dtype="str"), numbers, pending)
+                rows, numbers, pending = [], [], []
         stats.rows_read += len(rows)
-        yield _with_rejects(pd.DataFrame(rows, columns=header, dtype="str"), numbers, pending_rejects)
+        yield _with_rejects(pd.DataFrame(rows, columns=names, dtype="str"), numbers, pending)
+
+
+def _csv_problem(err: csv.Error) -> str:
+    """A reject reason for what the csv module refused."""
+    text = str(err)
+    if "new-line character seen in unquoted field" in text:
+        return "a carriage return (CR) inside an unquoted field"
+    if "field larger than field limit" in text:
+        return f"a field longer than {csv.field_size_limit()} characters"
+    return f"unreadable CSV ({text})"
 
 
 def _with_rejects(frame: pd.DataFrame, numbers: list[int], rejects: list[dict]):
@@ -431,7 +727,8 @@ def _read_parquet(path: Path, schema: InputSchema, chunk_rows: int, stats: Input
     wanted = [c for c in header if c in schema.names and (columns is None or c in columns)]
     done = 0
     for batch in pf.iter_batches(batch_size=chunk_rows, columns=wanted):
-        frame = batch.to_pandas()
+        # Arrow-backed columns: a null stays null and a NaN stays NaN (a bad number)
+        frame = batch.to_pandas(types_mapper=pd.ArrowDtype)
         stats.rows_read += len(frame)
         yield frame, done + 1
         done += len(frame)
@@ -439,18 +736,19 @@ def _read_parquet(path: Path, schema: InputSchema, chunk_rows: int, stats: Input
 
 @READERS.register("form4")
 def _read_form4(path: Path, schema: InputSchema, chunk_rows: int, stats: InputStats):
-    """A folder of SEC Form 4 XML filings; a file that cannot be parsed is a reject."""
-    from workbench.irregularities.trading import read_form4
+    """A folder of SEC Form 4 XML filings: a file that cannot be parsed is a reject, and so
+    is a transaction with an invalid date or number (typed by the same parser as any input)."""
+    from workbench.irregularities.trading import form4_table
 
-    frame, errors = read_form4(path)
-    stats.rows_read += len(frame)
-    frame = frame.reset_index(drop=True)
-    rejects = [{"input": schema.name, "file": str(getattr(e, "file", "")), "row": None, "field": None,
-                "reason": str(e), "raw": ""} for e in errors]
-    stats.rows_read += len(rejects)
-    frame.attrs["structural_rejects"] = rejects
+    frame, rejects, errors = form4_table(path)
+    structural = [{"input": schema.name, "file": str(getattr(e, "file", "")), "row": None, "field": None,
+                   "reason": str(e), "raw": ""} for e in errors]
+    structural += [{**r, "input": schema.name} for r in rejects.to_dict("records")]
+    stats.rows_read += len(frame) + len(rejects) + len(errors)
+    rows = frame.pop("source_row")
+    frame.attrs["structural_rejects"] = structural
     frame.attrs["keep_extra"] = True
-    yield frame, 1
+    yield frame, rows
 
 
 #: File suffix -> reader kind; a folder is read as a folder of Form 4 filings.
@@ -506,9 +804,9 @@ def iter_input(case: Case, name: str, chunk_rows: int = DEFAULT_CHUNK_ROWS,
             raw = raw[[c for c in raw.columns if c.strip() in columns or (keep_extra and c not in schema.names)]]
         frame, rejects = type_frame(raw, typed_schema, file=str(stats.path), first_row=first_row, keep_extra=keep_extra)
         if structural:
-            rejects = pd.concat([pd.DataFrame(structural, columns=REJECT_COLUMNS).astype({"row": "Int64"}), rejects],
-                                ignore_index=True) if len(rejects) else \
-                pd.DataFrame(structural, columns=REJECT_COLUMNS).astype({"row": "Int64"})
+            found = pd.DataFrame(structural, columns=REJECT_COLUMNS).astype(REJECT_DTYPES)
+            rejects = pd.concat([found, rejects], ignore_index=True) if len(rejects) else found
+            rejects = rejects.sort_values("row", kind="stable", na_position="first", ignore_index=True)
         stats.rows_accepted += len(frame)
         stats.rows_rejected += len(rejects)
         yield ReadResult(name, frame, rejects, stats)

@@ -26,10 +26,10 @@ status with " (assessment)" appended where the law sets no number and the case's
 
 How it scales: clock starts are case-wide, so the law engine is asked once per
 jurisdiction (a table of a few dozen rows); the people and notices never become Python
-objects but DuckDB relations, joined and aggregated in SQL. Two loaders fill them: the
-``sources`` loader (every row typed by :mod:`workbench.sources`, exact reject counts) and
-the ``duckdb`` loader (DuckDB scans the Parquet/CSV file itself, only the columns needed,
-with the same typing rules for them); ``engine="auto"`` uses DuckDB for file inputs.
+objects but DuckDB tables, joined and aggregated in SQL. They are filled chunk by chunk
+from :func:`workbench.sources.iter_input` (only the columns needed), as Arrow tables of
+typed values: the same parser, rows and rejects as every other stage, whatever the input
+kind (CSV, Parquet, SQL), and DuckDB spills what does not fit in memory.
 
 Regulator and credit-bureau (CRA) duties are judged per jurisdiction with the actual
 resident count against the rule's threshold; a ``consumer_reporting_agency`` row with
@@ -46,7 +46,7 @@ what had been sent by then (a far-future date is a data error, not a notice).
 Public API::
 
     run_stage(case_path, run_dir)            # what notebook 20 calls; writes the artifacts
-    assess_case(case, engine="auto")         # read the case's files, return Timelines
+    assess_case(case)                        # read the case's inputs, return Timelines
     assess(case, people, notices, regulator_notices)          # the same on frames (pure)
     individual_deadlines(case, codes); match_notices(people, notices, deadlines, audit_at=...)
     regulator_table(case, summary, regulator_notices); timeline_findings(table)
@@ -338,11 +338,26 @@ def _map_jurisdictions(con, raw_select: str) -> None:
     ``jurisdiction_map`` (c, r, jurisdiction): each distinct pair mapped once through
     :func:`jurisdiction_for`. The pair is joined to its deadline only in the matching query,
     so the population is written once."""
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE people AS
+    _create_people(con)
+    _insert_people(con, raw_select)
+    _map_pairs(con)
+
+
+def _create_people(con) -> None:
+    con.execute("CREATE OR REPLACE TEMP TABLE people (person_id VARCHAR, c VARCHAR, r VARCHAR)")
+
+
+def _insert_people(con, raw_select: str) -> None:
+    """Append people (person_id, country, region) in input order, normalised."""
+    con.execute(f"""INSERT INTO people
         SELECT nullif(trim(CAST(person_id AS VARCHAR)), '') AS person_id,
                upper(trim(coalesce(CAST(country AS VARCHAR), ''))) AS c,
                upper(trim(coalesce(CAST(region AS VARCHAR), ''))) AS r
         FROM ({raw_select})""")
+
+
+def _map_pairs(con) -> None:
+    """Table ``jurisdiction_map``: every distinct (country, region) pair of ``people`` mapped once."""
     pairs = con.execute("SELECT DISTINCT c, r FROM people").df()
     pairs["jurisdiction"] = [jurisdiction_for(c or None, r or None) for c, r in zip(pairs["c"], pairs["r"])]
     con.register("jurisdiction_pairs", pairs)
@@ -806,72 +821,38 @@ def assess(case, people: pd.DataFrame, notices: pd.DataFrame | None,
 
 # ---------------------------------------------------------------- loading a case
 
+#: The columns each loaded input needs (only these are read and typed).
+PEOPLE_COLUMNS = ["person_id", "country", "region"]
+NOTICE_COLUMNS = ["person_id", "channel", "sent_at", "status"]
+
+
 def _load_sources(con, case, chunk_rows: int) -> dict[str, Any]:
-    """Fill ``people``/``notices`` through :mod:`workbench.sources` (exact typing and rejects)."""
+    """Fill ``people``/``notices`` chunk by chunk from :func:`workbench.sources.iter_input`:
+    each chunk's typed values go to DuckDB as an Arrow table (no Python object per row),
+    so memory holds one chunk and DuckDB spills the rest. Rows the reader rejects are
+    counted (``people_rejected``, ``notices_rejected``), never matched."""
     import pyarrow as pa
 
     from workbench.sources import iter_input
 
-    stats: dict[str, Any] = {"engine": "sources"}
-    parts = []
-    for part in iter_input(case, "affected_people", chunk_rows=chunk_rows, with_hash=False):
-        parts.append(pa.Table.from_pandas(part.frame[["person_id", "country", "region"]], preserve_index=False))
+    stats: dict[str, Any] = {"engine": "sources", "people_rejected": 0}
+    _create_people(con)
+    for part in iter_input(case, "affected_people", chunk_rows=chunk_rows, with_hash=False, columns=PEOPLE_COLUMNS):
+        con.register("chunk", pa.Table.from_pandas(part.frame[PEOPLE_COLUMNS], preserve_index=False))
+        _insert_people(con, "SELECT * FROM chunk")
+        con.unregister("chunk")
         stats["people_rejected"] = part.stats.rows_rejected
-    con.register("raw_people", pa.concat_tables(parts))
-    del parts
-    _map_jurisdictions(con, "SELECT * FROM raw_people")
-    con.unregister("raw_people")
+    _map_pairs(con)
     con.execute("CREATE OR REPLACE TEMP TABLE notices (person_id VARCHAR, sent_at TIMESTAMPTZ, "
                 "delivered BOOLEAN, substitute BOOLEAN)")
     if case.input_spec("notices") is not None:
-        for part in iter_input(case, "notices", chunk_rows=chunk_rows, with_hash=False):
-            con.register("chunk", pa.Table.from_pandas(part.frame[["person_id", "channel", "sent_at", "status"]],
-                                                       preserve_index=False))
+        for part in iter_input(case, "notices", chunk_rows=chunk_rows, with_hash=False, columns=NOTICE_COLUMNS):
+            con.register("chunk", pa.Table.from_pandas(part.frame[NOTICE_COLUMNS], preserve_index=False))
             con.execute("INSERT INTO notices SELECT "
                         + _NOTICE_COLUMNS_SQL.format(sent="CAST(sent_at AS TIMESTAMPTZ)") + " FROM chunk")
             con.unregister("chunk")
             stats["notices_rejected"] = part.stats.rows_rejected
     return stats
-
-
-def _scan(path: Path) -> str:
-    from workbench.duck import scan
-
-    if path.suffix.lower() in (".parquet", ".pq"):
-        return scan(path, "parquet")
-    return scan(path, "csv", header=True, all_varchar=True)
-
-
-def _load_duckdb(con, case) -> dict[str, Any]:
-    """Fill ``people``/``notices`` by letting DuckDB scan the files (only the needed columns),
-    typing them as :mod:`workbench.sources` does: text trimmed, empty text is null, a
-    ``sent_at`` that is not an ISO 8601 timestamp makes the row unusable (counted)."""
-    stats: dict[str, Any] = {"engine": "duckdb", "people_rejected": 0}
-    people = case.input_path("affected_people")
-    _map_jurisdictions(con, f"SELECT person_id, country, region FROM {_scan(people)}")
-    notices = case.input_path("notices")
-    if notices is None:
-        con.execute("CREATE OR REPLACE TEMP TABLE notices (person_id VARCHAR, sent_at TIMESTAMPTZ, "
-                    "delivered BOOLEAN, substitute BOOLEAN)")
-        return stats
-    types = dict(con.execute(f"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM {_scan(notices)})").fetchall())
-    sent = ("TRY_CAST(nullif(trim(sent_at), '') AS TIMESTAMPTZ)" if types.get("sent_at") == "VARCHAR"
-            else "CAST(sent_at AS TIMESTAMPTZ)")
-    con.execute("CREATE OR REPLACE TEMP TABLE notices AS SELECT " + _NOTICE_COLUMNS_SQL.format(sent=sent)
-                + f" FROM {_scan(notices)}")
-    stats["notices_rejected"] = int(con.execute("SELECT count(*) FROM notices WHERE sent_at IS NULL").fetchall()[0][0])
-    return stats
-
-
-def _engine_for(case, engine: str) -> str:
-    if engine != "auto":
-        if engine not in ("sources", "duckdb"):
-            from workbench.errors import UnknownNameError
-            raise UnknownNameError("timelines engine", engine, ["auto", "duckdb", "sources"])
-        return engine
-    files = [case.input_path(n) for n in ("affected_people", "notices") if case.input_spec(n) is not None]
-    ok = all(p is not None and p.is_file() and p.suffix.lower() in (".csv", ".txt", ".parquet", ".pq") for p in files)
-    return "duckdb" if ok else "sources"
 
 
 def assess_case(case, *, engine: str = "auto", chunk_rows: int = 500_000, book: RuleBook | None = None,
@@ -881,33 +862,24 @@ def assess_case(case, *, engine: str = "auto", chunk_rows: int = 500_000, book: 
     Parameters
     ----------
     engine
-        ``duckdb`` (DuckDB scans the Parquet/CSV files), ``sources`` (read through
-        :mod:`workbench.sources`, any input kind including SQL), or ``auto`` (DuckDB for
-        local files). A file DuckDB cannot parse falls back to ``sources``.
+        ``auto`` or ``sources``: the inputs are always read through
+        :mod:`workbench.sources` (any input kind, one parser); the raw-file DuckDB scan is
+        gone (it typed timestamps its own way, and disagreed with the sources on 7 of 25
+        timestamp forms).
     person_status_path
         Where to write the per-person statuses as Parquet (None: not written).
     """
     from workbench.sources import read_input
 
+    if engine not in ("auto", "sources"):
+        from workbench.errors import UnknownNameError
+        raise UnknownNameError("timelines engine", engine, ["auto", "sources"])
     book = book or load_rulebook()
     if case.input_spec("affected_people") is None:
         return _without_people(case, book)
-    chosen = _engine_for(case, engine)
     con = _connect()
     try:
-        if chosen == "duckdb":
-            try:
-                stats = _load_duckdb(con, case)
-            except Exception as err:  # a malformed file: the exact reader names its rows
-                import duckdb
-                if not isinstance(err, duckdb.Error):
-                    raise
-                log.warning("DuckDB could not scan the inputs (%s); reading through workbench.sources", err)
-                con.close()
-                con = _connect()
-                stats = _load_sources(con, case, chunk_rows)
-        else:
-            stats = _load_sources(con, case, chunk_rows)
+        stats = _load_sources(con, case, chunk_rows)
         reg = read_input(case, "regulator_notices", with_hash=False).frame \
             if case.input_spec("regulator_notices") is not None else None
         out = _assess_connection(con, case, regulator_notices=reg, book=book, regulator_assessed=reg is not None,

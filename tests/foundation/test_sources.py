@@ -66,7 +66,7 @@ def test_non_numeric_and_non_boolean_values_rejected(minimal_case):
 
 def test_multiline_field_then_short_row(minimal_case):
     r = read_input(_case_with(minimal_case, "notices", "notices_multiline_then_short_row.csv"), "notices")
-    assert r.frame["recipient_name"].tolist() == ["Ann\nAble"]
+    assert r.frame["recipient_address"].tolist() == ["1 Main St\nSpringfield"]
     assert r.rejects["row"].tolist() == [2, 3]
     assert "line 4" in r.rejects["reason"].iloc[0]  # the record after a two-line record
 

@@ -74,11 +74,19 @@ def test_letter_date_uses_the_case_timezone():
     assert "notice_before_determination" in codes("America/New_York")
 
 
-def test_reads_files_directly_for_scale(tmp_path):
-    people().to_parquet(tmp_path / "people.parquet")
-    found = letter_problems(tmp_path / "people.parquet", LETTERS / "notices_duplicate.csv", data_elements=ELEMENTS,
+def test_reads_typed_chunks_for_scale(tmp_path):
+    ppl, nts = people(), notices("notices_duplicate.csv")
+    chunks = lambda f: (f.iloc[i:i + 2] for i in range(0, len(f), 2))  # noqa: E731
+    found = letter_problems(chunks(ppl), chunks(nts), data_elements=ELEMENTS,
                             official_domains=OFFICIAL, determined=DETERMINED)
     assert [f.code for f in found if f.severity != "info"] == ["duplicate_notice"]
+
+
+def test_raw_files_are_not_read(tmp_path):
+    people().to_parquet(tmp_path / "people.parquet")
+    with pytest.raises(TypeError, match="file path"):
+        letter_problems(tmp_path / "people.parquet", notices("notices_duplicate.csv"), data_elements=ELEMENTS,
+                        official_domains=OFFICIAL, determined=DETERMINED)
 
 
 def test_grouped_not_per_person_and_examples_capped():

@@ -161,3 +161,42 @@ def test_chart_marks_trades(fixtures):
     import matplotlib.pyplot as plt
 
     plt.close(fig)
+
+
+# --------------------------------------------------------------------------- invalid values are rejects
+
+def test_invalid_transaction_date_is_a_reject_with_its_reason(fixtures):
+    """A sale with a date that does not exist is never silently dropped: the transaction
+    is a Form4Error naming file, row and field; the filing's other transaction is read."""
+    frame, errors = read_form4(fixtures / "form4_rejects" / "form4_with_invalid_transaction_date.xml")
+    assert frame["shares"].tolist() == [400]
+    (err,) = errors
+    assert err.row == 1 and err.field == "transaction_date"
+    assert "form4_with_invalid_transaction_date.xml" in str(err)
+    assert "transaction_date: expected an ISO 8601 date such as 2017-09-07, got '2017-02-30'" in str(err)
+
+
+def test_unreadable_shares_are_a_reject(fixtures):
+    frame, errors = read_form4(fixtures / "form4_rejects" / "form4_with_unreadable_shares.xml")
+    assert frame.empty and errors[0].field == "shares" and "'1,0,00'" in str(errors[0])
+
+
+def test_edgar_dates_with_a_timezone_keep_their_calendar_date(fixtures):
+    frame, errors = read_form4(fixtures / "form4_rejects" / "form4_with_timezone_dates.xml")
+    (r,) = frame.itertuples()
+    assert errors == [] and r.transaction_date == pd.Timestamp("2017-08-10") and r.filing_date == pd.Timestamp("2017-08-14")
+
+
+def test_a_case_counts_the_rejected_sale(minimal_case_with_form4):
+    from workbench.irregularities.stage import StageResult, run_insider_trading
+    from workbench.sources import read_input
+
+    case = minimal_case_with_form4
+    read = read_input(case, "insider_trades", with_hash=False)
+    assert (read.stats.rows_read, read.stats.rows_accepted, read.stats.rows_rejected) == (2, 1, 1)
+    assert read.rejects["row"].tolist() == [1] and read.rejects["field"].tolist() == ["transaction_date"]
+    assert read.rejects["file"].iloc[0].endswith("form4_with_invalid_transaction_date.xml")
+    result = StageResult()
+    run_insider_trading(case, result)
+    (error,) = result.form4_errors
+    assert "row 1" in error and "2017-02-30" in error

@@ -21,8 +21,10 @@ letter_third_party_link     a letter links a well-known third-party site (info)
 =========================== ==========================================================
 
 Why SQL: the project targets 10 to 150 million people. DuckDB runs the joins out of
-core, over pandas frames or straight over Parquet/CSV files, so no Python loop per
-person and no full copy of the population in Python objects.
+core, over typed chunks that :mod:`workbench.sources` hands over one at a time (appended
+to a DuckDB table that spills to disk), so no Python loop per person and no full copy of
+the population in Python objects. Raw files are never scanned here: values are typed by
+the one parser of :mod:`workbench.values`, as in every other stage.
 """
 
 from __future__ import annotations
@@ -40,7 +42,8 @@ from workbench.irregularities.links import MAX_EXAMPLES, link_finding, score_dom
 
 log = logging.getLogger("workbench.irregularities.letters")
 
-#: A table the check reads: a pandas frame, a Parquet/CSV path, or a DuckDB relation.
+#: A table the check reads: a pandas frame, an Arrow table, a DuckDB relation, or an
+#: iterable of typed chunks (frames or Arrow tables, e.g. from ``sources.iter_input``).
 TableRef = Any
 
 _UNDELIVERED = ("returned", "bounced")
@@ -84,20 +87,34 @@ PROBLEMS: dict[str, tuple[str, str, str]] = {
 
 
 def _relation(con, ref: TableRef, name: str) -> None:
-    """Expose ``ref`` to SQL as view ``name`` (a frame, a Parquet/CSV path or a relation)."""
-    if isinstance(ref, pd.DataFrame):
-        con.register(name, ref)
-    elif isinstance(ref, (str, Path)):
-        from workbench.duck import scan
+    """Expose ``ref`` to SQL as ``name``: a frame or Arrow table is registered, a DuckDB
+    relation materialised, and an iterable of typed chunks appended chunk by chunk to a
+    temporary table (memory holds one chunk; DuckDB spills the rest)."""
+    import pyarrow as pa
 
-        p = Path(ref)
-        if p.is_dir():  # a Parquet dataset folder
-            source = scan(p, "parquet", below="**/*.parquet")
-        else:
-            source = scan(p, "parquet" if p.suffix.lower() in (".parquet", ".pq") else "csv")
-        con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM {source}")
-    else:
-        con.register(name, ref.df() if hasattr(ref, "df") else ref)
+    if isinstance(ref, (str, Path)):
+        raise TypeError(f"{name}: {ref} is a file path; letters read typed data only "
+                        "(chunks from workbench.sources.iter_input), never raw files")
+    if isinstance(ref, (pd.DataFrame, pa.Table)):
+        con.register(name, ref)
+        return
+    if hasattr(ref, "df"):  # a DuckDB relation
+        con.register(name, ref.df())
+        return
+    made = False
+    for chunk in ref:
+        table = pa.Table.from_pandas(chunk, preserve_index=False) if isinstance(chunk, pd.DataFrame) else chunk
+        con.register("_chunk", table)
+        try:
+            if not made:
+                con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _chunk")
+                made = True
+            else:
+                con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM _chunk")
+        finally:
+            con.unregister("_chunk")
+    if not made:
+        raise ValueError(f"{name}: no chunk to read")
 
 
 def _grouped(con, rows_sql: str, params: list | None = None) -> dict[str, dict[str, Any]]:
@@ -143,8 +160,8 @@ def letter_problems(people: TableRef, notices: TableRef, *, data_elements: Itera
     ----------
     people
         affected_people (``person_id``, ``full_name``, ``data_elements``; ``country``,
-        ``region`` used for per-jurisdiction counts): a frame, a Parquet/CSV path or a
-        DuckDB relation.
+        ``region`` used for per-jurisdiction counts): a frame, an Arrow table, a DuckDB
+        relation or an iterable of typed chunks (see :data:`TableRef`).
     notices
         notices (``notice_id``, ``person_id``, ``channel``, ``sent_at``, ``recipient_name``,
         ``data_elements_described``, ``links``, ``status``), same forms.

@@ -21,8 +21,7 @@ from workbench.findings import Finding, findings_frame, sort_findings
 from workbench.irregularities.compensation import awards_in_window
 from workbench.irregularities.letters import letter_problems
 from workbench.irregularities.links import lookalike_links
-from workbench.irregularities.trading import (close_after, daily_closes, insider_sales, price_chart, read_form4,
-                                              trading_window)
+from workbench.irregularities.trading import close_after, daily_closes, insider_sales, price_chart, trading_window
 
 log = logging.getLogger("workbench.irregularities.stage")
 
@@ -100,12 +99,19 @@ def _load(case, name: str) -> pd.DataFrame:
     return _read(case, name).frame
 
 
+#: The columns the letters check reads, per input.
+LETTER_COLUMNS = {"affected_people": ["person_id", "full_name", "data_elements", "country", "region"],
+                  "notices": ["notice_id", "person_id", "channel", "sent_at", "recipient_name",
+                              "data_elements_described", "links", "status"]}
+
+
 def _table_ref(case, name: str):
-    """A Parquet input is handed to DuckDB as a path (out of core); others as typed frames."""
-    path = case.input_path(name)
-    if path is not None and (path.suffix.lower() in (".parquet", ".pq") or path.is_dir()):
-        return path
-    return _load(case, name)
+    """An input as typed chunks from :mod:`workbench.sources` (only the columns the letters
+    check reads), which the check appends to a DuckDB table: bounded memory at any size,
+    and the same parser and rejects as every stage."""
+    from workbench.sources import iter_input
+
+    return (part.frame for part in iter_input(case, name, with_hash=False, columns=LETTER_COLUMNS[name]))
 
 
 def _rows(ref) -> int:
@@ -118,12 +124,15 @@ def _rows(ref) -> int:
 
 
 def load_trades(case) -> tuple[pd.DataFrame, list[str]]:
-    """insider_trades of a case: a Form 4 folder keeps its provenance columns; a CSV is typed by sources."""
-    path = case.input_path("insider_trades")
-    if path is not None and path.is_dir():
-        frame, errors = read_form4(path)
-        return frame, [str(e) for e in errors]
-    return _load(case, "insider_trades"), []
+    """insider_trades of a case, read by sources (a Form 4 folder keeps its provenance
+    columns), and what could not be read: Form 4 files, and rows rejected with their reason
+    (an invalid transaction date is a reject, never a silently dropped sale)."""
+    from workbench.sources import read_input
+
+    read = read_input(case, "insider_trades", with_hash=False)
+    errors = [r.reason if pd.isna(r.row) else f"{r.file}, row {int(r.row)}: {r.reason}"
+              for r in read.rejects.itertuples(index=False)]
+    return read.frame, errors
 
 
 def _notes(*parts: str | None) -> str | None:
@@ -269,7 +278,8 @@ def run_stage(case) -> StageResult:
         :class:`~workbench.assessment.Assessment`: assessed, or not assessed with the reason),
         ``tables`` (every name of :data:`TABLE_COLUMNS`, empty where nothing was found or
         assessed; ``view(name)`` shows why), ``chart()`` (draws the share-price chart, or
-        None) and ``form4_errors`` (files that could not be read).
+        None) and ``form4_errors`` (Form 4 files that could not be read and
+        insider_trades rows rejected, with their reasons).
     """
     result = StageResult()
     for run in (run_insider_trading, run_lookalike_links, run_notice_letters, run_compensation):

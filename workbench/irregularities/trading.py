@@ -6,6 +6,13 @@ Two halves:
   into a frame with the insider_trades columns of DATA_CONTRACTS.md plus provenance.
   Files are parsed with :mod:`defusedxml`: a hostile (entity expansion, external entity)
   or malformed file yields a :class:`Form4Error` naming it, and the other files are read.
+  Dates and numbers are kept as the filing writes them and typed by the one parser of
+  :mod:`workbench.values` (through :func:`workbench.sources.type_frame`): a transaction
+  with an invalid date or amount is a reject with its reason (a :class:`Form4Error`
+  naming the file, row and field), never a silently dropped sale. Two EDGAR forms are
+  translated first, documented where they are: an XML Schema date may carry a timezone
+  (``2017-08-01-05:00``: the calendar date is kept), and the SEC header writes its
+  filing date ``YYYYMMDD``.
 - :func:`insider_sales` flags open-market sales (code ``S``) by insiders between discovery
   minus the look-back and public disclosure plus the window, one finding per insider and
   plan status, with value, share of holdings sold, prior-12-month sales and, when share
@@ -92,23 +99,23 @@ def _flag(value: str | None) -> bool | None:
     return None
 
 
-def _number(value: str | None) -> float | None:
-    if value is None:
-        return None
-    try:
-        return float(value.replace(",", ""))
-    except ValueError:
-        return None
+#: An XML Schema date (``xs:date``) may end with a timezone: ``Z`` or ``+hh:mm``/``-hh:mm``.
+_XS_DATE_ZONE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:Z|[+-]\d{2}:\d{2})$")
 
 
-def _date(value: str | None) -> dt.date | None:
-    """EDGAR dates are YYYY-MM-DD, sometimes with a timezone suffix (2017-08-01-05:00)."""
+def _date(value: str | None) -> str | None:
+    """An EDGAR date as text for the date parser: the timezone an ``xs:date`` may carry
+    (``2017-08-01-05:00``) dropped, the calendar date kept; anything else as written (the
+    parser rejects what is not a date)."""
     if not value:
         return None
-    try:
-        return dt.date.fromisoformat(value[:10])
-    except ValueError:
-        return None
+    m = _XS_DATE_ZONE.match(value.strip())
+    return m.group(1) if m else value
+
+
+def _header_date(value: str) -> str:
+    """The SEC header's ``FILED AS OF DATE`` (``YYYYMMDD``) as ``YYYY-MM-DD``."""
+    return f"{value[:4]}-{value[4:6]}-{value[6:8]}"
 
 
 def _split_submission(data: bytes) -> tuple[bytes, dict[str, str]]:
@@ -150,8 +157,7 @@ def _parse_document(data: bytes, file: str) -> list[dict[str, Any]]:
                  for fn in root.iter("footnote") if fn.get("id")}
     # Filing date is not in the XML itself: the SEC header has it; else the signature date.
     filing = header.get("filing_date")
-    filing_date = (dt.date(int(filing[:4]), int(filing[4:6]), int(filing[6:8])) if filing
-                   else _date(_text(root, "ownerSignature/signatureDate")))
+    filing_date = _header_date(filing) if filing else _date(_text(root, "ownerSignature/signatureDate"))
     m = _ACCESSION.search(header.get("accession", "") or Path(file).name)
     accession = m.group(0) if m else None
     doc = {
@@ -195,16 +201,16 @@ def _parse_document(data: bytes, file: str) -> list[dict[str, Any]]:
                 plan = doc["aff10b5one"] or mention
             else:
                 plan = True if mention else (False if denial else None)
-            shares = _number(_text(txn, "transactionAmounts/transactionShares"))
+            shares = _text(txn, "transactionAmounts/transactionShares")
             transactions.append({
                 "is_derivative": derivative,
                 "security_title": _text(txn, "securityTitle"),
                 "transaction_date": _date(_text(txn, "transactionDate")),
                 "transaction_code": _text(txn, "transactionCoding/transactionCode"),
                 "shares": shares,
-                "price": _number(_text(txn, "transactionAmounts/transactionPricePerShare")),
+                "price": _text(txn, "transactionAmounts/transactionPricePerShare"),
                 "acquired_disposed": _text(txn, "transactionAmounts/transactionAcquiredDisposedCode"),
-                "shares_owned_after": _number(_text(txn, "postTransactionAmounts/sharesOwnedFollowingTransaction")),
+                "shares_owned_after": _text(txn, "postTransactionAmounts/sharesOwnedFollowingTransaction"),
                 "direct_indirect": _text(txn, "ownershipNature/directOrIndirectOwnership"),
                 "footnote_10b5_1": mention,
                 "footnote_ids": " ".join(ids),
@@ -251,25 +257,68 @@ def _form4_files(paths: str | Path | Iterable[str | Path]) -> tuple[list[Path], 
 
 
 def empty_form4_frame() -> pd.DataFrame:
-    return _typed(pd.DataFrame(columns=list(FORM4_COLUMNS)))
+    return _typed(pd.DataFrame(columns=list(FORM4_COLUMNS)))[0][list(FORM4_COLUMNS)]
 
 
-def _typed(frame: pd.DataFrame) -> pd.DataFrame:
-    out = frame.reindex(columns=list(FORM4_COLUMNS))
-    for c in ("transaction_date", "filing_date", "date_of_original_submission"):
-        out[c] = pd.to_datetime(out[c]).astype("datetime64[us]")
-    for c in ("shares", "price", "shares_owned_after"):
-        out[c] = pd.to_numeric(out[c]).astype("float64")
+#: Provenance columns typed beyond the contract's (dates as filed).
+_EXTRA_KINDS = {"date_of_original_submission": "date"}
+
+
+def _form4_schema():
+    """The columns parsed from filed text: the contract's, but ``plan_10b5_1``, which
+    :func:`parse_form4` derives as a boolean (a CSV gives it as text), plus provenance dates."""
+    from workbench.sources import SCHEMAS, Column, InputSchema
+
+    base = SCHEMAS["insider_trades"]
+    cols = tuple(c for c in base.columns if c.name != "plan_10b5_1")
+    return InputSchema(base.name, cols + tuple(Column(c, k) for c, k in _EXTRA_KINDS.items()), base.key)
+
+
+def _typed(frame: pd.DataFrame, file: str = "") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Type parsed rows: dates and numbers by the one parser (:func:`workbench.sources.type_frame`),
+    the provenance flags and counts here. Returns (accepted rows with ``source_row``, rejects)."""
+    from workbench.sources import type_frame
+
+    raw = frame.reindex(columns=list(FORM4_COLUMNS))
     for c in ("is_officer", "is_director", "is_ten_percent_owner", "is_derivative",
               "is_amendment", "footnote_10b5_1", "plan_10b5_1", "aff10b5one"):
-        out[c] = out[c].astype("boolean")
+        raw[c] = raw[c].astype("boolean")
     for c in ("owner_count", "transaction_index"):
-        out[c] = out[c].astype("Int64")
-    for c in ("insider_name", "insider_title", "transaction_code", "acquired_disposed", "insider_cik",
-              "issuer_cik", "issuer_name", "issuer_ticker", "security_title", "direct_indirect",
+        raw[c] = raw[c].astype("Int64")
+    for c in ("insider_cik", "issuer_cik", "issuer_name", "issuer_ticker", "security_title", "direct_indirect",
               "footnote_ids", "document_type", "schema_version", "accession", "document_id", "file"):
-        out[c] = out[c].astype("str")
-    return out
+        raw[c] = raw[c].astype("str")
+    out, rejects = type_frame(raw, _form4_schema(), file=file, first_row=1, keep_extra=True)
+    if len(rejects):  # each reject names its own filing
+        rejects["file"] = raw["file"].to_numpy()[rejects["row"].to_numpy(dtype="int64") - 1]
+    return out, rejects
+
+
+def form4_table(paths: str | Path | Iterable[str | Path]) -> tuple[pd.DataFrame, pd.DataFrame, list[Form4Error]]:
+    """Every transaction of the filings: (accepted rows typed, with ``source_row``;
+    rejected rows in the sources reject shape; files that could not be read).
+
+    Rows are numbered 1.. in file order (files sorted by path, transactions as filed, one
+    row per reporting owner); rejected rows keep their numbers, so the accepted rows'
+    ``source_row`` and the rejects' ``row`` together count every transaction read.
+    """
+    rows: list[dict[str, Any]] = []
+    files, errors = _form4_files(paths)
+    for err in errors:
+        log.warning("%s", err)
+    for f in files:
+        name = str(f)
+        try:
+            if not f.is_file():
+                raise Form4Error(name, "file not found")
+            if f.stat().st_size > MAX_FORM4_BYTES:
+                raise Form4Error(name, f"file is {f.stat().st_size} bytes", expected=f"at most {MAX_FORM4_BYTES}")
+            rows += parse_form4(f.read_bytes(), name)
+        except Form4Error as err:
+            log.debug("%s", err)
+            errors.append(err)
+    frame, rejects = _typed(pd.DataFrame(rows, columns=list(FORM4_COLUMNS)))
+    return frame, rejects, errors
 
 
 def read_form4(paths: str | Path | Iterable[str | Path]) -> tuple[pd.DataFrame, list[Form4Error]]:
@@ -295,26 +344,15 @@ def read_form4(paths: str | Path | Iterable[str | Path]) -> tuple[pd.DataFrame, 
         transaction says it was made under a Rule 10b5-1 plan, False when the box is
         present and unticked (or a footnote denies a plan), missing when unknown.
         ``filing_date`` comes from the SEC header when present, else the signature date.
-        ``errors`` holds one :class:`Form4Error` per file that could not be read; the
-        other files are still read.
+        ``errors`` holds one :class:`Form4Error` per file that could not be read (the
+        other files are still read) and one per transaction rejected for an invalid
+        date or number (``row``, ``field`` and the reason set; the row is not in ``frame``).
     """
-    rows: list[dict[str, Any]] = []
-    files, errors = _form4_files(paths)
-    for err in errors:
-        log.warning("%s", err)
-    for f in files:
-        name = str(f)
-        try:
-            if not f.is_file():
-                raise Form4Error(name, "file not found")
-            if f.stat().st_size > MAX_FORM4_BYTES:
-                raise Form4Error(name, f"file is {f.stat().st_size} bytes", expected=f"at most {MAX_FORM4_BYTES}")
-            rows += parse_form4(f.read_bytes(), name)
-        except Form4Error as err:
-            log.debug("%s", err)
-            errors.append(err)
-    frame = _typed(pd.DataFrame(rows)) if rows else empty_form4_frame()
-    return frame, errors
+    frame, rejects, errors = form4_table(paths)
+    for r in rejects.itertuples(index=False):
+        errors.append(Form4Error(r.file, f"transaction row {r.row} rejected: {r.reason}", row=int(r.row),
+                                 field=r.field))
+    return frame[list(FORM4_COLUMNS)], errors
 
 
 # --------------------------------------------------------------------------- the check
