@@ -41,10 +41,10 @@ def overview(store) -> Overview:
     try:
         if store.has("affected_people"):
             people = con.execute("SELECT CAST(jurisdiction AS VARCHAR) AS jurisdiction, count(*) AS people "
-                                 "FROM affected_people GROUP BY ALL ORDER BY people DESC, jurisdiction").df()
+                                 "FROM store.affected_people GROUP BY ALL ORDER BY people DESC, jurisdiction").df()
         if store.has("notices"):
             days = con.execute("SELECT CAST(timezone(?, sent_at) AS DATE) AS date, count(*) AS notices "
-                               "FROM notices WHERE sent_at IS NOT NULL GROUP BY ALL ORDER BY date",
+                               "FROM store.notices WHERE sent_at IS NOT NULL GROUP BY ALL ORDER BY date",
                                [case.parameters.timezone]).df()
             days["date"] = pd.to_datetime(days["date"]).dt.date
     finally:

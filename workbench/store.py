@@ -56,6 +56,10 @@ ARROW_TYPES: dict[str, pa.DataType] = {
     "int": pa.int64(), "float": pa.float64(), "bool": pa.bool_(),
 }
 STORE_FORMAT_VERSION = "1"
+#: The schema of the input views on a stage's connection (:meth:`CaseStore.connect`).
+SQL_SCHEMA = "store"
+#: Arrow type -> the pandas dtype :mod:`workbench.sources` types it as (read back alike).
+_NULLABLE = {pa.int64(): pd.Int64Dtype(), pa.float64(): pd.Float64Dtype(), pa.bool_(): pd.BooleanDtype()}
 
 
 class StoreError(WorkbenchError):
@@ -273,15 +277,16 @@ class CaseStore:
         return self.run_dir / self.record(name).file
 
     def frame(self, name: str, columns: list[str] | None = None) -> pd.DataFrame:
-        """The accepted rows of an input as a pandas frame (small and medium inputs)."""
-        return pq.read_table(self.parquet(name), columns=columns).to_pandas()
+        """The accepted rows of an input as a pandas frame (small and medium inputs), in the
+        dtypes :mod:`workbench.sources` gives (nullable integers, floats and booleans)."""
+        return pq.read_table(self.parquet(name), columns=columns).to_pandas(types_mapper=_NULLABLE.get)
 
     def batches(self, name: str, columns: list[str] | None = None,
                 batch_rows: int = 500_000) -> Iterator[pd.DataFrame]:
         """The accepted rows in bounded chunks (large inputs)."""
         pf = pq.ParquetFile(self.parquet(name), pre_buffer=False)
         for batch in pf.iter_batches(batch_size=batch_rows, columns=columns):
-            yield batch.to_pandas()
+            yield batch.to_pandas(types_mapper=_NULLABLE.get)
 
     def rejects(self, name: str, limit: int | None = None) -> pd.DataFrame:
         """The rejected rows kept for an input (``rejects/<input>.csv``; at most the cap)."""
@@ -300,11 +305,12 @@ class CaseStore:
     def duckdb_path(self) -> Path:
         return self.folder / DUCKDB_FILE
 
-    def _view_sql(self) -> list[str]:
+    def _view_sql(self, schema: str = "main") -> list[str]:
         from workbench.duck import scan
 
-        return [f'CREATE OR REPLACE VIEW "{n}" AS SELECT * FROM {scan(self.parquet(n), "parquet")}'
-                for n in self.names()]
+        head = [] if schema == "main" else [f'CREATE SCHEMA IF NOT EXISTS "{schema}"']
+        return head + [f'CREATE OR REPLACE VIEW "{schema}"."{n}" AS SELECT * FROM {scan(self.parquet(n), "parquet")}'
+                       for n in self.names()]
 
     def write_duckdb(self) -> Path:
         """``store/case.duckdb``: one view per input over its Parquet file.
@@ -328,13 +334,14 @@ class CaseStore:
             con.close()
         return self.duckdb_path
 
-    def connect(self, **options):
-        """A DuckDB connection (memory limit and spill folder of :mod:`workbench.duck`) where
-        each input is a view named after it."""
+    def connect(self, con=None, **options):
+        """A DuckDB connection (memory limit and spill folder of :mod:`workbench.duck`; or
+        ``con``) where each input is a view ``store.<input>`` (a schema of its own, so a
+        stage's working tables never shadow an input)."""
         from workbench.duck import connect
 
-        con = connect(**options)
-        for stmt in self._view_sql():
+        con = con if con is not None else connect(**options)
+        for stmt in self._view_sql(SQL_SCHEMA):
             con.execute(stmt)
         return con
 

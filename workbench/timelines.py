@@ -69,12 +69,13 @@ import pandas as pd
 from workbench import assessment
 from workbench.assessment import Assessment
 from workbench.findings import Finding
+from workbench.stages import Stage, StageName, StageResult, register
 from workbench.law import UNKNOWN_JURISDICTION, RuleBook, jurisdiction_for, load_rulebook
 from workbench.law.deadlines import rule_for_case
 
 log = logging.getLogger("workbench.timelines")
 
-STAGE = "20_notice_timelines"
+STAGE = StageName.NOTICE_TIMELINES.value
 
 
 class NoticeStatus(enum.StrEnum):
@@ -855,6 +856,40 @@ def _load_sources(con, case, chunk_rows: int) -> dict[str, Any]:
     return stats
 
 
+def _load_store(con, store) -> dict[str, Any]:
+    """Fill ``people``/``notices`` from the case store: one query each over its typed Parquet
+    files, people with the jurisdiction the intake mapped (in input order, so a duplicated
+    id keeps its first row)."""
+    store.connect(con)
+    stats: dict[str, Any] = {"engine": "store", "people_rejected": store.record("affected_people").rows_rejected}
+    con.execute("CREATE OR REPLACE TEMP TABLE people AS SELECT nullif(trim(person_id), '') AS person_id, "
+                f"coalesce(CAST(jurisdiction AS VARCHAR), '{UNKNOWN_JURISDICTION}') AS c, '' AS r "
+                "FROM store.affected_people ORDER BY source_row")
+    con.execute("CREATE OR REPLACE TEMP TABLE jurisdiction_map AS SELECT DISTINCT c, r, c AS jurisdiction FROM people")
+    con.execute("CREATE OR REPLACE TEMP TABLE notices (person_id VARCHAR, sent_at TIMESTAMPTZ, "
+                "delivered BOOLEAN, substitute BOOLEAN)")
+    if store.has("notices"):
+        con.execute("INSERT INTO notices SELECT " + _NOTICE_COLUMNS_SQL.format(sent="sent_at")
+                    + " FROM store.notices")
+        stats["notices_rejected"] = store.record("notices").rows_rejected
+    return stats
+
+
+def assess_store(store, *, book: RuleBook | None = None, person_status_path: str | Path | None = None) -> Timelines:
+    """The whole check on a run's case store (what the stage runs)."""
+    case = store.case
+    book = book or load_rulebook()
+    if not store.has("affected_people"):
+        return _without_people(case, book)
+    con = _connect()
+    try:
+        stats = _load_store(con, store)
+        reg = store.frame("regulator_notices") if store.has("regulator_notices") else None
+        return _finish(con, case, stats, reg, book, person_status_path)
+    finally:
+        con.close()
+
+
 def assess_case(case, *, engine: str = "auto", chunk_rows: int = 500_000, book: RuleBook | None = None,
                 person_status_path: str | Path | None = None) -> Timelines:
     """Read the case's people and notices (bounded Python memory) and run the whole check.
@@ -882,21 +917,27 @@ def assess_case(case, *, engine: str = "auto", chunk_rows: int = 500_000, book: 
         stats = _load_sources(con, case, chunk_rows)
         reg = read_input(case, "regulator_notices", with_hash=False).frame \
             if case.input_spec("regulator_notices") is not None else None
-        out = _assess_connection(con, case, regulator_notices=reg, book=book, regulator_assessed=reg is not None,
-                                 person_status_path=Path(person_status_path) if person_status_path else None)
-        out.stats.update(stats)
-        out.case = case
-        if case.input_spec("notices") is None:
-            out.assessed["individual_notice_timeliness"] = assessment.input_absent("notices")
-            out.findings = [f for f in out.findings if f.category != "notice_timeliness"]
-        if out.stats["people"] == 0:  # header-only or every row rejected: nobody to hold a deadline to
-            reason = ("input affected_people has no accepted rows: no resident to count or to notify"
-                      + (f" ({stats['people_rejected']} rejected)" if stats.get("people_rejected") else ""))
-            out.assessed = {k: assessment.not_assessed(reason) for k in out.assessed}
-            out.findings = []
-        return out
+        return _finish(con, case, stats, reg, book, person_status_path)
     finally:
         con.close()
+
+
+def _finish(con, case, stats: dict[str, Any], reg: pd.DataFrame | None, book: RuleBook,
+            person_status_path: str | Path | None) -> Timelines:
+    """Everything after ``people`` and ``notices`` are loaded, and what was not assessed."""
+    out = _assess_connection(con, case, regulator_notices=reg, book=book, regulator_assessed=reg is not None,
+                             person_status_path=Path(person_status_path) if person_status_path else None)
+    out.stats.update(stats)
+    out.case = case
+    if case.input_spec("notices") is None:
+        out.assessed["individual_notice_timeliness"] = assessment.input_absent("notices")
+        out.findings = [f for f in out.findings if f.category != "notice_timeliness"]
+    if out.stats["people"] == 0:  # header-only or every row rejected: nobody to hold a deadline to
+        reason = ("input affected_people has no accepted rows: no resident to count or to notify"
+                  + (f" ({stats['people_rejected']} rejected)" if stats.get("people_rejected") else ""))
+        out.assessed = {k: assessment.not_assessed(reason) for k in out.assessed}
+        out.findings = []
+    return out
 
 
 def _without_people(case, book: RuleBook) -> Timelines:
@@ -910,20 +951,35 @@ def _without_people(case, book: RuleBook) -> Timelines:
     return out
 
 
-def run_stage(case_path: str | Path, run_dir: str | Path | None = None, *, engine: str = "auto") -> Timelines:
-    """What the notebook calls: assess the case, write findings, the per-jurisdiction table
-    (``jurisdictions``), the chart data and the per-person statuses into the run folder."""
-    from workbench.artifacts import artifacts_dir, write_findings, write_table
-    from workbench.case import load_case
+@register
+class NoticeTimelinesStage(Stage):
+    """20: every person, regulator and credit bureau notice against the law in force.
 
-    case = load_case(case_path)
-    person_path = artifacts_dir(run_dir) / f"{STAGE}.person_status.parquet" if run_dir else None
-    out = assess_case(case, engine=engine, person_status_path=person_path)
-    if run_dir is not None:
-        write_findings(run_dir, STAGE, out.findings, assessed=out.assessed)
-        write_table(run_dir, STAGE, "jurisdictions", out.sorted_table())
-        write_table(run_dir, STAGE, "notices_per_day", out.notices_per_day)
-    return out
+    ``person_status``: also write the per-person statuses (``artifacts/20_notice_timelines.
+    person_status.parquet``; one row per person, a fifth of the stage's time at scale).
+    """
+
+    name = StageName.NOTICE_TIMELINES
+    inputs = ("affected_people", "notices", "regulator_notices")
+
+    def __init__(self, person_status: bool = True):
+        self.person_status = person_status
+
+    def run(self, store, case) -> StageResult:
+        from workbench.artifacts import artifacts_dir
+
+        path = artifacts_dir(store.run_dir) / f"{STAGE}.person_status.parquet" if self.person_status else None
+        out = assess_store(store, person_status_path=path)
+        return StageResult(self.name, out.findings, out.assessed,
+                           {"jurisdictions": out.sorted_table(), "notices_per_day": out.notices_per_day}, view=out)
+
+
+def run_stage(case_path: str | Path, run_dir: str | Path, *, person_status: bool = True) -> Timelines:
+    """What the notebook calls: the stage on the run folder's case store (built first when
+    the intake has not run there); findings and tables are written as artifacts."""
+    from workbench import stages
+
+    return stages.run(StageName.NOTICE_TIMELINES, case_path, run_dir, person_status=person_status).view
 
 
 # ---------------------------------------------------------------- views and charts

@@ -13,7 +13,11 @@ DETERMINED = dt.date(2017, 8, 2)
 
 
 def people():
-    return pd.read_csv(LETTERS / "affected_people.csv", dtype="str")
+    """The people as the intake stores them: with the jurisdiction mapped once."""
+    from workbench.law import jurisdiction_codes
+
+    frame = pd.read_csv(LETTERS / "affected_people.csv", dtype="str")
+    return frame.assign(jurisdiction=jurisdiction_codes(frame["country"], frame["region"]))
 
 
 def notices(name):

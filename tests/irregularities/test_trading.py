@@ -188,7 +188,7 @@ def test_edgar_dates_with_a_timezone_keep_their_calendar_date(fixtures):
 
 
 def test_a_case_counts_the_rejected_sale(minimal_case_with_form4):
-    from workbench.irregularities.stage import StageResult, run_insider_trading
+    from workbench.irregularities.stage import run_stage
     from workbench.sources import read_input
 
     case = minimal_case_with_form4
@@ -196,7 +196,6 @@ def test_a_case_counts_the_rejected_sale(minimal_case_with_form4):
     assert (read.stats.rows_read, read.stats.rows_accepted, read.stats.rows_rejected) == (2, 1, 1)
     assert read.rejects["row"].tolist() == [1] and read.rejects["field"].tolist() == ["transaction_date"]
     assert read.rejects["file"].iloc[0].endswith("form4_with_invalid_transaction_date.xml")
-    result = StageResult()
-    run_insider_trading(case, result)
+    result = run_stage(case)
     (error,) = result.form4_errors
     assert "row 1" in error and "2017-02-30" in error

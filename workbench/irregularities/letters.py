@@ -144,11 +144,9 @@ def _grouped(con, rows_sql: str, params: list | None = None) -> dict[str, dict[s
 
 
 def _jurisdiction(alias: str, columns: set[str]) -> str:
-    """SQL for a person's jurisdiction code (US-CA style for US regions, else the country)."""
-    if {"country", "region"} <= columns:
-        return (f"CASE WHEN upper({alias}.country) = 'US' AND {alias}.region IS NOT NULL "
-                f"THEN 'US-' || upper({alias}.region) ELSE upper({alias}.country) END")
-    return "NULL"
+    """SQL for a person's jurisdiction: the ``jurisdiction`` column the intake mapped once
+    (:func:`workbench.law.jurisdiction_codes`), never a mapping of this check's own."""
+    return f"CAST({alias}.jurisdiction AS VARCHAR)" if "jurisdiction" in columns else "NULL"
 
 
 def letter_problems(people: TableRef, notices: TableRef, *, data_elements: Iterable[str],

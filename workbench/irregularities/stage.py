@@ -1,9 +1,10 @@
-"""The irregularities stage: read a case's inputs, run the four checks, gather display tables.
+"""The irregularities stage: the four checks on the case store, with their display tables.
 
-``run_stage(case)`` is what ``notebooks/30_irregularities.ipynb`` calls (and what tests
-call): it reads the inputs through :mod:`workbench.sources`, runs each check whose inputs
-are present, and says "not assessed" (with the reason) for the others. It writes nothing;
-the notebook writes the findings and tables with :mod:`workbench.artifacts`.
+:class:`IrregularitiesStage` (run by :func:`workbench.stages.run`, what
+``notebooks/30_irregularities.ipynb`` calls) reads the inputs from the run's case store,
+runs each check whose inputs are present, and says "not assessed" (with the reason) for
+the others. :func:`run_stage` runs the same on a case's raw inputs (a store is built in a
+temporary folder): for tests and callers outside a run.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import pandas as pd
 from workbench import assessment
 from workbench.assessment import Assessment
 from workbench.findings import Finding, findings_frame, sort_findings
+from workbench.stages import Stage, StageName, StageResult, register
 from workbench.irregularities.compensation import awards_in_window
 from workbench.irregularities.letters import letter_problems
 from workbench.irregularities.links import lookalike_links
@@ -25,7 +27,7 @@ from workbench.irregularities.trading import close_after, daily_closes, insider_
 
 log = logging.getLogger("workbench.irregularities.stage")
 
-STAGE = "30_irregularities"
+STAGE = StageName.IRREGULARITIES.value
 #: Check names, in notebook order (keys of ``assessed`` and ``by_check``).
 CHECKS: tuple[str, ...] = ("insider_trading", "lookalike_links", "notice_letters", "compensation")
 
@@ -47,8 +49,8 @@ TABLE_CHECK: dict[str, str] = {"insider_sales": "insider_trading", "share_price_
 
 
 @dataclass
-class StageResult:
-    """What the stage found, per check, with the tables and chart the notebook shows."""
+class Irregularities:
+    """What the stage found, per check, with the tables and chart the notebook shows (its view)."""
 
     by_check: dict[str, list[Finding]] = field(default_factory=dict)
     assessed: dict[str, Assessment] = field(default_factory=dict)
@@ -84,55 +86,31 @@ class StageResult:
         return assessment.status_frame(self.assessed)
 
 
-def _missing(case, *names: str) -> Assessment | None:
-    absent = [n for n in names if case.input_spec(n) is None]
+def _missing(store, *names: str) -> Assessment | None:
+    absent = [n for n in names if not store.has(n)]
     return assessment.input_absent(*absent) if absent else None
 
 
-def _read(case, name: str):
-    from workbench.sources import read_input
-
-    return read_input(case, name, with_hash=False)
-
-
-def _load(case, name: str) -> pd.DataFrame:
-    return _read(case, name).frame
-
-
-#: The columns the letters check reads, per input.
-LETTER_COLUMNS = {"affected_people": ["person_id", "full_name", "data_elements", "country", "region"],
+#: The columns the letters check reads, per input (``jurisdiction`` as the intake mapped it).
+LETTER_COLUMNS = {"affected_people": ["person_id", "full_name", "data_elements", "jurisdiction"],
                   "notices": ["notice_id", "person_id", "channel", "sent_at", "recipient_name",
                               "data_elements_described", "links", "status"]}
 
 
-def _table_ref(case, name: str):
-    """An input as typed chunks from :mod:`workbench.sources` (only the columns the letters
-    check reads), which the check appends to a DuckDB table: bounded memory at any size,
-    and the same parser and rejects as every stage."""
-    from workbench.sources import iter_input
-
-    return (part.frame for part in iter_input(case, name, with_hash=False, columns=LETTER_COLUMNS[name]))
+def _chunks(store, name: str):
+    """An input's typed chunks from the store (only the columns the letters check reads),
+    which the check appends to a DuckDB table: bounded memory at any size."""
+    return store.batches(name, columns=LETTER_COLUMNS[name])
 
 
-def _rows(ref) -> int:
-    """Rows of a table reference of :func:`_table_ref` (a frame or a Parquet path)."""
-    if isinstance(ref, pd.DataFrame):
-        return len(ref)
-    import pyarrow.dataset as ds
-
-    return ds.dataset(str(ref), format="parquet").count_rows()
-
-
-def load_trades(case) -> tuple[pd.DataFrame, list[str]]:
-    """insider_trades of a case, read by sources (a Form 4 folder keeps its provenance
-    columns), and what could not be read: Form 4 files, and rows rejected with their reason
-    (an invalid transaction date is a reject, never a silently dropped sale)."""
-    from workbench.sources import read_input
-
-    read = read_input(case, "insider_trades", with_hash=False)
+def load_trades(store) -> tuple[pd.DataFrame, list[str]]:
+    """insider_trades from the store (a Form 4 folder keeps its provenance columns), and what
+    could not be read: Form 4 files, and rows rejected with their reason (an invalid
+    transaction date is a reject, never a silently dropped sale)."""
+    rejects = store.rejects("insider_trades")
     errors = [r.reason if pd.isna(r.row) else f"{r.file}, row {int(r.row)}: {r.reason}"
-              for r in read.rejects.itertuples(index=False)]
-    return read.frame, errors
+              for r in rejects.itertuples(index=False)]
+    return store.frame("insider_trades"), errors
 
 
 def _notes(*parts: str | None) -> str | None:
@@ -140,20 +118,20 @@ def _notes(*parts: str | None) -> str | None:
     return "; ".join(kept) or None
 
 
-def run_insider_trading(case, result: StageResult) -> None:
-    absent = _missing(case, "insider_trades")
+def run_insider_trading(store, case, result: Irregularities) -> None:
+    absent = _missing(store, "insider_trades")
     inc, params = case.incident, case.parameters
     if absent:
         result.assessed["insider_trading"] = absent
         return
-    trades, result.form4_errors = load_trades(case)
+    trades, result.form4_errors = load_trades(store)
     if len(trades) == 0:
         result.assessed["insider_trading"] = (
             assessment.not_assessed(f"no Form 4 file of insider_trades could be read ({len(result.form4_errors)} "
                                     "rejected)") if result.form4_errors else
             assessment.zero_rows("insider_trades", "no insider transaction was reported"))
         return
-    prices = _load(case, "share_prices") if case.input_spec("share_prices") is not None else None
+    prices = store.frame("share_prices") if store.has("share_prices") else None
     win = params.trading_window
     found = insider_sales(trades, discovered=inc.discovered, disclosed=inc.public_disclosure,
                           before_days=win.before_discovery_days, after_days=win.after_disclosure_days,
@@ -190,15 +168,14 @@ def run_insider_trading(case, result: StageResult) -> None:
             {"date": [d.date() for d in closes.index], "close": closes.to_numpy()}, columns=TABLE_COLUMNS["share_price_chart"])
 
 
-def run_lookalike_links(case, result: StageResult) -> None:
-    absent = _missing(case, "communications")
+def run_lookalike_links(store, case, result: Irregularities) -> None:
+    absent = _missing(store, "communications")
     if absent:
         result.assessed["lookalike_links"] = absent
         return
-    read = _read(case, "communications")
-    messages = read.frame
-    if len(messages) == 0 and read.stats.rows_read:
-        result.assessed["lookalike_links"] = assessment.input_empty("communications", read.stats.rows_read)
+    messages, read = store.frame("communications"), store.record("communications").rows_read
+    if len(messages) == 0 and read:
+        result.assessed["lookalike_links"] = assessment.input_empty("communications", read)
         return
     found = lookalike_links(messages, case.official_domains)
     result.by_check["lookalike_links"] = found
@@ -208,18 +185,17 @@ def run_lookalike_links(case, result: StageResult) -> None:
                             "no official_domains in case.yaml: every linked domain counts as unofficial"))
 
 
-def run_notice_letters(case, result: StageResult) -> None:
-    absent = _missing(case, "affected_people", "notices")
+def run_notice_letters(store, case, result: Irregularities) -> None:
+    absent = _missing(store, "affected_people", "notices")
     if absent:
         result.assessed["notice_letters"] = absent
         return
     inc = case.incident
-    people = _table_ref(case, "affected_people")
-    if _rows(people) == 0:  # every notice would look misdirected: nothing to reconcile against
+    if store.rows("affected_people") == 0:  # every notice would look misdirected: nothing to reconcile against
         result.assessed["notice_letters"] = assessment.not_assessed(
             "input affected_people has no accepted rows: no letter can be reconciled with a person")
         return
-    found = letter_problems(people, _table_ref(case, "notices"),
+    found = letter_problems(_chunks(store, "affected_people"), _chunks(store, "notices"),
                             data_elements=inc.data_elements, official_domains=case.official_domains,
                             determined=inc.determined, timezone=case.parameters.timezone)
     result.by_check["notice_letters"] = found
@@ -231,17 +207,16 @@ def run_notice_letters(case, result: StageResult) -> None:
         columns=TABLE_COLUMNS["letter_problems"])
 
 
-def run_compensation(case, result: StageResult) -> None:
-    absent = _missing(case, "compensation")
+def run_compensation(store, case, result: Irregularities) -> None:
+    absent = _missing(store, "compensation")
     if absent:
         result.assessed["compensation"] = absent
         return
     inc = case.incident
-    read = _read(case, "compensation")
-    comp = read.frame
+    comp, read = store.frame("compensation"), store.record("compensation").rows_read
     if len(comp) == 0:
         result.assessed["compensation"] = (
-            assessment.input_empty("compensation", read.stats.rows_read) if read.stats.rows_read else
+            assessment.input_empty("compensation", read) if read else
             assessment.zero_rows("compensation", "no award was made"))
         return
     found = awards_in_window(comp, discovered=inc.discovered,
@@ -253,7 +228,7 @@ def run_compensation(case, result: StageResult) -> None:
         columns=TABLE_COLUMNS["awards_in_window"])
 
 
-def _linked_domains(result: StageResult) -> pd.DataFrame:
+def _linked_domains(result: Irregularities) -> pd.DataFrame:
     rows = [{"where": "messages" if f.category == "lookalike_link" else "letters", "domain": f.subject,
              "shown_as": f.evidence.get("unicode"), "closest_official": f.evidence.get("closest_official"),
              "score": f.evidence.get("score"), "reasons": ", ".join(f.evidence.get("reasons", [])),
@@ -263,8 +238,32 @@ def _linked_domains(result: StageResult) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=TABLE_COLUMNS["linked_domains"])
 
 
-def run_stage(case) -> StageResult:
-    """Run every irregularities check on a loaded case.
+CHECK_RUNNERS = (run_insider_trading, run_lookalike_links, run_notice_letters, run_compensation)
+
+
+def irregularities(store) -> Irregularities:
+    """Every irregularities check on a case store (reads the store, writes nothing)."""
+    result = Irregularities()
+    for run in CHECK_RUNNERS:
+        run(store, store.case, result)
+    result.tables["linked_domains"] = _linked_domains(result)
+    return result
+
+
+@register
+class IrregularitiesStage(Stage):
+    """30: insider trades, look-alike links, notice letters, awards in the crisis window."""
+
+    name = StageName.IRREGULARITIES
+    inputs = ("insider_trades", "share_prices", "communications", "affected_people", "notices", "compensation")
+
+    def run(self, store, case) -> StageResult:
+        found = irregularities(store)
+        return StageResult(self.name, found.findings, found.assessed, found.tables, view=found)
+
+
+def run_stage(case) -> Irregularities:
+    """Every irregularities check on a loaded case, read into a temporary case store.
 
     Parameters
     ----------
@@ -273,7 +272,7 @@ def run_stage(case) -> StageResult:
 
     Returns
     -------
-    StageResult
+    Irregularities
         ``findings`` (all checks), ``by_check``, ``assessed`` (per check an
         :class:`~workbench.assessment.Assessment`: assessed, or not assessed with the reason),
         ``tables`` (every name of :data:`TABLE_COLUMNS`, empty where nothing was found or
@@ -281,14 +280,15 @@ def run_stage(case) -> StageResult:
         None) and ``form4_errors`` (Form 4 files that could not be read and
         insider_trades rows rejected, with their reasons).
     """
-    result = StageResult()
-    for run in (run_insider_trading, run_lookalike_links, run_notice_letters, run_compensation):
-        run(case, result)
-    result.tables["linked_domains"] = _linked_domains(result)
-    return result
+    import tempfile
+
+    from workbench.store import build_store
+
+    with tempfile.TemporaryDirectory(prefix="workbench-irregularities-") as folder:
+        return irregularities(build_store(case, folder))
 
 
-def save_chart(result: StageResult, run_dir: str | Path, stage: str = STAGE) -> Path | None:
+def save_chart(result: Irregularities, run_dir: str | Path, stage: str = STAGE) -> Path | None:
     """Save the share-price chart as PNG beside its numbers (the ``share_price_chart`` table)."""
     import matplotlib.pyplot as plt
 
