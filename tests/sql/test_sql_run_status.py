@@ -8,6 +8,7 @@ import pytest
 from tests.conftest import make_notebook
 from tests.sql import pgserver
 from workbench import runner, sql
+from workbench.case import load_case
 from workbench.manifest import read_manifest
 from workbench.runner import run_case
 from workbench.status import RunStatus
@@ -31,4 +32,4 @@ def test_a_table_changed_during_the_run_fails_it(pg_env, sql_case, db_schema, tm
     start = m["inputs"]["affected_people"]["sha256"]
     assert m["error"]["ename"] == "InputChangedError"
     assert m["error"]["evalue"] == (f"input_changed: affected_people (sha256 at start {start[:12]}, at end "
-                                    f"{sql.manifest_entry(runner.load_case(res.case_yaml), 'affected_people')['sha256'][:12]})")
+                                    f"{sql.manifest_entry(load_case(res.case_yaml), 'affected_people')['sha256'][:12]})")
