@@ -17,6 +17,7 @@ import pandas as pd
 
 from workbench.case import Case
 from workbench.stages import Stage, StageName, StageResult, register
+from workbench.store import CAPPED_FIELD, REJECTS_CAP  # noqa: F401  (CAPPED_FIELD: the marker of a capped file)
 
 STAGE = StageName.INTAKE.value
 #: First rejects of each input shown in the notebook (all kept ones are in ``rejects/``).
@@ -74,12 +75,13 @@ class IntakeStage(Stage):
         return StageResult(self.name, [], {}, tables, view=ov)
 
 
-def build_overview(case: Case, run_dir: str | Path) -> Overview:
+def build_overview(case: Case, run_dir: str | Path, *, chunk_rows: int = 500_000,
+                   rejects_cap: int = REJECTS_CAP) -> Overview:
     """The intake of an already loaded case into ``run_dir``, and its overview (artifacts written)."""
     from workbench import stages
     from workbench.store import build_store
 
-    result = IntakeStage().run(build_store(case, run_dir), case)
+    result = IntakeStage().run(build_store(case, run_dir, chunk_rows=chunk_rows, rejects_cap=rejects_cap), case)
     stages.save(result, run_dir)
     return result.view
 

@@ -31,7 +31,7 @@ log = logging.getLogger("workbench.population")
 
 #: Columns kept per input beyond each suite's evidence keys and uniqueness columns.
 CROSS_COLUMNS: dict[str, tuple[str, ...]] = {
-    "affected_people": ("person_id", "country", "region"),
+    "affected_people": ("person_id", "country", "region", "jurisdiction"),
     "notices": ("notice_id", "person_id"),
 }
 
@@ -208,9 +208,11 @@ def people_without_notice(store: PopulationStore, *, cap: int) -> dict[str, Any]
 def jurisdiction_counts(store: PopulationStore) -> pd.DataFrame:
     """Affected people and people with at least one notice, per law-data jurisdiction.
 
-    Grouped by (country, region) in DuckDB; only the few groups are mapped in Python.
+    By the ``jurisdiction`` column the intake mapped, when the rows came from the case store;
+    else grouped by (country, region) in DuckDB and the few groups mapped by the same
+    function (:func:`workbench.law.jurisdiction_codes`).
     """
-    from workbench.law.jurisdictions import jurisdiction_for
+    from workbench.law import jurisdiction_codes
 
     cols = ["jurisdiction", "people", "people_with_notice"]
     if not store.has("affected_people"):
@@ -219,13 +221,18 @@ def jurisdiction_counts(store: PopulationStore) -> pd.DataFrame:
     # people without a notice, which are computed once for the cross-input check too
     notified = (f"p.person_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {store.people_without_notice()} m "
                 "WHERE m.person_id = p.person_id)" if store.has("notices") else "false")
+    mapped = "jurisdiction" in store.columns["affected_people"] and store.con.execute(
+        "SELECT count(*) FROM information_schema.columns WHERE table_name = 'affected_people' "
+        "AND column_name = 'jurisdiction'").fetchone()[0]
+    keys = "CAST(p.jurisdiction AS VARCHAR) AS jurisdiction" if mapped else "p.country, p.region"
     groups = store.con.execute(
-        f"SELECT p.country, p.region, count(*) AS people, count(*) FILTER (WHERE {notified}) AS notified "
-        "FROM affected_people p GROUP BY ALL").fetchall()
+        f"SELECT {keys}, count(*) AS people, count(*) FILTER (WHERE {notified}) AS notified "
+        "FROM affected_people p GROUP BY ALL").df()
+    if not mapped:
+        groups.insert(0, "jurisdiction", jurisdiction_codes(groups["country"], groups["region"]).astype("str"))
     rows: dict[str, list[int]] = {}
-    for country, region, people, notified_n in groups:
-        j = jurisdiction_for(country, region)
-        acc = rows.setdefault(j, [0, 0])
+    for j, people, notified_n in zip(groups["jurisdiction"], groups["people"], groups["notified"]):
+        acc = rows.setdefault(str(j), [0, 0])
         acc[0] += int(people)
         acc[1] += int(notified_n)
     out = pd.DataFrame([(j, a, b) for j, (a, b) in rows.items()], columns=cols)

@@ -719,7 +719,6 @@ def _store_chunks(store, name: str, chunk_rows: int):
     stats = store.record(name).input_stats()
     parts = list(store.batches(name, batch_rows=chunk_rows)) or [store.frame(name)]
     for i, frame in enumerate(parts):
-        frame = frame.drop(columns=["jurisdiction"], errors="ignore")
         rejects = store.rejects(name, limit=None if i == len(parts) - 1 else 0)
         yield ReadResult(name, frame, rejects, stats)
 

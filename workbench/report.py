@@ -246,8 +246,11 @@ def load_context(run_dir: str | Path, case_path: str | Path | None = None, *,
     run = _run_info(run_dir)
     manifest = run.pop("manifest")
     case = None
+    if (run_dir / "store" / "case.json").is_file():  # the case as the run's intake validated it
+        from workbench.store import CaseStore
+        case = CaseStore.open(run_dir).case
     case_path = case_path or manifest.get("case_path")
-    if case_path and Path(case_path).is_file():
+    if case is None and case_path and Path(case_path).is_file():
         from workbench.case import load_case
         case = load_case(case_path)
     if case is not None:

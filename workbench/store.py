@@ -82,7 +82,7 @@ class InputRecord:
     ignored_columns: list[str] = field(default_factory=list)
     encoding: str | None = None
     rejects_file: str | None = None
-    rejects_kept: int = 0
+    rejects_written: int = 0
     rejects_capped: bool = False
 
     @property
@@ -134,7 +134,7 @@ def _source(case: Case, name: str) -> str:
 
 
 def _ingest(case: Case, name: str, folder: Path, rejects_dir: Path, sha256: str | None,
-            chunk_rows: int) -> InputRecord:
+            chunk_rows: int, cap: int = REJECTS_CAP) -> InputRecord:
     """Read one input once, chunk by chunk, into ``folder/<name>.parquet`` and its rejects."""
     from workbench.safecsv import append_frame
     from workbench.sources import iter_input
@@ -154,11 +154,11 @@ def _ingest(case: Case, name: str, folder: Path, rejects_dir: Path, sha256: str 
             writer.write_table(pa.Table.from_pandas(frame.reindex(columns=schema.names), schema=schema,
                                                     preserve_index=False))
             if len(part.rejects):
-                if kept < REJECTS_CAP:
-                    append_frame(rej_path, part.rejects.head(REJECTS_CAP - kept))
+                if kept < cap:
+                    append_frame(rej_path, part.rejects.head(cap - kept))
                 kept += len(part.rejects)
-        if kept > REJECTS_CAP:
-            append_frame(rej_path, _cap_marker(name, stats.path, kept))
+        if kept > cap:
+            append_frame(rej_path, _cap_marker(name, stats.path, cap, kept))
     finally:
         if writer is not None:
             writer.close()
@@ -171,24 +171,25 @@ def _ingest(case: Case, name: str, folder: Path, rejects_dir: Path, sha256: str 
                        rows_rejected=stats.rows_rejected, file=f"{STORE_SUBDIR}/{target.name}",
                        columns=[n for n in schema.names], ignored_columns=list(stats.ignored_columns),
                        encoding=stats.encoding, rejects_file=f"{REJECTS_SUBDIR}/{name}.csv" if kept else None,
-                       rejects_kept=min(kept, REJECTS_CAP), rejects_capped=kept > REJECTS_CAP)
+                       rejects_written=min(kept, cap), rejects_capped=kept > cap)
 
 
 #: ``field`` of the last row of a capped rejects file.
 CAPPED_FIELD = "(capped)"
 
 
-def _cap_marker(name: str, path: str, total: int) -> pd.DataFrame:
+def _cap_marker(name: str, path: str, cap: int, total: int) -> pd.DataFrame:
     """The last row of a capped rejects file: how many rows it lists of how many were rejected."""
     from workbench.sources import REJECT_COLUMNS
 
     return pd.DataFrame([{"input": name, "file": path, "row": None, "field": CAPPED_FIELD,
-                          "reason": f"rejects capped: this file lists the first {REJECTS_CAP} of {total} rejected "
+                          "reason": f"rejects capped: this file lists the first {cap} of {total} rejected "
                                     f"rows; rows_rejected = {total} is exact", "raw": ""}], columns=REJECT_COLUMNS)
 
 
 def build_store(case: Case, run_dir: str | Path, *, hashes: dict[str, str | None] | None = None,
-                chunk_rows: int = 500_000, names: list[str] | None = None) -> "CaseStore":
+                chunk_rows: int = 500_000, names: list[str] | None = None,
+                rejects_cap: int = REJECTS_CAP) -> "CaseStore":
     """The intake: read every declared input once into the run folder's store.
 
     Parameters
@@ -199,6 +200,7 @@ def build_store(case: Case, run_dir: str | Path, *, hashes: dict[str, str | None
         input when the run starts); an input without one is hashed here.
     chunk_rows : rows typed per chunk (memory stays bounded by it).
     names : only these inputs (default: every declared one; a part store, for one engine).
+    rejects_cap : rejected rows kept per input in ``rejects/<input>.csv`` (counts stay exact).
     """
     from workbench.sources import input_hashes
 
@@ -211,7 +213,7 @@ def build_store(case: Case, run_dir: str | Path, *, hashes: dict[str, str | None
     records = {}
     for name in (names if names is not None else case.declared_inputs()):
         log.info("intake: reading %s", name)
-        records[name] = _ingest(case, name, folder, rejects_dir, hashes.get(name), chunk_rows)
+        records[name] = _ingest(case, name, folder, rejects_dir, hashes.get(name), chunk_rows, rejects_cap)
     atomic_write_text(folder / CASE_FILE, json.dumps(
         {"format": STORE_FORMAT_VERSION, "case_path": str(case.path), "case": case.model_dump(mode="json")},
         indent=2, ensure_ascii=False) + "\n")
@@ -355,5 +357,5 @@ class CaseStore:
         """One row per input: what was read, accepted, rejected (read = accepted + rejected)."""
         rows = [{**r.to_json(), "reconciles": r.reconciles} for r in self.records.values()]
         cols = ["name", "kind", "source", "rows_read", "rows_accepted", "rows_rejected", "reconciles",
-                "sha256", "rejects_file", "rejects_kept", "rejects_capped", "ignored_columns"]
+                "sha256", "rejects_file", "rejects_written", "rejects_capped", "ignored_columns"]
         return pd.DataFrame(rows, columns=cols + [c for c in (rows[0] if rows else {}) if c not in cols])
