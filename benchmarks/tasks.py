@@ -119,12 +119,16 @@ def timelines_stage(case_path: str) -> dict[str, Any]:
 
 @TASKS.register("letters")
 def letters_stage(case_path: str) -> dict[str, Any]:
-    """Stage 30, letter reconciliation (DuckDB over the Parquet files)."""
-    from workbench.irregularities.stage import StageResult, run_notice_letters
+    """Stage 30, letter reconciliation (DuckDB), on a case store of people and notices (the
+    intake of those two inputs is measured with it)."""
+    from workbench.irregularities.stage import Irregularities, run_notice_letters
+    from workbench.store import build_store
 
     case = _case(case_path)
-    result = StageResult()
-    run_notice_letters(case, result)
+    result = Irregularities()
+    with tempfile.TemporaryDirectory(prefix="bench_run_") as run_dir:
+        store = build_store(case, run_dir, names=["affected_people", "notices"])
+        run_notice_letters(store, case, result)
     found = result.by_check.get("notice_letters", [])
     counts = {(f"link:{f.subject}" if f.code.startswith("letter_") else f.code): int(f.count) for f in found}
     return {"rows": _io_rows(case), "findings": len(found), "counts": dict(sorted(counts.items()))}

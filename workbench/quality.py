@@ -1166,8 +1166,7 @@ def _duckdb_engine(case, spec: SuiteSpec, params: dict, store, opts: EngineOptio
     if opts.case_store is not None:
         return run(opts.case_store)
     with tempfile.TemporaryDirectory(prefix=f"workbench-store-{spec.input}-", dir=opts.store_dir) as folder:
-        return run(build_store(case, folder, names=[spec.input], chunk_rows=opts.chunk_rows or 500_000,
-                               hashes={spec.input: None}))
+        return run(build_store(case, folder, names=[spec.input], chunk_rows=opts.chunk_rows or 500_000))
 
 
 # --------------------------------------------------------------------------- validation API

@@ -130,7 +130,7 @@ def _source(case: Case, name: str) -> str:
     from workbench.sql import describe
 
     spec = case.input_spec(name)
-    return describe(spec) if isinstance(spec, SqlInput) else str(spec)  # never a credential
+    return describe(spec) if isinstance(spec, SqlInput) else str(case.input_path(name))  # never a credential
 
 
 def _ingest(case: Case, name: str, folder: Path, rejects_dir: Path, sha256: str | None,
@@ -187,6 +187,15 @@ def _cap_marker(name: str, path: str, cap: int, total: int) -> pd.DataFrame:
                                     f"rows; rows_rejected = {total} is exact", "raw": ""}], columns=REJECT_COLUMNS)
 
 
+def _sha256(case: Case, name: str) -> str | None:
+    """An input's sha256 as the manifest records it (a database input: its content digest)."""
+    from workbench import sql
+    from workbench.sources import file_sha256
+
+    path = case.input_path(name)
+    return file_sha256(path) if path is not None else sql.manifest_entry(case, name).get("sha256")
+
+
 def build_store(case: Case, run_dir: str | Path, *, hashes: dict[str, str | None] | None = None,
                 chunk_rows: int = 500_000, names: list[str] | None = None,
                 rejects_cap: int = REJECTS_CAP) -> "CaseStore":
@@ -202,16 +211,15 @@ def build_store(case: Case, run_dir: str | Path, *, hashes: dict[str, str | None
     names : only these inputs (default: every declared one; a part store, for one engine).
     rejects_cap : rejected rows kept per input in ``rejects/<input>.csv`` (counts stay exact).
     """
-    from workbench.sources import input_hashes
-
     run_dir = Path(run_dir)
     folder = run_dir / STORE_SUBDIR
     folder.mkdir(parents=True, exist_ok=True)
     rejects_dir = run_dir / REJECTS_SUBDIR
+    names = names if names is not None else case.declared_inputs()
     if hashes is None:
-        hashes = {k: v.get("sha256") for k, v in input_hashes(case).items()}
+        hashes = {n: _sha256(case, n) for n in names}
     records = {}
-    for name in (names if names is not None else case.declared_inputs()):
+    for name in names:
         log.info("intake: reading %s", name)
         records[name] = _ingest(case, name, folder, rejects_dir, hashes.get(name), chunk_rows, rejects_cap)
     atomic_write_text(folder / CASE_FILE, json.dumps(
@@ -287,8 +295,13 @@ class CaseStore:
                 batch_rows: int = 500_000) -> Iterator[pd.DataFrame]:
         """The accepted rows in bounded chunks (large inputs)."""
         pf = pq.ParquetFile(self.parquet(name), pre_buffer=False)
+        empty = True
         for batch in pf.iter_batches(batch_size=batch_rows, columns=columns):
+            empty = False
             yield batch.to_pandas(types_mapper=_NULLABLE.get)
+        if empty:  # an input of zero rows is one empty chunk with its columns, never none
+            yield pf.schema_arrow.empty_table().select(columns or pf.schema_arrow.names).to_pandas(
+                types_mapper=_NULLABLE.get)
 
     def rejects(self, name: str, limit: int | None = None) -> pd.DataFrame:
         """The rejected rows kept for an input (``rejects/<input>.csv``; at most the cap)."""

@@ -65,33 +65,34 @@ def bracketed_case(tmp_path) -> Path:
     return folder / "case.yaml"
 
 
-def test_timelines_read_notices_with_brackets_in_their_name_not_the_decoy(bracketed_case):
+def test_timelines_read_notices_with_brackets_in_their_name_not_the_decoy(bracketed_case, tmp_path):
+    """The intake reads the file named (its Parquet copy in the store has a plain name);
+    the timelines on the store equal the timelines read straight through sources."""
+    from workbench import stages
     from workbench.timelines import assess_case
 
     case = load_case(bracketed_case)
     assert case.input_path("notices").name == "notices[12].csv"
-    by_duckdb = assess_case(case, engine="duckdb")
-    by_sources = assess_case(case, engine="sources")  # the exact reader, which never globs
-    assert by_duckdb.stats["engine"] == "duckdb", "DuckDB read the file itself (no fallback)"
-    pd.testing.assert_frame_equal(by_duckdb.jurisdictions, by_sources.jurisdictions)
-    table = by_duckdb.jurisdictions.set_index("jurisdiction")
+    by_store = stages.run(stages.StageName.NOTICE_TIMELINES, bracketed_case, tmp_path / "run").view
+    by_sources = assess_case(case)  # the exact reader, which never globs
+    assert by_store.stats["engine"] == "store"
+    pd.testing.assert_frame_equal(by_store.jurisdictions, by_sources.jurisdictions)
+    table = by_store.jurisdictions.set_index("jurisdiction")
     assert table.loc[["US-CA", "US-NY"], "on_time"].tolist() == [1, 1], "the decoy notifies no one, a year late"
     assert int(table["missing"].sum()) == 0
 
 
-def test_letters_read_a_parquet_path_with_brackets_not_the_decoy(bracketed_case, tmp_path):
+def test_letters_never_read_a_path(bracketed_case, tmp_path):
+    """The letters check takes typed data only (a path is refused), and on the store of the
+    bracketed case it sees the real notices, not the decoy's."""
+    from workbench import stages
     from workbench.irregularities.letters import letter_problems
-    from workbench.sources import read_input
 
     case = load_case(bracketed_case)
-    people = read_input(case, "affected_people").frame
-    notices = read_input(case, "notices").frame
-    real, decoy = tmp_path / "notices[12].parquet", tmp_path / "notices1.parquet"
-    notices.drop(columns="source_row").to_parquet(real)
-    notices.assign(person_id="ZZ").drop(columns="source_row").to_parquet(decoy)
     kwargs = dict(data_elements=case.incident.data_elements, official_domains=["mini-breach.example"],
                   determined=None, timezone="UTC")
-    from_path = letter_problems(people, real, **kwargs)
-    from_frame = letter_problems(people, notices.drop(columns="source_row"), **kwargs)
-    assert [f.to_dict() for f in from_path] == [f.to_dict() for f in from_frame]
-    assert not any("not affected" in f.title for f in from_path), "the decoy's notices go to unknown people"
+    with pytest.raises(TypeError, match="is a file path"):
+        letter_problems(pd.DataFrame({"person_id": ["P1"]}), case.input_path("notices"), **kwargs)
+    found = stages.run(stages.StageName.IRREGULARITIES, bracketed_case, tmp_path / "run").view
+    assert found.assessed["notice_letters"].is_assessed
+    assert not any("not affected" in f.title for f in found.findings), "the decoy's notices go to unknown people"

@@ -167,10 +167,11 @@ def test_parquet_native_columns_give_the_accepted_values(hostile, tmp_path):
 
 
 def test_timelines_and_letters_load_the_same_values(tmp_path):
-    """sent_at through the timelines loader (DuckDB table) and the letters loader."""
+    """sent_at through the timelines loader (DuckDB table), the case store, and the letters
+    loader fed from the store."""
     from workbench.duck import connect
     from workbench.irregularities.letters import _relation
-    from workbench.irregularities.stage import _table_ref
+    from workbench.store import build_store
     from workbench.timelines import _load_sources
 
     rows = _rows("notices", "sent_at")
@@ -184,9 +185,11 @@ def test_timelines_and_letters_load_the_same_values(tmp_path):
         got = con.execute("SELECT sent_at FROM notices ORDER BY sent_at").df()["sent_at"]
         assert stats["notices_rejected"] == want.stats.rows_rejected == len(want.rejects)
         assert got.tolist() == accepted.sort_values().tolist()
-        _relation(con, _table_ref(case, "notices"), "n")
+        store = build_store(case, tmp_path / "run", chunk_rows=7)
+        _relation(con, store.batches("notices", batch_rows=7), "n")
         letters = con.execute("SELECT notice_id, sent_at FROM n ORDER BY notice_id").df().set_index("notice_id")
         assert letters["sent_at"].tolist() == accepted.tolist()
+        assert store.record("notices").rows_rejected == want.stats.rows_rejected
     finally:
         con.close()
 
