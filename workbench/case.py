@@ -24,7 +24,7 @@ DATA_ELEMENTS: tuple[str, ...] = (
     "medical", "health_insurance", "biometric", "tax_id", "dispute_documents",
 )
 
-#: The inputs a case may declare (DATA_CONTRACTS.md); every one is optional: a check whose
+#: The inputs a case may declare (docs/data_contracts.md); every one is optional: a check whose
 #: input is absent is "not assessed" (an incident that exposed no personal data may have
 #: only insider_trades and share_prices).
 INPUT_NAMES: tuple[str, ...] = (
@@ -272,7 +272,7 @@ def _format_pydantic(err: ValidationError) -> list[str]:
         loc = ".".join(str(p) for p in e["loc"] if not str(p).startswith(("function-", "str", "SqlInput")))
         msg = e["msg"]
         if e["type"] == "extra_forbidden":
-            msg = "unknown key (check its spelling against DATA_CONTRACTS.md)"
+            msg = "unknown key (check its spelling against docs/data_contracts.md)"
         elif e["type"] == "missing":
             msg = "required but missing"
         elif e["type"].startswith(("date_", "datetime_")):

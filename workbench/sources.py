@@ -121,7 +121,7 @@ def _schema(name: str, key: str | None, spec: str) -> InputSchema:
     return InputSchema(name, tuple(cols), key)
 
 
-#: The typed columns of every input, as in DATA_CONTRACTS.md.
+#: The typed columns of every input, as in docs/data_contracts.md.
 SCHEMAS: dict[str, InputSchema] = {s.name: s for s in [
     _schema("affected_people", "person_id",
             "person_id:str! full_name:str! email:str address_line:str~ city:str region:str! "

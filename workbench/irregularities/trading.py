@@ -3,7 +3,7 @@
 Two halves:
 
 - :func:`read_form4` parses EDGAR ownership XML (Form 4 and 4/A, schemas X0306 to X0508)
-  into a frame with the insider_trades columns of DATA_CONTRACTS.md plus provenance.
+  into a frame with the insider_trades columns of docs/data_contracts.md plus provenance.
   Files are parsed with :mod:`defusedxml`: a hostile (entity expansion, external entity)
   or malformed file yields a :class:`Form4Error` naming it, and the other files are read.
   Dates and numbers are kept as the filing writes them and typed by the one parser of
