@@ -39,7 +39,7 @@ def test_synthetic_case_loads_every_input_typed(synth_pair):
 
 
 @pytest.mark.slow
-def test_stages_give_the_same_findings_from_files_and_from_postgresql(synth_pair, pg, monkeypatch):
+def test_stages_give_the_same_findings_from_files_and_from_postgresql(synth_pair, pg, monkeypatch, tmp_path):
     from workbench.irregularities.stage import run_stage as irregularities
     from workbench.timelines import run_stage as timelines
 
@@ -50,7 +50,7 @@ def test_stages_give_the_same_findings_from_files_and_from_postgresql(synth_pair
     fa = [f for fs in a.by_check.values() for f in fs]
     fb = [f for fs in b.by_check.values() for f in fs]
     assert fa and _ids(fa) == _ids(fb)
-    ta, tb = timelines(file_case.path), timelines(db_case.path)
+    ta, tb = timelines(file_case.path, tmp_path / "files"), timelines(db_case.path, tmp_path / "db")
     assert ta.findings and _ids(ta.findings) == _ids(tb.findings)
 
 
