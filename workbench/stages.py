@@ -111,19 +111,25 @@ def save(result: StageResult, run_dir: str | Path) -> None:
 
 
 def open_store(run_dir: str | Path, case_path: str | Path | None = None):
-    """The run folder's case store; when there is none (a notebook run on its own, not by
-    ``workbench run``), the intake builds it first from ``case_path``."""
+    """The run folder's case store. When there is none (a notebook run on its own, not by
+    ``workbench run``), or it holds another case or an older case.yaml (a scratch folder
+    reused for another case in JupyterLab), the intake builds it first from ``case_path``.
+    Without ``case_path``, or when that file is gone, the store is taken as it is."""
+    from workbench.preflight import check_case
     from workbench.store import CaseStore, StoreError, build_store
 
     try:
-        return CaseStore.open(run_dir)
+        store = CaseStore.open(run_dir)
     except StoreError:
         if case_path is None:
             raise
-        from workbench.preflight import check_case
-
         log.info("no case store in %s: running the intake first", run_dir)
         return build_store(check_case(case_path), run_dir)
+    if case_path is not None and Path(case_path).is_file() and not store.holds(case_path):
+        log.warning("the case store in %s was built from another case or an older %s: running the intake again",
+                    run_dir, Path(case_path).name)
+        return build_store(check_case(case_path), run_dir)
+    return store
 
 
 def _start_hashes(run_dir: Path, case) -> dict[str, str | None] | None:

@@ -222,9 +222,11 @@ def build_store(case: Case, run_dir: str | Path, *, hashes: dict[str, str | None
     for name in names:
         log.info("intake: reading %s", name)
         records[name] = _ingest(case, name, folder, rejects_dir, hashes.get(name), chunk_rows, rejects_cap)
+    from workbench.sources import file_sha256
+
     atomic_write_text(folder / CASE_FILE, json.dumps(
-        {"format": STORE_FORMAT_VERSION, "case_path": str(case.path), "case": case.model_dump(mode="json")},
-        indent=2, ensure_ascii=False) + "\n")
+        {"format": STORE_FORMAT_VERSION, "case_path": str(case.path), "case_sha256": file_sha256(case.path),
+         "case": case.model_dump(mode="json")}, indent=2, ensure_ascii=False) + "\n")
     atomic_write_text(folder / INPUTS_FILE, json.dumps(
         {"format": STORE_FORMAT_VERSION, "inputs": {n: r.to_json() for n, r in records.items()}},
         indent=2, ensure_ascii=False) + "\n")
@@ -263,6 +265,15 @@ class CaseStore:
             case._path = Path(doc["case_path"])
             self._case = case
         return self._case
+
+    def holds(self, case_path: str | Path) -> bool:
+        """Whether this store was built from ``case_path`` as that file is now (same path,
+        same sha256); a store of another case, or of an edited case.yaml, is stale."""
+        from workbench.sources import file_sha256
+
+        doc = json.loads((self.folder / CASE_FILE).read_text(encoding="utf-8"))
+        path = Path(case_path).resolve()
+        return doc.get("case_path") == str(path) and doc.get("case_sha256") == file_sha256(path)
 
     # ------------------------------------------------------------------ inputs
 
