@@ -2,7 +2,11 @@
 
 Public API (stable names the notebooks use):
 
-- :func:`workbench.case.load_case` -> :class:`workbench.case.Case`
+- :func:`workbench.case.load_case` -> :class:`workbench.case.Case`;
+  :func:`workbench.preflight.check_case` -- the same, with a quick look at every input
+- :func:`workbench.stages.run` ``(name, case_path, run_dir)`` -- run one stage on the run's
+  case store (:mod:`workbench.store`, written once by the intake) and save its artifacts
+- :class:`workbench.assessment.Assessment` -- "assessed" or "not assessed (reason)"
 - :mod:`workbench.sources` -- reading inputs with rejects and hashes
 - :mod:`workbench.values` -- the one parser of each column kind (timestamps, dates, numbers...)
 - :class:`workbench.findings.Finding` -- the one shape every check returns

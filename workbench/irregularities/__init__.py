@@ -14,5 +14,8 @@ Public API:
   official_domains, determined, timezone="UTC") -> list[Finding]`` (DuckDB SQL)
 - :func:`workbench.irregularities.compensation.awards_in_window` ``(comp, *, discovered,
   disclosed, window_days) -> list[Finding]``
-- :func:`workbench.irregularities.stage.run_stage` ``(case) -> StageResult`` (what notebook 30 calls)
+- :class:`workbench.irregularities.stage.IrregularitiesStage` (the stage on the case store, what
+  notebook 30 runs through :func:`workbench.stages.run`);
+  :func:`workbench.irregularities.stage.run_stage` ``(case) -> Irregularities`` (the same on a
+  case's raw inputs, through a temporary store)
 """
