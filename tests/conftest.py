@@ -62,6 +62,34 @@ def make_notebook(folder: Path, name: str, body: str) -> Path:
     return folder / name
 
 
+def start_sleeping_run(case_yaml: Path, out: Path, folder: Path, *, after: tuple[str, ...] = ()):
+    """``workbench run`` in a subprocess (its own session, stderr piped) on a notebook set
+    whose first notebook writes ``started.flag`` into its run folder and sleeps; returns the
+    process once that flag exists. ``after`` names more numbered notebooks (never reached)."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from workbench.paths import PROJECT_ROOT
+
+    make_notebook(folder, "10_sleeps.ipynb", "import time\nfrom pathlib import Path\n"
+                                             "Path(run_dir, 'started.flag').write_text('x')\ntime.sleep(120)")
+    for name in after:
+        make_notebook(folder, name, "x = 1")
+    proc = subprocess.Popen([sys.executable, "-m", "workbench.cli", "run", str(case_yaml), "--out", str(out),
+                             "--notebooks", str(folder)], cwd=PROJECT_ROOT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                            start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 90
+    while not list(out.glob("*/*/started.flag")):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            if proc.poll() is None:
+                os.killpg(proc.pid, 9)
+            raise AssertionError(f"the sleeping notebook never started: {proc.stderr.read().decode()}")
+        time.sleep(0.2)
+    return proc
+
+
 _DELETE = object()
 DELETE = _DELETE
 

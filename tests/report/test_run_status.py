@@ -8,18 +8,15 @@ import errno
 import json
 import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import make_notebook
+from tests.conftest import make_notebook, start_sleeping_run
 from workbench import runner
 from workbench.cli import interrupted_exit_code, main
 from workbench.manifest import read_manifest
-from workbench.paths import PROJECT_ROOT
 from workbench.runner import run_case
 from workbench.sources import file_sha256
 from workbench.status import RunStatus
@@ -50,20 +47,8 @@ def test_a_signalled_run_ends_interrupted_never_completed(minimal_case, tmp_path
     previous = _completed_run(minimal_case, tmp_path, out)
     latest = out / "MINI-2017" / "latest"
 
-    slow = tmp_path / "nb_slow"
-    make_notebook(slow, "10_sleeps.ipynb", "import time\nfrom pathlib import Path\n"
-                                           "Path(run_dir, 'started.flag').write_text('x')\ntime.sleep(120)")
-    make_notebook(slow, "20_never.ipynb", "x = 1")
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "workbench.cli", "run", str(minimal_case), "--out", str(out),
-                             "--notebooks", str(slow)], cwd=PROJECT_ROOT, env=env, start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = start_sleeping_run(minimal_case, out, tmp_path / "nb_slow", after=("20_never.ipynb",))
     try:
-        deadline = time.monotonic() + 90
-        while not list((out / "MINI-2017").glob("*/started.flag")):
-            assert proc.poll() is None, proc.stderr.read().decode()
-            assert time.monotonic() < deadline, "the sleeping notebook never started"
-            time.sleep(0.2)
         time.sleep(0.5)
         os.kill(proc.pid, signum)
         _, err = proc.communicate(timeout=60)

@@ -7,14 +7,11 @@ import json
 import os
 import shutil
 import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import make_notebook
+from tests.conftest import make_notebook, start_sleeping_run
 from workbench.cli import main
 from workbench.paths import NOTEBOOKS_DIR, PROJECT_ROOT
 from workbench.verify import list_runs, verify_run
@@ -60,19 +57,8 @@ def test_a_sigkilled_run_never_replaces_latest_and_shows_as_incomplete(minimal_c
     latest = out / "MINI-2017" / "latest"
     previous = latest.resolve()
 
-    slow = tmp_path / "nb_slow"
-    make_notebook(slow, "10_sleeps.ipynb", "import time\nfrom pathlib import Path\n"
-                                       "Path(run_dir, 'started.flag').write_text('x')\ntime.sleep(120)")
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "workbench.cli", "run", str(minimal_case), "--out", str(out),
-                             "--notebooks", str(slow)], cwd=PROJECT_ROOT, env=env, start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = start_sleeping_run(minimal_case, out, tmp_path / "nb_slow")
     try:
-        deadline = time.monotonic() + 90
-        while not list((out / "MINI-2017").glob("*/started.flag")):
-            assert proc.poll() is None, proc.stderr.read().decode()
-            assert time.monotonic() < deadline, "the sleeping notebook never started"
-            time.sleep(0.2)
         os.killpg(proc.pid, signal.SIGKILL)   # kill -9 the run (and its kernel)
         proc.wait(timeout=30)
     finally:
