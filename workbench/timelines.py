@@ -885,6 +885,8 @@ def assess_store(store, *, book: RuleBook | None = None, person_status_path: str
     try:
         stats = _load_store(con, store)
         reg = store.frame("regulator_notices") if store.has("regulator_notices") else None
+        if reg is not None:
+            stats["regulator_notices_rejected"] = store.record("regulator_notices").rows_rejected
         return _finish(con, case, stats, reg, book, person_status_path)
     finally:
         con.close()
@@ -915,8 +917,10 @@ def assess_case(case, *, engine: str = "auto", chunk_rows: int = 500_000, book: 
     con = _connect()
     try:
         stats = _load_sources(con, case, chunk_rows)
-        reg = read_input(case, "regulator_notices", with_hash=False).frame \
-            if case.input_spec("regulator_notices") is not None else None
+        reg = None
+        if case.input_spec("regulator_notices") is not None:
+            read = read_input(case, "regulator_notices", with_hash=False)
+            reg, stats["regulator_notices_rejected"] = read.frame, read.stats.rows_rejected
         return _finish(con, case, stats, reg, book, person_status_path)
     finally:
         con.close()
@@ -932,6 +936,14 @@ def _finish(con, case, stats: dict[str, Any], reg: pd.DataFrame | None, book: Ru
     if case.input_spec("notices") is None:
         out.assessed["individual_notice_timeliness"] = assessment.input_absent("notices")
         out.findings = [f for f in out.findings if f.category != "notice_timeliness"]
+    elif out.stats["notice_rows"] == 0 and stats.get("notices_rejected"):
+        # every notice row was rejected: "nobody was told" would be an alarm made of a parse error
+        out.assessed["individual_notice_timeliness"] = assessment.input_empty("notices", stats["notices_rejected"])
+        out.findings = [f for f in out.findings if f.category != "notice_timeliness"]
+    if reg is not None and len(reg) == 0 and stats.get("regulator_notices_rejected"):
+        state = assessment.input_empty("regulator_notices", stats["regulator_notices_rejected"])
+        out.assessed["regulator_notice"] = out.assessed["cra_notice"] = state
+        out.findings = [f for f in out.findings if f.category not in ("regulator_notice", "cra_notice")]
     if out.stats["people"] == 0:  # header-only or every row rejected: nobody to hold a deadline to
         reason = ("input affected_people has no accepted rows: no resident to count or to notify"
                   + (f" ({stats['people_rejected']} rejected)" if stats.get("people_rejected") else ""))

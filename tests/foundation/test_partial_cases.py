@@ -21,6 +21,7 @@ from workbench.assessment import State
 from workbench.case import INPUT_NAMES, load_case
 from workbench.irregularities import stage as irregularities
 from workbench.report import build_report
+from workbench.store import build_store
 
 #: The checks that need each input, by stage (what must say "not assessed" without it).
 NEEDS: dict[str, dict[str, list[str]]] = {
@@ -181,3 +182,22 @@ def test_workbench_run_on_a_case_with_no_people_completes(tmp_path):
     assert result.ok, [n.error for n in result.notebooks if n.error]
     assert all(n.status == "completed" for n in result.notebooks) and len(result.notebooks) == 5
     assert (result.run_dir / "report.pdf").exists()
+
+
+@pytest.mark.parametrize("name, checks", [
+    ("notices", ["individual_notice_timeliness"]),
+    ("regulator_notices", ["regulator_notice", "cra_notice"]),
+])
+def test_an_input_whose_every_row_is_rejected_is_not_assessed(full_case, tmp_path, name, checks):
+    """Every sent_at unreadable: the timelines never turn a parse error into 'nobody was told'."""
+    case_yaml = _variant(full_case, tmp_path)
+    path = case_yaml.parent / yaml.safe_load(case_yaml.read_text())["inputs"][name]
+    frame = pd.read_csv(path, dtype="str", keep_default_na=False)
+    frame["sent_at"] = "not a date"
+    frame.to_csv(path, index=False)
+    out = timelines.assess_store(build_store(load_case(case_yaml), tmp_path / "run"))
+    categories = {"notices": {"notice_timeliness"}, "regulator_notices": {"regulator_notice", "cra_notice"}}[name]
+    for check in checks:
+        a = out.assessed[check]
+        assert not a.is_assessed and a.reason.startswith(f"every row of input {name} was rejected ({len(frame)} read"), a
+    assert not [f for f in out.findings if f.category in categories]
