@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -149,6 +150,21 @@ def _verify_in_a_thread(run_dir, timeout: float = 20.0):
     return box["result"]
 
 
+@contextmanager
+def _fifo_at(path: Path, *, replace: bool = False):
+    """A FIFO at ``path`` (``replace``: in place of the file there) for the block's
+    duration, unblocked afterwards so a reader stuck on it lets the test process exit."""
+    import os
+
+    if replace:
+        path.unlink()
+    os.mkfifo(path)
+    try:
+        yield path
+    finally:
+        _unblock(path)
+
+
 def _unblock(fifo: Path) -> None:
     """Open the FIFO for writing without blocking, so a reader stuck on it (a failing
     verify) returns and the test process can exit."""
@@ -161,14 +177,8 @@ def _unblock(fifo: Path) -> None:
 
 
 def test_a_fifo_in_the_run_folder_is_reported_without_blocking(run_dir, capsys):
-    import os
-
-    fifo = run_dir / "artifacts" / "trap.csv"
-    os.mkfifo(fifo)
-    try:
+    with _fifo_at(run_dir / "artifacts" / "trap.csv"):
         result = _verify_in_a_thread(run_dir)
-    finally:
-        _unblock(fifo)
     assert [(d.kind, d.path, d.actual) for d in result.differences] == [("output_special", "artifacts/trap.csv", "fifo")]
     assert main(["verify", str(run_dir), "--no-inputs"]) == 1
     assert "output_special: artifacts/trap.csv" in capsys.readouterr().out
@@ -187,26 +197,14 @@ def test_a_socket_in_the_run_folder_is_reported(run_dir):
 
 
 def test_a_recorded_output_replaced_by_a_fifo_is_reported_without_blocking(run_dir):
-    import os
-
-    (run_dir / "findings.csv").unlink()
-    os.mkfifo(run_dir / "findings.csv")
-    try:
+    with _fifo_at(run_dir / "findings.csv", replace=True):
         result = _verify_in_a_thread(run_dir)
-    finally:
-        _unblock(run_dir / "findings.csv")
     assert [(d.kind, d.path, d.expected) for d in result.differences] == [("output_special", "findings.csv", "a regular file")]
 
 
 def test_a_fifo_as_the_manifest_is_not_read(run_dir):
-    import os
-
-    (run_dir / "manifest.json").unlink()
-    os.mkfifo(run_dir / "manifest.json")
-    try:
+    with _fifo_at(run_dir / "manifest.json", replace=True):
         result = _verify_in_a_thread(run_dir)
-    finally:
-        _unblock(run_dir / "manifest.json")
     assert [(d.kind, d.actual) for d in result.differences] == [("manifest", "a fifo")]
 
 
@@ -274,17 +272,12 @@ def test_the_manifest_and_verify_count_the_same_entries(run_dir):
 
 
 def test_a_one_byte_change_is_still_caught_beside_hostile_entries(run_dir):
-    import os
-
-    os.mkfifo(run_dir / "trap")
     path = run_dir / "findings.json"
     data = bytearray(path.read_bytes())
     data[len(data) // 2] ^= 0x01
     path.write_bytes(bytes(data))
-    try:
+    with _fifo_at(run_dir / "trap"):
         result = _verify_in_a_thread(run_dir)
-    finally:
-        _unblock(run_dir / "trap")
     assert {(d.kind, d.path) for d in result.differences} == {("output_changed", "findings.json"),
                                                              ("output_special", "trap")}
 

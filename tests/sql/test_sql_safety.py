@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
@@ -89,38 +90,41 @@ def test_the_content_hash_copy_is_parsed_by_the_server_as_one_statement(pg_env, 
     assert _rows(pg_env, prices) == 3
 
 
-def test_the_reading_session_is_read_only_by_default(pg_env):
-    engine = sql.make_engine(SqlInput(url=pg_env.url, table="x"))
+@contextmanager
+def _reading_connection(url: str):
+    """A connection of the reader's own engine (``sql.make_engine``), disposed afterwards."""
+    engine = sql.make_engine(SqlInput(url=url, table="x"))
     try:
         with engine.connect() as conn:
-            assert conn.exec_driver_sql("SHOW default_transaction_read_only").scalar() == "on"
-            assert conn.exec_driver_sql("SHOW standard_conforming_strings").scalar() == "on"
+            yield conn
     finally:
         engine.dispose()
+
+
+def _show(conn, setting: str) -> str:
+    return conn.exec_driver_sql(f"SHOW {setting}").scalar()
+
+
+def test_the_reading_session_is_read_only_by_default(pg_env):
+    with _reading_connection(pg_env.url) as conn:
+        assert _show(conn, "default_transaction_read_only") == "on"
+        assert _show(conn, "standard_conforming_strings") == "on"
 
 
 def test_every_reading_transaction_begins_read_only_whatever_the_session_says(pg_env):
-    engine = sql.make_engine(SqlInput(url=pg_env.url, table="x"))
-    try:
-        with engine.connect() as conn:
-            conn.exec_driver_sql("SELECT set_config('default_transaction_read_only', 'off', false)")
-            conn.commit()
-            assert conn.exec_driver_sql("SHOW default_transaction_read_only").scalar() == "off"
-            assert conn.exec_driver_sql("SHOW transaction_read_only").scalar() == "on"
-    finally:
-        engine.dispose()
+    with _reading_connection(pg_env.url) as conn:
+        conn.exec_driver_sql("SELECT set_config('default_transaction_read_only', 'off', false)")
+        conn.commit()
+        assert _show(conn, "default_transaction_read_only") == "off"
+        assert _show(conn, "transaction_read_only") == "on"
 
 
 def test_url_options_come_first_so_the_read_only_session_holds(pg_env):
     """The reader itself (not only case check) keeps its settings over a URL's options."""
     url = f"{pg_env.url}?options=-c%20default_transaction_read_only%3Doff%20-c%20search_path%3Dpg_catalog"
-    engine = sql.make_engine(SqlInput(url=url, table="x"))
-    try:
-        with engine.connect() as conn:
-            assert conn.exec_driver_sql("SHOW default_transaction_read_only").scalar() == "on"
-            assert conn.exec_driver_sql("SHOW search_path").scalar() == "pg_catalog"
-    finally:
-        engine.dispose()
+    with _reading_connection(url) as conn:
+        assert _show(conn, "default_transaction_read_only") == "on"
+        assert _show(conn, "search_path") == "pg_catalog"
 
 
 def test_the_gx_engine_gets_the_same_read_only_session(pg_env, prices):
