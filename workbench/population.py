@@ -202,7 +202,21 @@ def people_without_notice(store: PopulationStore, *, cap: int) -> dict[str, Any]
     missing = store.people_without_notice()
     n = store.con.execute(f"SELECT count(*) FROM {missing}").fetchone()[0]
     rows = store.con.execute(f"SELECT person_id, source_row FROM {missing} ORDER BY source_row LIMIT {int(cap)}").fetchall()
-    return {"count": int(n), "examples": [dict(zip(("person_id", "source_row"), r)) for r in rows]}
+    return {"count": int(n), "examples": [dict(zip(("person_id", "source_row"), r)) for r in rows],
+            "by_jurisdiction": _missing_by_jurisdiction(store, missing)}
+
+
+def _missing_by_jurisdiction(store: PopulationStore, missing: str) -> dict[str, int]:
+    """People without a notice per jurisdiction (the intake's mapping), when the rows carry it."""
+    mapped = store.con.execute(
+        "SELECT count(*) FROM information_schema.columns WHERE table_name = 'affected_people' "
+        "AND column_name = 'jurisdiction'").fetchone()[0]
+    if not mapped:
+        return {}
+    rows = store.con.execute(
+        f"SELECT CAST(p.jurisdiction AS VARCHAR) AS j, count(DISTINCT m.person_id) FROM {missing} m "
+        "JOIN affected_people p ON p.person_id = m.person_id GROUP BY 1 ORDER BY 2 DESC, 1").fetchall()
+    return {str(j): int(c) for j, c in rows}
 
 
 def jurisdiction_counts(store: PopulationStore) -> pd.DataFrame:
@@ -278,5 +292,6 @@ def cross_input_findings(store: PopulationStore, case, *, max_examples: int = 20
                     "owed a notice by a deadline is judged in the notice-timeline stage."),
             subject="affected_people", count=missing["count"],
             evidence={"examples": missing["examples"], "examples_capped": missing["count"] > len(missing["examples"]),
+                      "by_jurisdiction": missing["by_jurisdiction"],
                       "engine": "duckdb", "evidence_file": "evidence/gx/population.json"}))
     return CrossResult(findings, assessed, evidence)

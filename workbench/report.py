@@ -115,9 +115,13 @@ REPORT_STAGE = "90_audit_report"
 # --------------------------------------------------------------------------- findings export
 
 def gather_findings(run_dir: str | Path) -> list[Finding]:
-    """Every finding of every stage of a run, most severe first. Two findings with the same
-    id (a check reporting one thing twice) are both kept and logged."""
-    findings = read_findings(run_dir)
+    """Every finding of every stage of a run, most severe first, each shared fact stated once
+    (:func:`workbench.ownership.fold`: the owner's finding carries the others in
+    ``evidence["also_seen_by"]``). Two findings with the same id (a check reporting one
+    thing twice) are both kept and logged."""
+    from workbench.ownership import fold
+
+    findings = fold(read_findings(run_dir), read_assessed(run_dir))
     dupes = [i for i, n in Counter(f.id for f in findings).items() if n > 1]
     if dupes:
         log.warning("%d finding id(s) reported more than once: %s", len(dupes), ", ".join(sorted(dupes)[:5]))
@@ -543,7 +547,10 @@ def report_variables(ctx: ReportContext) -> dict[str, Any]:
     for f in sorted(ctx.findings, key=lambda f: (SEVERITY_RANK[f["severity"]], f["category"],
                                                   f.get("jurisdiction") or "", f.get("subject") or "", f["id"])):
         ev = {k: v for k, v in (f.get("evidence") or {}).items()}
-        by_sev[f["severity"]].append({**f, "count": int(f.get("count") or 0),
+        seen = [f"{s['stage']} {s['check']} ({s['severity']}): {s['count']:,}"
+                + (f", {s['count_in_jurisdiction']:,} here" if s.get("count_in_jurisdiction") is not None else "")
+                for s in ev.pop("also_seen_by", [])]
+        by_sev[f["severity"]].append({**f, "count": int(f.get("count") or 0), "also_seen_by": seen,
                                       "evidence_text": json.dumps(ev, sort_keys=True, ensure_ascii=False, indent=None) if ev else ""})
     residents = None
     if ctx.people is not None:

@@ -117,6 +117,10 @@ def _relation(con, ref: TableRef, name: str) -> None:
         raise ValueError(f"{name}: no chunk to read")
 
 
+#: Per problem, at most this many jurisdictions in ``by_jurisdiction`` (more than the law data has).
+MAX_JURISDICTIONS = 500
+
+
 def _grouped(con, rows_sql: str, params: list | None = None) -> dict[str, dict[str, Any]]:
     """Counts and example ids per ``key`` of a problem-rows query.
 
@@ -138,7 +142,7 @@ def _grouped(con, rows_sql: str, params: list | None = None) -> dict[str, dict[s
         for key, jur, people in con.execute(
                 "SELECT key, jurisdiction, count(DISTINCT person_id) FROM problem_rows "
                 "WHERE jurisdiction IS NOT NULL GROUP BY ALL ORDER BY 1, 3 DESC, 2").fetchall():
-            if len(out[key]["by_jurisdiction"]) < 60:
+            if len(out[key]["by_jurisdiction"]) < MAX_JURISDICTIONS:
                 out[key]["by_jurisdiction"][jur] = int(people)
     return out
 
