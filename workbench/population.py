@@ -211,12 +211,22 @@ def _missing_by_jurisdiction(store: PopulationStore, missing: str) -> dict[str, 
     mapped = store.con.execute(
         "SELECT count(*) FROM information_schema.columns WHERE table_name = 'affected_people' "
         "AND column_name = 'jurisdiction'").fetchone()[0]
-    if not mapped:
-        return {}
-    rows = store.con.execute(
-        f"SELECT CAST(p.jurisdiction AS VARCHAR) AS j, count(DISTINCT m.person_id) FROM {missing} m "
-        "JOIN affected_people p ON p.person_id = m.person_id GROUP BY 1 ORDER BY 2 DESC, 1").fetchall()
-    return {str(j): int(c) for j, c in rows}
+    if mapped:
+        rows = store.con.execute(
+            f"SELECT CAST(p.jurisdiction AS VARCHAR) AS j, count(DISTINCT m.person_id) FROM {missing} m "
+            "JOIN affected_people p ON p.person_id = m.person_id GROUP BY 1").fetchall()
+    else:  # rows read by the chunked engine: the few (country, region) groups mapped by the one function
+        from workbench.law import jurisdiction_codes
+
+        groups = store.con.execute(
+            f"SELECT p.country, p.region, list(DISTINCT m.person_id) AS ids FROM {missing} m "
+            "JOIN affected_people p ON p.person_id = m.person_id GROUP BY ALL").df()
+        codes = jurisdiction_codes(groups["country"], groups["region"]).astype("str")
+        people: dict[str, set] = {}
+        for j, ids in zip(codes, groups["ids"]):
+            people.setdefault(str(j), set()).update(ids)
+        rows = [(j, len(ids)) for j, ids in people.items()]
+    return {str(j): int(c) for j, c in sorted(rows, key=lambda r: (-r[1], str(r[0])))}
 
 
 def jurisdiction_counts(store: PopulationStore) -> pd.DataFrame:
