@@ -8,7 +8,25 @@ from __future__ import annotations
 
 
 class WorkbenchError(Exception):
-    """Root of every error the workbench raises on purpose."""
+    """Root of every error the workbench raises on purpose.
+
+    Every one survives pickling with its subclass and fields (an error raised in a worker
+    process, such as the intake's, reaches the caller as it was raised): it is rebuilt from
+    the arguments it was made with, whatever its ``__init__`` does with them.
+    """
+
+    def __new__(cls, *args, **kwargs):
+        self = super().__new__(cls, *args)
+        self._made_with = (args, kwargs)
+        return self
+
+    def __reduce__(self):
+        args, kwargs = getattr(self, "_made_with", (self.args, {}))
+        return (_rebuild, (type(self), args, kwargs))
+
+
+def _rebuild(cls: type, args: tuple, kwargs: dict) -> "WorkbenchError":
+    return cls(*args, **kwargs)
 
 
 class CaseError(WorkbenchError):

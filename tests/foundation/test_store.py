@@ -151,3 +151,35 @@ def test_a_store_of_another_case_is_built_again(synthetic, tmp_path):
     assert not CaseStore.open(run_dir).holds(other)
     stages.run(StageName.IRREGULARITIES, other, run_dir)
     assert str(CaseStore.open(run_dir).case.parameters.as_of) == "2018-04-01"
+
+
+def test_large_inputs_read_in_worker_processes_give_the_same_store(synthetic, tmp_path, monkeypatch):
+    """People and notices each read by a worker process of their own (as at population
+    scale): the same rows, types, rejects and records as one process reading them all."""
+    from workbench import store as store_mod
+
+    case = load_case(synthetic)
+    one = store_mod.build_store(case, tmp_path / "one", workers=1)
+    monkeypatch.setattr(store_mod, "PARALLEL_FROM_ROWS", 1)
+    assert store_mod._parallel_inputs(case, case.declared_inputs(), 2)[1] == 2
+    two = store_mod.build_store(case, tmp_path / "two", workers=2)
+    assert {n: r.to_json() for n, r in two.records.items()} == {n: r.to_json() for n, r in one.records.items()}
+    for name in case.declared_inputs():
+        pd.testing.assert_frame_equal(two.frame(name), one.frame(name), obj=name)
+        pd.testing.assert_frame_equal(two.rejects(name), one.rejects(name), obj=name)
+
+
+def test_an_input_error_in_a_worker_process_reaches_the_caller_as_it_was_raised(synthetic, tmp_path, monkeypatch):
+    from workbench import store as store_mod
+    from workbench.errors import InputError
+
+    folder = tmp_path / "case"
+    shutil.copytree(synthetic.parent, folder)
+    case = load_case(folder / "case.yaml")
+    broken = case.input_path("affected_people")
+    broken.write_bytes(b"PAR1 not really a parquet file")
+    monkeypatch.setattr(store_mod, "PARALLEL_FROM_ROWS", 0)
+    assert "affected_people" in store_mod._parallel_inputs(case, case.declared_inputs(), 2)[0]
+    with pytest.raises(InputError) as err:
+        store_mod.build_store(case, tmp_path / "run", workers=2)
+    assert err.value.file == str(broken) or str(broken) in str(err.value)
