@@ -97,12 +97,25 @@ class PopulationStore:
         finally:
             self.con.unregister("_chunk")
 
-    def add_duckdb_table(self, name: str, database: str | Path, table: str) -> None:
+    def add_duckdb_table(self, name: str, database: str | Path, table: str, *, by_view: bool = False) -> None:
         """Take the key columns of a whole input from a table of another DuckDB file (the
-        case store, :mod:`workbench.store`) in one query, instead of chunk by chunk."""
+        case store, :mod:`workbench.store`) in one query, instead of chunk by chunk.
+
+        ``by_view``: the store outlives this population store (a run's case store), so an
+        input that is a view over its Parquet file is taken as a view over the same file
+        (nothing copied; each check scans the few columns it needs)."""
         if name not in self.columns:
             return
         self._made.clear()
+        parquet = _store_parquet(Path(database), table) if by_view else None
+        if parquet is not None:
+            from workbench.duck import scan
+
+            have = {r[0] for r in self.con.execute(f"DESCRIBE SELECT * FROM {scan(parquet, 'parquet')}").fetchall()}
+            cols = ", ".join(_q(c) for c in self.columns[name] if c in have)
+            self.con.execute(f"CREATE OR REPLACE VIEW {_q(name)} AS SELECT {cols} FROM {scan(parquet, 'parquet')}")
+            self.loaded.add(name)
+            return
         path = str(database).replace("'", "''")
         self.con.execute(f"ATTACH '{path}' AS _src (READ_ONLY)")
         try:
@@ -166,6 +179,16 @@ class PopulationStore:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _store_parquet(database: Path, table: str) -> Path | None:
+    """The Parquet file behind input ``table`` of a case store's DuckDB file, if it is one."""
+    from workbench.store import DUCKDB_FILE
+
+    if database.name != DUCKDB_FILE:
+        return None
+    path = database.parent / f"{table}.parquet"
+    return path if path.is_file() else None
 
 
 @dataclass
