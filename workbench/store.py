@@ -297,6 +297,23 @@ def build_store(case: Case, run_dir: str | Path, *, hashes: dict[str, str | None
     return store
 
 
+@dataclass(frozen=True)
+class StoreTable:
+    """Some columns of one store input as a SQL source: a DuckDB scan of its typed Parquet
+    file (a stage's query reads the file where it lies; nothing is copied)."""
+
+    path: Path
+    columns: tuple[str, ...] | None = None
+
+    def select_sql(self, have: set[str] | None = None) -> str:
+        """``SELECT <columns> FROM <scan>``; columns the file lacks are left out."""
+        from workbench.duck import scan
+
+        cols = "*" if self.columns is None else ", ".join(
+            f'"{c}"' for c in self.columns if have is None or c in have) or "*"
+        return f"SELECT {cols} FROM {scan(self.path, 'parquet')}"
+
+
 class CaseStore:
     """A run folder's case store, read by every stage after the intake."""
 
@@ -358,6 +375,10 @@ class CaseStore:
 
     def parquet(self, name: str) -> Path:
         return self.run_dir / self.record(name).file
+
+    def table(self, name: str, columns: list[str] | None = None) -> StoreTable:
+        """An input as a SQL source for a stage's own DuckDB connection (population scale)."""
+        return StoreTable(self.parquet(name), tuple(columns) if columns is not None else None)
 
     def frame(self, name: str, columns: list[str] | None = None) -> pd.DataFrame:
         """The accepted rows of an input as a pandas frame (small and medium inputs), in the

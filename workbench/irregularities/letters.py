@@ -42,8 +42,9 @@ from workbench.irregularities.links import MAX_EXAMPLES, link_finding, score_dom
 
 log = logging.getLogger("workbench.irregularities.letters")
 
-#: A table the check reads: a pandas frame, an Arrow table, a DuckDB relation, or an
-#: iterable of typed chunks (frames or Arrow tables, e.g. from ``sources.iter_input``).
+#: A table the check reads: a case-store input (:class:`workbench.store.StoreTable`, read
+#: where it lies), a pandas frame, an Arrow table, a DuckDB relation, or an iterable of
+#: typed chunks (frames or Arrow tables, e.g. from ``sources.iter_input``).
 TableRef = Any
 
 _UNDELIVERED = ("returned", "bounced")
@@ -95,6 +96,10 @@ def _relation(con, ref: TableRef, name: str) -> None:
     if isinstance(ref, (str, Path)):
         raise TypeError(f"{name}: {ref} is a file path; letters read typed data only "
                         "(chunks from workbench.sources.iter_input), never raw files")
+    if hasattr(ref, "select_sql"):  # a case-store input: a view over its typed Parquet file
+        have = {c for (c,) in con.execute(f"SELECT column_name FROM (DESCRIBE {ref.select_sql()})").fetchall()}
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {ref.select_sql(have)}")
+        return
     if isinstance(ref, (pd.DataFrame, pa.Table)):
         con.register(name, ref)
         return

@@ -98,9 +98,10 @@ LETTER_COLUMNS = {"affected_people": ["person_id", "full_name", "data_elements",
 
 
 def _chunks(store, name: str):
-    """An input's typed chunks from the store (only the columns the letters check reads),
-    which the check appends to a DuckDB table: bounded memory at any size."""
-    return store.batches(name, columns=LETTER_COLUMNS[name])
+    """An input of the store as the letters check reads it: the columns it needs, scanned
+    from the store's Parquet file by its DuckDB queries (bounded memory at any size)."""
+    have = set(store.record(name).columns)
+    return store.table(name, columns=[c for c in LETTER_COLUMNS[name] if c in have])
 
 
 def load_trades(store) -> tuple[pd.DataFrame, list[str]]:
