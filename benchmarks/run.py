@@ -1,4 +1,4 @@
-"""``make bench``: the workbench against a naive baseline at population scale, one table.
+"""``make bench``: the workbench against a naive baseline and against hand-written DuckDB, at scale.
 
 For each size (default 1M and 10M people; 150M with ``--with-150m`` when the disk allows)
 this generates a synthetic case with people and notices as Parquet, then measures, each
@@ -16,9 +16,33 @@ full audit         ``workbench run`` (every notebook,      the three naive stage
                    reports, manifest)                      the other (sum of their times)
 ================== ======================================= ==========================================
 
-and writes ``benchmarks/RESULTS.md`` (rewritten after every measurement, so an interrupted
-run leaves what it measured) and the raw numbers as ``benchmarks/results.json``. The
-hand-written analysis in ``benchmarks/NOTES.md`` is appended to RESULTS.md.
+then (``--stages reference``, part of the default run) each stage alone against a
+hand-written DuckDB query doing the same work on the same case store (issue 15's
+yardstick, :mod:`benchmarks.reference`):
+
+=================== ============================================ ======================================
+row                 workbench (each in its own child process)    reference (benchmarks/reference.py)
+=================== ============================================ ======================================
+00 intake           ``build_store`` of people and notices (no    DuckDB ``COPY (SELECT <typed casts>,
+                    hashing) and the overview                    source_row, jurisdiction) TO parquet``
+10 data quality     stage 10's ``run(store, case)`` (GX on the   one aggregate query per suite, the
+                    store's DuckDB file)                         cross-input anti-joins
+20 notice timelines stage 20's ``run`` (with the per-person      one query per person, the per-
+                    file)                                        jurisdiction counts, the same file
+30 irregularities   stage 30's ``run``                           the letter problems as SQL
+=================== ============================================ ======================================
+
+The stages 10-30 read one store per size, built by the intake once into
+``<data-dir>/stores/<size>/`` (task ``store``) and reused while the case, its input files
+and the workbench's code are unchanged, so their times exclude the intake. The ratio
+(workbench / reference) and whether both found the same counts go to a table of their
+own; the naive-baseline table and its targets (issue 8) stay as they were.
+
+RESULTS.md (``benchmarks/RESULTS.md``) is rewritten after every measurement, so an
+interrupted run leaves what it measured, and the raw numbers go to
+``benchmarks/results.json``; ``--render-only`` rewrites RESULTS.md from a results.json of
+either shape (with or without the reference rows). The hand-written analysis in
+``benchmarks/NOTES.md`` is appended to RESULTS.md.
 """
 
 from __future__ import annotations
