@@ -39,7 +39,11 @@ stage            the reference does                               what only one 
 ================ ================================================ =================================================
 
 Neither side renders anything (notebooks, charts, the report): the stages are measured
-through their ``run(store, case)`` hook, without ``stages.save`` writing the findings.
+through their ``run(store, case)`` hook, without ``stages.save`` writing the findings. The
+intake also writes the store's records (``case.json``, ``inputs.json``: a few KB), which
+the reference does not; the reference writes its typed files in the file order, as the
+intake does (a join does not keep the order of its input: people are sorted back by
+``source_row``).
 
 Every reference connects through :func:`workbench.duck.connect` (the same memory limit,
 spill folder and threads as the stages) and reads the store's Parquet files through

@@ -150,15 +150,20 @@ def test_the_quality_reference_counts_every_expectation_of_every_suite(store_dir
         assert stage["counts"][key] > 0, key
 
 
-def test_the_quality_reference_fails_each_planted_defect_as_the_stage_does(tmp_path):
+def test_on_the_planted_defects_case_every_reference_on_the_store_agrees_with_its_stage(tmp_path):
     """The planted-defects case fails every expectation of every suite at least once
-    (tests/quality/test_planted_defects.py): the reference's SQL of each expectation type,
-    row condition and bound is held to GX's counts there."""
+    (tests/quality/test_planted_defects.py), from CSV inputs with rejected rows, in the
+    America/New_York timezone: the reference's SQL of each expectation type, row condition
+    and bound is held to GX's counts there, and the timelines and letters to theirs."""
     case = load_case(FIXTURES / "quality" / "planted_defects" / "case.yaml")
-    store = build_store(case, tmp_path)
+    store = build_store(case, tmp_path / "run")
     stage = reference.quality_counts(stages.get(StageName.DATA_QUALITY).run(store, case))
-    ref = reference.ref_quality(store, case)
-    assert differences(stage, ref) == []
+    assert differences(stage, reference.ref_quality(store, case)) == []
     failing = {k for k, v in stage.items() if v and "." in k and not k.endswith((".examples", ".rows_rejected"))
                and not k.startswith(("jurisdiction.", "cross."))}
     assert len(failing) >= 36  # the planted expectations of the seven suites (test_planted_defects.EXPECTED)
+    timelines = reference.timelines_counts(stages.get(StageName.NOTICE_TIMELINES).run(store, case))
+    assert differences(timelines, reference.ref_timelines(store, case, tmp_path / "ref")) == []
+    assert timelines["stats.duplicate_person_rows_ignored"] == 1
+    irregular = reference.irregularities_counts(stages.get(StageName.IRREGULARITIES).run(store, case))
+    assert differences(irregular, reference.ref_irregularities(store, case)) == []
