@@ -13,7 +13,7 @@ stage            the reference does                               what only one 
 00 intake        per population input (affected_people,           The five small inputs (a few hundred rows; Form 4
                  notices), one ``COPY (SELECT <typed casts>,      XML, which DuckDB cannot read) are left out of
                  source_row, jurisdiction) TO <store>.parquet``:  both sides. Hashing is left out of both: in a run
-                 text trimmed of Unicode white space and empty     the runner hashes every input when it starts and
+                 text trimmed of Unicode white space and empty    the runner hashes every input when it starts and
                  text made null, a row holding a NUL rejected,    hands the digests to the intake. The reference
                  the jurisdiction by a join on two small tables   types the physical types the generated cases hold
                  tabulated from the law data's mapping; then the  (text for text, a UTC timestamp for ``sent_at``)
@@ -52,8 +52,6 @@ spill folder and threads as the stages) and reads the store's Parquet files thro
 
 from __future__ import annotations
 
-import datetime as dt
-import math
 from pathlib import Path
 from typing import Any, Callable
 
@@ -415,7 +413,8 @@ def quality_sql(spec, params: dict[str, Any], types: dict[str, str]) -> tuple[st
     unexpected count, and per check its condition (for the examples query)."""
     conds = {}
     for e in spec.row_level():
-        conds[e.check] = f"({_condition(e.kwargs.get('row_condition'))}) AND ({UNEXPECTED.get(e.type)(e.kwargs, params, types)})"
+        unexpected = UNEXPECTED.get(e.type)(e.kwargs, params, types)
+        conds[e.check] = f"({_condition(e.kwargs.get('row_condition'))}) AND ({unexpected})"
     cols = ["count(*) AS _rows"] + [f"count(*) FILTER (WHERE {c}) AS {_q(check)}" for check, c in conds.items()]
     return f"SELECT {', '.join(cols)} FROM store.{_q(spec.input)}", conds
 
@@ -432,7 +431,7 @@ def ref_quality(store, case, *, max_examples: int | None = None) -> Counts:
     from workbench import quality
 
     cap = max_examples or quality.DEFAULT_MAX_EXAMPLES
-    declared = [n for n in store.names()]
+    declared = store.names()
     specs = quality.load_suites(declared)
     params = quality.suite_parameters(case)
     counts: Counts = {}
@@ -512,7 +511,8 @@ def quality_counts(result) -> Counts:
             evidence["people_without_notice"] = f
         elif f.code == "dq.population.notice_unknown_person":
             evidence["notices_to_unknown_people"] = f
-    if "population:person_without_notice" in dq.assessed and dq.assessed["population:person_without_notice"].is_assessed:
+    cross = dq.assessed.get("population:person_without_notice")
+    if cross is not None and cross.is_assessed:
         for key in ("notices_to_unknown_people", "people_without_notice"):
             f = evidence.get(key)
             counts[f"cross.{key}"] = int(f.count) if f else 0
@@ -526,7 +526,7 @@ def quality_counts(result) -> Counts:
 
 # =========================================================================== 20 notice timelines
 
-def _timelines_sql(audit: str, determined_tz: str | None = None) -> str:
+def _timelines_sql(audit: str) -> str:
     """One row per person id (its first row in file order) with its jurisdiction's
     deadline, first valid notice, status and the export's columns."""
     return f"""
@@ -645,8 +645,10 @@ def ref_timelines(store, case, out_dir: str | Path) -> Counts:
     duties = timelines.regulator_table(case, summary, reg)
     kept = int(summary["residents"].sum())
     stats = {"people": kept, "notice_rows": int(notice_rows), "notices_after_audit_date_ignored": int(after),
-             "duplicate_person_rows_ignored": int(rows_with_id) - kept, "people_without_id_ignored": int(rows_without_id)}
-    return _timeline_counts(summary, duties, stats, per_day=(int(per_day[0]), int(per_day[1])), person_rows=int(written))
+             "duplicate_person_rows_ignored": int(rows_with_id) - kept,
+             "people_without_id_ignored": int(rows_without_id)}
+    return _timeline_counts(summary, duties, stats, per_day=(int(per_day[0]), int(per_day[1])),
+                            person_rows=int(written))
 
 
 def _timeline_counts(table, duties, stats: dict[str, Any], *, per_day: tuple[int, int], person_rows: int) -> Counts:
@@ -837,7 +839,8 @@ def letters_counts(findings) -> Counts:
                        f"letters.link:{f.subject}.examples": len(ids)}
             continue
         counts |= {f"letters.{f.code}.rows": ev["rows"], f"letters.{f.code}.people": ev["people"],
-                   f"letters.{f.code}.examples": len(ids), f"letters.{f.code}.jurisdictions": len(ev["by_jurisdiction"])}
+                   f"letters.{f.code}.examples": len(ids),
+                   f"letters.{f.code}.jurisdictions": len(ev["by_jurisdiction"])}
         for e, n in (ev.get("missing_elements") or {}).items():
             counts[f"letters.{f.code}.missing.{e}"] = int(n)
         if "earliest_sent_at" in ev:

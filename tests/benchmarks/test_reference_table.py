@@ -55,7 +55,8 @@ def test_same_counts_says_yes_or_shows_the_first_differences_with_both_values():
 
 
 def test_the_reference_table_has_one_row_per_stage_and_size():
-    rows = [{"stage": "00 intake", "key": "intake", "workbench": m(12.0, 900, cpu=20.0), "reference": m(8.0, 700, cpu=15.5)},
+    rows = [{"stage": "00 intake", "key": "intake", "workbench": m(12.0, 900, cpu=20.0),
+             "reference": m(8.0, 700, cpu=15.5)},
             {"stage": "10 data quality", "key": "quality", "workbench": m(2700.0, 5000, status="timeout"),
              "reference": m(30.0, 800, counts={"a": 1})}]
     lines = reference_table(document([size(10_000_000, "10M", reference_rows=rows)]))
