@@ -8,6 +8,12 @@ TARGET_SECONDS_10M = 300
 TARGET_PEAK_MB_10M = 6 * 1024
 TARGET_SPEEDUP_10M = 3.0
 TARGET_PEAK_MB_150M = 12 * 1024
+#: Issue 15: every stage within this factor of its hand-written DuckDB reference at 10M people,
+#: the whole audit at 10M and at 150M within these times, and at 150M within this memory.
+TARGET_REFERENCE_RATIO_10M = 1.5
+TARGET_SECONDS_10M_ISSUE15 = 90
+TARGET_SECONDS_150M = 15 * 60
+TARGET_PEAK_MB_150M_ISSUE15 = 8 * 1024
 
 
 def _num(x: float | int | None, digits: int = 0) -> str:
@@ -142,6 +148,116 @@ def targets(doc: dict[str, Any]) -> list[str]:
     return out
 
 
+# --------------------------------------------------------------------------- stages against hand-written DuckDB
+
+def ratio(work: dict[str, Any] | None, ref: dict[str, Any] | None) -> tuple[float | None, str]:
+    """workbench wall time / reference wall time, and how to show it (only when both finished)."""
+    if work is None or ref is None:
+        return None, "-"
+    if work["status"] != "ok":
+        return None, "-"
+    if ref["status"] != "ok":
+        return None, "reference did not finish"
+    r = work["wall_s"] / ref["wall_s"] if ref["wall_s"] else float("inf")
+    return r, f"{r:.2f}x"
+
+
+def count_differences(work: dict[str, Any] | None, ref: dict[str, Any] | None, shown: int = 3) -> str:
+    """``yes`` when the stage and its reference gave the same counts, key by key; else ``no``
+    and the first differing keys with both values."""
+    if not work or not ref or work["status"] != "ok" or ref["status"] != "ok":
+        return "-"
+    a, b = work["result"].get("counts"), ref["result"].get("counts")
+    if a is None or b is None:
+        return "-"
+    diff = [k for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)]
+    if not diff:
+        return f"yes ({len(a):,} counts)"
+    first = ", ".join(f"{k}: {a.get(k, '-')} vs {b.get(k, '-')}" for k in diff[:shown])
+    return f"no, {len(diff)} of {len(set(a) | set(b))} differ: {first}" + (" ..." if len(diff) > shown else "")
+
+
+def _timed(m: dict[str, Any] | None) -> str:
+    """A measurement's wall time, or what stopped it."""
+    if m is None:
+        return "not run"
+    why = _status(m)
+    return _num(m["wall_s"], 1) if why is None else f"{why} after {_num(m['wall_s'], 0)} s"
+
+
+def reference_table(doc: dict[str, Any]) -> list[str]:
+    """The rows of every size measured against the references (empty when none was)."""
+    rows = [(size, row) for size in doc["sizes"] for row in size.get("reference_rows") or []]
+    if not rows:
+        return []
+    lines = ["| people | stage | workbench wall s | peak MB | CPU s | reference wall s | reference peak MB | "
+             "reference CPU s | ratio (workbench / reference) | same counts |",
+             "|---:|---|---:|---:|---:|---:|---:|---:|---:|---|"]
+    for size, row in rows:
+        w, r = row["workbench"], row.get("reference")
+        lines.append("| " + " | ".join([
+            size["label"], row["stage"], _timed(w), _num(w["peak_rss_mb"]), _num(w.get("cpu_s"), 1),
+            _timed(r), "-" if r is None else _num(r["peak_rss_mb"]), "-" if r is None else _num(r.get("cpu_s"), 1),
+            ratio(w, r)[1], _cell(count_differences(w, r), 300)]) + " |")
+    return lines
+
+
+def _reference_row(doc: dict[str, Any], people: int, stage: str) -> dict[str, Any] | None:
+    for size in doc["sizes"]:
+        if size["people"] == people:
+            for row in size.get("reference_rows") or []:
+                if row["stage"] == stage:
+                    return row
+    return None
+
+
+#: The stages held to their references, as the table names them (run.py's REFERENCE_STAGES).
+REFERENCE_STAGE_NAMES = ("00 intake", "10 data quality", "20 notice timelines", "30 irregularities")
+
+
+def targets_issue15(doc: dict[str, Any]) -> list[str]:
+    """Issue 15's targets, each judged from this run's numbers (or "not measured")."""
+    out = ["| target | measured | met |", "|---|---|---|"]
+    big = _row(doc, 150_000_000, "full audit")
+    if big and big["workbench"]["status"] == "ok":
+        w = big["workbench"]
+        out.append(f"| 150M full audit (every stage and the report) < {TARGET_SECONDS_150M // 60} min | "
+                   f"{w['wall_s'] / 60:.1f} min | {'yes' if w['wall_s'] < TARGET_SECONDS_150M else 'no'} |")
+        out.append(f"| 150M full audit, peak memory of the process tree < {TARGET_PEAK_MB_150M_ISSUE15 // 1024} GB | "
+                   f"{w['peak_rss_mb']:,} MB | {'yes' if w['peak_rss_mb'] < TARGET_PEAK_MB_150M_ISSUE15 else 'no'} |")
+    else:
+        skipped = [s["reason"] for s in doc.get("skipped", []) if s["people"] == 150_000_000]
+        why = (f"{_status(big['workbench'])} after {big['workbench']['wall_s']:.0f} s" if big else
+               (f"skipped: {skipped[0]}" if skipped else "not run (needs `--with-150m`)"))
+        out.append(f"| 150M full audit (every stage and the report) < {TARGET_SECONDS_150M // 60} min | {why} | no |")
+        out.append(f"| 150M full audit, peak memory of the process tree < {TARGET_PEAK_MB_150M_ISSUE15 // 1024} GB | "
+                   f"{why} | no |")
+    full = _row(doc, 10_000_000, "full audit")
+    if full and full["workbench"]["status"] == "ok":
+        w = full["workbench"]
+        out.append(f"| 10M full audit < {TARGET_SECONDS_10M_ISSUE15} s | {w['wall_s']:.0f} s | "
+                   f"{'yes' if w['wall_s'] < TARGET_SECONDS_10M_ISSUE15 else 'no'} |")
+    else:
+        why = f"{_status(full['workbench'])} after {full['workbench']['wall_s']:.0f} s" if full else "not measured"
+        out.append(f"| 10M full audit < {TARGET_SECONDS_10M_ISSUE15} s | {why} | no |")
+    for stage in REFERENCE_STAGE_NAMES:
+        label = f"| 10M {stage}: within {TARGET_REFERENCE_RATIO_10M}x of its hand-written DuckDB reference"
+        row = _reference_row(doc, 10_000_000, stage)
+        if row is None:
+            out.append(f"{label} | not measured | no |")
+            continue
+        r, shown = ratio(row["workbench"], row.get("reference"))
+        same = count_differences(row["workbench"], row.get("reference")).startswith("yes")
+        if r is None:  # one side did not finish
+            shown = (f"workbench: {_timed(row['workbench'])}" if row["workbench"]["status"] != "ok"
+                     else f"reference: {_timed(row.get('reference'))}")
+        elif not same:
+            shown += ", but the counts differ (the reference is no yardstick until they agree)"
+        met = r is not None and same and r <= TARGET_REFERENCE_RATIO_10M
+        out.append(f"{label} | {shown} | {'yes' if met else 'no'} |")
+    return out
+
+
 def render(doc: dict[str, Any], notes: str = "") -> str:
     env, lim = doc["environment"], doc["limits"]
     lines = ["# Benchmark results", "",
@@ -182,6 +298,21 @@ def render(doc: dict[str, Any], notes: str = "") -> str:
                  else "") + ".", ""]
     lines += table(doc)
     lines += ["", "## Targets (issue 8)", ""] + targets(doc)
+    lines += ["", "## Stages against hand-written DuckDB (issue 15)", "",
+              "Each stage alone, through its `run(store, case)` hook, on the same case store (built once per size by "
+              "the intake and reused: the stage's time excludes it), against a hand-written DuckDB query doing the "
+              "same work on that store (`benchmarks/reference.py`, which says what each reference computes and what "
+              "only one side does). The intake row types the two population inputs (people, notices) on both sides, "
+              "without hashing. Wall time, peak and CPU seconds are measured as above (a child process each); ratio = "
+              "workbench wall / reference wall; same counts compares every count of the two, key by key.", ""]
+    ref_lines = reference_table(doc)
+    lines += ref_lines or ["Not measured in this run (`python -m benchmarks.run --stages reference`)."]
+    stores = [f"{s['label']} {'reused' if (s['store'].get('result') or {}).get('reused') else 'built'} in "
+              f"{s['store']['wall_s']:.0f} s" + ("" if s["store"]["status"] == "ok" else f" ({_status(s['store'])})")
+              for s in doc["sizes"] if s.get("store")]
+    if stores:
+        lines += ["", "The stores: " + "; ".join(stores) + "."]
+    lines += ["", "## Targets (issue 15)", ""] + targets_issue15(doc)
     details = []
     for s in doc["sizes"]:
         for row in s["rows"]:

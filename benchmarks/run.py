@@ -1,4 +1,4 @@
-"""``make bench``: the workbench against a naive baseline at population scale, one table.
+"""``make bench``: the workbench against a naive baseline and against hand-written DuckDB, at scale.
 
 For each size (default 1M and 10M people; 150M with ``--with-150m`` when the disk allows)
 this generates a synthetic case with people and notices as Parquet, then measures, each
@@ -16,9 +16,33 @@ full audit         ``workbench run`` (every notebook,      the three naive stage
                    reports, manifest)                      the other (sum of their times)
 ================== ======================================= ==========================================
 
-and writes ``benchmarks/RESULTS.md`` (rewritten after every measurement, so an interrupted
-run leaves what it measured) and the raw numbers as ``benchmarks/results.json``. The
-hand-written analysis in ``benchmarks/NOTES.md`` is appended to RESULTS.md.
+then (``--stages reference``, part of the default run) each stage alone against a
+hand-written DuckDB query doing the same work on the same case store (issue 15's
+yardstick, :mod:`benchmarks.reference`):
+
+=================== ============================================ ======================================
+row                 workbench (each in its own child process)    reference (benchmarks/reference.py)
+=================== ============================================ ======================================
+00 intake           ``build_store`` of people and notices (no    DuckDB ``COPY (SELECT <typed casts>,
+                    hashing) and the overview                    source_row, jurisdiction) TO parquet``
+10 data quality     stage 10's ``run(store, case)`` (GX on the   one aggregate query per suite, the
+                    store's DuckDB file)                         cross-input anti-joins
+20 notice timelines stage 20's ``run`` (with the per-person      one query per person, the per-
+                    file)                                        jurisdiction counts, the same file
+30 irregularities   stage 30's ``run``                           the letter problems as SQL
+=================== ============================================ ======================================
+
+The stages 10-30 read one store per size, built by the intake once into
+``<data-dir>/stores/<size>/`` (task ``store``) and reused while the case, its input files
+and the workbench's code are unchanged, so their times exclude the intake. The ratio
+(workbench / reference) and whether both found the same counts go to a table of their
+own; the naive-baseline table and its targets (issue 8) stay as they were.
+
+RESULTS.md (``benchmarks/RESULTS.md``) is rewritten after every measurement, so an
+interrupted run leaves what it measured, and the raw numbers go to
+``benchmarks/results.json``; ``--render-only`` rewrites RESULTS.md from a results.json of
+either shape (with or without the reference rows). The hand-written analysis in
+``benchmarks/NOTES.md`` is appended to RESULTS.md.
 """
 
 from __future__ import annotations
@@ -70,6 +94,27 @@ def stages(size: int, spark_sizes: set[int], notebooks: str | None) -> list[Stag
     if size in spark_sizes:
         out.append(Stage("data quality", "quality", "naive_quality", {"engine": "spark"}, "spark local[2] GX"))
     return out
+
+
+@dataclass(frozen=True)
+class ReferenceStage:
+    """One row of the table "Stages against hand-written DuckDB": the stage measured alone on
+    a prepared store (the intake: building one) and its reference (:mod:`benchmarks.reference`)."""
+
+    key: str
+    name: str
+    task: str
+    reference: str
+    on_store: bool = True  # reads the prepared store (the intake reads the case)
+
+
+#: The reference rows, in order (``--reference-stages`` picks by key).
+REFERENCE_STAGES: tuple[ReferenceStage, ...] = (
+    ReferenceStage("intake", "00 intake", "intake", "ref_intake", on_store=False),
+    ReferenceStage("quality", "10 data quality", "stage_quality", "ref_quality"),
+    ReferenceStage("timelines", "20 notice timelines", "stage_timelines", "ref_timelines"),
+    ReferenceStage("irregularities", "30 irregularities", "stage_irregularities", "ref_irregularities"),
+)
 
 
 def parse_size(text: str) -> int:
@@ -167,8 +212,12 @@ def main(argv: list[str] | None = None) -> int:
                     help="baseline of the full audit: the sum of the three naive stages (default) or one more "
                          "measured run of all three")
     ap.add_argument("--notebooks", default=None, help="notebook folder for the full-audit run (default: the project's)")
-    ap.add_argument("--stages", default="timelines,letters,quality,run,spark",
-                    help="which to measure, by task: timelines, letters, quality, run (full audit), spark")
+    ap.add_argument("--stages", default="timelines,letters,quality,run,reference,spark",
+                    help="which to measure, by task: timelines, letters, quality, run (full audit), spark, "
+                         "reference (each stage alone on a prepared store against its hand-written DuckDB query)")
+    ap.add_argument("--reference-stages", default=",".join(r.key for r in REFERENCE_STAGES),
+                    help="which rows 'reference' measures: " + ", ".join(r.key for r in REFERENCE_STAGES)
+                         + " (default: all)")
     ap.add_argument("--large-stages", default="run",
                     help="which to measure at --large-from people or more (default: the full audit only, "
                          "whose baseline is then measured as one naive audit)")
@@ -260,6 +309,41 @@ def main(argv: list[str] | None = None) -> int:
                     row["baseline"] = total.as_dict()
         save()
 
+    reference_keys = [k.strip() for k in ns.reference_stages.split(",") if k.strip()]
+    known = {r.key for r in REFERENCE_STAGES}
+    if set(reference_keys) - known:
+        ap.error(f"--reference-stages: unknown {', '.join(sorted(set(reference_keys) - known))}; "
+                 f"known: {', '.join(r.key for r in REFERENCE_STAGES)}")
+
+    def measure_references(entry: dict[str, Any], case_path: Path) -> None:
+        """The stages alone against their references: the store built once (or reused),
+        then each stage's task and its reference's, one child process each."""
+        label = entry["label"]
+        store_dir = data_dir / "stores" / label
+        limits = {"mem_cap_mb": int(ns.mem_cap_gb * 1024), "timeout_s": ns.timeout_min * 60}
+        wanted_rows = [r for r in REFERENCE_STAGES if r.key in reference_keys]
+        entry["reference_rows"] = []
+        if any(r.on_store for r in wanted_rows):
+            print(f"[bench] {label}: the case store for the stages alone ({store_dir})", flush=True)
+            built = run_task("store", {"case_path": str(case_path), "store_dir": str(store_dir)},
+                             log_path=log_dir / f"{label}.store.log", **limits)
+            entry["store"] = built.as_dict()
+            save()
+        for ref in wanted_rows:
+            args = ({"store_dir": str(store_dir)} if ref.on_store else
+                    {"case_path": str(case_path), "work_dir": str(data_dir / "scratch")})
+            if ref.on_store and entry["store"]["status"] != "ok":
+                why = f"the case store could not be built: {entry['store'].get('error') or entry['store'].get('limit')}"
+                work, other = (Measurement(t, "error", 0.0, 0, error=why) for t in (ref.task, ref.reference))
+            else:
+                (data_dir / "scratch").mkdir(exist_ok=True)
+                print(f"[bench] {label}: {ref.name} alone, then its DuckDB reference", flush=True)
+                work = run_task(ref.task, args, log_path=log_dir / f"{label}.{ref.task}.log", **limits)
+                other = run_task(ref.reference, args, log_path=log_dir / f"{label}.{ref.reference}.log", **limits)
+            entry["reference_rows"].append({"stage": ref.name, "key": ref.key, "task": ref.task,
+                                            "workbench": work.as_dict(), "reference": other.as_dict()})
+            save()
+
     for people in sizes:
         label = size_label(people)
         if people >= large:
@@ -293,6 +377,8 @@ def main(argv: list[str] | None = None) -> int:
                 later.append(job)
             else:
                 measure(*job)
+        if "reference" in wanted and reference_keys:
+            measure_references(entry, case_path)
     for job in later:
         measure(*job)
     save()

@@ -165,6 +165,196 @@ def notebook_seconds_from_log(out: str | Path) -> dict[str, float]:
     return {name: float(sec) for name, sec in found}
 
 
+# --------------------------------------------------------------------------- stages against hand-written DuckDB
+#
+# Each stage alone on a store built once (``store``), against its reference in
+# :mod:`benchmarks.reference`; the intake (which builds a store) against the reference's
+# COPY statements. Every task returns ``rows`` and ``counts`` in one shape per stage.
+
+#: Written beside a prepared store: what it was built from (a store is reused only if it matches).
+STORE_MARKER = "bench_store.json"
+
+
+def _workbench_digest() -> str:
+    """sha256 over the workbench package's source files: a store built by other code is rebuilt."""
+    import hashlib
+
+    import workbench
+
+    root = Path(workbench.__file__).resolve().parent
+    h = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and path.suffix in (".py", ".yaml", ".json") and "__pycache__" not in path.parts:
+            h.update(f"{path.relative_to(root)}\0".encode() + hashlib.sha256(path.read_bytes()).digest())
+    return h.hexdigest()
+
+
+def _inputs_fingerprint(case) -> dict[str, Any]:
+    """Per declared file input: its files' sizes and modification times (cheap, unlike a hash)."""
+    out: dict[str, Any] = {}
+    for name in case.declared_inputs():
+        path = case.input_path(name)
+        if path is None:
+            out[name] = "sql"
+            continue
+        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        out[name] = [[str(p), p.stat().st_size, p.stat().st_mtime_ns] for p in files]
+    return out
+
+
+def _population_rows(store) -> int:
+    return store.rows("affected_people") + store.rows("notices")
+
+
+@TASKS.register("store")
+def prepare_store(case_path: str, store_dir: str) -> dict[str, Any]:
+    """The case store of ``case_path``, built by the intake into ``store_dir`` once and
+    reused while it matches (the same case.yaml and input files, the same workbench code);
+    the stage tasks then read it, so that their times exclude the intake."""
+    import json
+
+    from workbench.case import load_case
+    from workbench.store import STORE_FORMAT_VERSION, CaseStore, StoreError, build_store
+
+    case = load_case(case_path)
+    folder = Path(store_dir)
+    want = {"case_path": str(Path(case_path).resolve()), "inputs": _inputs_fingerprint(case),
+            "workbench": _workbench_digest(), "store_format": STORE_FORMAT_VERSION}
+    marker = folder / STORE_MARKER
+    if marker.is_file() and json.loads(marker.read_text(encoding="utf-8")) == want:
+        try:
+            store = CaseStore.open(folder)
+            if store.holds(case_path):
+                return {"rows": _population_rows(store), "reused": True}
+        except StoreError:
+            pass
+    if folder.exists():
+        shutil.rmtree(folder)
+    t0 = time.perf_counter()
+    store = build_store(case, folder)
+    marker.write_text(json.dumps(want, indent=1) + "\n", encoding="utf-8")
+    return {"rows": _population_rows(store), "reused": False, "built_s": round(time.perf_counter() - t0, 1)}
+
+
+class _OnStore:
+    """A temporary run folder that reads a prepared store (its ``store/`` and ``rejects/``
+    linked in), so that what a stage or a reference writes (artifacts, evidence, the
+    per-person file) never lands in the shared store folder."""
+
+    def __init__(self, store_dir: str | Path):
+        self.store_dir = Path(store_dir).resolve()
+
+    def __enter__(self):
+        from workbench.store import REJECTS_SUBDIR, STORE_SUBDIR, CaseStore
+
+        self._tmp = tempfile.TemporaryDirectory(prefix="bench_stage_")
+        self.run_dir = Path(self._tmp.name)
+        for sub in (STORE_SUBDIR, REJECTS_SUBDIR):
+            if (self.store_dir / sub).exists():
+                os.symlink(self.store_dir / sub, self.run_dir / sub)
+        return CaseStore.open(self.run_dir)
+
+    def __exit__(self, *exc) -> None:
+        self._tmp.cleanup()
+
+
+def _stage(store, name):
+    """Stage ``name`` through its hook alone (no artifacts saved), on the store."""
+    from workbench import stages
+
+    return stages.get(name).run(store, store.case)
+
+
+@TASKS.register("intake")
+def intake_stage(case_path: str, work_dir: str | None = None) -> dict[str, Any]:
+    """Stage 00 on the population inputs: the intake (typed store, jurisdiction mapped) and
+    the overview. Inputs are not hashed (in a run the runner hashes them and hands the
+    digests on); the small inputs are left out, as in the reference."""
+    from benchmarks import reference
+    from workbench.stages import StageName
+    from workbench.store import build_store
+
+    case = _case(case_path)
+    names = list(reference.POPULATION_INPUTS)
+    with tempfile.TemporaryDirectory(prefix="bench_intake_", dir=work_dir) as run_dir:
+        store = build_store(case, run_dir, names=names, hashes={n: None for n in names})
+        result = _stage(store, StageName.INTAKE)
+        return {"rows": sum(store.record(n).rows_read for n in names),
+                "counts": reference.intake_counts(store, result.view)}
+
+
+@TASKS.register("ref_intake")
+def ref_intake(case_path: str, work_dir: str | None = None) -> dict[str, Any]:
+    """The intake's reference: DuckDB COPY of the population inputs, typed (:mod:`benchmarks.reference`)."""
+    from benchmarks import reference
+
+    case = _case(case_path)
+    with tempfile.TemporaryDirectory(prefix="bench_ref_intake_", dir=work_dir) as out:
+        counts = reference.ref_intake(case, out)
+    return {"rows": sum(counts[f"{n}.rows_read"] for n in reference.POPULATION_INPUTS), "counts": counts}
+
+
+@TASKS.register("stage_quality")
+def stage_quality(store_dir: str) -> dict[str, Any]:
+    """Stage 10 alone on a prepared store (its default engine: GX's SQL datasource on DuckDB)."""
+    from benchmarks import reference
+    from workbench.stages import StageName
+
+    with _OnStore(store_dir) as store:
+        result = _stage(store, StageName.DATA_QUALITY)
+        return {"rows": _population_rows(store), "findings": len(result.findings),
+                "counts": reference.quality_counts(result)}
+
+
+@TASKS.register("ref_quality")
+def ref_quality(store_dir: str) -> dict[str, Any]:
+    from benchmarks import reference
+
+    with _OnStore(store_dir) as store:
+        return {"rows": _population_rows(store), "counts": reference.ref_quality(store, store.case)}
+
+
+@TASKS.register("stage_timelines")
+def stage_timelines(store_dir: str) -> dict[str, Any]:
+    """Stage 20 alone on a prepared store, with its per-person file (as in a run)."""
+    from benchmarks import reference
+    from workbench.stages import StageName
+
+    with _OnStore(store_dir) as store:
+        result = _stage(store, StageName.NOTICE_TIMELINES)
+        return {"rows": _population_rows(store), "findings": len(result.findings),
+                "counts": reference.timelines_counts(result)}
+
+
+@TASKS.register("ref_timelines")
+def ref_timelines(store_dir: str) -> dict[str, Any]:
+    from benchmarks import reference
+
+    with _OnStore(store_dir) as store:
+        return {"rows": _population_rows(store),
+                "counts": reference.ref_timelines(store, store.case, store.run_dir / "reference")}
+
+
+@TASKS.register("stage_irregularities")
+def stage_irregularities(store_dir: str) -> dict[str, Any]:
+    """Stage 30 alone on a prepared store (the letter reconciliation and the three small checks)."""
+    from benchmarks import reference
+    from workbench.stages import StageName
+
+    with _OnStore(store_dir) as store:
+        result = _stage(store, StageName.IRREGULARITIES)
+        return {"rows": _population_rows(store), "findings": len(result.findings),
+                "counts": reference.irregularities_counts(result)}
+
+
+@TASKS.register("ref_irregularities")
+def ref_irregularities(store_dir: str) -> dict[str, Any]:
+    from benchmarks import reference
+
+    with _OnStore(store_dir) as store:
+        return {"rows": _population_rows(store), "counts": reference.ref_irregularities(store, store.case)}
+
+
 # --------------------------------------------------------------------------- the naive baseline
 
 @TASKS.register("naive_quality")
