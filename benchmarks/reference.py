@@ -56,6 +56,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from workbench.registry import Registry
+from workbench.store import STORE_COMPRESSION
 
 #: The inputs at population scale: the intake's reference types these two.
 POPULATION_INPUTS: tuple[str, ...] = ("affected_people", "notices")
@@ -186,7 +187,7 @@ def ref_intake(case, out_dir: str | Path, *, names: tuple[str, ...] = POPULATION
     """The intake of the population inputs, as DuckDB statements, and the overview.
 
     Writes ``out_dir/store/<input>.parquet`` (the contract's columns typed, ``source_row``,
-    ``jurisdiction`` for people; in file order, zstd level 1, as the store), ``out_dir/rejects/<input>.csv`` when
+    ``jurisdiction`` for people; in file order, compressed as the store), ``out_dir/rejects/<input>.csv`` when
     rows are rejected, and ``out_dir/store/case.duckdb`` (a view per file). Counts: rows
     read / accepted / rejected per input, people per jurisdiction, notices per day.
     """
@@ -233,8 +234,8 @@ def ref_intake(case, out_dir: str | Path, *, names: tuple[str, ...] = POPULATION
                 # a join does not keep the file order (a scan alone does): sorted back to it
                 f"COPY (SELECT {', '.join(typed)} FROM {base} r{joins} WHERE NOT ({flawed})"
                 f"{' ORDER BY source_row' if joins else ''}) "
-                # zstd at level 1: the store's (pyarrow's default level; DuckDB's is 3)
-                f"TO {_path(target)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1)").fetchone()[0]
+                # the store's compression (workbench.store.STORE_COMPRESSION)
+                f"TO {_path(target)} (FORMAT parquet, COMPRESSION {STORE_COMPRESSION})").fetchone()[0]
             read = con.execute(f"SELECT sum(num_rows) FROM parquet_file_metadata({_path(raw)})").fetchone()[0] or 0
             rejected = int(read) - int(accepted)
             if rejected:  # a second pass only when rows were rejected (rare)
