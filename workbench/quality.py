@@ -55,8 +55,7 @@ from workbench.errors import WorkbenchError
 from workbench.findings import SEVERITIES, Finding
 from workbench.masking import mask_shape
 from workbench.registry import Registry
-from workbench import stages as _stages
-from workbench.stages import Stage, StageName, register
+from workbench.stagebase import Stage, StageName, StageResult, register
 
 log = logging.getLogger("workbench.quality")
 
@@ -1471,10 +1470,10 @@ class DataQualityStage(Stage):
     def __init__(self, engine: str = "auto", spark_master: str = DEFAULT_SPARK_MASTER):
         self.engine, self.spark_master = engine, spark_master
 
-    def run(self, store, case) -> _stages.StageResult:
+    def run(self, store, case) -> StageResult:
         opts = EngineOptions(mask_personal_data=case.parameters.mask_personal_data, spark_master=self.spark_master,
                              case_store=store)
         # the store holds every input, SQL ones included: "auto" runs the suites as SQL in its DuckDB file
         engine = "duckdb" if self.engine in ("auto", "sql") else self.engine
         dq = run_stage(case, store.run_dir, engine=engine, options=opts)
-        return _stages.StageResult(self.name, dq.findings, dq.assessed, dq.tables(), view=dq)
+        return StageResult(self.name, dq.findings, dq.assessed, dq.tables(), view=dq)

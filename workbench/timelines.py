@@ -69,7 +69,7 @@ import pandas as pd
 from workbench import assessment
 from workbench.assessment import Assessment
 from workbench.findings import Finding
-from workbench.stages import Stage, StageName, StageResult, register
+from workbench.stagebase import Stage, StageName, StageResult, execute, register
 from workbench.law import UNKNOWN_JURISDICTION, RuleBook, jurisdiction_for, load_rulebook
 from workbench.law.deadlines import rule_for_case
 
@@ -989,9 +989,7 @@ class NoticeTimelinesStage(Stage):
 def run_stage(case_path: str | Path, run_dir: str | Path, *, person_status: bool = True) -> Timelines:
     """What the notebook calls: the stage on the run folder's case store (built first when
     the intake has not run there); findings and tables are written as artifacts."""
-    from workbench import stages
-
-    return stages.run(StageName.NOTICE_TIMELINES, case_path, run_dir, person_status=person_status).view
+    return execute(NoticeTimelinesStage(person_status=person_status), case_path, run_dir).view
 
 
 # ---------------------------------------------------------------- views and charts
