@@ -13,8 +13,8 @@ from pathlib import Path
 
 import workbench.irregularities.stage  # noqa: F401  (each stage module registers its stage)
 import workbench.overview  # noqa: F401
-import workbench.quality  # noqa: F401
-import workbench.timelines  # noqa: F401
+import workbench.quality.stage  # noqa: F401
+import workbench.timelines.stage  # noqa: F401
 from workbench.stagebase import (  # noqa: F401  (the contract's names, as the notebooks and tests use them)
     CHECK_STAGES, STAGES, Stage, StageName, StageResult, execute, open_store, register, save,
 )
