@@ -54,7 +54,7 @@ def test_environment_yml_lists_the_same_packages_as_pyproject():
     assert pip_names == conda_names, f"only in pyproject: {pip_names - conda_names}; only in environment.yml: {conda_names - pip_names}"
 
 
-def test_only_quality_imports_great_expectations():
+def test_only_quality_gx_imports_great_expectations():
     offenders = []
     for py in (ROOT / "workbench").rglob("*.py"):
         tree = ast.parse(py.read_text())
