@@ -1,4 +1,4 @@
-"""The project's layout, packaging and notebook hygiene (STYLE.md principles 1, 2, 7, 10)."""
+"""The project's layout, packaging and notebook hygiene (docs/style.md, principles 1, 2, 7, 10)."""
 
 from __future__ import annotations
 
@@ -144,3 +144,19 @@ def test_every_csv_is_written_through_safecsv():
         if hits := _direct_csv_writes(src):
             offenders[nb.relative_to(ROOT).as_posix()] = hits
     assert not offenders, f"write CSV with workbench.safecsv instead: {offenders}"
+
+
+#: A docs/ file named in code or documentation (not the path part of a web address).
+_DOC_REFERENCE = re.compile(r"(?<![\w./-])docs/[\w./-]+\.(?:md|csv|json|yaml)")
+
+
+def test_every_doc_the_code_cites_is_in_the_repository():
+    """A comment or docstring that sends the reader to docs/... names a file of this repository."""
+    texts = [ROOT / "README.md", *(ROOT / "docs").glob("*.md"), *(ROOT / "workbench").rglob("*.py"),
+             *(ROOT / "workbench").rglob("*.md"), *(ROOT / "tests").rglob("*.py"), *NOTEBOOKS]
+    cited = {(m.group(0), p.relative_to(ROOT).as_posix()) for p in texts
+             for m in _DOC_REFERENCE.finditer(p.read_text(encoding="utf-8"))}
+    assert cited, "the scan found no reference at all"
+    missing = sorted((ref, where) for ref, where in cited if not (ROOT / ref).is_file())
+    assert not missing, f"cited but not in the repository: {missing}"
+    assert (ROOT / "docs" / "style.md").is_file(), "the style guide this test file cites"
