@@ -35,7 +35,7 @@ The GX SQL engine connects with the same connection arguments and engine options
 Reading. Rows stream through a server-side cursor (``stream_results`` + ``yield_per``), so
 memory holds one chunk at a time. Every column is fetched as PostgreSQL's text output
 (``CAST(col AS TEXT)`` under fixed session settings: ``TimeZone=UTC``, ``DateStyle=ISO``,
-``extra_float_digits=1``), then typed by :func:`workbench.sources.type_frame` exactly like
+``extra_float_digits=1``), then typed by :func:`workbench.schemas.type_frame` exactly like
 CSV text: one typing path, the same rejects. Rows come in a stable order: the input's
 business key first (``person_id``, ``notice_id``...), then every other column, each
 compared as text in the "C" collation, so the order does not depend on the server locale.

@@ -14,7 +14,6 @@ from workbench.quality.evidence import mask_example
 from workbench.quality.outcomes import DEFAULT_MAX_EXAMPLES, InputValidation, _pct
 
 
-
 def findings_for(validations: Iterable[InputValidation], *, mask: bool = True) -> list[Finding]:
     """Findings (category ``data_quality``) from validated inputs.
 

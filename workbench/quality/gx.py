@@ -82,9 +82,9 @@ def _duckdb_regex_expression(column, regex: str, dialect, positive: bool = True)
 def _gx_duckdb_support() -> None:
     """Make GX's SQL datasource work on DuckDB (through duckdb-engine); idempotent.
 
-    Called by :func:`workbench.quality.engines.duckdb_sql.validate_duckdb` before it builds a SQL datasource for a ``duckdb://``
-    URL; nothing else calls it. It works around two gaps of GX 1.24.1, neither of them
-    DuckDB's:
+    Called by :func:`workbench.quality.engines.duckdb_sql.validate_duckdb` before it builds a
+    SQL datasource for a ``duckdb://`` URL; nothing else calls it. It works around two gaps of
+    GX 1.24.1, neither of them DuckDB's:
 
     1. ``great_expectations/execution_engine/sqlalchemy_execution_engine.py``:
        ``SqlAlchemyExecutionEngine.get_connection`` keeps one open connection only for the

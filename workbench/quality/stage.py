@@ -1,5 +1,4 @@
-"""The data-quality stage: every input's suite and the checks across inputs, evidence kept.
-"""
+"""The data-quality stage: every input's suite and the checks across inputs, evidence kept."""
 
 from __future__ import annotations
 

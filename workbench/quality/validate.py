@@ -1,5 +1,4 @@
-"""The validation API: a frame against a suite, or every input of a case with a named engine.
-"""
+"""The validation API: a frame against a suite, or every input of a case with a named engine."""
 
 from __future__ import annotations
 
@@ -13,7 +12,6 @@ from workbench.quality.engines.chunked import _ChunkPool
 from workbench.quality.gx import _Gx
 from workbench.quality.outcomes import DEFAULT_MAX_EXAMPLES, InputValidation, Outcome, _fold_suite_result
 from workbench.quality.suites import SuiteSpec, _evidence_keys, load_suites, suite_parameters
-
 
 
 def validate_frame(frame: pd.DataFrame, spec: SuiteSpec, params: dict[str, Any], *,

@@ -18,7 +18,6 @@ from workbench.quality.evidence import mask_example
 from workbench.quality.outcomes import InputValidation, _pct
 
 
-
 def summary_table(validations: Iterable[InputValidation]) -> pd.DataFrame:
     """Per input: rows read / accepted / rejected (reconciled), expectations passed and failed."""
     rows = []

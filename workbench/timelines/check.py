@@ -1,5 +1,4 @@
-"""The whole check: deadlines, statuses, the per-jurisdiction table and its findings, as :class:`Timelines`.
-"""
+"""The whole check: deadlines, statuses, the per-jurisdiction table and its findings, as :class:`Timelines`."""
 
 from __future__ import annotations
 
@@ -20,7 +19,6 @@ from workbench.timelines.matching import (
     people_jurisdictions,
 )
 from workbench.timelines.per_jurisdiction import _summary, regulator_table
-
 
 
 @dataclass

@@ -17,7 +17,6 @@ from workbench.law import UNKNOWN_JURISDICTION, RuleBook, load_rulebook
 from workbench.law.deadlines import rule_for_case
 
 
-
 class NoticeStatus(enum.StrEnum):
     """A person's notice status (the table in this module's docstring says what each means)."""
 

@@ -1,5 +1,4 @@
-"""Findings of the notice timelines: one per jurisdiction and problem (never per person), cited.
-"""
+"""Findings of the notice timelines: one per jurisdiction and problem (never per person), cited."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""The notice-timelines stage on the case store, and what notebook 20 calls (:func:`run_stage`).
-"""
+"""The notice-timelines stage on the case store, and what notebook 20 calls (:func:`run_stage`)."""
 
 from __future__ import annotations
 

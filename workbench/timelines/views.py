@@ -1,5 +1,4 @@
-"""What notebook 20 shows: the per-jurisdiction table, the regulator view and three figures.
-"""
+"""What notebook 20 shows: the per-jurisdiction table, the regulator view and three figures."""
 
 from __future__ import annotations
 

@@ -23,7 +23,6 @@ from workbench.quality.outcomes import InputValidation, Outcome, _fold_suite_res
 from workbench.quality.suites import SuiteSpec, _evidence_keys
 
 
-
 def _validate_one(gx: _Gx, spec: SuiteSpec, scope: str | None, params: dict, frame: pd.DataFrame,
                   batch: dict[str, Any], cap: int, mask: bool) -> tuple[dict[str, Outcome], dict[str, Any]]:
     """One batch through GX: its outcomes per check and its evidence (masked, capped)."""

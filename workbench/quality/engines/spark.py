@@ -14,7 +14,6 @@ from workbench.quality.outcomes import InputValidation, Outcome, _fold_suite_res
 from workbench.quality.suites import SuiteSpec, _evidence_keys
 
 
-
 def spark_session(master: str = DEFAULT_SPARK_MASTER, app_name: str = "breach-audit-workbench"):
     """A SparkSession for GX's Spark datasource: UTC session time, no UI, no console progress."""
     from pyspark.sql import SparkSession
