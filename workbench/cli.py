@@ -206,7 +206,7 @@ def _synth(ns: argparse.Namespace) -> int:
     print(f"wrote {r.case_yaml} ({r.people} people, {r.rows['notices']} notices) in {r.seconds:.1f} s; "
           f"planted defects: {r.truth_path}")
     if ns.to_db:
-        from workbench.sql import load_case_folder
+        from workbench.sqlload import load_case_folder
 
         print(load_case_folder(ns.out, ns.to_db, schema=ns.db_schema).summary())
     return 0

@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from workbench.case import Case
-from workbench.stages import Stage, StageName, StageResult, register
+from workbench.stagebase import Stage, StageName, StageResult, execute, register, save
 from workbench.store import CAPPED_FIELD, REJECTS_CAP  # noqa: F401  (CAPPED_FIELD: the marker of a capped file)
 
 STAGE = StageName.INTAKE.value
@@ -78,19 +78,16 @@ class IntakeStage(Stage):
 def build_overview(case: Case, run_dir: str | Path, *, chunk_rows: int = 500_000,
                    rejects_cap: int = REJECTS_CAP) -> Overview:
     """The intake of an already loaded case into ``run_dir``, and its overview (artifacts written)."""
-    from workbench import stages
     from workbench.store import build_store
 
     result = IntakeStage().run(build_store(case, run_dir, chunk_rows=chunk_rows, rejects_cap=rejects_cap), case)
-    stages.save(result, run_dir)
+    save(result, run_dir)
     return result.view
 
 
 def run_stage(case_path: str | Path, run_dir: str | Path) -> Overview:
     """What the overview notebook calls: build the case store (the intake) and its overview."""
-    from workbench import stages
-
-    return stages.run(StageName.INTAKE, case_path, run_dir).view
+    return execute(IntakeStage(), case_path, run_dir).view
 
 
 def timeline_figure(ov: Overview):

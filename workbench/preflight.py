@@ -133,7 +133,7 @@ def _check_parquet(name: str, path: Path, schema: InputSchema, root: Path) -> li
 
 @CHECKS.register(FOLDER_KIND)
 def _check_form4(name: str, path: Path, schema: InputSchema, root: Path) -> list[str]:
-    from workbench.irregularities.trading import Form4Error, MAX_FORM4_BYTES, parse_form4
+    from workbench.form4 import Form4Error, MAX_FORM4_BYTES, parse_form4
 
     where = _where(name, path, root)
     files = [path] if path.is_file() else sorted(

@@ -142,6 +142,8 @@ def test_a_wheel_installed_outside_the_checkout_audits_a_case(tmp_path):
           "-w", tmp_path / "wheels", sdist], cwd=tmp_path)
     (wheel,) = (tmp_path / "wheels").glob("*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
+    modules = {p.relative_to(root).as_posix() for p in (root / "workbench").rglob("*.py")}
+    assert modules - names == set(), "modules (of subpackages such as workbench/quality/) missing from the wheel"
     for folder, pattern in (("notebooks", "*.ipynb"), ("expectations", "*.json")):
         shipped = {n.rsplit("/", 1)[1] for n in names if n.startswith(f"workbench/bundled/{folder}/")}
         assert shipped == {p.name for p in (root / folder).glob(pattern)}, folder

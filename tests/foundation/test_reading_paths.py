@@ -172,7 +172,7 @@ def test_timelines_and_letters_load_the_same_values(tmp_path):
     from workbench.duck import connect
     from workbench.irregularities.letters import _relation
     from workbench.store import build_store
-    from workbench.timelines import _load_sources
+    from workbench.timelines.loading import _load_sources
 
     rows = _rows("notices", "sent_at")
     _write_csv(_data(tmp_path) / "clean.csv", rows)

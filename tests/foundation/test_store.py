@@ -45,7 +45,6 @@ def audited(synthetic, tmp_path_factory):
 
 
 def test_every_stage_but_the_report_is_registered_once():
-    stages._load_stage_modules()
     assert set(STAGES.names()) == {str(n) for n in StageName if n is not StageName.REPORT}
     with pytest.raises(UnknownNameError, match="known: 00_case_overview, 10_data_quality"):
         stages.get("15_nothing")

@@ -13,7 +13,7 @@ import yaml
 from tests.conftest import MINIMAL_CASE
 from workbench.case import load_case
 from workbench.folders import EntryKind, walk
-from workbench.irregularities.trading import read_form4
+from workbench.form4 import read_form4
 from workbench.sources import file_sha256, input_hashes, read_input
 
 FORM4 = Path(__file__).resolve().parents[1] / "fixtures" / "irregularities" / "form4"

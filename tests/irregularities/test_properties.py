@@ -4,7 +4,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from workbench.irregularities.links import extract_urls, host_of, score_domain
-from workbench.irregularities.trading import Form4Error, parse_form4
+from workbench.form4 import Form4Error, parse_form4
 from tests.irregularities.conftest import FIXTURES
 
 PLAIN = (FIXTURES / "form4" / "form4_plain_sale.xml").read_bytes()

@@ -4,8 +4,8 @@ import pandas as pd
 import pytest
 
 from workbench.errors import InputError
-from workbench.irregularities.trading import (CONTRACT_COLUMNS, Form4Error, insider_sales, price_chart,
-                                              read_form4)
+from workbench.form4 import CONTRACT_COLUMNS, Form4Error, read_form4
+from workbench.irregularities.trading import insider_sales, price_chart
 
 FORM4 = "form4"
 DISCOVERED, DISCLOSED = dt.date(2017, 8, 1), dt.date(2017, 9, 7)

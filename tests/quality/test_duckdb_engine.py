@@ -7,13 +7,14 @@ from __future__ import annotations
 import ast
 import json
 import re
-from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pytest
 
 from workbench import quality
+from workbench.quality import gx as quality_gx
+from workbench.quality.outcomes import _fold_suite_result
 from workbench.case import INPUT_NAMES
 
 COUNTS = ("success", "element_count", "unexpected_count", "missing_count", "error")
@@ -153,13 +154,13 @@ def test_suite_patterns_avoid_what_re2_reads_differently_from_python():
 # --------------------------------------------------------------------------- the GX workaround
 
 def test_gx_still_lacks_duckdb_support():
-    """When this fails, GX supports DuckDB itself: delete quality._gx_duckdb_support."""
+    """When this fails, GX supports DuckDB itself: delete workbench.quality.gx._gx_duckdb_support."""
     import duckdb_engine
     import sqlalchemy as sa
 
-    quality._gx_duckdb_support()
-    assert not any(d == "duckdb" for d in quality._GX_ORIGINALS["persisted"])
-    assert quality._GX_ORIGINALS["get_dialect_regex_expression"](sa.column("c"), "a", duckdb_engine.Dialect()) is None
+    quality_gx._gx_duckdb_support()
+    assert not any(d == "duckdb" for d in quality_gx._GX_ORIGINALS["persisted"])
+    assert quality_gx._GX_ORIGINALS["get_dialect_regex_expression"](sa.column("c"), "a", duckdb_engine.Dialect()) is None
 
 
 def test_the_gx_workaround_changes_nothing_for_other_dialects():
@@ -169,14 +170,14 @@ def test_the_gx_workaround_changes_nothing_for_other_dialects():
     from great_expectations.expectations.metrics import util
     from sqlalchemy.dialects import postgresql, sqlite
 
-    quality._gx_duckdb_support()
-    quality._gx_duckdb_support()  # idempotent
+    quality_gx._gx_duckdb_support()
+    quality_gx._gx_duckdb_support()  # idempotent
     persisted = engine._PERSISTED_CONNECTION_DIALECTS
-    assert persisted[:-1] == quality._GX_ORIGINALS["persisted"] and persisted[-1] == "duckdb"
+    assert persisted[:-1] == quality_gx._GX_ORIGINALS["persisted"] and persisted[-1] == "duckdb"
     assert not engine._dialect_requires_persisted_connection(connection_string="postgresql+psycopg://u@localhost/db")
     assert engine._dialect_requires_persisted_connection(connection_string="sqlite:///x.db")
     assert engine._dialect_requires_persisted_connection(connection_string="duckdb:///x.duckdb")
-    original, col = quality._GX_ORIGINALS["get_dialect_regex_expression"], sa.column("email")
+    original, col = quality_gx._GX_ORIGINALS["get_dialect_regex_expression"], sa.column("email")
     for module in (sqlite, postgresql):
         for positive in (True, False):
             ours = util.get_dialect_regex_expression(col, "^a", module, positive)
@@ -184,39 +185,43 @@ def test_the_gx_workaround_changes_nothing_for_other_dialects():
             assert str(ours.compile(dialect=module.dialect())) == str(theirs.compile(dialect=module.dialect()))
     duck = duckdb_engine.Dialect()
     assert str(util.get_dialect_regex_expression(col, "^a", duck).compile(dialect=duck)).startswith("regexp_matches(")
-    for name in quality._GX_REGEX_MODULES:
+    for name in quality_gx._GX_REGEX_MODULES:
         import importlib
 
-        assert importlib.import_module(name).get_dialect_regex_expression is quality._duckdb_regex_expression
+        assert importlib.import_module(name).get_dialect_regex_expression is quality_gx._duckdb_regex_expression
 
 
 def test_sqlite_still_validates_as_pandas_after_the_workaround(regex_suite, tmp_path):
     import sqlalchemy as sa
 
     spec, frame = regex_suite
-    quality._gx_duckdb_support()
+    quality_gx._gx_duckdb_support()
     db = tmp_path / "texts.sqlite"
     engine = sa.create_engine(f"sqlite:///{db}")
     frame.to_sql("texts", engine, index=False)
     engine.dispose()
-    gx = quality._Gx()
+    gx = quality_gx._Gx()
     ds = gx.context.data_sources.add_sqlite("texts_sqlite", connection_string=f"sqlite:///{db}")
     result = (ds.add_table_asset("texts", table_name="texts").add_batch_definition_whole_table("all").get_batch()
               .validate(gx.suite(spec, None), result_format=quality.result_format(["id", "source_row"], 20)))
     outcomes = {e.check: quality.Outcome.empty("texts", e) for e in spec.expectations}
-    quality._fold_suite_result(result, spec, outcomes, 20)
+    _fold_suite_result(result, spec, outcomes, 20)
     pandas = {o.check: o for o in quality.validate_frame(frame, spec, {})}
     assert [o.counts() for o in outcomes.values()] == [pandas[c].counts() for c in outcomes]
 
 
 def test_the_workaround_is_applied_only_on_the_way_to_a_duckdb_datasource():
-    tree = ast.parse(Path(quality.__file__).read_text())
-    callers = [fn.name for fn in ast.walk(tree) if isinstance(fn, ast.FunctionDef)
-               for node in ast.walk(fn) if isinstance(node, ast.Call)
-               and getattr(node.func, "id", None) == "_gx_duckdb_support"]
-    assert callers == ["validate_duckdb"]
-    package = Path(quality.__file__).parent
-    assert not [p for p in package.rglob("*.py") if p.name != "quality.py" and "_gx_duckdb_support(" in p.read_text()]
+    from workbench.paths import PACKAGE_DIR
+
+    callers = []
+    for py in sorted(PACKAGE_DIR.rglob("*.py")):
+        tree = ast.parse(py.read_text())
+        callers += [(py.relative_to(PACKAGE_DIR).as_posix(), fn.name) for fn in ast.walk(tree)
+                    if isinstance(fn, ast.FunctionDef) for node in ast.walk(fn) if isinstance(node, ast.Call)
+                    and "_gx_duckdb_support" in (getattr(node.func, "id", None), getattr(node.func, "attr", None))]
+    assert callers == [("quality/engines/duckdb_sql.py", "validate_duckdb")]
+    assert [p.relative_to(PACKAGE_DIR).as_posix() for p in PACKAGE_DIR.rglob("*.py")
+            if "def _gx_duckdb_support(" in p.read_text()] == ["quality/gx.py"]
 
 
 def test_a_header_only_input_is_zero_rows_as_in_the_chunked_engine(tmp_path):

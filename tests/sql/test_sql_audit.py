@@ -9,7 +9,7 @@ import time
 import pytest
 
 from tests.sql import pgserver
-from workbench import quality, sql
+from workbench import quality, sql, sqlload
 from workbench.case import load_case
 
 
@@ -27,7 +27,7 @@ def synth_pair(pg, tmp_path_factory):
     mp = pytest.MonkeyPatch()
     mp.setenv("PGPASSWORD", pg.password)
     pg.psql_admin(f"CREATE SCHEMA synth AUTHORIZATION {pgserver.USER}", database=pgserver.DATABASE)
-    res = sql.load_case_folder(folder, pg.url, schema="synth")
+    res = sqlload.load_case_folder(folder, pg.url, schema="synth")
     yield load_case(folder / "case.yaml"), load_case(res.case_yaml), res
     mp.undo()
 

@@ -12,7 +12,7 @@ import pytest
 
 from tests.conftest import MINIMAL_CASE, edit_case
 from tests.foundation.test_reading_paths import HOSTILE, _rows, _write_csv
-from workbench import sql
+from workbench import sqlload
 from workbench.case import load_case
 from workbench.sources import read_input
 
@@ -29,7 +29,7 @@ def test_database_reads_the_hostile_column_as_the_file_does(pg_env, db_schema, t
     _write_csv(folder / "data" / "hostile.csv", rows)
     edit_case(folder / "case.yaml", **{f"inputs.{name}": "data/hostile.csv"})
     file_case = load_case(folder / "case.yaml")
-    res = sql.load_case_folder(folder, pg_env.url, schema=db_schema)
+    res = sqlload.load_case_folder(folder, pg_env.url, schema=db_schema)
     db_case = load_case(res.case_yaml)
     f, d = read_input(file_case, name, with_hash=False), read_input(db_case, name, with_hash=False)
     key = lambda t: t.drop(columns="source_row").astype("str").sort_values(list(t.columns[:-1])).reset_index(drop=True)  # noqa: E731
@@ -54,7 +54,7 @@ def test_database_types_give_back_the_accepted_values(pg_env, db_schema, tmp_pat
     rows = [r for r in _rows(name, column) if r[column] in TABLE_HOSTILE]
     keep = set(accepted["source_row"])
     _write_csv(folder / "data" / "hostile.csv", [r for i, r in enumerate(rows, start=1) if i in keep])
-    res = sql.load_case_folder(folder, pg_env.url, schema=db_schema)
+    res = sqlload.load_case_folder(folder, pg_env.url, schema=db_schema)
     assert {t.input: t.text_columns for t in res.tables}[name] == []  # natively typed in the database
     d = read_input(load_case(res.case_yaml), name, with_hash=False)
     key = lambda t: t.drop(columns="source_row").sort_values(column).reset_index(drop=True)  # noqa: E731

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from tests.sql import pgserver
-from workbench import sources, sql
+from workbench import sources, sql, sqlload
 from workbench.case import SqlInput, load_case
 from workbench.errors import InputError
 from workbench.sources import SCHEMAS, read_input
@@ -25,7 +25,7 @@ def _sorted(frame: pd.DataFrame, name: str) -> pd.DataFrame:
 @pytest.fixture
 def loaded(pg_env, sql_case, db_schema):
     """The all-inputs case loaded into its own schema: (file case, database case)."""
-    res = sql.load_case_folder(sql_case, pg_env.url, schema=db_schema)
+    res = sqlload.load_case_folder(sql_case, pg_env.url, schema=db_schema)
     return load_case(sql_case / "case.yaml"), load_case(res.case_yaml), res
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from tests.conftest import make_notebook
 from tests.sql import pgserver
-from workbench import runner, sql
+from workbench import runner, sql, sqlload
 from workbench.case import load_case
 from workbench.manifest import read_manifest
 from workbench.runner import run_case
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.slow
 
 
 def test_a_table_changed_during_the_run_fails_it(pg_env, sql_case, db_schema, tmp_path, monkeypatch):
-    res = sql.load_case_folder(sql_case, pg_env.url, schema=db_schema)
+    res = sqlload.load_case_folder(sql_case, pg_env.url, schema=db_schema)
 
     def someone_updates_the_table(case, run_dir):
         pg_env.psql_admin(f"UPDATE {db_schema}.affected_people SET city = 'Fresno' WHERE person_id = 'P1'",

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from workbench.duck import connect, memory_limit_bytes
-from workbench.timelines import _summary, quantile_batches
+from workbench.timelines.per_jurisdiction import _summary, quantile_batches
 
 
 @pytest.mark.parametrize("limit, expected", [("3GB", 3 * 10**9), ("512MB", 512 * 10**6), ("2GiB", 2 * 2**30),

@@ -3,7 +3,7 @@ awards in the crisis window.
 
 Public API:
 
-- :func:`workbench.irregularities.trading.read_form4` ``(paths) -> (frame, errors)``
+- :func:`workbench.form4.read_form4` ``(paths) -> (frame, errors)`` (the reader; below the checks)
 - :func:`workbench.irregularities.trading.insider_sales` ``(trades, *, discovered, disclosed,
   before_days, after_days, prices=None) -> list[Finding]``;
   :func:`~workbench.irregularities.trading.price_chart` -> matplotlib Figure

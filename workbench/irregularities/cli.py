@@ -1,7 +1,7 @@
 """The ``workbench form4`` and ``workbench links check`` subcommands (arguments and handlers).
 
 Registered in :mod:`workbench.cli`; printing is the handlers' job, the work is done by
-:func:`~workbench.irregularities.trading.read_form4` and
+:func:`~workbench.form4.read_form4` and
 :func:`~workbench.irregularities.links.check_urls`.
 """
 
@@ -35,7 +35,7 @@ def _jsonable(value):
 
 def run_form4(ns: argparse.Namespace) -> int:
     """Print the parsed transactions; files that could not be read go to stderr (exit 2)."""
-    from workbench.irregularities.trading import read_form4
+    from workbench.form4 import read_form4
 
     frame, errors = read_form4(ns.paths)
     if ns.json:

@@ -19,7 +19,7 @@ import pandas as pd
 from workbench import assessment
 from workbench.assessment import Assessment
 from workbench.findings import Finding, findings_frame, sort_findings
-from workbench.stages import Stage, StageName, StageResult, register
+from workbench.stagebase import Stage, StageName, StageResult, register
 from workbench.irregularities.compensation import awards_in_window
 from workbench.irregularities.letters import letter_problems
 from workbench.irregularities.links import lookalike_links

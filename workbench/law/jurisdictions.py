@@ -1,23 +1,15 @@
 """From a person's country and region to the code of the law data (``US-CA``, ``EU-IE``, ``GB``...).
 
 Unknown places map to :data:`UNKNOWN_JURISDICTION`, never to an exception, so callers can
-count and report them ("not assessed") instead of losing rows.
+count and report them ("not assessed") instead of losing rows. The codes themselves
+(:data:`US_REGION_CODES`, :data:`UNKNOWN_JURISDICTION`) live in :mod:`workbench.law.codes`,
+which the loader and the rule book read too; this module builds on the rule book.
 """
 
 from __future__ import annotations
 
-#: The 54 US jurisdictions with a breach-notice statute in the law data: 50 states, DC,
-#: Puerto Rico, Guam and the US Virgin Islands.
-US_REGION_CODES: frozenset[str] = frozenset({
-    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "FL", "GA", "HI", "ID", "IL", "IN", "IA",
-    "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ",
-    "NM", "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT",
-    "VA", "WA", "WV", "WI", "WY", "DC", "PR", "GU", "VI",
-})
-#: Territories that people sometimes give as their own country.
-US_TERRITORY_COUNTRIES: frozenset[str] = frozenset({"PR", "GU", "VI"})
-#: The value for a place the law data does not cover (or an unusable country/region).
-UNKNOWN_JURISDICTION = "UNKNOWN"
+from workbench.law.codes import UNKNOWN_JURISDICTION, US_REGION_CODES, US_TERRITORY_COUNTRIES
+from workbench.law import rulebook
 
 #: Countries whose national regime has the country's own code in the law data.
 NATIONAL_CODES: dict[str, str] = {
@@ -46,9 +38,7 @@ def _norm(value: object) -> str | None:
 
 
 def _eu_members() -> dict[str, dict]:
-    from workbench.law.rulebook import load_rulebook
-
-    return load_rulebook().member_states
+    return rulebook.load_rulebook().member_states
 
 
 def jurisdiction_for(country: str | None, region: str | None = None) -> str:
@@ -103,9 +93,7 @@ def supervisory_authority(country: str) -> str | None:
     code = jurisdiction_for(c, None)
     if code == UNKNOWN_JURISDICTION or code.startswith("US-"):
         return None
-    from workbench.law.rulebook import load_rulebook
-
-    rule = load_rulebook().current(code)
+    rule = rulebook.load_rulebook().current(code)
     return rule.regulator_name if rule else None
 
 

@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from workbench.errors import LawDataError
+from workbench.law.codes import US_REGION_CODES
 from workbench.law.model import CONFIDENCE_LEVELS, RELATIONS, SAFE_HARBOR_SCOPES, Deadline, RelativeTiming, Rule
 from workbench.law.units import CLOCK_EVENTS, DEADLINE_UNITS, known_calendar
 
@@ -210,8 +211,6 @@ def default_calendar(code: str) -> str:
     (federal regimes) -> US federal; ``EU-XX`` -> member state XX; ``EU`` -> weekends only;
     ``CA-QC`` -> Canada, Quebec; ``IN-CERTIN`` -> India; otherwise the country code itself.
     """
-    from workbench.law.jurisdictions import US_REGION_CODES
-
     head, _, tail = code.partition("-")
     if head == "US":
         return f"US-{tail}" if tail in US_REGION_CODES else "US"

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Callable
 
 from workbench.errors import UnknownNameError
-from workbench.law.jurisdictions import UNKNOWN_JURISDICTION
+from workbench.law.codes import UNKNOWN_JURISDICTION
 from workbench.law.loader import data_hash, load_files
 from workbench.law.model import OBLIGATIONS, Deadline, Due, RelativeTiming, Rule
 from workbench.law.units import CLOCK_EVENTS, add_period, end_of_day

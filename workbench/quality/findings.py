@@ -1,0 +1,60 @@
+"""Findings (category ``data_quality``) from validated inputs.
+
+One per failing expectation per input, with exact unexpected counts and up to
+``max_examples`` failing rows named by business key and ``source_row``; rows that
+``sources`` could not parse become findings too.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from workbench.findings import Finding
+from workbench.quality.evidence import mask_example
+from workbench.quality.outcomes import DEFAULT_MAX_EXAMPLES, InputValidation, _pct
+
+
+def findings_for(validations: Iterable[InputValidation], *, mask: bool = True) -> list[Finding]:
+    """Findings (category ``data_quality``) from validated inputs.
+
+    One per failing expectation per input, one per input with rows that could not be
+    parsed, one per expectation that could not be evaluated.
+    """
+    out = []
+    for v in validations:
+        if v.rejects_total:
+            s = v.stats
+            by_field = {f"{r.field}: {r.reason_kind}": int(r.rows) for r in v.rejects.itertuples()}
+            out.append(Finding(
+                category="data_quality", code=f"dq.{v.input}.rows_rejected", severity="high",
+                title=f"{v.input}: {v.rejects_total} row(s) could not be parsed",
+                detail=(f"{s.get('rows_read')} rows read = {s.get('rows_accepted')} accepted + "
+                        f"{s.get('rows_rejected')} rejected; rejected rows are kept in the rejects table and "
+                        "are not assessed by any other check."),
+                subject=v.input, count=v.rejects_total,
+                evidence={"rows_read": s.get("rows_read"), "rows_accepted": s.get("rows_accepted"),
+                          "rows_rejected": s.get("rows_rejected"), "by_field": by_field,
+                          "first_rows": sorted({int(x) for r in v.rejects.itertuples()
+                                                for x in str(r.first_rows).split(",") if x})[:DEFAULT_MAX_EXAMPLES],
+                          "file_sha256": s.get("sha256")}))
+        for o in v.outcomes:
+            if o.error:
+                out.append(Finding(
+                    category="data_quality", code=f"dq.{v.input}.{o.check}.not_evaluated", severity=o.severity,
+                    title=f"{v.input}: check '{o.check}' could not be evaluated",
+                    detail=f"{o.rationale} The expectation raised an error: {o.error}",
+                    subject=v.input, count=0, evidence={"expectation": o.type, "column": o.column, "engine": v.engine}))
+            elif o.unexpected_count:
+                examples = [mask_example(x) if mask else x for x in o.examples]
+                out.append(Finding(
+                    category="data_quality", code=f"dq.{v.input}.{o.check}", severity=o.severity,
+                    title=f"{v.input}: {o.unexpected_count} row(s) fail '{o.check}'",
+                    detail=(f"{o.rationale} {o.unexpected_count} of {o.element_count} rows "
+                            f"({_pct(o.unexpected_count, o.element_count)}%) fail {o.type} on {o.column}."),
+                    subject=v.input, count=o.unexpected_count,
+                    evidence={"expectation": o.type, "column": o.column, "element_count": o.element_count,
+                              "unexpected_count": o.unexpected_count, "missing_count": o.missing_count,
+                              "unexpected_percent": _pct(o.unexpected_count, o.element_count),
+                              "examples": examples, "examples_capped": o.unexpected_count > len(examples),
+                              "engine": v.engine, "evidence_file": f"evidence/gx/{v.input}.json"}))
+    return out

@@ -1,0 +1,221 @@
+"""Great Expectations plumbing: the one module of the workbench that imports GX.
+
+An ephemeral context made on first use (:class:`_Gx`), the suites built as GX objects
+(:func:`build_gx_suite`), the result format the engines ask for (:func:`result_format`),
+and the workarounds GX 1.24 needs for DuckDB (:func:`_gx_duckdb_support`, applied only on
+the way to a DuckDB datasource; its docstring says what to delete when GX supports DuckDB).
+The engines (:mod:`workbench.quality.engines`) reach GX only through these.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+from workbench.errors import WorkbenchError
+from workbench.quality.suites import SuiteError, SuiteSpec
+
+log = logging.getLogger("workbench.quality")
+
+
+def _no_batch_fingerprints() -> None:
+    """Stop GX fingerprinting every in-memory pandas batch.
+
+    GX hashes each DataFrame batch under ``HASH_THRESHOLD`` bytes (pandas'
+    ``hash_pandas_object`` over every cell, then md5) into a batch marker we never read:
+    a third of the chunked engine's time at 10M people (every 500,000-row chunk is under
+    the threshold). Inputs are identified by their file sha256 instead.
+    """
+    from great_expectations.execution_engine import pandas_execution_engine
+
+    pandas_execution_engine.HASH_THRESHOLD = 0
+
+
+DUCKDB_DIALECT = "duckdb"
+
+#: The GX metric modules that import ``get_dialect_regex_expression`` by name (GX 1.24.1):
+#: each gets the DuckDB-aware wrapper of :func:`_gx_duckdb_support`.
+_GX_REGEX_MODULES = tuple(f"great_expectations.expectations.metrics.{m}" for m in (
+    "column_map_metrics.column_values_match_regex",
+    "column_map_metrics.column_values_not_match_regex",
+    "column_map_metrics.column_values_match_regex_list",
+    "column_map_metrics.column_values_not_match_regex_list",
+    "column_aggregate_metrics.column_values_match_regex_values",
+    "column_aggregate_metrics.column_values_not_match_regex_values",
+))
+
+#: GX's own objects that :func:`_gx_duckdb_support` replaced, kept for the tests (which
+#: check that GX still lacks DuckDB support, i.e. that the workaround is still needed).
+_GX_ORIGINALS: dict[str, Any] = {}
+
+
+class _DialectName(str):
+    """A dialect name where GX expects a ``GXSqlDialect`` member: equal to the plain name
+    (what ``get_connection`` compares) and with a ``value`` (what
+    ``_dialect_requires_persisted_connection`` reads). GX's enum has no DuckDB member."""
+
+    @property
+    def value(self) -> str:
+        return str(self)
+
+
+def _duckdb_regex_expression(column, regex: str, dialect, positive: bool = True):
+    """DuckDB's ``regexp_matches`` for GX's regex metrics; every other dialect to GX.
+
+    ``regexp_matches(s, p)`` is true when ``p`` matches anywhere in ``s``: a search, as
+    GX's pandas metric (``Series.astype(str).str.contains(regex)``), not DuckDB's ``~``
+    (a full match). The pattern is RE2's dialect, which differs from Python's ``re`` in
+    Unicode classes (``\\d``, ``\\w``, ``\\s`` are ASCII), in ``$`` (end of text only,
+    never before a final newline: text values are stripped on reading, so none ends in
+    one), and in having no look-arounds or back-references (DuckDB then raises, and the
+    check is reported as not evaluated). The suites' patterns use none of these.
+    """
+    if getattr(dialect, "name", None) == DUCKDB_DIALECT:
+        import sqlalchemy as sa
+
+        found = sa.func.regexp_matches(column, sa.literal(regex))
+        return found if positive else sa.not_(found)
+    return _GX_ORIGINALS["get_dialect_regex_expression"](column, regex, dialect, positive)
+
+
+def _gx_duckdb_support() -> None:
+    """Make GX's SQL datasource work on DuckDB (through duckdb-engine); idempotent.
+
+    Called by :func:`workbench.quality.engines.duckdb_sql.validate_duckdb` before it builds a
+    SQL datasource for a ``duckdb://`` URL; nothing else calls it. It works around two gaps of
+    GX 1.24.1, neither of them DuckDB's:
+
+    1. ``great_expectations/execution_engine/sqlalchemy_execution_engine.py``:
+       ``SqlAlchemyExecutionEngine.get_connection`` keeps one open connection only for the
+       dialects in ``_PERSISTED_CONNECTION_DIALECTS`` (sqlite, mssql, bigquery,
+       databricks); for any other it closes the connection when ``execute_query``'s
+       ``with`` block ends, before ``resolve_metric_bundle`` calls ``fetchall()``.
+       duckdb-engine's result dies with its connection, so every metric fails with
+       ``IndexError: list index out of range`` (GX issues 10738, 11579). Fix: DuckDB is
+       added to that tuple, which ``_dialect_requires_persisted_connection`` also reads,
+       so the engine is built on a ``StaticPool`` and keeps one connection, as for sqlite.
+    2. ``great_expectations/expectations/metrics/util.py``:
+       ``get_dialect_regex_expression`` has no branch for DuckDB, so
+       ``expect_column_values_to_(not_)match_regex`` raise ``NotImplementedError``. Fix:
+       :func:`_duckdb_regex_expression` answers for DuckDB and hands any other dialect to
+       GX's function; it replaces the name in ``util`` and in the metric modules that
+       imported it (:data:`_GX_REGEX_MODULES`).
+
+    Other dialects are unaffected: the tuple keeps its members and GX's regex function
+    still answers for them. When GX supports DuckDB itself (a native DuckDB engine is
+    proposed in GX pull request 12084; the test ``test_gx_still_lacks_duckdb_support``
+    fails once the SQL engine handles DuckDB), delete this function, its call in
+    :func:`workbench.quality.engines.duckdb_sql.validate_duckdb`, ``_DialectName``,
+    ``_duckdb_regex_expression``, ``_GX_REGEX_MODULES`` and ``_GX_ORIGINALS`` (all in this
+    module), and the tests of the workaround in ``tests/quality/test_duckdb_engine.py``.
+    """
+    if _GX_ORIGINALS:
+        return
+    import importlib
+
+    from great_expectations.execution_engine import sqlalchemy_execution_engine as sa_engine
+    from great_expectations.expectations.metrics import util
+
+    original_regex = util.get_dialect_regex_expression
+    modules = [importlib.import_module(m) for m in _GX_REGEX_MODULES]
+    stale = [m.__name__ for m in modules if m.get_dialect_regex_expression is not original_regex]
+    if stale:  # a GX release that moved things: fail loudly, never patch half
+        raise WorkbenchError(f"Great Expectations changed its regex metrics ({', '.join(stale)}); "
+                             "review workbench.quality.gx._gx_duckdb_support for this version")
+    _GX_ORIGINALS.update(persisted=sa_engine._PERSISTED_CONNECTION_DIALECTS,
+                         get_dialect_regex_expression=original_regex)
+    sa_engine._PERSISTED_CONNECTION_DIALECTS = (*sa_engine._PERSISTED_CONNECTION_DIALECTS,
+                                                _DialectName(DUCKDB_DIALECT))
+    for module in (util, *modules):
+        module.get_dialect_regex_expression = _duckdb_regex_expression
+    log.debug("GX: DuckDB keeps a persisted connection and has a regex expression")
+
+
+class _Gx:
+    """An ephemeral GX context with progress bars off and analytics disabled.
+
+    Made on first use: importing GX takes about 9 s, which a process that only reads
+    chunks for its workers (:class:`workbench.quality.engines.chunked._ChunkPool`) never needs
+    to pay.
+    """
+
+    def __init__(self, progress_bars: bool = False):
+        self._progress_bars = progress_bars
+        self._loaded: tuple[Any, Any] | None = None
+        self._batch_defs: dict[tuple[str, str], Any] = {}
+        self._suites: dict[tuple[str, str], Any] = {}
+
+    def _load(self) -> tuple[Any, Any]:
+        if self._loaded is None:
+            os.environ["GX_ANALYTICS_ENABLED"] = "false"  # no network at run time
+            import great_expectations as gx
+            from great_expectations.data_context.types.base import ProgressBarsConfig
+
+            logging.getLogger("great_expectations").setLevel(logging.WARNING)
+            _no_batch_fingerprints()
+            context = gx.get_context(mode="ephemeral")
+            context.variables.progress_bars = ProgressBarsConfig(globally=self._progress_bars)
+            self._loaded = (gx, context)
+        return self._loaded
+
+    @property
+    def gx(self):
+        return self._load()[0]
+
+    @property
+    def context(self):
+        return self._load()[1]
+
+    def suite(self, spec: SuiteSpec, scope: str | None):
+        key = (spec.input, scope or "all")
+        if key not in self._suites:
+            self._suites[key] = build_gx_suite(spec, scope, gx=self.gx)
+        return self._suites[key]
+
+    def batch_definition(self, kind: str, input_name: str, spark_config: dict | None = None):
+        key = (kind, input_name)
+        if key not in self._batch_defs:
+            sources = self.context.data_sources
+            ds_name = f"workbench_{kind}"
+            try:
+                ds = sources.get(ds_name)
+            except Exception:  # GX raises its own KeyError subclass when absent
+                ds = (sources.add_spark(ds_name, spark_config=spark_config or {}, persist=False)
+                      if kind == "spark" else sources.add_pandas(ds_name))
+            asset = ds.add_dataframe_asset(input_name)
+            self._batch_defs[key] = asset.add_batch_definition_whole_dataframe(f"{input_name}_batch")
+        return self._batch_defs[key]
+
+    def validate(self, batch_def, dataframe, suite, params: dict, keys: list[str], cap: int):
+        batch = batch_def.get_batch(batch_parameters={"dataframe": dataframe})
+        return batch.validate(suite, expectation_parameters=params, result_format=result_format(keys, cap))
+
+
+def result_format(keys: list[str], cap: int) -> dict[str, Any]:
+    """GX's SUMMARY format: exact counts and the first ``cap`` failing rows named by ``keys``.
+
+    COMPLETE would list every failing row (and a query naming them all), which we then cut
+    to ``cap`` examples: at 10M people that cost a sixth of GX's time for nothing.
+    """
+    return {"result_format": "SUMMARY", "unexpected_index_column_names": keys, "partial_unexpected_count": cap}
+
+
+def build_gx_suite(spec: SuiteSpec, scope: str | None = None, *, gx=None):
+    """The GX ExpectationSuite of a suite file (optionally one scope only).
+
+    Raises SuiteError naming the file when GX rejects an expectation.
+    """
+    if gx is None:
+        os.environ["GX_ANALYTICS_ENABLED"] = "false"
+        import great_expectations as gx
+    gx_logger = logging.getLogger("great_expectations")
+    previous = gx_logger.level
+    gx_logger.setLevel(logging.CRITICAL)  # GX logs a traceback before raising; we raise a clear error instead
+    try:
+        return gx.ExpectationSuite(**spec.gx_document(scope))
+    except Exception as err:  # GX raises pydantic and its own errors here
+        msg = " ".join(str(err).split())
+        raise SuiteError(spec.path, f"Great Expectations rejects the suite: {msg[:500]}") from None
+    finally:
+        gx_logger.setLevel(previous)

@@ -1,0 +1,154 @@
+"""Findings of the notice timelines: one per jurisdiction and problem (never per person), cited."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from workbench.findings import Finding
+from workbench.law import UNKNOWN_JURISDICTION
+
+
+ASSESSMENT_NOTE = "assessment, not statutory"
+
+
+def severity_for(count: int, days: int | None, *, assessment: bool = False) -> str:
+    """Severity from the size of a problem and its lateness.
+
+    size: 10+ people 1 point, 1,000+ 2, 100,000+ 3; lateness: 30+ days 1 point, 90+ days 2.
+    Points 0-1 low, 2 medium, 3 high, 4+ critical; a deadline that is only an assessment
+    (the law sets no number) drops one level.
+    """
+    size = 3 if count >= 100_000 else 2 if count >= 1_000 else 1 if count >= 10 else 0
+    late = 0 if days is None else 2 if days >= 90 else 1 if days >= 30 else 0
+    score = size + late - (1 if assessment else 0)
+    return "critical" if score >= 4 else "high" if score == 3 else "medium" if score == 2 else "low"
+
+
+def _basis_note(basis: str | None) -> str:
+    return f" The deadline is an {ASSESSMENT_NOTE}: the law sets no number, so the case's assessment_days was applied." \
+        if basis == "assessment" else ""
+
+
+def _n(x) -> int:
+    return 0 if x is None or pd.isna(x) else int(x)
+
+
+def timeline_findings(table: pd.DataFrame, *, regulator_assessed: bool = True) -> list[Finding]:
+    """One finding per jurisdiction and problem (never per person), each with its citation.
+
+    ``table`` is the per-jurisdiction table of :func:`assess` (deadline, counts and the
+    regulator/CRA columns).
+    """
+    out: list[Finding] = []
+    for r in table.to_dict("records"):
+        code, name = r["jurisdiction"], r.get("jurisdiction_name") or r["jurisdiction"]
+        residents = _n(r.get("residents"))
+        basis, cite = r.get("basis"), r.get("citation")
+        assess = basis == "assessment"
+        citation = f"{cite} ({ASSESSMENT_NOTE})" if assess and cite else cite
+        due = r.get("due_at")
+        due_text = pd.Timestamp(due).isoformat() if pd.notna(due) else "-"
+        ev = {"residents": residents, "due_at": due_text, "basis": basis, "rule_version": r.get("rule_version"),
+              "clock_event": r.get("clock_event")}
+        if code == UNKNOWN_JURISDICTION:
+            out.append(Finding("notice_timeliness", "jurisdiction_unknown", "info",
+                               f"{residents} affected people could not be placed in a jurisdiction",
+                               f"{residents} people have a country/region that maps to no jurisdiction of the law "
+                               "data; their notice timeliness was not assessed (see the data-quality stage).",
+                               jurisdiction=code, count=residents, evidence={"residents": residents}))
+            continue
+        late = _n(r.get("late"))
+        if late:
+            med, mx = _n(r.get("days_late_median")), _n(r.get("days_late_max"))
+            out.append(Finding(
+                "notice_timeliness", "late_notice", severity_for(late, med, assessment=assess),
+                f"{name}: {late} of {residents} residents notified late",
+                f"{late} residents of {name} ({code}) received their first valid notice after the due moment "
+                f"{due_text} (median {med} days late, at most {mx}).{_basis_note(basis)}",
+                jurisdiction=code, count=late, citation=citation,
+                evidence={**ev, "late": late, "days_late_median": med, "days_late_max": mx}))
+        missing = _n(r.get("missing"))
+        if missing:
+            over = _n(r.get("days_overdue_max"))
+            und = _n(r.get("undelivered_only"))
+            extra = f" {und} of them had only returned/bounced or non-qualifying notices." if und else ""
+            out.append(Finding(
+                "notice_timeliness", "missing_notice", severity_for(missing, over, assessment=assess),
+                f"{name}: {missing} of {residents} residents never validly notified",
+                f"{missing} residents of {name} ({code}) had no valid notice by the audit date although it was "
+                f"due {due_text} ({over} days before the audit date).{extra}{_basis_note(basis)}",
+                jurisdiction=code, count=missing, citation=citation,
+                evidence={**ev, "missing": missing, "no_notice_at_all": _n(r.get("overdue")),
+                          "undelivered_only": und, "days_overdue": over}))
+        pending = _n(r.get("pending"))
+        if pending:
+            out.append(Finding(
+                "notice_timeliness", "pending_notice", "info",
+                f"{name}: {pending} residents not yet notified, deadline after the audit date",
+                f"{pending} residents of {name} ({code}) have no valid notice yet; the deadline {due_text} falls "
+                f"after the audit date.{_basis_note(basis)}",
+                jurisdiction=code, count=pending, citation=citation, evidence={**ev, "pending": pending}))
+        out += _regulator_findings(r, name, residents, regulator_assessed)
+    return out
+
+
+def _regulator_findings(r: dict, name: str, residents: int, assessed: bool) -> list[Finding]:
+    out: list[Finding] = []
+    code = r["jurisdiction"]
+    for kind, category in (("regulator", "regulator_notice"), ("cra", "cra_notice")):
+        status = r.get(f"{kind}_status")
+        if not isinstance(status, str) or not assessed:
+            continue
+        basis = r.get(f"{kind}_basis")
+        cite = r.get(f"{kind}_citation")
+        assess = basis == "assessment"
+        citation = f"{cite} ({ASSESSMENT_NOTE})" if assess and cite else cite
+        due = r.get(f"{kind}_due_at")
+        due_text = pd.Timestamp(due).isoformat() if pd.notna(due) else "-"
+        who = (r.get("regulator_name") or "the regulator") if kind == "regulator" else \
+            "the nationwide consumer reporting agencies"
+        subject = "regulator" if kind == "regulator" else "consumer reporting agencies"  # stable finding ids
+        cond = r.get("regulator_condition") if kind == "regulator" else None
+        cond_text = f" The duty applies only where {cond}." if isinstance(cond, str) and cond else ""
+        threshold = r.get(f"{kind}_threshold")
+        ev = {"residents": residents, "threshold": None if pd.isna(threshold) else int(threshold),
+              "due_at": due_text, "basis": basis, "reason": r.get(f"{kind}_reason")}
+        days = r.get(f"{kind}_days_late")
+        days = None if days is None or pd.isna(days) else int(days)
+        if status == "missing":
+            sev = severity_for(residents, days, assessment=assess or bool(cond_text))
+            out.append(Finding(category, f"{kind}_notice_missing", sev,
+                               f"{name}: notice to {who} required but not found",
+                               f"{residents} residents of {name} ({code}) were affected; notice to {who} was due "
+                               f"{due_text} and none was found by the audit date ({days} days overdue)."
+                               f"{cond_text}{_basis_note(basis)}",
+                               jurisdiction=code, subject=subject,
+                               count=residents, citation=citation, evidence={**ev, "days_overdue": days}))
+        elif status == "late":
+            sent = pd.Timestamp(r.get(f"{kind}_sent_at")).isoformat()
+            out.append(Finding(category, f"{kind}_notice_late", severity_for(residents, days, assessment=assess),
+                               f"{name}: notice to {who} sent {days} days late",
+                               f"Notice to {who} for {residents} residents of {name} ({code}) was due {due_text} "
+                               f"and first sent {sent}, {days} days late.{cond_text}{_basis_note(basis)}",
+                               jurisdiction=code, subject=subject,
+                               count=residents, citation=citation,
+                               evidence={**ev, "sent_at": sent, "days_late": days}))
+        elif status == "pending":
+            out.append(Finding(category, f"{kind}_notice_pending", "info",
+                               f"{name}: notice to {who} not yet due",
+                               f"Notice to {who} for {residents} residents of {name} ({code}) is due {due_text}, "
+                               f"after the audit date; none found yet.{_basis_note(basis)}",
+                               jurisdiction=code, subject=subject,
+                               count=residents, citation=citation, evidence=ev))
+        if kind == "regulator" and r.get("residents_reported_matches") is False:
+            reported = int(r["residents_reported"])
+            diff = abs(reported - residents)
+            sev = "medium" if diff >= max(10, 0.1 * residents) else "low"
+            out.append(Finding("regulator_notice", "residents_reported_mismatch", sev,
+                               f"{name}: regulator told {reported} residents, {residents} were affected",
+                               f"The latest notice to {who} for {name} ({code}) reports {reported} affected "
+                               f"residents; the affected-people table holds {residents} ({reported - residents:+d}).",
+                               jurisdiction=code, subject="regulator", count=diff,
+                               citation=r.get("regulator_citation") or r.get("citation"),
+                               evidence={"residents": residents, "residents_reported": reported}))
+    return out

@@ -1,0 +1,235 @@
+"""Matching notices to people in SQL: the first valid notice and the status of every person.
+
+The people and notices never become Python objects but DuckDB tables, joined and
+aggregated in SQL; each distinct (country, region) pair is mapped to a jurisdiction once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+import pandas as pd
+
+from workbench.law import UNKNOWN_JURISDICTION, jurisdiction_for
+from workbench.timelines.clock import DAY_SECONDS
+
+log = logging.getLogger("workbench.timelines")
+
+#: Notice statuses that mean the person was not reached.
+UNDELIVERED_STATUSES: tuple[str, ...] = ("returned", "bounced")
+
+SUBSTITUTE_CHANNEL = "substitute"
+
+
+def _connect():
+    from workbench.duck import connect
+
+    return connect()
+
+
+def _person_status_sql(audit_utc: pd.Timestamp) -> str:
+    """SQL (over tables ``people``, ``notices``, ``deadlines``) for one lean row per person.
+
+    ``people`` (person_id, c, r: normalised country and region) must hold one row per
+    person id (:func:`_dedupe_people`); ``pair_deadlines`` maps (c, r) to the jurisdiction's
+    deadline (:func:`_register_deadlines`); ``notices`` holds
+    ``person_id``, ``sent_at``, ``delivered`` and ``substitute`` (see :data:`_NOTICE_COLUMNS_SQL`).
+    """
+    audit = audit_utc.strftime("%Y-%m-%d %H:%M:%S+00")
+    return f"""
+    WITH n AS (
+        SELECT person_id,
+               min(sent_at) FILTER (WHERE delivered AND NOT substitute) AS first_direct,
+               min(sent_at) FILTER (WHERE delivered AND substitute) AS first_substitute,
+               count(*) AS notice_rows
+        FROM notices WHERE person_id IS NOT NULL AND sent_at IS NOT NULL AND sent_at <= TIMESTAMPTZ '{audit}'
+        GROUP BY person_id),
+    j AS (
+        SELECT p.person_id, d.jurisdiction, d.basis, d.clock_start, d.due_at, d.applies,
+               coalesce(n.notice_rows, 0) AS notice_rows,
+               CASE WHEN d.substitute_allowed THEN least(n.first_direct, n.first_substitute)
+                    ELSE n.first_direct END AS first_valid_notice
+        FROM people p JOIN pair_deadlines d ON d.c = p.c AND d.r = p.r
+                      LEFT JOIN n ON n.person_id = p.person_id),
+    s AS (
+        SELECT *,
+            CASE WHEN applies IS NULL OR basis = 'not_assessed' THEN 'not_assessed'
+                 WHEN NOT applies THEN 'not_required'
+                 WHEN first_valid_notice IS NOT NULL AND first_valid_notice <= due_at THEN 'on_time'
+                 WHEN first_valid_notice IS NOT NULL THEN 'late'
+                 WHEN due_at < TIMESTAMPTZ '{audit}' AND notice_rows = 0 THEN 'overdue'
+                 WHEN due_at < TIMESTAMPTZ '{audit}' THEN 'missing'
+                 ELSE 'pending' END AS status
+        FROM j)
+    SELECT person_id, jurisdiction, first_valid_notice, status,
+           CASE WHEN status = 'late'
+                THEN CAST(ceil(epoch(first_valid_notice - due_at) / {DAY_SECONDS}) AS INTEGER) END AS days_late,
+           CASE WHEN status IN ('overdue', 'missing')
+                THEN CAST(ceil(epoch(TIMESTAMPTZ '{audit}' - due_at) / {DAY_SECONDS}) AS INTEGER) END AS days_overdue,
+           CASE WHEN first_valid_notice IS NOT NULL
+                THEN epoch(first_valid_notice - clock_start) / {DAY_SECONDS} END AS delay_days
+    FROM s
+    """
+
+
+#: The per-person view published (Parquet in the run folder, :func:`match_notices`).
+_PERSON_EXPORT_SQL = """
+SELECT s.person_id, s.jurisdiction, d.rule_version, d.basis, d.clock_start, d.due_at, s.first_valid_notice,
+       s.status,
+       CASE WHEN d.basis = 'assessment' AND s.status IN ('on_time', 'late', 'overdue', 'missing', 'pending')
+            THEN s.status || ' (assessment)' ELSE s.status END AS label,
+       s.days_late, s.days_overdue, s.delay_days,
+       CASE WHEN s.status IN ('not_required', 'not_assessed') THEN d.reason
+            WHEN s.status = 'missing'
+            THEN 'notices exist but none counts (returned, bounced, or a substitute notice the rule does not allow)'
+       END AS reason
+FROM person_status s LEFT JOIN deadlines d ON d.jurisdiction = s.jurisdiction
+"""
+
+#: How raw notice columns become the matching columns (text typed as workbench.sources does).
+_NOTICE_COLUMNS_SQL = (
+    "nullif(trim(CAST(person_id AS VARCHAR)), '') AS person_id, {sent} AS sent_at, "
+    "coalesce(lower(trim(CAST(status AS VARCHAR))), 'sent') NOT IN ("
+    + ", ".join(f"'{s}'" for s in UNDELIVERED_STATUSES) + ") AS delivered, "
+    f"coalesce(lower(trim(CAST(channel AS VARCHAR))), '') = '{SUBSTITUTE_CHANNEL}' AS substitute")
+
+
+def _dedupe_people(con) -> tuple[int, int]:
+    """Keep the first row of every duplicated person id (data quality reports duplicates);
+    drop rows without a person id (they cannot be matched to a notice). Returns the numbers
+    of (duplicate rows, rows without id) dropped; both go into the stage's stats. ``people``
+    is a plain projection of its source, so its rowid follows the file order."""
+    con.execute("CREATE OR REPLACE TEMP TABLE people_dups AS SELECT person_id, min(rowid) AS keep "
+                "FROM people GROUP BY person_id HAVING count(*) > 1")
+    n = con.execute("SELECT count(*) FROM people_dups").fetchall()[0][0]
+    if n:
+        before = con.execute("SELECT count(*) FROM people").fetchall()[0][0]
+        con.execute("DELETE FROM people WHERE person_id IN (SELECT person_id FROM people_dups) "
+                    "AND rowid NOT IN (SELECT keep FROM people_dups)")
+        n = before - con.execute("SELECT count(*) FROM people").fetchall()[0][0]
+        log.info("%d duplicate person-id rows ignored (first row of each id kept)", n)
+    no_id = con.execute("SELECT count(*) FROM people WHERE person_id IS NULL").fetchall()[0][0]
+    if no_id:
+        con.execute("DELETE FROM people WHERE person_id IS NULL")
+        log.warning("%d affected-people rows without a person_id were left out of the timelines", no_id)
+    return int(n), int(no_id)
+
+
+def _register_deadlines(con, deadlines: pd.DataFrame) -> None:
+    con.register("deadlines_frame", deadlines)
+    con.execute("CREATE OR REPLACE TEMP TABLE deadlines AS SELECT jurisdiction, rule_version, basis, reason, "
+                "CAST(clock_start AS TIMESTAMPTZ) AS clock_start, CAST(due_at AS TIMESTAMPTZ) AS due_at, "
+                "applies, substitute_allowed FROM deadlines_frame")
+    con.unregister("deadlines_frame")
+    con.execute("CREATE OR REPLACE TEMP TABLE pair_deadlines AS SELECT m.c, m.r, d.* "
+                "FROM jurisdiction_map m JOIN deadlines d ON d.jurisdiction = m.jurisdiction")
+    missing = con.execute("SELECT count(*) FROM jurisdiction_map WHERE jurisdiction NOT IN "
+                          "(SELECT jurisdiction FROM deadlines)").fetchall()[0][0]
+    if missing:  # guardrail: every person's jurisdiction needs a deadline row
+        from workbench.errors import GuardrailError
+        raise GuardrailError(f"{missing} (country, region) pair(s) map to a jurisdiction with no deadline row")
+
+
+def match_notices(people: pd.DataFrame, notices: pd.DataFrame, deadlines: pd.DataFrame, *,
+                  audit_at: dt.datetime) -> pd.DataFrame:
+    """Per-person timeline status (pure; for small tables and tests).
+
+    Parameters
+    ----------
+    people
+        ``person_id`` and ``jurisdiction``, in file order (a duplicated id keeps its first row).
+    notices
+        ``person_id``, ``channel``, ``sent_at`` (tz-aware), ``status``.
+    deadlines
+        :func:`individual_deadlines` for (at least) every jurisdiction in ``people``.
+    audit_at
+        The audit moment (:func:`audit_moment`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per person id, sorted by it: person_id, jurisdiction, rule_version, basis,
+        clock_start, due_at, first_valid_notice, status, label, days_late, days_overdue,
+        delay_days, reason.
+    """
+    con = _connect()
+    try:
+        _load_frames(con, people, notices)
+        _register_deadlines(con, deadlines)
+        con.execute("CREATE TEMP TABLE person_status AS "
+                    + _person_status_sql(pd.Timestamp(audit_at).tz_convert("UTC")))
+        return con.execute(f"SELECT * FROM ({_PERSON_EXPORT_SQL}) ORDER BY person_id").df()
+    finally:
+        con.close()
+
+
+def _load_frames(con, people: pd.DataFrame, notices: pd.DataFrame) -> None:
+    """Create the ``people`` and ``notices`` tables from frames (minimal columns)."""
+    p = people.sort_values("source_row", kind="stable") if "source_row" in people.columns else people
+    con.register("people_frame", p[["person_id", "jurisdiction"]])
+    con.execute("CREATE OR REPLACE TEMP TABLE people AS SELECT nullif(trim(CAST(person_id AS VARCHAR)), '') AS person_id, "
+                "coalesce(CAST(jurisdiction AS VARCHAR), '') AS c, '' AS r FROM people_frame")
+    con.unregister("people_frame")
+    con.execute("CREATE OR REPLACE TEMP TABLE jurisdiction_map AS SELECT DISTINCT c, r, "
+                f"CASE WHEN c = '' THEN '{UNKNOWN_JURISDICTION}' ELSE c END AS jurisdiction FROM people")
+    _dedupe_people(con)
+    _notices_from(con, notices.reindex(columns=["person_id", "channel", "sent_at", "status"]))
+
+
+def _notices_from(con, frame) -> None:
+    """Create table ``notices`` from a frame or Arrow table with the notice columns."""
+    con.register("notices_frame", frame)
+    con.execute("CREATE OR REPLACE TEMP TABLE notices AS SELECT "
+                + _NOTICE_COLUMNS_SQL.format(sent="CAST(sent_at AS TIMESTAMPTZ)") + " FROM notices_frame")
+    con.unregister("notices_frame")
+
+
+def people_jurisdictions(people: pd.DataFrame) -> pd.DataFrame:
+    """``person_id`` and ``jurisdiction`` for affected_people rows (``country``, ``region``),
+    in the same order; the law package maps each distinct (country, region) pair once."""
+    con = _connect()
+    try:
+        frame = people.reindex(columns=["person_id", "country", "region"])
+        con.register("raw_people", frame)
+        _map_jurisdictions(con, "SELECT person_id, country, region FROM raw_people")
+        out = con.execute("SELECT p.person_id, m.jurisdiction FROM people p JOIN jurisdiction_map m "
+                          "ON m.c = p.c AND m.r = p.r ORDER BY p.rowid").df()
+        out.index = people.index
+        return out
+    finally:
+        con.close()
+
+
+def _map_jurisdictions(con, raw_select: str) -> None:
+    """Build table ``people`` (person_id, c, r: normalised country and region, in input
+    order) from a SELECT yielding person_id, country, region, and table
+    ``jurisdiction_map`` (c, r, jurisdiction): each distinct pair mapped once through
+    :func:`jurisdiction_for`. The pair is joined to its deadline only in the matching query,
+    so the population is written once."""
+    _create_people(con)
+    _insert_people(con, raw_select)
+    _map_pairs(con)
+
+
+def _create_people(con) -> None:
+    con.execute("CREATE OR REPLACE TEMP TABLE people (person_id VARCHAR, c VARCHAR, r VARCHAR)")
+
+
+def _insert_people(con, raw_select: str) -> None:
+    """Append people (person_id, country, region) in input order, normalised."""
+    con.execute(f"""INSERT INTO people
+        SELECT nullif(trim(CAST(person_id AS VARCHAR)), '') AS person_id,
+               upper(trim(coalesce(CAST(country AS VARCHAR), ''))) AS c,
+               upper(trim(coalesce(CAST(region AS VARCHAR), ''))) AS r
+        FROM ({raw_select})""")
+
+
+def _map_pairs(con) -> None:
+    """Table ``jurisdiction_map``: every distinct (country, region) pair of ``people`` mapped once."""
+    pairs = con.execute("SELECT DISTINCT c, r FROM people").df()
+    pairs["jurisdiction"] = [jurisdiction_for(c or None, r or None) for c, r in zip(pairs["c"], pairs["r"])]
+    con.register("jurisdiction_pairs", pairs)
+    con.execute("CREATE OR REPLACE TEMP TABLE jurisdiction_map AS SELECT CAST(c AS VARCHAR) AS c, "
+                "CAST(r AS VARCHAR) AS r, CAST(jurisdiction AS VARCHAR) AS jurisdiction FROM jurisdiction_pairs")
+    con.unregister("jurisdiction_pairs")

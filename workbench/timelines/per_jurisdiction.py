@@ -1,0 +1,209 @@
+"""Per jurisdiction: counts and quantiles of the person statuses, and the regulator and CRA duties.
+
+Regulator and credit-bureau (CRA) duties are judged per jurisdiction with the actual
+resident count against the rule's threshold; a ``consumer_reporting_agency`` row with
+jurisdiction ``US`` counts as nationwide for every US state, and for an EU member state a
+supervisory-authority row with jurisdiction ``EU`` (the lead authority under the GDPR's
+one-stop shop) counts as well as one naming the state itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+from typing import Any
+
+import pandas as pd
+
+from workbench.law import UNKNOWN_JURISDICTION, RuleBook, load_rulebook
+from workbench.law.deadlines import rule_for_case
+from workbench.timelines.clock import DAY_SECONDS, _utc, audit_moment
+
+log = logging.getLogger("workbench.timelines")
+
+REGULATOR_RECIPIENT_TYPES: tuple[str, ...] = ("attorney_general", "regulator", "supervisory_authority")
+
+CRA_RECIPIENT_TYPE = "consumer_reporting_agency"
+
+#: Counts and extremes per jurisdiction: streaming aggregates, which DuckDB spills to disk.
+_SUMMARY_SQL = """
+SELECT jurisdiction,
+       count(*) AS residents,
+       count(*) FILTER (WHERE status = 'on_time') AS on_time,
+       count(*) FILTER (WHERE status = 'late') AS late,
+       count(*) FILTER (WHERE status IN ('overdue', 'missing')) AS missing,
+       count(*) FILTER (WHERE status = 'overdue') AS overdue,
+       count(*) FILTER (WHERE status = 'missing') AS undelivered_only,
+       count(*) FILTER (WHERE status = 'pending') AS pending,
+       count(*) FILTER (WHERE status = 'not_required') AS not_required,
+       count(*) FILTER (WHERE status = 'not_assessed') AS not_assessed,
+       max(days_late) AS days_late_max,
+       max(days_overdue) AS days_overdue_max,
+       min(first_valid_notice) AS first_notice_at,
+       max(first_valid_notice) AS last_notice_at
+FROM person_status GROUP BY jurisdiction
+"""
+
+#: Exact quantiles per jurisdiction, for the jurisdictions in list parameter ``$codes``.
+#: Quantiles are holistic: DuckDB keeps every value of every group in memory and cannot
+#: spill them (150M people: 2.4 GB for the delay quantiles alone), so they run in batches
+#: of jurisdictions (:func:`quantile_batches`).
+_QUANTILES_SQL = """
+SELECT jurisdiction,
+       median(delay_days) AS delay_median_days,
+       quantile_cont(delay_days, 0.95) AS delay_p95_days,
+       median(days_late) AS days_late_median
+FROM person_status WHERE list_contains($codes, jurisdiction) GROUP BY jurisdiction
+"""
+
+#: Memory per person a batch of :data:`_QUANTILES_SQL` may hold: three 8-byte values, with
+#: room for the value vectors' growth and the sort that picks the quantile.
+QUANTILE_BYTES_PER_ROW = 64
+
+#: Column order of the summary (counts, then quantiles, then extremes).
+_SUMMARY_COLUMNS = ["jurisdiction", "residents", "on_time", "late", "missing", "overdue", "undelivered_only",
+                    "pending", "not_required", "not_assessed", "delay_median_days", "delay_p95_days",
+                    "days_late_median", "days_late_max", "days_overdue_max", "first_notice_at", "last_notice_at"]
+
+
+def quantile_batches(residents: dict[str, int], max_rows: int) -> list[list[str]]:
+    """Jurisdictions grouped so that each group holds at most ``max_rows`` people, in code
+    order (a jurisdiction larger than ``max_rows`` is a group of its own)."""
+    batches: list[list[str]] = []
+    rows = 0
+    for code in sorted(residents):
+        n = residents[code]
+        if batches and rows + n <= max_rows:
+            batches[-1].append(code)
+            rows += n
+        else:
+            batches.append([code])
+            rows = n
+    return batches
+
+
+def _summary(con, max_rows: int | None = None) -> pd.DataFrame:
+    """Per-jurisdiction counts and quantiles of table ``person_status``, in bounded memory:
+    the quantiles of a batch of jurisdictions hold at most a quarter of DuckDB's memory limit."""
+    from workbench.duck import memory_limit_bytes
+
+    counts = con.execute(_SUMMARY_SQL).df()
+    max_rows = max_rows or max(1, memory_limit_bytes(con) // 4 // QUANTILE_BYTES_PER_ROW)
+    residents = dict(zip(counts["jurisdiction"], counts["residents"].astype("int64")))
+    parts = [con.execute(_QUANTILES_SQL, {"codes": codes}).df() for codes in quantile_batches(residents, max_rows)]
+    if len(parts) > 1:
+        log.info("quantiles of %d jurisdictions computed in %d batches", len(residents), len(parts))
+    quantiles = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
+        columns=["jurisdiction", "delay_median_days", "delay_p95_days", "days_late_median"])
+    out = counts.merge(quantiles, on="jurisdiction", how="left", validate="one_to_one")
+    if len(out) != len(counts):
+        from workbench.errors import GuardrailError
+        raise GuardrailError(f"summary has {len(out)} rows after adding the quantiles, {len(counts)} before")
+    return out.reindex(columns=_SUMMARY_COLUMNS)
+
+
+def obligation_status(due, sent_at: pd.Timestamp | None, audit_at: dt.datetime) -> tuple[str, int | None]:
+    """Status of a regulator or CRA obligation: not_required, on_time, late (with days),
+    missing (due passed before the audit date), pending, or sent_not_required."""
+    if not due.applies:
+        return ("sent_not_required" if sent_at is not None else "not_required"), None
+    if sent_at is None:
+        return ("missing", _ceil_days(audit_at - due.due_at)) if due.due_at < audit_at else ("pending", None)
+    if sent_at <= due.due_at:
+        return "on_time", None
+    return "late", _ceil_days(sent_at - due.due_at)
+
+
+def _ceil_days(delta: dt.timedelta) -> int:
+    return int(math.ceil(delta.total_seconds() / DAY_SECONDS))
+
+
+def _notice_groups(reg: pd.DataFrame) -> dict[tuple[str, str], dict[str, Any]]:
+    """Regulator-notice rows grouped once by (kind, jurisdiction): kind ``regulator`` or
+    ``cra``; first sent moment, the latest row's residents_reported, rows, recipients."""
+    if reg is None or len(reg) == 0:
+        return {}
+    frame = pd.DataFrame({
+        "j": reg["jurisdiction"].astype("str").str.strip().str.upper(),
+        "t": reg["recipient_type"].astype("str").str.strip().str.lower(),
+        "recipient": reg["recipient"].astype("str").str.strip().str.lower() if "recipient" in reg.columns else "",
+        "sent_at": reg["sent_at"], "reported": reg["residents_reported"],
+    })
+    frame = frame[frame["sent_at"].notna()]
+    frame["kind"] = frame["t"].map(lambda t: "regulator" if t in REGULATOR_RECIPIENT_TYPES
+                                   else "cra" if t == CRA_RECIPIENT_TYPE else None)
+    frame = frame[frame["kind"].notna()].sort_values("sent_at", kind="stable")
+    out = {}
+    for (kind, j), g in frame.groupby(["kind", "j"], sort=False):
+        out[(kind, j)] = {"first": g["sent_at"].iloc[0], "last": g["sent_at"].iloc[-1],
+                          "reported": None if pd.isna(g["reported"].iloc[-1]) else int(g["reported"].iloc[-1]),
+                          "rows": len(g), "recipients": set(g["recipient"])}
+    return out
+
+
+def _merge_groups(groups: dict, kind: str, codes: list[str]) -> dict[str, Any]:
+    """The notices of ``kind`` addressed to any of ``codes`` (e.g. US-FL and nationwide US)."""
+    found = [groups[(kind, c)] for c in codes if (kind, c) in groups]
+    if not found:
+        return {"first": None, "reported": None, "rows": 0, "recipients": set()}
+    latest = max(found, key=lambda g: g["last"])
+    return {"first": min(g["first"] for g in found), "reported": latest["reported"],
+            "rows": sum(g["rows"] for g in found), "recipients": set().union(*(g["recipients"] for g in found))}
+
+
+def regulator_table(case, summary: pd.DataFrame, regulator_notices: pd.DataFrame | None, *,
+                    book: RuleBook | None = None, audit_at: dt.datetime | None = None) -> pd.DataFrame:
+    """Regulator and CRA duties per jurisdiction, judged on the actual resident count.
+
+    ``summary`` needs ``jurisdiction``, ``residents`` and ``first_notice_at`` (the first
+    valid individual notice there, for duties timed against it). ``regulator_notices`` is
+    the input frame, or None when the case has none (then every required notice is
+    "missing" or "pending", and the stage marks the check "not assessed").
+    """
+    book = book or load_rulebook()
+    audit_at = audit_at or audit_moment(case)
+    reg = regulator_notices if regulator_notices is not None else pd.DataFrame(
+        columns=["jurisdiction", "recipient_type", "recipient", "sent_at", "residents_reported"])
+    groups = _notice_groups(reg)
+    rows = []
+    for rec in summary.itertuples(index=False):  # one iteration per jurisdiction, not per person
+        code, residents = rec.jurisdiction, int(rec.residents)
+        row: dict[str, Any] = {"jurisdiction": code}
+        if code == UNKNOWN_JURISDICTION or code not in book:
+            rows.append(row)
+            continue
+        rule, start = rule_for_case(book, code, case)
+        first_ind = rec.first_notice_at if pd.notna(rec.first_notice_at) else None
+        kw = dict(residents=residents, assessment_days=case.parameters.assessment_days,
+                  encrypted=case.incident.encrypted,
+                  individual_sent_at=None if first_ind is None else pd.Timestamp(first_ind).to_pydatetime())
+        target = rule if rule is not None else code
+        # regulator
+        due = book.due(target, "regulator", start, **kw)
+        mine = _merge_groups(groups, "regulator", [code] + (["EU"] if code.startswith("EU-") else []))
+        first, reported = mine["first"], mine["reported"]
+        status, days = obligation_status(due, first, audit_at)
+        row.update({
+            "regulator_required": bool(due.applies), "regulator_threshold": getattr(rule, "regulator_threshold", None),
+            "regulator_name": getattr(rule, "regulator_name", None),
+            "regulator_condition": getattr(rule, "regulator_condition", None),
+            "regulator_due_at": _utc(due.due_at), "regulator_basis": due.basis, "regulator_reason": due.reason,
+            "regulator_citation": due.citation, "regulator_sent_at": first, "regulator_notices": mine["rows"],
+            "regulator_status": status, "regulator_days_late": days, "residents_reported": reported,
+            "residents_reported_matches": None if reported is None else reported == residents,
+        })
+        # consumer reporting agencies
+        cdue = book.due(target, "cra", start, **kw)
+        cra = _merge_groups(groups, "cra", [code] + (["US"] if code.startswith("US-") else []))
+        cfirst = cra["first"]
+        cstatus, cdays = obligation_status(cdue, cfirst, audit_at)
+        row.update({
+            "cra_required": bool(cdue.applies), "cra_threshold": getattr(rule, "cra_threshold", None),
+            "cra_due_at": _utc(cdue.due_at), "cra_basis": cdue.basis, "cra_reason": cdue.reason,
+            "cra_citation": cdue.citation, "cra_sent_at": cfirst,
+            "cra_recipients": len(cra["recipients"]),
+            "cra_status": cstatus, "cra_days_late": cdays,
+        })
+        rows.append(row)
+    return pd.DataFrame(rows)
