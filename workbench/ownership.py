@@ -28,7 +28,7 @@ from typing import Iterable, Mapping
 from workbench.assessment import Assessment
 from workbench.findings import Finding, Severity, sort_findings
 from workbench.registry import Registry
-from workbench.stages import StageName
+from workbench.stagebase import StageName
 
 #: The stage that owns each finding category (a finding of a category is only ever written
 #: by that stage; ``tests/foundation/test_ownership.py`` holds a run to it).

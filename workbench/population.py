@@ -9,7 +9,7 @@ SQL over all of it with bounded memory (DuckDB spills to its temporary folder). 
 (:meth:`PopulationStore.add_duckdb_table`).
 
 DuckDB is used directly here, not through Great Expectations (GX 1.24 runs on DuckDB only
-with the workarounds of ``quality._gx_duckdb_support``).
+with the workarounds of ``workbench.quality.gx._gx_duckdb_support``).
 """
 
 from __future__ import annotations

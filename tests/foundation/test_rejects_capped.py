@@ -39,3 +39,15 @@ def test_uncapped_rejects_file_has_no_marker(minimal_case, tmp_path):
     row = ov.inputs.set_index("name").loc["notices"]
     assert not bool(row.rejects_capped) and row.rejects_written == 3
     assert "relative word" in file["reason"].iloc[0]
+
+
+def test_the_data_quality_finding_counts_every_rejected_row_beyond_the_cap(minimal_case, tmp_path):
+    """The finding's count is the intake's exact rows_rejected, not the rows the capped file lists."""
+    from workbench import stages
+    from workbench.stagebase import StageName
+
+    case = _case_with_bad_dates(minimal_case, 7)
+    build_overview(case, tmp_path / "run", chunk_rows=3, rejects_cap=4)
+    result = stages.run(StageName.DATA_QUALITY, case.path, tmp_path / "run", engine="duckdb")
+    found = [f for f in result.findings if f.code == "dq.notices.rows_rejected"]
+    assert [f.count for f in found] == [7]
