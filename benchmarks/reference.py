@@ -601,14 +601,15 @@ TIMELINE_NUMBER_COLUMNS = ("days_late_max", "days_overdue_max", "delay_median_da
                            "days_late_median")
 
 
-def ref_timelines(store, case, out_dir: str | Path) -> Counts:
+def ref_timelines(store, case, out_dir: str | Path, *, person_status: bool | None = None) -> Counts:
     """Each person's first valid notice against its jurisdiction's due moment, in DuckDB.
 
     The deadline of each jurisdiction comes from the law engine
     (:func:`workbench.timelines.individual_deadlines`, once per jurisdiction), the
     regulator and CRA duties from :func:`workbench.timelines.regulator_table` (per
     jurisdiction), as in the stage. Writes ``out_dir/person_status.parquet`` (the stage's
-    per-person file, same columns).
+    per-person file, same columns) when the stage would (``person_status``, default: the
+    case's ``parameters.person_status_export``).
     """
     import pandas as pd
 
@@ -636,8 +637,9 @@ def ref_timelines(store, case, out_dir: str | Path) -> Counts:
                               "SELECT CAST(timezone(?, first_valid_notice) AS DATE), split_part(jurisdiction, '-', 1), "
                               "count(*) AS notices FROM person_status WHERE first_valid_notice IS NOT NULL GROUP BY ALL)",
                               [case.parameters.timezone]).fetchone()
+        export = case.parameters.person_status_export if person_status is None else person_status
         written = con.execute(f"COPY person_status TO {_path(out_dir / 'person_status.parquet')} "
-                              "(FORMAT parquet)").fetchone()[0]
+                              "(FORMAT parquet)").fetchone()[0] if export else 0
         notice_rows, after = con.execute(
             "SELECT count(*), count(*) FILTER (WHERE sent_at > ?) FROM store.notices", [audit_at]).fetchone()
     finally:

@@ -125,6 +125,10 @@ class Parameters(_Strict):
     mask_personal_data: bool = True
     #: Timezone that decides what a legal "day" is for date-only deadlines.
     timezone: str = "UTC"
+    #: Also write each person's notice status (``artifacts/20_notice_timelines.person_status.
+    #: parquet``, one row per person): evidence of who was late, asked for by case, since it
+    #: is a fifth of the timelines' time at population scale.
+    person_status_export: bool = False
 
 
 class Case(_Strict):

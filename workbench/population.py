@@ -56,7 +56,7 @@ class PopulationStore:
     specs : mapping of input name -> :class:`workbench.quality.SuiteSpec` (or anything with
         ``evidence_keys`` and ``population_level()``); decides which columns are kept.
     memory_limit : DuckDB's memory limit; beyond it DuckDB spills to disk. Default: the
-        workbench's (``WORKBENCH_DUCKDB_MEMORY``, 3GB): 512MB was too little for the
+        workbench's (``WORKBENCH_DUCKDB_MEMORY``, a sixth of RAM): 512MB was too little for the
         anti-joins and uniqueness over 150M people and notices (DuckDB could not pin a block).
     """
 

@@ -120,9 +120,9 @@ def test_the_timelines_reference_finds_every_status_and_writes_the_same_person_f
     from benchmarks.tasks import _OnStore
 
     with _OnStore(store_dir) as store:
-        result = stages.get(StageName.NOTICE_TIMELINES).run(store, store.case)
+        result = stages.get(StageName.NOTICE_TIMELINES, person_status=True).run(store, store.case)
         stage = reference.timelines_counts(result)
-        ref = reference.ref_timelines(store, store.case, tmp_path)
+        ref = reference.ref_timelines(store, store.case, tmp_path, person_status=True)
         ours = pd.read_parquet(result.view.person_status_path).sort_values("person_id", ignore_index=True)
     assert differences(stage, ref) == []
     assert stage["status.late"] > 0 and stage["status.overdue"] > 0 and stage["stats.duplicate_person_rows_ignored"] > 0

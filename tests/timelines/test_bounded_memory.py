@@ -101,3 +101,14 @@ def test_default_spill_folder_is_removed_when_the_process_exits(tmp_path):
     spill = out.stdout.strip()
     assert spill.startswith(str(tmp_path)) and "workbench-duckdb-" in spill
     assert not os.path.exists(spill) and list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("ram_gib, expected", [(24, "4096MiB"), (2, "1024MiB"), (192, "8192MiB")])
+def test_the_default_memory_limit_is_a_share_of_the_machine(monkeypatch, ram_gib, expected):
+    import os
+
+    from workbench import duck
+
+    pages = {"SC_PAGE_SIZE": 4096, "SC_PHYS_PAGES": ram_gib * 2**30 // 4096}
+    monkeypatch.setattr(os, "sysconf", lambda name: pages[name])
+    assert duck._machine_share() == expected

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from collections import defaultdict
 from pathlib import Path
 
@@ -73,7 +74,19 @@ def test_stage_writes_findings_and_a_per_jurisdiction_table(synthetic, tmp_path)
     assert table["residents"].sum() == out.stats["people"]
     assert {f.id for f in read_findings(tmp_path)} == {f.id for f in out.findings}
     assert read_assessed(tmp_path)[STAGE]["regulator_notice"].is_assessed
-    assert (tmp_path / "artifacts" / f"{STAGE}.person_status.parquet").exists()
+    # the per-person file is written when asked for (case.yaml, parameters.person_status_export)
+    assert not (tmp_path / "artifacts" / f"{STAGE}.person_status.parquet").exists()
+
+
+def test_the_per_person_statuses_are_written_when_the_case_asks(synthetic, tmp_path):
+    from tests.conftest import edit_case
+
+    folder = tmp_path / "case"
+    shutil.copytree(synthetic, folder)
+    edit_case(folder / "case.yaml", **{"parameters.person_status_export": True})
+    out = run_stage(folder / "case.yaml", tmp_path / "run")
+    people = pd.read_parquet(tmp_path / "run" / "artifacts" / f"{STAGE}.person_status.parquet")
+    assert len(people) == out.stats["people"]
 
 
 def test_inputs_are_read_only_through_sources(synthetic):

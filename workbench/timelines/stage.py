@@ -17,25 +17,27 @@ class NoticeTimelinesStage(Stage):
     """20: every person, regulator and credit bureau notice against the law in force.
 
     ``person_status``: also write the per-person statuses (``artifacts/20_notice_timelines.
-    person_status.parquet``; one row per person, a fifth of the stage's time at scale).
+    person_status.parquet``; one row per person, a fifth of the stage's time at scale);
+    by default as the case asks (``parameters.person_status_export``, off unless set).
     """
 
     name = StageName.NOTICE_TIMELINES
     inputs = ("affected_people", "notices", "regulator_notices")
 
-    def __init__(self, person_status: bool = True):
+    def __init__(self, person_status: bool | None = None):
         self.person_status = person_status
 
     def run(self, store, case) -> StageResult:
         from workbench.artifacts import artifacts_dir
 
-        path = artifacts_dir(store.run_dir) / f"{STAGE}.person_status.parquet" if self.person_status else None
+        wanted = case.parameters.person_status_export if self.person_status is None else self.person_status
+        path = artifacts_dir(store.run_dir) / f"{STAGE}.person_status.parquet" if wanted else None
         out = assess_store(store, person_status_path=path)
         return StageResult(self.name, out.findings, out.assessed,
                            {"jurisdictions": out.sorted_table(), "notices_per_day": out.notices_per_day}, view=out)
 
 
-def run_stage(case_path: str | Path, run_dir: str | Path, *, person_status: bool = True) -> Timelines:
+def run_stage(case_path: str | Path, run_dir: str | Path, *, person_status: bool | None = None) -> Timelines:
     """What the notebook calls: the stage on the run folder's case store (built first when
     the intake has not run there); findings and tables are written as artifacts."""
     return execute(NoticeTimelinesStage(person_status=person_status), case_path, run_dir).view
