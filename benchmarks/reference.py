@@ -697,21 +697,12 @@ def timelines_counts(result) -> Counts:
 
 # =========================================================================== 30 irregularities
 
-#: A name in a comparable form (the letters check's definitions: accents stripped, case
-#: folded, punctuation dropped, words sorted), and a letter's data elements as a list.
-_LETTER_MACROS = """
-CREATE OR REPLACE TEMP MACRO name_tokens(s) AS
-  list_distinct(list_filter(string_split(regexp_replace(regexp_replace(lower(strip_accents(coalesce(s, ''))),
-                '[''`´’]', '', 'g'), '[^a-z0-9]+', ' ', 'g'), ' '), lambda x: x <> ''));
-CREATE OR REPLACE TEMP MACRO squash(s) AS
-  regexp_replace(lower(strip_accents(coalesce(s, ''))), '[^a-z0-9]+', '', 'g');
-CREATE OR REPLACE TEMP MACRO norm_name(s) AS array_to_string(list_sort(name_tokens(s)), ' ');
-CREATE OR REPLACE TEMP MACRO elements(s) AS
-  list_filter(list_transform(string_split(coalesce(s, ''), '|'), lambda x: lower(trim(x))), lambda x: x <> '');
-"""
-
+#: A name in a comparable form and a letter's data elements as a list: the letters check's
+#: own definitions (the reference re-writes the queries, not what "the same name" means).
+from workbench.irregularities.letters import _MACROS as _LETTER_MACROS  # noqa: E402
 #: Example ids and jurisdictions kept per letter problem (as the letters check).
-LETTER_EXAMPLES, LETTER_JURISDICTIONS = 20, 60
+from workbench.irregularities.letters import MAX_EXAMPLES as LETTER_EXAMPLES  # noqa: E402
+from workbench.irregularities.letters import MAX_JURISDICTIONS as LETTER_JURISDICTIONS  # noqa: E402
 
 
 def _letter_groups(con, rows_sql: str, params: list | None = None) -> dict[str, dict[str, Any]]:
