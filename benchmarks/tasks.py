@@ -294,65 +294,46 @@ def ref_intake(case_path: str, work_dir: str | None = None) -> dict[str, Any]:
     return {"rows": sum(counts[f"{n}.rows_read"] for n in reference.POPULATION_INPUTS), "counts": counts}
 
 
-@TASKS.register("stage_quality")
-def stage_quality(store_dir: str) -> dict[str, Any]:
-    """Stage 10 alone on a prepared store (its default engine: GX's SQL datasource on DuckDB)."""
-    from benchmarks import reference
-    from workbench.stages import StageName
-
-    with _OnStore(store_dir) as store:
-        result = _stage(store, StageName.DATA_QUALITY)
-        return {"rows": _population_rows(store), "findings": len(result.findings),
-                "counts": reference.quality_counts(result)}
-
-
-@TASKS.register("ref_quality")
-def ref_quality(store_dir: str) -> dict[str, Any]:
-    from benchmarks import reference
-
-    with _OnStore(store_dir) as store:
-        return {"rows": _population_rows(store), "counts": reference.ref_quality(store, store.case)}
+#: The stages measured alone on a prepared store, against their references, by key: the
+#: stage, how its result becomes counts, the reference (``benchmarks.reference`` function
+#: names), and whether the reference writes files (then into the run folder). Registered
+#: below as tasks ``stage_<key>`` and ``ref_<key>``.
+STAGES_ALONE: dict[str, tuple[str, str, str, bool]] = {
+    "quality": ("10_data_quality", "quality_counts", "ref_quality", False),  # default engine: GX on DuckDB
+    "timelines": ("20_notice_timelines", "timelines_counts", "ref_timelines", True),
+    "irregularities": ("30_irregularities", "irregularities_counts", "ref_irregularities", False),
+}
 
 
-@TASKS.register("stage_timelines")
-def stage_timelines(store_dir: str) -> dict[str, Any]:
-    """Stage 20 alone on a prepared store, with its per-person file (as in a run)."""
-    from benchmarks import reference
-    from workbench.stages import StageName
+def _stage_task(key: str) -> Callable[..., dict[str, Any]]:
+    def task(store_dir: str) -> dict[str, Any]:
+        """A stage alone on a prepared store, through its ``run(store, case)`` hook."""
+        from benchmarks import reference
 
-    with _OnStore(store_dir) as store:
-        result = _stage(store, StageName.NOTICE_TIMELINES)
-        return {"rows": _population_rows(store), "findings": len(result.findings),
-                "counts": reference.timelines_counts(result)}
-
-
-@TASKS.register("ref_timelines")
-def ref_timelines(store_dir: str) -> dict[str, Any]:
-    from benchmarks import reference
-
-    with _OnStore(store_dir) as store:
-        return {"rows": _population_rows(store),
-                "counts": reference.ref_timelines(store, store.case, store.run_dir / "reference")}
+        name, counts, _, _ = STAGES_ALONE[key]
+        with _OnStore(store_dir) as store:
+            result = _stage(store, name)
+            return {"rows": _population_rows(store), "findings": len(result.findings),
+                    "counts": getattr(reference, counts)(result)}
+    return task
 
 
-@TASKS.register("stage_irregularities")
-def stage_irregularities(store_dir: str) -> dict[str, Any]:
-    """Stage 30 alone on a prepared store (the letter reconciliation and the three small checks)."""
-    from benchmarks import reference
-    from workbench.stages import StageName
+def _reference_task(key: str) -> Callable[..., dict[str, Any]]:
+    def task(store_dir: str) -> dict[str, Any]:
+        """A stage's hand-written DuckDB reference on the same prepared store."""
+        from benchmarks import reference
 
-    with _OnStore(store_dir) as store:
-        result = _stage(store, StageName.IRREGULARITIES)
-        return {"rows": _population_rows(store), "findings": len(result.findings),
-                "counts": reference.irregularities_counts(result)}
+        _, _, ref_name, writes = STAGES_ALONE[key]
+        ref = getattr(reference, ref_name)
+        with _OnStore(store_dir) as store:
+            extra = (store.run_dir / "reference",) if writes else ()
+            return {"rows": _population_rows(store), "counts": ref(store, store.case, *extra)}
+    return task
 
 
-@TASKS.register("ref_irregularities")
-def ref_irregularities(store_dir: str) -> dict[str, Any]:
-    from benchmarks import reference
-
-    with _OnStore(store_dir) as store:
-        return {"rows": _population_rows(store), "counts": reference.ref_irregularities(store, store.case)}
+for _key in STAGES_ALONE:
+    TASKS.register(f"stage_{_key}", _stage_task(_key))
+    TASKS.register(f"ref_{_key}", _reference_task(_key))
 
 
 # --------------------------------------------------------------------------- the naive baseline
