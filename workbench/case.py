@@ -15,6 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from workbench import sqlguard
+from workbench.casefacts import Clock, HarmAssessment, conflicts, declared_problems
 from workbench.errors import CaseError
 
 #: The vocabulary of exposed data elements a case may name.
@@ -55,6 +56,11 @@ class Incident(_Strict):
     #: (an incident that exposed no personal data: insider trades, messages...).
     data_elements: list[str] = Field(default_factory=list)
     encrypted: bool = False
+    #: The encryption key or credential was taken too: an encryption safe harbour then
+    #: does not hold where the statute says so.
+    encryption_key_compromised: bool = False
+    #: The exposed elements were redacted or truncated (a safe harbour in many US statutes).
+    redacted: bool = False
 
     @field_validator("data_elements")
     @classmethod
@@ -147,6 +153,21 @@ class Case(_Strict):
         return [d.strip().lower().rstrip(".") for d in v]
     inputs: Inputs
     parameters: Parameters
+    #: Per-law clock-start facts (:mod:`workbench.casefacts`): GDPR awareness, SEC materiality...
+    clocks: list[Clock] = Field(default_factory=list)
+    #: Documented harm / risk-of-harm assessments, per law.
+    harm_assessments: list[HarmAssessment] = Field(default_factory=list)
+    #: Residents per jurisdiction as the organisation counted them (a people table that
+    #: is a sample still triggers the duties of the full count).
+    declared_residents: dict[str, int] = Field(default_factory=dict)
+
+    @field_validator("declared_residents")
+    @classmethod
+    def _counts(cls, v: dict[str, int]) -> dict[str, int]:
+        bad = [k for k, n in v.items() if isinstance(n, bool) or not isinstance(n, int) or n < 0]
+        if bad:
+            raise ValueError(f"declared_residents: {', '.join(bad[:5])}: expected a whole number of residents >= 0")
+        return v
 
     _path: Path | None = PrivateAttr(default=None)
 
@@ -308,6 +329,8 @@ def parse_case(data: dict[str, Any], path: Path) -> Case:
         problems.append("incident.data_elements: required when the case declares affected_people "
                         "(the exposed elements decide who is owed a notice)")
     problems += _check_inputs(_input_specs(data.get("inputs")), Path(path).resolve().parent)
+    if case is not None:
+        problems += conflicts(case.clocks, case.harm_assessments) + declared_problems(case.declared_residents)
     if problems:
         raise CaseError(str(path), list(dict.fromkeys(problems)))
     assert case is not None

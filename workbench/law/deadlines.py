@@ -86,15 +86,27 @@ def residents_from_case(case) -> dict[str, int]:
 
 # ---------------------------------------------------------------- case clock starts
 
-def case_clock_start(case, event: str) -> dt.datetime:
-    """The aware moment a clock-start event happened in a case.
+def case_clock_start(case, event: str, code: str | None = None) -> dt.datetime:
+    """The aware moment a clock-start event happened in a case, for the law ``code``.
 
-    Date-only facts become local midnight in ``case.parameters.timezone`` (for hour-based
-    deadlines this is the earliest, most demanding reading); ``incident.discovered_at`` is
-    used for discovery-type events when given.
+    A clock the case gives for that law (``clocks`` in case.yaml, :mod:`workbench.casefacts`:
+    the event itself, else its case-level event such as ``determination``) comes first;
+    otherwise the incident's dates. Date-only facts become local midnight in
+    ``case.parameters.timezone`` (for hour-based deadlines this is the earliest, most
+    demanding reading); ``incident.discovered_at`` is used for discovery-type events when given.
     """
     tz = ZoneInfo(case.parameters.timezone)
     case_event = CLOCK_EVENTS.get(event).case_event
+    if code is not None and getattr(case, "clocks", None):
+        from workbench.casefacts import facts_for
+
+        given = facts_for(case, code).clocks
+        clock = given.get(event) or given.get(case_event)
+        if clock is not None:
+            at = clock.at
+            if isinstance(at, dt.datetime):
+                return at.replace(tzinfo=tz) if at.tzinfo is None else at.astimezone(tz)
+            return dt.datetime.combine(at, dt.time(0, 0), tzinfo=tz)
     if case_event == "discovery" and getattr(case.incident, "discovered_at", None):
         at = case.incident.discovered_at
         return at.replace(tzinfo=tz) if at.tzinfo is None else at.astimezone(tz)
@@ -113,17 +125,17 @@ def rule_for_case(book: RuleBook, code: str, case) -> tuple[Rule | None, dt.date
     determination applies when its clock is determination, and a 2017 breach is judged by
     2017 law.
     """
-    discovery = case_clock_start(case, "discovery")
+    discovery = case_clock_start(case, "discovery", code)
     if code == UNKNOWN_JURISDICTION or code not in book:
         return None, discovery
 
     def own_start(rule: Rule | None) -> dt.datetime:
-        return case_clock_start(case, rule.clock_starts) if rule is not None and rule.clock_starts else discovery
+        return case_clock_start(case, rule.clock_starts, code) if rule is not None and rule.clock_starts else discovery
 
     first = book.rule_in_force(code, discovery.date())
     if first is not None and first.regime and first.covers(own_start(first).date()):
         return first, own_start(first)
-    probe = own_start(first) if first is not None and first.regime else case_clock_start(case, "determination")
+    probe = own_start(first) if first is not None and first.regime else case_clock_start(case, "determination", code)
     second = book.rule_in_force(code, probe.date())
     if second is not None and second.regime and second.covers(own_start(second).date()):
         return second, own_start(second)
