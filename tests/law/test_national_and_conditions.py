@@ -272,3 +272,22 @@ def test_national_record_may_not_overlap_the_gdpr(tmp_path):
                                                            end="2019-01-01", extra=extra))
     with pytest.raises(LawDataError, match="overlaps EU@2018-05-25"):
         load_rulebook(folder)
+
+
+# ------------------------------------------------------------ property: ruling harm out only removes duties
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@given(st.sampled_from(BOOK.codes()), st.sampled_from(["individual", "regulator", "cra"]),
+       st.datetimes(min_value=dt.datetime(2008, 1, 1), max_value=dt.datetime(2030, 12, 31)),
+       st.one_of(st.none(), st.integers(1, 5000)))
+@settings(max_examples=300, deadline=None)
+def test_harm_ruled_out_never_adds_a_duty_nor_changes_a_due_moment(code, obligation, start, residents):
+    start = start.replace(tzinfo=dt.timezone.utc)
+    plain = due(code, obligation, start, residents=residents)
+    ruled = due(code, obligation, start, residents=residents, harm_ruled_out=True)
+    assert not ruled.applies or (plain.applies and ruled.due_at == plain.due_at)
+    if plain.basis in ("not_assessed", "no_regime"):
+        assert ruled.basis == plain.basis
