@@ -151,7 +151,10 @@ def test_letter_content_defects(people, notices, truth):
 def test_regulator_notices(truth, synth_case):
     reg = read_csv(synth_case, "regulator_notices.csv")
     reg["day"] = pd.to_datetime(reg.sent_at, utc=True).dt.date
-    ag = reg[reg.recipient_type != "consumer_reporting_agency"]
+    eu = reg[reg.jurisdiction.str.startswith("EU-")]  # member states with a 2017 national duty (BDSG, Wbp)
+    assert set(eu.jurisdiction) <= {"EU-DE", "EU-NL"} and (eu.recipient_type == "supervisory_authority").all()
+    assert (pd.to_datetime(eu.sent_at, utc=True).dt.date == DETERMINED).all()
+    ag = reg[(reg.recipient_type != "consumer_reporting_agency") & ~reg.jurisdiction.str.startswith("EU-")]
     assert ag.jurisdiction.is_unique
     missing = ids(truth, "regulator_notice_missing")
     late = ids(truth, "regulator_notice_late")

@@ -27,7 +27,7 @@ EXPECTED = {  # person_id -> (jurisdiction, status, label, days_late, days_overd
     "WA-PENDING": ("US-WA", "pending", "pending", None, None),
     "CA-LATE-ASSESSMENT": ("US-CA", "late", "late (assessment)", 3, None),
     "AL-NO-LAW": ("US-AL", "not_required", "not_required", None, None),
-    "IE-BEFORE-GDPR": ("EU-IE", "not_required", "not_required", None, None),
+    "IE-BEFORE-GDPR": ("EU-IE", "not_assessed", "not_assessed", None, None),  # Irish law before the GDPR: not modelled
     "US-REGION-ZZ": ("UNKNOWN", "not_assessed", "not_assessed", None, None),
     "VT-ONTIME": ("US-VT", "on_time", "on_time", None, None),
     "NJ-ONTIME": ("US-NJ", "on_time", "on_time (assessment)", None, None),

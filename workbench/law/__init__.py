@@ -14,7 +14,7 @@ The data files and how they were compiled: ``workbench/law/data/README.md``. Not
 from workbench.errors import LawDataError
 from workbench.law.jurisdictions import (
     UNKNOWN_JURISDICTION, US_REGION_CODES, family_of, jurisdiction_codes, jurisdiction_for, jurisdictions_for,
-    supervisory_authority,
+    laws_for, supervisory_authority,
 )
 from workbench.law.model import BASES, CONFIDENCE_LEVELS, OBLIGATIONS, Deadline, Due, RelativeTiming, Rule
 from workbench.law.rulebook import RuleBook, load_rulebook
@@ -24,5 +24,5 @@ __all__ = [
     "BASES", "CLOCK_EVENTS", "CONFIDENCE_LEVELS", "DEADLINE_UNITS", "Deadline", "Due", "LawDataError",
     "OBLIGATIONS", "RelativeTiming", "Rule", "RuleBook", "UNKNOWN_JURISDICTION", "US_REGION_CODES",
     "add_period", "family_of", "holiday_calendar", "jurisdiction_codes", "jurisdiction_for", "jurisdictions_for",
-    "load_rulebook", "supervisory_authority",
+    "laws_for", "load_rulebook", "supervisory_authority",
 ]

@@ -84,7 +84,9 @@ def _rule_lines(rule: Rule) -> list[str]:
         f"  version        {r.version}  [{r.effective_from or 'origin'} .. {r.superseded_on or 'open'})  confidence: {r.confidence}",
         f"  citation       {r.citation}",
     ]
-    if not r.regime:
+    if not r.modelled:
+        lines.append(f"  in force       not assessed: {r.individual_standard}")
+    elif not r.regime:
         lines.append(f"  in force       no breach-notice law: {r.individual_standard}")
     else:
         lines += [

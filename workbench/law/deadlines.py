@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from workbench.law.jurisdictions import UNKNOWN_JURISDICTION, jurisdiction_for
+from workbench.law.jurisdictions import OVERLAY_CODES, UNKNOWN_JURISDICTION, jurisdictions_for
 from workbench.law.model import OBLIGATIONS, Due, Rule
 from workbench.law.rulebook import RuleBook, load_rulebook
 from workbench.law.units import CLOCK_EVENTS
@@ -58,8 +58,10 @@ class Obligation:
 def count_residents(people: pd.DataFrame) -> dict[str, int]:
     """Affected people per law-data code, from a frame with ``country`` and ``region``.
 
-    Groups first, so :func:`jurisdiction_for` runs once per distinct (country, region).
-    People who map to no covered jurisdiction are counted under ``UNKNOWN``.
+    Groups first, so :func:`~workbench.law.jurisdictions.jurisdictions_for` runs once per
+    distinct (country, region). A person counts for the primary code and for every overlay
+    (a Quebec resident for ``CA`` and ``CA-QC``); people who map to no covered jurisdiction
+    are counted under ``UNKNOWN``.
     """
     if len(people) == 0:
         return {}
@@ -68,8 +70,8 @@ def count_residents(people: pd.DataFrame) -> dict[str, int]:
         ["country", "region"], dropna=False, sort=False).size()
     out: dict[str, int] = {}
     for (country, reg), n in sizes.items():
-        code = jurisdiction_for(country, reg)
-        out[code] = out.get(code, 0) + int(n)
+        for code in jurisdictions_for(country, reg):
+            out[code] = out.get(code, 0) + int(n)
     return out
 
 
@@ -152,27 +154,30 @@ def obligations_for(book: RuleBook, case, residents: Mapping[str, int], *,
 
     ``residents`` maps codes to affected residents (``UNKNOWN`` is skipped); ``include``
     adds organisation-dependent regimes (``US-HIPAA``, ``US-SEC-8K``...) with the total
-    number of affected people.
+    number of affected people (overlay codes such as ``CA-QC`` are not counted twice in it).
+    An obligation the law data does not model on the case's dates is listed with basis
+    ``not_assessed`` and no due moment (sorted last), never dropped as "not required".
     """
     days = assessment_days if assessment_days is not None else case.parameters.assessment_days
     counts = {c: n for c, n in residents.items() if c != UNKNOWN_JURISDICTION}
-    total = sum(residents.values())
+    total = sum(n for c, n in residents.items() if c not in OVERLAY_CODES)
     for code in include:
         counts.setdefault(code, total)
     out: list[Obligation] = []
     for code in sorted(counts):
         rule, start = rule_for_case(book, code, case)
-        if rule is None:
-            continue
         for ob in OBLIGATIONS:
-            due = book.due(rule, ob, start, residents=counts[code], assessment_days=days,
-                           encrypted=case.incident.encrypted)
-            if not due.applies:
+            due = book.due(rule if rule is not None else code, ob, start, residents=counts[code],
+                           assessment_days=days, encrypted=case.incident.encrypted)
+            if not due.applies and due.basis != "not_assessed":
                 continue
-            recipient = rule.regulator_name if ob == "regulator" else RECIPIENT[ob]
-            out.append(Obligation(code, rule.name, ob, recipient or "", counts[code],
-                                  rule.clock_starts or "", start, due))
-    out.sort(key=lambda o: (o.due.due_at.astimezone(dt.timezone.utc), o.code, OBLIGATIONS.index(o.obligation)))
+            recipient = (rule.regulator_name if rule is not None and ob == "regulator"
+                         else RECIPIENT.get(ob, "regulator"))
+            out.append(Obligation(code, book.name(code), ob, recipient or RECIPIENT.get(ob, "regulator"), counts[code],
+                                  (rule.clock_starts if rule is not None else None) or "", start, due))
+    never = dt.datetime.max.replace(tzinfo=dt.timezone.utc)
+    out.sort(key=lambda o: (o.due.due_at.astimezone(dt.timezone.utc) if o.due.due_at else never, o.code,
+                            OBLIGATIONS.index(o.obligation)))
     return out
 
 
@@ -208,7 +213,8 @@ def to_table(obligations: list[Obligation]) -> str:
     lines = [f"{'due (local)':25} {'code':10} {'obligation':10} {'basis':10} recipient / citation"]
     for o in obligations:
         d = o.due
-        lines.append(f"{d.due_at.strftime('%Y-%m-%d %H:%M %Z'):25} {o.code:10} {o.obligation:10} {d.basis:10} "
+        when = d.due_at.strftime('%Y-%m-%d %H:%M %Z') if d.due_at else "not assessed"
+        lines.append(f"{when:25} {o.code:10} {o.obligation:10} {d.basis:10} "
                      f"{o.recipient} | {d.citation} [{d.rule_version}, {d.confidence}]")
     if not obligations:
         lines.append("(no obligation triggered)")
@@ -226,6 +232,8 @@ def to_ics(obligations: list[Obligation], *, case_id: str, stamp: dt.datetime) -
     cal.add("x-wr-calname", f"Breach notice deadlines - {case_id}")
     for o in obligations:
         d = o.due
+        if d.due_at is None:  # not assessed: no deadline to put in a calendar
+            continue
         ev = Event()
         uid = hashlib.sha256(f"{case_id}|{o.code}|{o.obligation}|{d.rule_version}".encode()).hexdigest()[:24]
         ev.add("uid", f"{uid}@breach-audit-workbench")
@@ -272,7 +280,7 @@ def batch_due(book: RuleBook, rows: Iterable[Mapping[str, str]], *, timezone: st
     individual_sent_at]) yield the row plus its due moment, basis, status and days late.
 
     ``status`` is ``on_time``, ``late``, ``not_sent`` (no sent_at), ``not_required``,
-    ``no_regime`` or ``invalid`` (the row cannot be read; ``reason`` says why). Rows are
+    ``no_regime``, ``not_assessed`` (the law data does not model the date) or ``invalid`` (the row cannot be read; ``reason`` says why). Rows are
     never dropped. Identical questions are answered once (cached).
     """
     tz = ZoneInfo(timezone)

@@ -15,6 +15,7 @@ from workbench.law import rulebook
 NATIONAL_CODES: dict[str, str] = {
     "GB": "GB", "UK": "GB", "CA": "CA", "AU": "AU", "SG": "SG", "BR": "BR", "IN": "IN",
     "JP": "JP", "KR": "KR", "CH": "CH", "NZ": "NZ", "CN": "CN",
+    "NO": "NO", "IS": "IS", "LI": "LI",  # EEA states outside the EU: the GDPR as incorporated in the EEA
 }
 #: Extra codes that may also apply to a person of a country/region (provincial, sectoral-national).
 ADDITIONAL_CODES: dict[tuple[str, str | None], tuple[str, ...]] = {
@@ -23,6 +24,10 @@ ADDITIONAL_CODES: dict[tuple[str, str | None], tuple[str, ...]] = {
     ("IN", None): ("IN-CERTIN",),
     ("CN", None): ("CN-CAC-IR",),
 }
+
+
+#: Every overlay code (``CA-QC``, ``IN-CERTIN``...): counted on top of a primary code, never instead of one.
+OVERLAY_CODES: frozenset[str] = frozenset(c for codes in ADDITIONAL_CODES.values() for c in codes)
 
 
 def _norm(value: object) -> str | None:
@@ -78,6 +83,24 @@ def jurisdictions_for(country: str | None, region: str | None = None) -> tuple[s
     c, r = _norm(country), _norm(region)
     extra = ADDITIONAL_CODES.get((c, r), ()) + (ADDITIONAL_CODES.get((c, None), ()) if r else ())
     return (primary,) + tuple(x for x in extra if x != primary)
+
+
+def laws_for(code: str) -> tuple[str, ...]:
+    """Every law-data code that applies to a person of ``code``: the primary code first, then its overlays.
+
+    ``code`` is a law-data code or a place code ``COUNTRY-REGION``: ``"IN"`` -> ``("IN",
+    "IN-CERTIN")``, ``"CA-QC"`` (a Quebec resident) -> ``("CA", "CA-QC")``, ``"CA"`` ->
+    ``("CA",)``, ``"US-WA"`` -> ``("US-WA",)``. Derived from :data:`ADDITIONAL_CODES`, so a
+    new overlay needs no change here.
+    """
+    c = _norm(code) or UNKNOWN_JURISDICTION
+    for (country, region), overlays in ADDITIONAL_CODES.items():
+        if region is not None and c in overlays:
+            return jurisdictions_for(country, region)
+    country, _, region = c.partition("-")
+    if (country, None) in ADDITIONAL_CODES and c in (country, *ADDITIONAL_CODES[(country, None)]):
+        return jurisdictions_for(country, None)
+    return (c,)
 
 
 def supervisory_authority(country: str) -> str | None:

@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import re
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,9 @@ import yaml
 
 from workbench.errors import LawDataError
 from workbench.law.codes import US_REGION_CODES
-from workbench.law.model import CONFIDENCE_LEVELS, RELATIONS, SAFE_HARBOR_SCOPES, Deadline, RelativeTiming, Rule
+from workbench.law.model import (
+    CONDITION_KINDS, CONFIDENCE_LEVELS, RELATIONS, SAFE_HARBOR_SCOPES, Condition, Deadline, RelativeTiming, Rule,
+)
 from workbench.law.units import CLOCK_EVENTS, DEADLINE_UNITS, known_calendar
 
 CODE_RE = re.compile(r"^[A-Z]{2}(-[A-Z0-9]{2,8}){0,2}$")
@@ -38,8 +41,10 @@ RULE_KEYS: dict[str, bool] = {
     "regulator_timing": False, "cra_threshold": False, "cra_relative": False,
     "risk_of_harm_exception": False, "encryption_safe_harbor": False, "safe_harbor_scope": False,
     "substitute_notice": False, "holiday_calendar": False, "notes": False,
+    "modelled": False, "individual_conditions": False, "regulator_conditions": False,
 }
-MEMBER_KEYS: dict[str, bool] = {"country": True, "name": True, "authority": True, "source": True, "notes": False}
+MEMBER_KEYS: dict[str, bool] = {"country": True, "name": True, "authority": True, "source": True, "notes": False,
+                                "gdpr_from": False}
 
 
 class LineMap(dict):
@@ -196,6 +201,37 @@ def _relative(ctx: _Ctx, key: str) -> RelativeTiming | None:
     return RelativeTiming(relation)
 
 
+def _conditions(ctx: _Ctx, key: str) -> tuple[Condition, ...]:
+    """A list of alternative conditions, each ``{<kind>: <count or text>, citation: ...}``."""
+    v = ctx.rec.get(key)
+    if v is None:
+        return ()
+    if not isinstance(v, list) or not v:
+        raise ctx.fail(key, "expected a list of alternative conditions, e.g. [{count: 500}, {harm: '...'}]")
+    out = []
+    for item in v:
+        kinds = [k for k in CONDITION_KINDS if isinstance(item, dict) and k in item]
+        extra = [k for k in item if k not in CONDITION_KINDS + ("citation", "text")] if isinstance(item, dict) else []
+        if len(kinds) != 1 or extra:
+            raise ctx.fail(key, f"each condition needs exactly one of {', '.join(CONDITION_KINDS)} "
+                                f"(plus optional citation, text), got {item!r}")
+        kind, value = kinds[0], item[kinds[0]]
+        if kind == "count":
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ctx.fail(key, f"count must be a whole number >= 1 (the minimum that triggers the duty), got {value!r}")
+            text = item.get("text") or f"{value} or more people are affected"
+        else:
+            if not isinstance(value, str) or not value.strip() or "text" in item:
+                raise ctx.fail(key, f"a {kind} condition is its text, got {value!r}")
+            text = value
+        citation = item.get("citation") or ""
+        if not isinstance(citation, str) or not isinstance(text, str):
+            raise ctx.fail(key, f"citation and text must be text, got {item!r}")
+        out.append(Condition(kind, " ".join(text.split()), value if kind == "count" else None,
+                             " ".join(citation.split())))
+    return tuple(out)
+
+
 def _sources(ctx: _Ctx, key: str = "source") -> tuple[str, ...]:
     v = ctx.rec.get(key)
     items = [v] if isinstance(v, str) else v
@@ -235,8 +271,11 @@ def _open_record(file: str, rec: Any, keys: dict[str, bool], what: str) -> "_Ctx
 def parse_rule(file: str, rec: Any) -> Rule:
     """One rule record -> :class:`Rule`, raising LawDataError(file, line) on any problem."""
     ctx = _open_record(file, rec, RULE_KEYS, "rule")
+    modelled = _bool(ctx, "modelled", True)
+    if modelled is None:
+        raise ctx.fail("modelled", "must be true (the default) or false (the law data does not model this period)")
     for k, req in RULE_KEYS.items():
-        if req and k not in rec:
+        if req and k not in rec and not (k == "regime" and not modelled):
             raise ctx.fail(None, f"required key {k!r} is missing")
     code = _text(ctx, "code", required=True)
     if not CODE_RE.match(code):
@@ -245,6 +284,11 @@ def parse_rule(file: str, rec: Any) -> Rule:
     if confidence not in CONFIDENCE_LEVELS:
         raise ctx.fail("confidence", f"unknown confidence {confidence!r}; known: {', '.join(CONFIDENCE_LEVELS)}")
     regime = _bool(ctx, "regime")
+    if not modelled:
+        if regime is not None:
+            raise ctx.fail("regime", "a period the law data does not model cannot say whether a law was in force; "
+                                     "leave regime out (modelled: false)")
+        regime = False
     if regime is None:
         raise ctx.fail("regime", "must be true (a notice law is in force) or false (none yet)")
     effective_from, superseded_on = _date(ctx, "effective_from"), _date(ctx, "superseded_on")
@@ -280,7 +324,10 @@ def parse_rule(file: str, rec: Any) -> Rule:
         risk_of_harm_exception=_bool(ctx, "risk_of_harm_exception"),
         encryption_safe_harbor=_bool(ctx, "encryption_safe_harbor"), safe_harbor_scope=scope,
         substitute_notice=_text(ctx, "substitute_notice"), notes=_text(ctx, "notes") or "",
-        holiday_calendar=calendar, file=file, line=rec.line,
+        holiday_calendar=calendar, modelled=modelled,
+        individual_conditions=_conditions(ctx, "individual_conditions"),
+        regulator_conditions=_conditions(ctx, "regulator_conditions"),
+        file=file, line=rec.line,
     )
     _check_consistency(ctx, rule)
     return rule
@@ -288,7 +335,8 @@ def parse_rule(file: str, rec: Any) -> Rule:
 
 def _check_consistency(ctx: _Ctx, r: Rule) -> None:
     if not r.regime:
-        for key in ("individual_deadline", "regulator_threshold", "regulator_deadline", "regulator_relative", "cra_threshold"):
+        for key in ("individual_deadline", "regulator_threshold", "regulator_deadline", "regulator_relative", "cra_threshold",
+                    "individual_conditions", "regulator_conditions"):
             if ctx.rec.get(key) is not None:
                 raise ctx.fail(key, "a record with regime: false (no law in force) cannot impose a duty")
     if r.individual_deadline and not r.individual_required:
@@ -304,17 +352,30 @@ def _check_consistency(ctx: _Ctx, r: Rule) -> None:
         raise ctx.fail("regulator_annual_log_period", "give both regulator_annual_log_below and regulator_annual_log_period, or neither")
     if r.cra_relative and r.cra_threshold is None:
         raise ctx.fail("cra_threshold", "CRA timing given but no CRA threshold")
+    if r.regulator_conditions and r.regulator_threshold is None:
+        raise ctx.fail("regulator_conditions", "conditions of a regulator duty need a regulator_threshold (1 for any number)")
+    if r.individual_conditions and not r.individual_required:
+        raise ctx.fail("individual_conditions", "conditions of an individual notice the regime does not require")
 
 
-def parse_member_state(file: str, rec: Any) -> dict:
-    """One EU member-state record (country, name, supervisory authority, source)."""
-    ctx = _open_record(file, rec, MEMBER_KEYS, "member state")
+def parse_member_state(file: str, rec: Any, *, eea: bool = False) -> dict:
+    """One EU member-state record (country, name, supervisory authority, source), or with
+    ``eea`` one EEA state outside the EU, which also needs ``gdpr_from`` (the date the GDPR
+    took effect there). ``code`` is the law-data code: ``EU-XX`` for members, ``XX`` for the EEA."""
+    ctx = _open_record(file, rec, MEMBER_KEYS, "EEA state" if eea else "member state")
     country = _text(ctx, "country", required=True)
     if not re.fullmatch(r"[A-Z]{2}", country):
         raise ctx.fail("country", f"expected an ISO 3166-1 alpha-2 code, got {country!r}")
-    return {"country": country, "name": _text(ctx, "name", required=True),
+    gdpr_from = _date(ctx, "gdpr_from")
+    if eea and gdpr_from is None:
+        raise ctx.fail("gdpr_from", "an EEA state needs the date the GDPR took effect there")
+    if not eea and gdpr_from is not None:
+        raise ctx.fail("gdpr_from", "only EEA states outside the EU take gdpr_from (members follow the EU records)")
+    name = _text(ctx, "name", required=True)
+    return {"country": country, "name": name, "code": country if eea else f"EU-{country}",
+            "label": f"{name} ({'EEA' if eea else 'EU'})", "gdpr_from": gdpr_from,
             "authority": _text(ctx, "authority", required=True), "source": _sources(ctx),
-            "notes": _text(ctx, "notes") or "", "line": rec.line}
+            "notes": _text(ctx, "notes") or "", "line": rec.line, "file": file}
 
 
 def check_versions(rules: list[Rule]) -> None:
@@ -345,19 +406,92 @@ def check_versions(rules: list[Rule]) -> None:
 
 
 def expand_member_states(rules: list[Rule], members: list[dict]) -> list[Rule]:
-    """Copy every ``EU`` version to ``EU-XX`` per member state, naming its supervisory authority."""
-    eu = [r for r in rules if r.code == "EU"]
+    """The versions of every member state (``EU-XX``) and EEA state (``NO``...), built from the ``EU`` versions.
+
+    Each ``EU`` version is copied to the state, naming its supervisory authority, except where
+    the law data says nothing about the state:
+
+    * a national record of the state in the data (code ``EU-XX``, e.g. the Dutch Wbp art. 34a
+      before the GDPR) takes its period instead;
+    * an ``EU`` version without a regime (no duty in EU law, e.g. before the GDPR) says nothing
+      about national law, so the state's copy is "not modelled" (``modelled`` False), and so is
+      every date before an EEA state's ``gdpr_from``.
+
+    National records may only fill such unmodelled periods: one that overlaps a period in which
+    the EU rule applies is refused (LawDataError).
+    """
+    eu = sorted((r for r in rules if r.code == "EU"), key=lambda r: r.effective_from or dt.date.min)
     out = []
     for m in members:
+        national = sorted((r for r in rules if r.code == m["code"]), key=lambda r: r.effective_from or dt.date.min)
+        holes = [(r.effective_from or dt.date.min, r.superseded_on or dt.date.max) for r in national]
+        pieces: list[tuple[dt.date, dt.date, Rule, bool]] = []  # start, end, EU version, modelled
         for r in eu:
-            out.append(replace(
-                r, code=f"EU-{m['country']}", name=f"{m['name']} (EU)",
-                regulator_name=(m["authority"] if r.regulator_name else None),
-                source=r.source + tuple(s for s in m["source"] if s not in r.source),
-                holiday_calendar=m["country"] if known_calendar(m["country"]) else "NONE",
-                notes=(r.notes + (" " if r.notes else "") + f"Supervisory authority of {m['name']}: {m['authority']}.").strip(),
-            ))
+            a, b = r.effective_from or dt.date.min, r.superseded_on or dt.date.max
+            cut = m["gdpr_from"]
+            parts = [(a, b)] if not cut or not a < cut < b else [(a, cut), (cut, b)]
+            for pa, pb in parts:
+                modelled = r.regime and (cut is None or pa >= cut)
+                for ha, hb in holes:
+                    if modelled and ha < pb and pa < hb:
+                        n = next(x for x in national if (x.effective_from or dt.date.min) == ha)
+                        raise LawDataError(n.file, f"{n.code}: national record {n.version} overlaps {r.version}, in which "
+                                           "the EU rule applies; national records only fill periods the EU data does not model",
+                                           line=n.line)
+                pieces += [(x, y, r, modelled) for x, y in _subtract((pa, pb), holes)]
+        merged: list[tuple[dt.date, dt.date, Rule, bool]] = []
+        for piece in pieces:  # adjacent unmodelled pieces become one version
+            if merged and not piece[3] and not merged[-1][3] and merged[-1][1] == piece[0]:
+                merged[-1] = (merged[-1][0], piece[1], merged[-1][2], False)
+            else:
+                merged.append(piece)
+        for a, b, r, modelled in merged:
+            copy = _state_copy(r, m, a, b)
+            out.append(copy if modelled else _not_modelled(copy, m, a, b))
+        out += national
     return out
+
+
+def _subtract(span: tuple[dt.date, dt.date], holes: list[tuple[dt.date, dt.date]]) -> list[tuple[dt.date, dt.date]]:
+    """The parts of ``span`` outside every hole (half-open date intervals)."""
+    parts = [span]
+    for ha, hb in holes:
+        parts = [p for a, b in parts for p in ((a, min(b, ha)), (max(a, hb), b)) if p[0] < p[1]]
+    return parts
+
+
+def _state_copy(r: Rule, m: dict, a: dt.date, b: dt.date) -> Rule:
+    country = m["country"]
+    eea = {} if not m["gdpr_from"] or not r.regime else {
+        "citation": f"{r.citation}, as incorporated into the EEA Agreement", "title": f"{r.title} (EEA)"}
+    return replace(
+        r, code=m["code"], name=m["label"], **eea,
+        effective_from=None if a == dt.date.min else a, superseded_on=None if b == dt.date.max else b,
+        regulator_name=(m["authority"] if r.regulator_name else None),
+        source=r.source + tuple(s for s in m["source"] if s not in r.source),
+        holiday_calendar=country if known_calendar(country) else "NONE",
+        notes=(r.notes + (" " if r.notes else "") + f"Supervisory authority of {m['name']}: {m['authority']}."
+               + (f" {m['notes']}" if m["notes"] else "")).strip(),
+    )
+
+
+def _not_modelled(copy: Rule, m: dict, a: dt.date, b: dt.date) -> Rule:
+    """The state's copy for a period the law data does not model: no duty, no claim either way."""
+    until = "" if b == dt.date.max else f" before {b.isoformat()}"
+    since = "" if a == dt.date.min else f" from {a.isoformat()}"
+    what = (f"national breach-notice law of {m['name']}{since}{until} (the GDPR took effect there on "
+            f"{(m['gdpr_from'] or b).isoformat()})" if m["gdpr_from"] else
+            f"national breach-notice law of {m['name']}{since}{until or ' (no EU-wide duty)'}")
+    return replace(
+        copy, title=f"{m['name']} (not modelled{since}{until})", modelled=False, regime=False,
+        citation=f"not modelled: {what}", confidence="low", individual_required=False,
+        individual_deadline=None, individual_standard=f"the law data does not model the {what}",
+        clock_starts=None, clock_text="", regulator_name=None, regulator_threshold=None, regulator_deadline=None,
+        regulator_relative=None, regulator_condition=None, regulator_timing="", cra_threshold=None, cra_relative=None,
+        risk_of_harm_exception=None, encryption_safe_harbor=None, individual_conditions=(), regulator_conditions=(),
+        notes=(f"Not modelled: the law data holds no record of {m['name']}'s own law for this period (the EU record "
+               f"of the time: {copy.citation}); the engine answers not_assessed, never not_required. " + copy.notes).strip(),
+    )
 
 
 def load_files(data_dir: Path) -> tuple[list[Rule], list[dict], list[Path]]:
@@ -367,25 +501,31 @@ def load_files(data_dir: Path) -> tuple[list[Rule], list[dict], list[Path]]:
         raise LawDataError(str(data_dir), "no law data files (*.yaml) found")
     rules: list[Rule] = []
     members: list[dict] = []
+    eea: list[dict] = []
     for path in files:
         doc = read_yaml(path)
         if not isinstance(doc, LineMap) or not ({"rules", "member_states"} & set(doc)):
             raise LawDataError(str(path), "expected a mapping with a 'rules' or 'member_states' list", line=1)
-        extra = set(doc) - {"rules", "member_states", "family", "description"}
+        extra = set(doc) - {"rules", "member_states", "eea_states", "family", "description"}
         if extra:
             key = sorted(extra)[0]
             raise LawDataError(str(path), f"unknown top-level key {key!r}", line=doc.key_lines[key])
-        for key, parser, sink in (("rules", parse_rule, rules), ("member_states", parse_member_state, members)):
+        for key, parser, sink in (("rules", parse_rule, rules), ("member_states", parse_member_state, members),
+                                  ("eea_states", partial(parse_member_state, eea=True), eea)):
             if key in doc:
                 items = doc[key]
                 if not isinstance(items, list):
                     raise LawDataError(str(path), f"{key!r} must be a list", line=doc.key_lines[key])
                 sink.extend(parser(str(path), rec) for rec in items)
     seen: dict[str, dict] = {}
-    for m in members:
+    for m in members + eea:
         if m["country"] in seen:
-            raise LawDataError(str(files[0]), f"member state {m['country']} listed twice", line=m["line"])
+            raise LawDataError(m["file"], f"member state {m['country']} listed twice", line=m["line"])
         seen[m["country"]] = m
-    rules += expand_member_states(rules, members)
+    states = {m["code"] for m in members + eea}
+    for r in rules:
+        if r.code.startswith("EU-") and r.code not in states:
+            raise LawDataError(r.file, f"{r.code}: national record of a state not listed in member_states", line=r.line)
+    rules = [r for r in rules if r.code not in states] + expand_member_states(rules, members + eea)
     check_versions(rules)
     return rules, members, files

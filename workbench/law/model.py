@@ -18,11 +18,15 @@ OBLIGATIONS: tuple[str, ...] = ("individual", "regulator", "cra")
 #:  assessment   - the law sets no number; the case's assessment_days was applied (never law)
 #:  not_required - the rule in force imposes no such duty here (threshold, safe harbour, regime)
 #:  no_regime    - no breach-notice law of this jurisdiction covers the date
-BASES: tuple[str, ...] = ("statutory", "assessment", "not_required", "no_regime")
+#:  not_assessed - the law data does not model this jurisdiction on this date (never "not required")
+BASES: tuple[str, ...] = ("statutory", "assessment", "not_required", "no_regime", "not_assessed")
 #: How a regulator / CRA notice is timed relative to the notice to individuals.
 RELATIONS: tuple[str, ...] = ("before_individual", "with_individual", "after_individual")
 #: Which obligations an encryption safe harbour removes.
 SAFE_HARBOR_SCOPES: tuple[str, ...] = ("all", "individual")
+#: Kinds of an alternative condition of a duty: a count of affected people, a harm/risk test,
+#: sensitive data elements, or the cause of the breach (e.g. an attack).
+CONDITION_KINDS: tuple[str, ...] = ("count", "harm", "data", "cause")
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,24 @@ class RelativeTiming:
         if self.relation == "before_individual":
             return "before the individual notice"
         return "no later than the individual notice"
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One alternative condition that makes a duty apply (any one suffices).
+
+    ``kind`` is one of :data:`CONDITION_KINDS`; ``count`` is the minimum number of affected
+    people for kind ``count`` (None otherwise); ``text`` the condition in words;
+    ``citation`` the provision that sets it.
+    """
+
+    kind: str
+    text: str
+    count: int | None = None
+    citation: str = ""
+
+    def __str__(self) -> str:
+        return self.text + (f" ({self.citation})" if self.citation else "")
 
 
 @dataclass(frozen=True)
@@ -100,6 +122,11 @@ class Rule:
     substitute_notice: str | None
     notes: str
     holiday_calendar: str
+    #: False for a period the law data does not model (the engine answers ``not_assessed``).
+    modelled: bool = True
+    #: Alternative conditions of the duty (any one suffices); empty when the count alone decides.
+    individual_conditions: tuple[Condition, ...] = ()
+    regulator_conditions: tuple[Condition, ...] = ()
     file: str = field(default="", compare=False)
     line: int = field(default=0, compare=False)
 
@@ -150,6 +177,9 @@ class Rule:
             "safe_harbor_scope": self.safe_harbor_scope,
             "substitute_notice": self.substitute_notice,
             "holiday_calendar": self.holiday_calendar,
+            "modelled": self.modelled,
+            "individual_conditions": [_condition_dict(c) for c in self.individual_conditions],
+            "regulator_conditions": [_condition_dict(c) for c in self.regulator_conditions],
             "notes": self.notes,
         }
 
@@ -182,6 +212,10 @@ class Due:
 
 def _iso(d: dt.date | None) -> str | None:
     return d.isoformat() if d else None
+
+
+def _condition_dict(c: Condition) -> dict:
+    return {"kind": c.kind, "text": c.text, "count": c.count, "citation": c.citation}
 
 
 def _deadline_dict(d: Deadline | None) -> dict | None:

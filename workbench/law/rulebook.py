@@ -19,7 +19,7 @@ from typing import Callable
 from workbench.errors import UnknownNameError
 from workbench.law.codes import UNKNOWN_JURISDICTION
 from workbench.law.loader import data_hash, load_files
-from workbench.law.model import OBLIGATIONS, Deadline, Due, RelativeTiming, Rule
+from workbench.law.model import OBLIGATIONS, Condition, Deadline, Due, RelativeTiming, Rule
 from workbench.law.units import CLOCK_EVENTS, add_period, end_of_day
 from workbench.paths import LAW_DATA_DIR
 from workbench.registry import Registry
@@ -90,7 +90,8 @@ class RuleBook:
     # ------------------------------------------------------------ engine
     def due(self, code_or_rule: str | Rule, obligation: str, clock_start: dt.datetime, *,
             residents: int | None = None, assessment_days: int,
-            individual_sent_at: dt.datetime | None = None, encrypted: bool = False) -> Due:
+            individual_sent_at: dt.datetime | None = None, encrypted: bool = False,
+            harm_ruled_out: bool = False) -> Due:
         """When ``obligation`` is due for a breach whose clock started at ``clock_start``.
 
         Parameters
@@ -114,6 +115,16 @@ class RuleBook:
         encrypted
             The data was encrypted (and the key not taken): rules with a safe harbour
             then require nothing (GDPR-style rules: only the individual notice is waived).
+        harm_ruled_out
+            The case's harm assessment rules out every condition of the duty other than a
+            count (harm/risk tests, sensitive data, cause): a duty that depends on such a
+            condition (the rule's ``*_conditions``, or a US rule with a risk-of-harm
+            exception) is then not required; a count alternative that is met still applies.
+            False (the default) means the case records no such assessment, and the duty
+            is required.
+
+        A date the law data does not model (before a code's first version, or a version
+        with ``modelled: false``) is answered ``not_assessed``, never ``not_required``.
         """
         if obligation not in OBLIGATIONS:
             raise UnknownNameError("obligation", obligation, list(OBLIGATIONS))
@@ -133,14 +144,18 @@ class RuleBook:
             rule = self.rule_in_force(code, clock_start.date())
             if rule is None:
                 first = self._versions(code)[0].effective_from
-                return Due(False, None, "no_regime",
-                           f"no version of {code} in the law data covers {clock_start.date()} (data start {first})",
+                return Due(False, None, "not_assessed",
+                           f"not assessed: no version of {code} in the law data covers {clock_start.date()} "
+                           f"(the data starts {first}); earlier law is not modelled",
                            None, None, None, code, obligation)
+        if not rule.modelled:
+            return self._answer(rule, obligation, False, None, "not_assessed",
+                                f"not assessed: on {clock_start.date()} ({rule.title}) {rule.individual_standard}")
         if not rule.regime:
             return self._answer(rule, obligation, False, None, "no_regime",
                                 f"no breach-notice law in force: {rule.individual_standard}")
         ctx = _DueContext(self, rule, obligation, clock_start, residents, assessment_days,
-                          individual_sent_at, encrypted)
+                          individual_sent_at, encrypted, harm_ruled_out)
         return OBLIGATION_RULES.get(obligation)(ctx)
 
     @staticmethod
@@ -160,6 +175,7 @@ class _DueContext:
     assessment_days: int
     individual_sent_at: dt.datetime | None
     encrypted: bool
+    harm_ruled_out: bool = False
 
     def answer(self, applies: bool, due_at: dt.datetime | None, basis: str, reason: str) -> Due:
         return RuleBook._answer(self.rule, self.obligation, applies, due_at, basis, reason)
@@ -204,13 +220,51 @@ class _DueContext:
             basis, where = "statutory", f"the individual notice sent {anchor.isoformat()}"
         else:
             ind = self.book.due(self.rule, "individual", self.clock_start, residents=self.residents,
-                                assessment_days=self.assessment_days, encrypted=self.encrypted)
+                                assessment_days=self.assessment_days, encrypted=self.encrypted,
+                                harm_ruled_out=self.harm_ruled_out)
             if not ind.applies or ind.due_at is None:
                 return None
             anchor, basis = ind.due_at, ind.basis
             where = f"the individual notice's due moment ({ind.basis}), as it was not given"
         at = anchor if rel.offset is None else self.period(anchor, rel.offset)
         return _Limit(at, basis, f"{rel} (anchored on {where})")
+
+
+    def conditions(self, conditions: tuple[Condition, ...], who: str) -> tuple[Due | None, str]:
+        """Not-required answer when the duty's conditions are not met; else the note on how they are.
+
+        Any one alternative suffices. A count alternative is met by the resident count (an
+        unknown count is assumed to meet it); the other kinds (harm, data, cause) are taken as
+        met unless ``harm_ruled_out``. A US rule with a risk-of-harm exception and no listed
+        conditions depends on its harm test in the same way.
+        """
+        r = self.rule
+        if not conditions:
+            if not (r.code.startswith("US-") and r.risk_of_harm_exception):
+                return None, ""
+            if self.harm_ruled_out:
+                return self.answer(False, None, "not_required",
+                                   f"the case's harm assessment rules out the risk of harm, so no {who} notice is "
+                                   f"required (risk-of-harm exception of {r.citation})"), ""
+            return None, (f"; the duty is subject to the risk-of-harm exception of {r.citation}, and the case "
+                          "records no assessment ruling the risk out")
+        counts = [c for c in conditions if c.kind == "count"]
+        others = [c for c in conditions if c.kind != "count"]
+        for c in counts:
+            if self.residents is None:
+                return None, f"; resident count not given, so the alternative '{c}' is assumed met"
+            if self.residents >= c.count:
+                return None, f"; {self.residents} affected meets the alternative '{c}'"
+        size = "" if not counts or self.residents is None else (
+            f"{self.residents} affected is below the count alternative ({counts[0].count}), and ")
+        if not others:
+            return self.answer(False, None, "not_required", f"{size.removesuffix(', and ')}: no {who} notice"), ""
+        listed = "; or ".join(str(c) for c in others)
+        if self.harm_ruled_out:
+            return self.answer(False, None, "not_required",
+                               f"{size}the case's harm assessment rules out the other conditions of the {who} "
+                               f"duty ({listed})"), ""
+        return None, (f"; {size}the duty applies where {listed}: the case records no assessment ruling that out")
 
 
 def _earliest(limits: list[_Limit]) -> _Limit:
@@ -229,12 +283,15 @@ def _individual(ctx: _DueContext) -> Due:
     harbour = ctx.safe_harbour("individual")
     if harbour:
         return harbour
+    unmet, cond = ctx.conditions(r.individual_conditions, "individual")
+    if unmet:
+        return unmet
     if r.individual_deadline is not None:
         at = ctx.period(ctx.clock_start, r.individual_deadline)
         return ctx.answer(True, at, "statutory",
-                          f"within {r.individual_deadline} of {ctx.clock_words()} (\"{r.individual_standard}\")")
+                          f"within {r.individual_deadline} of {ctx.clock_words()} (\"{r.individual_standard}\"){cond}")
     lim = ctx.assessment()
-    return ctx.answer(True, lim.at, "assessment", f"\"{r.individual_standard}\": {lim.text}")
+    return ctx.answer(True, lim.at, "assessment", f"\"{r.individual_standard}\": {lim.text}{cond}")
 
 
 def _answer_earliest(ctx: _DueContext, limits: list[_Limit], who: str, suffix: str) -> Due:
@@ -254,6 +311,10 @@ def _regulator(ctx: _DueContext) -> Due:
     below, note = ctx.threshold(r.regulator_threshold, "regulator")
     if below:
         return below
+    unmet, cond_note = ctx.conditions(r.regulator_conditions, "regulator")
+    if unmet:
+        return unmet
+    note += cond_note
     who = f"notice to {r.regulator_name}"
     cond = f"; only where {r.regulator_condition}" if r.regulator_condition else ""
     if (r.regulator_annual_log_below is not None and ctx.residents is not None
@@ -283,6 +344,10 @@ def _cra(ctx: _DueContext) -> Due:
     below, note = ctx.threshold(r.cra_threshold, "consumer-reporting-agency")
     if below:
         return below
+    unmet, cond_note = ctx.conditions((), "consumer-reporting-agency")
+    if unmet:
+        return unmet
+    note += cond_note
     limits = []
     if r.cra_relative is not None:
         lim = ctx.relative_limit(r.cra_relative)

@@ -202,7 +202,7 @@ def generate_case(out_dir: str | Path, people: int, seed: int = 2017, *,
             chunk = build_people_chunk(plan, k)
             pw.write_table(chunk.table, row_group_size=chunk.table.num_rows)
             people_rows += chunk.table.num_rows
-            counted = (chunk.places < N_US) & (chunk.kinds != KIND_CODES["unknown_region"])
+            counted = ((chunk.places < N_US) & (chunk.kinds != KIND_CODES["unknown_region"])) | (chunk.places >= N_US)
             residents += np.bincount(chunk.places[counted], minlength=len(PLACE_CODES))
             dup = chunk.kinds == KIND_CODES["duplicate_person_id"]
             if dup.any():
@@ -229,8 +229,11 @@ def generate_case(out_dir: str | Path, people: int, seed: int = 2017, *,
 
     # Regulator notices from the true resident counts.
     res = {f"US-{PLACE_CODES[i]}": int(residents[i]) for i in range(N_US) if residents[i] > 0}
+    eu_duties = dict(sc.EU_REGULATORS_2017)
+    eu_res = {f"EU-{PLACE_CODES[i]}": int(residents[i]) for i in range(N_US, len(PLACE_CODES))
+              if residents[i] > 0 and f"EU-{PLACE_CODES[i]}" in eu_duties}
     rplan = choose_regulator_defects(res)
-    reg = regulator_rows(res, rplan)
+    reg = regulator_rows({**res, **eu_res}, rplan)
     _write_csv(data / "regulator_notices.csv", REGULATOR_COLUMNS, reg)
 
     prices = market.share_prices(seed)

@@ -241,7 +241,11 @@ def regulator_rows(residents: dict[str, int], plan: RegulatorPlan) -> list[dict]
         rtype, recipient = _recipient(code)
         rows.append({"jurisdiction": j, "recipient_type": rtype, "recipient": recipient, "sent_at": _iso(sent),
                      "residents_reported": plan.mismatch_reported if j == plan.mismatch else count})
-    total = sum(residents.values())
+    for j, recipient in sc.EU_REGULATORS_2017:
+        if residents.get(j, 0):
+            rows.append({"jurisdiction": j, "recipient_type": "supervisory_authority", "recipient": recipient,
+                         "sent_at": _iso(sc.REGULATOR_SENT_AT), "residents_reported": residents[j]})
+    total = sum(n for j, n in residents.items() if j.startswith("US-"))
     for i, cra in enumerate(sc.CRA_RECIPIENTS):
         sent = sc.REGULATOR_SENT_AT + dt.timedelta(hours=2, minutes=5 * i)
         rows.append({"jurisdiction": "US", "recipient_type": "consumer_reporting_agency", "recipient": cra,

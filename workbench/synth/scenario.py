@@ -64,6 +64,11 @@ REGULATOR_MISMATCH_CANDIDATES = (("US-CA", 2), ("US-GA", 2), ("US-OH", 2))
 #: Clean regulator notices go out on the determination date, before any letter, which
 #: satisfies every 2017 timing rule ("before notifying residents", "within 10 days"...).
 REGULATOR_SENT_AT = dt.datetime(2017, 8, 2, 15, 0, tzinfo=dt.timezone.utc)
+#: Member states whose national law (in the law data) required a supervisory-authority notice
+#: in 2017 (BDSG (old) s. 42a, Wbp art. 34a; at any number where their harm test is not ruled
+#: out): they get a clean notice at the same moment.
+EU_REGULATORS_2017 = (("EU-DE", "competent German supervisory authority"),
+                      ("EU-NL", "Autoriteit Persoonsgegevens"))
 CRA_RECIPIENTS = ("Experian Information Solutions, Inc.", "TransUnion LLC",
                   "Equifax Information Services LLC")
 

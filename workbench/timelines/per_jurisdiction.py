@@ -105,7 +105,10 @@ def _summary(con, max_rows: int | None = None) -> pd.DataFrame:
 
 def obligation_status(due, sent_at: pd.Timestamp | None, audit_at: dt.datetime) -> tuple[str, int | None]:
     """Status of a regulator or CRA obligation: not_required, on_time, late (with days),
-    missing (due passed before the audit date), pending, or sent_not_required."""
+    missing (due passed before the audit date), pending, sent_not_required, or not_assessed
+    (the law data does not model the jurisdiction on the case's dates)."""
+    if due.basis == "not_assessed":
+        return "not_assessed", None
     if not due.applies:
         return ("sent_not_required" if sent_at is not None else "not_required"), None
     if sent_at is None:
