@@ -361,21 +361,34 @@ def expand_member_states(rules: list[Rule], members: list[dict]) -> list[Rule]:
 
 
 def load_files(data_dir: Path) -> tuple[list[Rule], list[dict], list[Path]]:
-    """Parse and validate every data file of ``data_dir``: (rules, member states, files)."""
+    """Parse and validate every data file of ``data_dir``: (rules, member states, files).
+
+    The definitions of personal information (``definitions:`` lists) are validated too and
+    returned by :func:`load_all`.
+    """
+    rules, members, files, _ = load_all(data_dir)
+    return rules, members, files
+
+
+def load_all(data_dir: Path) -> tuple[list[Rule], list[dict], list[Path], dict]:
+    """:func:`load_files` plus the definitions of personal information by code."""
+    from workbench.law.definitions import check_definitions, parse_definition  # it imports this module
     files = data_files(data_dir)
     if not files:
         raise LawDataError(str(data_dir), "no law data files (*.yaml) found")
     rules: list[Rule] = []
     members: list[dict] = []
+    definitions: list = []
     for path in files:
         doc = read_yaml(path)
-        if not isinstance(doc, LineMap) or not ({"rules", "member_states"} & set(doc)):
-            raise LawDataError(str(path), "expected a mapping with a 'rules' or 'member_states' list", line=1)
-        extra = set(doc) - {"rules", "member_states", "family", "description"}
+        if not isinstance(doc, LineMap) or not ({"rules", "member_states", "definitions"} & set(doc)):
+            raise LawDataError(str(path), "expected a mapping with a 'rules', 'member_states' or 'definitions' list", line=1)
+        extra = set(doc) - {"rules", "member_states", "definitions", "family", "description"}
         if extra:
             key = sorted(extra)[0]
             raise LawDataError(str(path), f"unknown top-level key {key!r}", line=doc.key_lines[key])
-        for key, parser, sink in (("rules", parse_rule, rules), ("member_states", parse_member_state, members)):
+        for key, parser, sink in (("rules", parse_rule, rules), ("member_states", parse_member_state, members),
+                                  ("definitions", parse_definition, definitions)):
             if key in doc:
                 items = doc[key]
                 if not isinstance(items, list):
@@ -388,4 +401,4 @@ def load_files(data_dir: Path) -> tuple[list[Rule], list[dict], list[Path]]:
         seen[m["country"]] = m
     rules += expand_member_states(rules, members)
     check_versions(rules)
-    return rules, members, files
+    return rules, members, files, check_definitions(definitions, rules, members)
