@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from workbench import case
-from workbench.errors import LawDataError
-from workbench.law import US_REGION_CODES, load_rulebook
+from workbench.errors import LawDataError, UnknownNameError
+from workbench.law import UNKNOWN_JURISDICTION, US_REGION_CODES, load_rulebook
 from workbench.law.definitions import COVERAGE_BASES, evaluate
 from workbench.law.elements import DATA_ELEMENTS, ELEMENTS
 from workbench.paths import LAW_DATA_DIR
@@ -188,6 +188,12 @@ def test_code_without_definition_treats_every_exposed_person_as_owed_notice():
     cov = BOOK.coverage("US-HIPAA", ["name"], D(2020, 1, 1))
     assert cov.covered is True and cov.basis == "no_definition"
     assert "holds no definition" in cov.reason and "treated as owed notice" in cov.reason
+
+
+def test_unknown_code_is_an_error_but_unknown_jurisdiction_has_no_definition():
+    with pytest.raises(UnknownNameError):
+        BOOK.coverage("US-XX", ["name", "ssn"], D(2020, 1, 1))
+    assert BOOK.coverage(UNKNOWN_JURISDICTION, ["name"], D(2020, 1, 1)).basis == "no_definition"
 
 
 def test_unsourced_start_date_cannot_be_told():

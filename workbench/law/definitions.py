@@ -22,7 +22,6 @@ from typing import Any, Iterable
 
 from workbench.errors import LawDataError
 from workbench.law.elements import ELEMENTS
-from workbench.law.loader import LineMap, _bool, _Ctx, _date, _open_record, _sources, _text
 from workbench.law.model import CONFIDENCE_LEVELS, Rule
 
 #: Keys of one definition record / trigger / safe-harbour entry / name_means: name -> required?
@@ -148,105 +147,133 @@ class Coverage:
 
 # ---------------------------------------------------------------- parsing
 
-def _elements(ctx: _Ctx, key: str) -> frozenset[str]:
-    v = ctx.rec.get(key)
-    if not isinstance(v, list) or not v or not all(isinstance(e, str) for e in v):
-        raise ctx.fail(key, f"expected a non-empty list of data elements, got {v!r}")
-    unknown = [e for e in v if e not in ELEMENTS]
-    if unknown:
-        raise ctx.fail(key, f"unknown data element {unknown[0]!r}; known: {', '.join(ELEMENTS)} "
-                            "(workbench/law/elements.py)")
-    return frozenset(v)
+class _Rec:
+    """One YAML mapping being parsed, to name the file and line of a bad field.
 
+    The loader's mappings carry ``line`` and ``key_lines`` (its ``LineMap``); this module does
+    not import the loader (which imports it), so it reads them by name.
+    """
 
-def _confidence(ctx: _Ctx, *, required: bool) -> str | None:
-    c = _text(ctx, "confidence", required=required)
-    if c is not None and c not in CONFIDENCE_LEVELS:
-        raise ctx.fail("confidence", f"unknown confidence {c!r}; known: {', '.join(CONFIDENCE_LEVELS)}")
-    return c
-
-
-def _interval(ctx: _Ctx) -> tuple[dt.date | None, dt.date | None]:
-    since, until = _date(ctx, "since"), _date(ctx, "until")
-    if since and until and until <= since:
-        raise ctx.fail("until", f"{until} is not after since {since}")
-    return since, until
-
-
-def _list(ctx: _Ctx, key: str) -> list:
-    v = ctx.rec.get(key)
-    if v is None:
-        return []
-    if not isinstance(v, list):
-        raise ctx.fail(key, f"{key!r} must be a list")
-    return v
-
-
-def _code_ctx(file: str, rec: Any, keys: dict[str, bool], what: str, code: str) -> _Ctx:
-    """Open a nested record (trigger, safe-harbour entry); errors name the parent's code."""
-    ctx = _open_record(file, rec, keys, what)
-    for k, req in keys.items():
-        if req and k not in rec:
-            raise LawDataError(file, f"{code}: {what}: required key {k!r} is missing", line=rec.line)
-    return _NestedCtx(file, rec, code)
-
-
-class _NestedCtx(_Ctx):
-    def __init__(self, file: str, rec: LineMap, code: str):
-        super().__init__(file, rec)
-        self.code = code
+    def __init__(self, file: str, rec: Any, keys: dict[str, bool], what: str, code: str | None = None):
+        if not isinstance(rec, dict) or not hasattr(rec, "key_lines"):
+            raise LawDataError(file, f"each {what} must be a mapping of keys, got {rec!r}")
+        self.file, self.rec, self.line = file, rec, rec.line
+        self.code = code or (rec.get("code") if isinstance(rec.get("code"), str) else None)
+        unknown = [k for k in rec if k not in keys]
+        if unknown:
+            raise self.fail(unknown[0], f"unknown key; known keys: {', '.join(keys)}")
+        missing = [k for k, required in keys.items() if required and k not in rec]
+        if missing:
+            raise self.fail(None, f"{what}: required key {missing[0]!r} is missing")
 
     def fail(self, key: str | None, msg: str) -> LawDataError:
-        line = self.rec.key_lines.get(key, self.rec.line) if key else self.rec.line
-        return LawDataError(self.file, f"{self.code}: {key + ': ' if key else ''}{msg}", line=line)
+        line = self.rec.key_lines.get(key, self.line) if key else self.line
+        prefix = f"{self.code}: " if self.code else ""
+        return LawDataError(self.file, f"{prefix}{key + ': ' if key else ''}{msg}", line=line)
+
+    def text(self, key: str, *, required: bool = False) -> str | None:
+        v = self.rec.get(key)
+        if v is None or (isinstance(v, str) and not v.strip()):
+            if required:
+                raise self.fail(key, "required text is missing or empty")
+            return None
+        if not isinstance(v, str):
+            raise self.fail(key, f"expected text, got {v!r}")
+        return " ".join(v.split())
+
+    def date(self, key: str) -> dt.date | None:
+        v = self.rec.get(key)
+        if v is None or (isinstance(v, dt.date) and not isinstance(v, dt.datetime)):
+            return v
+        try:
+            return dt.date.fromisoformat(str(v))
+        except ValueError:
+            raise self.fail(key, f"expected a date (YYYY-MM-DD) or null, got {v!r}") from None
+
+    def flag(self, key: str, default: bool | None = None) -> bool | None:
+        v = self.rec.get(key, default)
+        if v is not None and not isinstance(v, bool):
+            raise self.fail(key, f"expected true, false or null (not sourced), got {v!r}")
+        return v
+
+    def sources(self) -> tuple[str, ...]:
+        v = self.rec.get("source")
+        items = [v] if isinstance(v, str) else v
+        if not isinstance(items, list) or not items or not all(isinstance(x, str) and x.strip() for x in items):
+            raise self.fail("source", "every record needs at least one source (text or a list of texts)")
+        return tuple(" ".join(x.split()) for x in items)
+
+    def elements(self, key: str) -> frozenset[str]:
+        v = self.rec.get(key)
+        if not isinstance(v, list) or not v or not all(isinstance(e, str) for e in v):
+            raise self.fail(key, f"expected a non-empty list of data elements, got {v!r}")
+        unknown = [e for e in v if e not in ELEMENTS]
+        if unknown:
+            raise self.fail(key, f"unknown data element {unknown[0]!r}; known: {', '.join(ELEMENTS)} "
+                                 "(workbench/law/elements.py)")
+        return frozenset(v)
+
+    def confidence(self, *, required: bool) -> str | None:
+        c = self.text("confidence", required=required)
+        if c is not None and c not in CONFIDENCE_LEVELS:
+            raise self.fail("confidence", f"unknown confidence {c!r}; known: {', '.join(CONFIDENCE_LEVELS)}")
+        return c
+
+    def interval(self) -> tuple[dt.date | None, dt.date | None]:
+        since, until = self.date("since"), self.date("until")
+        if since and until and until <= since:
+            raise self.fail("until", f"{until} is not after since {since}")
+        return since, until
+
+    def items(self, key: str) -> list:
+        v = self.rec.get(key)
+        if v is None:
+            return []
+        if not isinstance(v, list):
+            raise self.fail(key, f"{key!r} must be a list")
+        return v
 
 
 def _trigger(file: str, rec: Any, code: str) -> Trigger:
-    ctx = _code_ctx(file, rec, TRIGGER_KEYS, "trigger", code)
-    since, until = _interval(ctx)
-    return Trigger(elements=_elements(ctx, "all"), since=since, until=until, condition=_text(ctx, "condition"),
-                   confidence=_confidence(ctx, required=False), line=rec.line)
+    r = _Rec(file, rec, TRIGGER_KEYS, "trigger", code)
+    since, until = r.interval()
+    return Trigger(elements=r.elements("all"), since=since, until=until, condition=r.text("condition"),
+                   confidence=r.confidence(required=False), line=r.line)
 
 
 def _safe_harbor(file: str, rec: Any, code: str) -> SafeHarbor:
-    ctx = _code_ctx(file, rec, SAFE_HARBOR_KEYS, "safe_harbor entry", code)
-    since, until = _interval(ctx)
+    r = _Rec(file, rec, SAFE_HARBOR_KEYS, "safe_harbor entry", code)
+    since, until = r.interval()
     if since is None:
-        raise ctx.fail("since", "a safe-harbour entry needs the day it took effect")
-    return SafeHarbor(since=since, until=until, encryption=_bool(ctx, "encryption"),
-                      redaction=_bool(ctx, "redaction"), key_compromise_voids=_bool(ctx, "key_compromise_voids"),
-                      text=_text(ctx, "text", required=True), line=rec.line)
+        raise r.fail("since", "a safe-harbour entry needs the day it took effect")
+    return SafeHarbor(since=since, until=until, encryption=r.flag("encryption"), redaction=r.flag("redaction"),
+                      key_compromise_voids=r.flag("key_compromise_voids"), text=r.text("text", required=True),
+                      line=r.line)
 
 
-def _name_means(ctx: _Ctx, file: str, code: str) -> NameMeans | None:
-    v = ctx.rec.get("name_means")
-    if v is None:
-        return None
-    if isinstance(v, str):
-        return NameMeans(" ".join(v.split()))
-    sub = _code_ctx(file, v, NAME_MEANS_KEYS, "name_means", code)
-    also = _elements(sub, "also") if sub.rec.get("also") is not None else frozenset()
-    return NameMeans(_text(sub, "text", required=True), also)
+def _name_means(r: _Rec) -> NameMeans | None:
+    v = r.rec.get("name_means")
+    if v is None or isinstance(v, str):
+        return None if v is None else NameMeans(" ".join(v.split()))
+    sub = _Rec(r.file, v, NAME_MEANS_KEYS, "name_means", r.code)
+    return NameMeans(sub.text("text", required=True), sub.elements("also") if v.get("also") is not None else frozenset())
 
 
 def parse_definition(file: str, rec: Any) -> Definition:
     """One record of ``definitions:`` -> :class:`Definition`; LawDataError(file, line) on any problem."""
-    ctx = _open_record(file, rec, DEFINITION_KEYS, "definition")
-    for k, req in DEFINITION_KEYS.items():
-        if req and k not in rec:
-            raise ctx.fail(None, f"required key {k!r} is missing")
-    code = _text(ctx, "code", required=True)
-    any_pd = bool(_bool(ctx, "any_personal_data", False))
-    triggers = tuple(_trigger(file, t, code) for t in _list(ctx, "triggers"))
+    r = _Rec(file, rec, DEFINITION_KEYS, "definition")
+    code = r.text("code", required=True)
+    any_pd = bool(r.flag("any_personal_data", False))
+    triggers = tuple(_trigger(file, t, code) for t in r.items("triggers"))
     if any_pd and triggers:
-        raise ctx.fail("triggers", "a record with any_personal_data: true takes no triggers")
+        raise r.fail("triggers", "a record with any_personal_data: true takes no triggers")
     if not any_pd and not triggers:
-        raise ctx.fail(None, "give triggers, or any_personal_data: true")
+        raise r.fail(None, "give triggers, or any_personal_data: true")
     return Definition(
-        code=code, term=_text(ctx, "term", required=True), citation=_text(ctx, "citation", required=True),
-        source=_sources(ctx), confidence=_confidence(ctx, required=True), any_personal_data=any_pd,
-        triggers=triggers, safe_harbors=tuple(_safe_harbor(file, s, code) for s in _list(ctx, "safe_harbor")),
-        name_means=_name_means(ctx, file, code), notes=_text(ctx, "notes") or "", file=file, line=rec.line,
+        code=code, term=r.text("term", required=True), citation=r.text("citation", required=True),
+        source=r.sources(), confidence=r.confidence(required=True), any_personal_data=any_pd, triggers=triggers,
+        safe_harbors=tuple(_safe_harbor(file, s, code) for s in r.items("safe_harbor")),
+        name_means=_name_means(r), notes=r.text("notes") or "", file=file, line=r.line,
     )
 
 

@@ -107,6 +107,8 @@ class RuleBook:
             on = on.date()
         d = self._definitions.get(code)
         if d is None:
+            if code != UNKNOWN_JURISDICTION:
+                self._versions(code)  # an unknown code is an error, as for due()
             return no_definition(code)
         first = self._versions(code)[0].effective_from
         if first is not None and on < first:
