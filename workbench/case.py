@@ -17,13 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 from workbench import sqlguard
 from workbench.casefacts import Clock, HarmAssessment, conflicts, declared_problems
 from workbench.errors import CaseError
-
-#: The vocabulary of exposed data elements a case may name.
-DATA_ELEMENTS: tuple[str, ...] = (
-    "name", "ssn", "date_of_birth", "address", "drivers_license", "state_id", "passport",
-    "payment_card", "account_number", "email", "phone", "username_password",
-    "medical", "health_insurance", "biometric", "tax_id", "dispute_documents",
-)
+from workbench.law.elements import DATA_ELEMENTS  # the one vocabulary of exposed data elements
 
 #: The inputs a case may declare (docs/data_contracts.md); every one is optional: a check whose
 #: input is absent is "not assessed" (an incident that exposed no personal data may have

@@ -7,11 +7,14 @@ Public API::
     book.codes(); book.rule_in_force("US-WA", date(2020, 3, 1)); book.history("US-WA")
     book.due("US-WA", "individual", clock_start, residents=600, assessment_days=30)
     book.version_hash                            # sha256 over the data files
+    book.coverage("US-CA", ["name", "ssn"], date(2020, 1, 1))   # which exposed data is owed a notice
 
 The data files and how they were compiled: ``workbench/law/data/README.md``. Not legal advice.
 """
 
 from workbench.errors import LawDataError
+from workbench.law.definitions import COVERAGE_BASES, Coverage, Definition, SafeHarbor, Trigger
+from workbench.law.elements import DATA_ELEMENTS, ELEMENTS
 from workbench.law.jurisdictions import (
     UNKNOWN_JURISDICTION, US_REGION_CODES, family_of, jurisdiction_codes, jurisdiction_for, jurisdictions_for,
     laws_for, supervisory_authority,
@@ -21,7 +24,8 @@ from workbench.law.rulebook import RuleBook, load_rulebook
 from workbench.law.units import CLOCK_EVENTS, DEADLINE_UNITS, add_period, holiday_calendar
 
 __all__ = [
-    "BASES", "CLOCK_EVENTS", "CONFIDENCE_LEVELS", "DEADLINE_UNITS", "Deadline", "Due", "LawDataError",
+    "BASES", "CLOCK_EVENTS", "CONFIDENCE_LEVELS", "COVERAGE_BASES", "Coverage", "DATA_ELEMENTS", "DEADLINE_UNITS",
+    "Deadline", "Definition", "Due", "ELEMENTS", "LawDataError", "SafeHarbor", "Trigger",
     "OBLIGATIONS", "RelativeTiming", "Rule", "RuleBook", "UNKNOWN_JURISDICTION", "US_REGION_CODES",
     "add_period", "family_of", "holiday_calendar", "jurisdiction_codes", "jurisdiction_for", "jurisdictions_for",
     "laws_for", "load_rulebook", "supervisory_authority",

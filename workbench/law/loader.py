@@ -495,23 +495,36 @@ def _not_modelled(copy: Rule, m: dict, a: dt.date, b: dt.date) -> Rule:
 
 
 def load_files(data_dir: Path) -> tuple[list[Rule], list[dict], list[Path]]:
-    """Parse and validate every data file of ``data_dir``: (rules, member states, files)."""
+    """Parse and validate every data file of ``data_dir``: (rules, member states, files).
+
+    The definitions of personal information (``definitions:`` lists) are validated too and
+    returned by :func:`load_all`.
+    """
+    rules, members, files, _ = load_all(data_dir)
+    return rules, members, files
+
+
+def load_all(data_dir: Path) -> tuple[list[Rule], list[dict], list[Path], dict]:
+    """:func:`load_files` plus the definitions of personal information by code."""
+    from workbench.law.definitions import check_definitions, parse_definition  # it imports this module
     files = data_files(data_dir)
     if not files:
         raise LawDataError(str(data_dir), "no law data files (*.yaml) found")
     rules: list[Rule] = []
     members: list[dict] = []
     eea: list[dict] = []
+    definitions: list = []
     for path in files:
         doc = read_yaml(path)
-        if not isinstance(doc, LineMap) or not ({"rules", "member_states"} & set(doc)):
-            raise LawDataError(str(path), "expected a mapping with a 'rules' or 'member_states' list", line=1)
-        extra = set(doc) - {"rules", "member_states", "eea_states", "family", "description"}
+        if not isinstance(doc, LineMap) or not ({"rules", "member_states", "definitions"} & set(doc)):
+            raise LawDataError(str(path), "expected a mapping with a 'rules', 'member_states' or 'definitions' list", line=1)
+        extra = set(doc) - {"rules", "member_states", "eea_states", "definitions", "family", "description"}
         if extra:
             key = sorted(extra)[0]
             raise LawDataError(str(path), f"unknown top-level key {key!r}", line=doc.key_lines[key])
         for key, parser, sink in (("rules", parse_rule, rules), ("member_states", parse_member_state, members),
-                                  ("eea_states", partial(parse_member_state, eea=True), eea)):
+                                  ("eea_states", partial(parse_member_state, eea=True), eea),
+                                  ("definitions", parse_definition, definitions)):
             if key in doc:
                 items = doc[key]
                 if not isinstance(items, list):
@@ -528,4 +541,4 @@ def load_files(data_dir: Path) -> tuple[list[Rule], list[dict], list[Path]]:
             raise LawDataError(r.file, f"{r.code}: national record of a state not listed in member_states", line=r.line)
     rules = [r for r in rules if r.code not in states] + expand_member_states(rules, members + eea)
     check_versions(rules)
-    return rules, members, files
+    return rules, members, files, check_definitions(definitions, rules, members)

@@ -14,11 +14,12 @@ import logging
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable
 
 from workbench.errors import UnknownNameError
 from workbench.law.codes import UNKNOWN_JURISDICTION
-from workbench.law.loader import data_hash, load_files
+from workbench.law.definitions import Coverage, Definition, as_elements, evaluate, no_definition
+from workbench.law.loader import data_hash, load_all
 from workbench.law.model import OBLIGATIONS, Condition, Deadline, Due, RelativeTiming, Rule
 from workbench.law.units import CLOCK_EVENTS, add_period, end_of_day
 from workbench.paths import LAW_DATA_DIR
@@ -39,7 +40,8 @@ class _Limit:
 class RuleBook:
     """All rule versions, indexed by code, plus the deadline engine."""
 
-    def __init__(self, rules: list[Rule], member_states: list[dict], version_hash: str, files: list[Path]):
+    def __init__(self, rules: list[Rule], member_states: list[dict], version_hash: str, files: list[Path],
+                 definitions: dict[str, Definition] | None = None):
         self._by_code: dict[str, list[Rule]] = {}
         for r in rules:
             self._by_code.setdefault(r.code, []).append(r)
@@ -49,6 +51,7 @@ class RuleBook:
         self.member_states: dict[str, dict] = {m["country"]: m for m in member_states}
         self.version_hash = version_hash
         self.files = tuple(files)
+        self._definitions: dict[str, Definition] = dict(definitions or {})
 
     # ------------------------------------------------------------ lookup
     def codes(self) -> list[str]:
@@ -86,6 +89,33 @@ class RuleBook:
 
     def name(self, code: str) -> str:
         return self._versions(code)[0].name
+
+    # ------------------------------------------------------------ definitions of personal information
+    def definition(self, code: str) -> Definition | None:
+        """The definition of personal information of ``code`` (``pi_definitions.yaml``), or None."""
+        return self._definitions.get(code)
+
+    def coverage(self, code: str, elements: Iterable[str], on: dt.date, *, encrypted: bool = False,
+                 redacted: bool = False, key_compromised: bool = False) -> Coverage:
+        """Whether exposing ``elements`` on ``on`` makes a resident of ``code`` owed notice.
+
+        Pure and cached per (code, element set, date, flags): call it once per group of people,
+        never per person. A code without a definition answers covered (basis ``no_definition``);
+        a date before the code's first rule version answers "cannot tell".
+        """
+        if isinstance(on, dt.datetime):
+            on = on.date()
+        d = self._definitions.get(code)
+        if d is None:
+            if code != UNKNOWN_JURISDICTION:
+                self._versions(code)  # an unknown code is an error, as for due()
+            return no_definition(code)
+        first = self._versions(code)[0].effective_from
+        if first is not None and on < first:
+            return Coverage(None, "definition", f"no version of {code} in the law data covers {on} (data start {first})",
+                            None, False, d.citation, d.confidence, code)
+        return evaluate(d, as_elements(elements), on, encrypted=encrypted, redacted=redacted,
+                        key_compromised=key_compromised)
 
     # ------------------------------------------------------------ engine
     def due(self, code_or_rule: str | Rule, obligation: str, clock_start: dt.datetime, *,
@@ -358,8 +388,8 @@ def _cra(ctx: _DueContext) -> Due:
 
 @lru_cache(maxsize=8)
 def _load(data_dir: str, stamp: tuple) -> RuleBook:
-    rules, members, files = load_files(Path(data_dir))
-    book = RuleBook(rules, members, data_hash(files), files)
+    rules, members, files, definitions = load_all(Path(data_dir))
+    book = RuleBook(rules, members, data_hash(files), files, definitions)
     log.debug("law data loaded: %d rules, %d codes, version %s", len(rules), len(book.codes()), book.version_hash[:12])
     return book
 
