@@ -33,13 +33,16 @@ def _n(x) -> int:
     return 0 if x is None or pd.isna(x) else int(x)
 
 
-def timeline_findings(table: pd.DataFrame, *, regulator_assessed: bool = True) -> list[Finding]:
+def timeline_findings(table: pd.DataFrame, *, regulator_assessed: bool = True,
+                      not_owed: pd.DataFrame | None = None) -> list[Finding]:
     """One finding per jurisdiction and problem (never per person), each with its citation.
 
     ``table`` is the per-jurisdiction table of :func:`assess` (deadline, counts and the
-    regulator/CRA columns).
+    regulator/CRA columns); ``not_owed`` the people whose exposed elements make them owed
+    no notice (or cannot be judged), per jurisdiction and element set.
     """
     out: list[Finding] = []
+    owed_groups = {} if not_owed is None else {j: g for j, g in not_owed.groupby("jurisdiction", sort=False)}
     for r in table.to_dict("records"):
         code, name = r["jurisdiction"], r.get("jurisdiction_name") or r["jurisdiction"]
         residents = _n(r.get("residents"))
@@ -57,6 +60,8 @@ def timeline_findings(table: pd.DataFrame, *, regulator_assessed: bool = True) -
                                "data; their notice timeliness was not assessed (see the data-quality stage).",
                                jurisdiction=code, count=residents, evidence={"residents": residents}))
             continue
+        if r["jurisdiction"] in owed_groups:
+            out += _not_owed_findings(r, name, residents, owed_groups[r["jurisdiction"]])
         late = _n(r.get("late"))
         if late:
             med, mx = _n(r.get("days_late_median")), _n(r.get("days_late_max"))
@@ -88,67 +93,33 @@ def timeline_findings(table: pd.DataFrame, *, regulator_assessed: bool = True) -
                 f"{pending} residents of {name} ({code}) have no valid notice yet; the deadline {due_text} falls "
                 f"after the audit date.{_basis_note(basis)}",
                 jurisdiction=code, count=pending, citation=citation, evidence={**ev, "pending": pending}))
-        out += _regulator_findings(r, name, residents, regulator_assessed)
+        threshold_count = r.get("threshold_residents")
+        out += _regulator_findings(r, name, residents if threshold_count is None or pd.isna(threshold_count)
+                                   else int(threshold_count), regulator_assessed)
     return out
 
 
-def _regulator_findings(r: dict, name: str, residents: int, assessed: bool) -> list[Finding]:
-    out: list[Finding] = []
+def _not_owed_findings(r: dict, name: str, residents: int, groups: pd.DataFrame) -> list[Finding]:
+    """Residents owed no notice because of what was exposed (``not_owed_notice``), and those
+    whose elements cannot be judged (``elements_not_assessed``): info findings that explain
+    a count, one per jurisdiction, the reason of each element set in the evidence."""
     code = r["jurisdiction"]
-    for kind, category in (("regulator", "regulator_notice"), ("cra", "cra_notice")):
-        status = r.get(f"{kind}_status")
-        if not isinstance(status, str) or not assessed:
+    out = []
+    for check, part in (("not_owed_notice", groups[groups["covered"].eq(False).fillna(False)]),
+                        ("elements_not_assessed", groups[groups["covered"].isna()])):
+        if part.empty:
             continue
-        basis = r.get(f"{kind}_basis")
-        cite = r.get(f"{kind}_citation")
-        assess = basis == "assessment"
-        citation = f"{cite} ({ASSESSMENT_NOTE})" if assess and cite else cite
-        due = r.get(f"{kind}_due_at")
-        due_text = pd.Timestamp(due).isoformat() if pd.notna(due) else "-"
-        who = (r.get("regulator_name") or "the regulator") if kind == "regulator" else \
-            "the nationwide consumer reporting agencies"
-        subject = "regulator" if kind == "regulator" else "consumer reporting agencies"  # stable finding ids
-        cond = r.get("regulator_condition") if kind == "regulator" else None
-        cond_text = f" The duty applies only where {cond}." if isinstance(cond, str) and cond else ""
-        threshold = r.get(f"{kind}_threshold")
-        ev = {"residents": residents, "threshold": None if pd.isna(threshold) else int(threshold),
-              "due_at": due_text, "basis": basis, "reason": r.get(f"{kind}_reason")}
-        days = r.get(f"{kind}_days_late")
-        days = None if days is None or pd.isna(days) else int(days)
-        if status == "missing":
-            sev = severity_for(residents, days, assessment=assess or bool(cond_text))
-            out.append(Finding(category, f"{kind}_notice_missing", sev,
-                               f"{name}: notice to {who} required but not found",
-                               f"{residents} residents of {name} ({code}) were affected; notice to {who} was due "
-                               f"{due_text} and none was found by the audit date ({days} days overdue)."
-                               f"{cond_text}{_basis_note(basis)}",
-                               jurisdiction=code, subject=subject,
-                               count=residents, citation=citation, evidence={**ev, "days_overdue": days}))
-        elif status == "late":
-            sent = pd.Timestamp(r.get(f"{kind}_sent_at")).isoformat()
-            out.append(Finding(category, f"{kind}_notice_late", severity_for(residents, days, assessment=assess),
-                               f"{name}: notice to {who} sent {days} days late",
-                               f"Notice to {who} for {residents} residents of {name} ({code}) was due {due_text} "
-                               f"and first sent {sent}, {days} days late.{cond_text}{_basis_note(basis)}",
-                               jurisdiction=code, subject=subject,
-                               count=residents, citation=citation,
-                               evidence={**ev, "sent_at": sent, "days_late": days}))
-        elif status == "pending":
-            out.append(Finding(category, f"{kind}_notice_pending", "info",
-                               f"{name}: notice to {who} not yet due",
-                               f"Notice to {who} for {residents} residents of {name} ({code}) is due {due_text}, "
-                               f"after the audit date; none found yet.{_basis_note(basis)}",
-                               jurisdiction=code, subject=subject,
-                               count=residents, citation=citation, evidence=ev))
-        if kind == "regulator" and r.get("residents_reported_matches") is False:
-            reported = int(r["residents_reported"])
-            diff = abs(reported - residents)
-            sev = "medium" if diff >= max(10, 0.1 * residents) else "low"
-            out.append(Finding("regulator_notice", "residents_reported_mismatch", sev,
-                               f"{name}: regulator told {reported} residents, {residents} were affected",
-                               f"The latest notice to {who} for {name} ({code}) reports {reported} affected "
-                               f"residents; the affected-people table holds {residents} ({reported - residents:+d}).",
-                               jurisdiction=code, subject="regulator", count=diff,
-                               citation=r.get("regulator_citation") or r.get("citation"),
-                               evidence={"residents": residents, "residents_reported": reported}))
+        part = part.sort_values("people", ascending=False, kind="stable")
+        total, top = int(part["people"].sum()), part.iloc[0]
+        title = (f"{name}: {total} of {residents} residents not owed a notice for what was exposed"
+                 if check == "not_owed_notice" else
+                 f"{name}: {total} of {residents} residents' exposed elements could not be judged")
+        more = f" (and {len(part) - 1} other element set(s), see the evidence)" if len(part) > 1 else ""
+        out.append(Finding(
+            "notice_timeliness", check, "info", title,
+            f"{total} residents of {name} ({code}) are not held to a notice deadline: {top['reason']}{more}.",
+            jurisdiction=code, count=total, citation=top["citation"] if isinstance(top["citation"], str) else None,
+            evidence={"residents": residents, "by_elements": [
+                {"elements": g["elements"], "people": int(g["people"]), "reason": g["reason"]}
+                for g in part.head(20).to_dict("records")]}))
     return out
