@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+from workbench.exposure import elements_of
 from workbench.law import UNKNOWN_JURISDICTION, RuleBook, load_rulebook
 from workbench.law.deadlines import rule_for_case
 
@@ -42,7 +43,7 @@ DEADLINE_COLUMNS = ["jurisdiction", "elements", "jurisdiction_name", "rule_versi
 
 def _groups(case, codes: Iterable) -> list[tuple[str, str]]:
     """(code, element key) pairs: a plain code stands for the incident's own elements."""
-    from workbench.timelines.matching import elements_key
+    from workbench.exposure import elements_key
 
     out = set()
     for item in codes:
@@ -91,7 +92,7 @@ def _deadline_row(book: RuleBook, case, code: str, key: str, rule, start: dt.dat
     from workbench.casefacts import facts_for
 
     inc = case.incident
-    elements = [e for e in key.split("|") if e]
+    elements = elements_of(key)
     cov = book.coverage(code, elements, start.date(), encrypted=inc.encrypted,
                         redacted=getattr(inc, "redacted", False),
                         key_compromised=getattr(inc, "encryption_key_compromised", False))
@@ -101,9 +102,12 @@ def _deadline_row(book: RuleBook, case, code: str, key: str, rule, start: dt.dat
                    encrypted=inc.encrypted and not getattr(inc, "encryption_key_compromised", False),
                    **_harm_keyword(book, facts))
     applies, basis, reason = bool(due.applies), due.basis, due.reason
-    if applies and cov.covered is False:
+    # ``covered``: are the elements personal information under the law in force? Not asked
+    # where no law is in force; a safe harbour protects personal information (covered).
+    covered = None if rule is None or not rule.regime else True if cov.basis == "safe_harbor" else cov.covered
+    if applies and cov.basis == "safe_harbor" or applies and covered is False:
         applies, basis, reason = False, "not_required", cov.reason
-    elif applies and cov.covered is None:
+    elif applies and covered is None:
         applies, basis, reason = False, "not_assessed", cov.reason
     elif applies and cov.conditional:
         reason = f"{reason}; {cov.reason}"
@@ -112,7 +116,7 @@ def _deadline_row(book: RuleBook, case, code: str, key: str, rule, start: dt.dat
             "clock_event": rule.clock_starts if rule is not None else None,
             "clock_start": _utc(start), "applies": applies,
             "due_at": _utc(due.due_at) if applies and due.due_at else None, "basis": basis, "reason": reason,
-            "covered": cov.covered, "coverage_basis": cov.basis, "coverage_reason": cov.reason,
+            "covered": covered, "coverage_basis": cov.basis, "coverage_reason": cov.reason,
             "coverage_citation": cov.citation,
             "substitute_allowed": bool(rule is not None and rule.substitute_notice)}
 

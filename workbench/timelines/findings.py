@@ -123,3 +123,65 @@ def _not_owed_findings(r: dict, name: str, residents: int, groups: pd.DataFrame)
                 {"elements": g["elements"], "people": int(g["people"]), "reason": g["reason"]}
                 for g in part.head(20).to_dict("records")]}))
     return out
+
+
+def _regulator_findings(r: dict, name: str, residents: int, assessed: bool) -> list[Finding]:
+    out: list[Finding] = []
+    code = r["jurisdiction"]
+    for kind, category in (("regulator", "regulator_notice"), ("cra", "cra_notice")):
+        status = r.get(f"{kind}_status")
+        if not isinstance(status, str) or not assessed:
+            continue
+        basis = r.get(f"{kind}_basis")
+        cite = r.get(f"{kind}_citation")
+        assess = basis == "assessment"
+        citation = f"{cite} ({ASSESSMENT_NOTE})" if assess and cite else cite
+        due = r.get(f"{kind}_due_at")
+        due_text = pd.Timestamp(due).isoformat() if pd.notna(due) else "-"
+        who = (r.get("regulator_name") or "the regulator") if kind == "regulator" else \
+            "the nationwide consumer reporting agencies"
+        subject = "regulator" if kind == "regulator" else "consumer reporting agencies"  # stable finding ids
+        cond = r.get("regulator_condition") if kind == "regulator" else None
+        cond_text = f" The duty applies only where {cond}." if isinstance(cond, str) and cond else ""
+        threshold = r.get(f"{kind}_threshold")
+        ev = {"residents": residents, "threshold": None if pd.isna(threshold) else int(threshold),
+              "due_at": due_text, "basis": basis, "reason": r.get(f"{kind}_reason")}
+        days = r.get(f"{kind}_days_late")
+        days = None if days is None or pd.isna(days) else int(days)
+        if status == "missing":
+            sev = severity_for(residents, days, assessment=assess or bool(cond_text))
+            out.append(Finding(category, f"{kind}_notice_missing", sev,
+                               f"{name}: notice to {who} required but not found",
+                               f"{residents} residents of {name} ({code}) were affected; notice to {who} was due "
+                               f"{due_text} and none was found by the audit date ({days} days overdue)."
+                               f"{cond_text}{_basis_note(basis)}",
+                               jurisdiction=code, subject=subject,
+                               count=residents, citation=citation, evidence={**ev, "days_overdue": days}))
+        elif status == "late":
+            sent = pd.Timestamp(r.get(f"{kind}_sent_at")).isoformat()
+            out.append(Finding(category, f"{kind}_notice_late", severity_for(residents, days, assessment=assess),
+                               f"{name}: notice to {who} sent {days} days late",
+                               f"Notice to {who} for {residents} residents of {name} ({code}) was due {due_text} "
+                               f"and first sent {sent}, {days} days late.{cond_text}{_basis_note(basis)}",
+                               jurisdiction=code, subject=subject,
+                               count=residents, citation=citation,
+                               evidence={**ev, "sent_at": sent, "days_late": days}))
+        elif status == "pending":
+            out.append(Finding(category, f"{kind}_notice_pending", "info",
+                               f"{name}: notice to {who} not yet due",
+                               f"Notice to {who} for {residents} residents of {name} ({code}) is due {due_text}, "
+                               f"after the audit date; none found yet.{_basis_note(basis)}",
+                               jurisdiction=code, subject=subject,
+                               count=residents, citation=citation, evidence=ev))
+        if kind == "regulator" and r.get("residents_reported_matches") is False:
+            reported = int(r["residents_reported"])
+            diff = abs(reported - residents)
+            sev = "medium" if diff >= max(10, 0.1 * residents) else "low"
+            out.append(Finding("regulator_notice", "residents_reported_mismatch", sev,
+                               f"{name}: regulator told {reported} residents, {residents} were affected",
+                               f"The latest notice to {who} for {name} ({code}) reports {reported} affected "
+                               f"residents; the affected-people table holds {residents} ({reported - residents:+d}).",
+                               jurisdiction=code, subject="regulator", count=diff,
+                               citation=r.get("regulator_citation") or r.get("citation"),
+                               evidence={"residents": residents, "residents_reported": reported}))
+    return out

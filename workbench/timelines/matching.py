@@ -11,6 +11,7 @@ import logging
 
 import pandas as pd
 
+from workbench.exposure import elements_key
 from workbench.law import UNKNOWN_JURISDICTION, jurisdiction_for
 from workbench.timelines.clock import DAY_SECONDS
 
@@ -157,18 +158,7 @@ def _map_elements(con, incident_elements) -> None:
     con.unregister("element_pairs")
 
 
-#: How a person's exposed elements are written: pipe-separated (docs/data_contracts.md).
-ELEMENT_SEPARATOR = "|"
 
-
-def elements_key(raw: str | None, incident_elements) -> str:
-    """A person's exposed elements as one canonical text (sorted, distinct, lower case,
-    pipe-separated); empty or absent -> the incident's list."""
-    parts = [p.strip().lower() for p in (raw or "").split(ELEMENT_SEPARATOR)]
-    parts = [p for p in parts if p]
-    if not parts:
-        parts = [str(e).strip().lower() for e in incident_elements]
-    return ELEMENT_SEPARATOR.join(sorted(set(parts)))
 
 
 def match_notices(people: pd.DataFrame, notices: pd.DataFrame, deadlines: pd.DataFrame, *,
@@ -230,8 +220,9 @@ def _notices_from(con, frame) -> None:
 
 
 def people_jurisdictions(people: pd.DataFrame) -> pd.DataFrame:
-    """``person_id`` and ``jurisdiction`` for affected_people rows (``country``, ``region``),
-    in the same order; the law package maps each distinct (country, region) pair once."""
+    """``person_id``, ``jurisdiction`` and ``data_elements`` (as given, None when absent) for
+    affected_people rows (``country``, ``region``), in the same order; the law package maps
+    each distinct (country, region) pair once."""
     con = _connect()
     try:
         frame = people.reindex(columns=["person_id", "country", "region", "data_elements"])
@@ -240,9 +231,18 @@ def people_jurisdictions(people: pd.DataFrame) -> pd.DataFrame:
         out = con.execute("SELECT p.person_id, m.jurisdiction FROM people p JOIN jurisdiction_map m "
                           "ON m.c = p.c AND m.r = p.r ORDER BY p.rowid").df()
         out.index = people.index
+        out["data_elements"] = frame["data_elements"].to_numpy()
         return out
     finally:
         con.close()
+
+
+def element_groups(people: pd.DataFrame, incident_elements) -> list[tuple[str, str]]:
+    """The distinct (jurisdiction, element key) pairs of a frame with ``jurisdiction`` and
+    (optional) ``data_elements``: what :func:`individual_deadlines` needs for it."""
+    raw = people["data_elements"] if "data_elements" in people.columns else pd.Series(None, index=people.index)
+    keys = [elements_key(x if isinstance(x, str) else None, incident_elements) for x in raw]
+    return sorted(set(zip(people["jurisdiction"].astype("str"), keys)))
 
 
 def _map_jurisdictions(con, raw_select: str) -> None:
