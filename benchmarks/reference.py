@@ -532,7 +532,8 @@ def _timelines_sql(audit: str) -> str:
     deadline, first valid notice, status and the export's columns."""
     return f"""
     WITH p AS (
-        SELECT person_id, arg_min(coalesce(jurisdiction, 'UNKNOWN'), source_row) AS jurisdiction
+        SELECT person_id, arg_min(coalesce(jurisdiction, 'UNKNOWN'), source_row) AS jurisdiction,
+               arg_min(coalesce(trim(data_elements), ''), source_row) AS x
         FROM store.affected_people WHERE person_id IS NOT NULL GROUP BY person_id),
     n AS (
         SELECT person_id,
@@ -546,11 +547,14 @@ def _timelines_sql(audit: str) -> str:
         WHERE person_id IS NOT NULL AND sent_at IS NOT NULL AND sent_at <= TIMESTAMPTZ '{audit}'
         GROUP BY person_id),
     j AS (
-        SELECT p.person_id, p.jurisdiction, d.rule_version, d.basis, d.reason, d.clock_start, d.due_at, d.applies,
+        SELECT p.person_id, p.jurisdiction, d.elements, d.covered, d.rule_version, d.basis, d.reason, d.clock_start,
+               d.due_at, d.applies,
                coalesce(n.notice_rows, 0) AS notice_rows,
                CASE WHEN d.substitute_allowed THEN least(n.first_direct, n.first_substitute)
                     ELSE n.first_direct END AS first_valid_notice
-        FROM p JOIN deadlines d ON d.jurisdiction = p.jurisdiction LEFT JOIN n ON n.person_id = p.person_id),
+        FROM p JOIN element_map e ON e.x = p.x
+               JOIN deadlines d ON d.jurisdiction = p.jurisdiction AND d.elements = e.elements
+               LEFT JOIN n ON n.person_id = p.person_id),
     s AS (
         SELECT *,
             CASE WHEN applies IS NULL OR basis = 'not_assessed' THEN 'not_assessed'
@@ -561,7 +565,8 @@ def _timelines_sql(audit: str) -> str:
                  WHEN due_at < TIMESTAMPTZ '{audit}' THEN 'missing'
                  ELSE 'pending' END AS status
         FROM j)
-    SELECT person_id, jurisdiction, rule_version, basis, clock_start, due_at, first_valid_notice, status,
+    SELECT person_id, jurisdiction, elements, covered, rule_version, basis, clock_start, due_at, first_valid_notice,
+           status,
            CASE WHEN basis = 'assessment' AND status IN ('on_time', 'late', 'overdue', 'missing', 'pending')
                 THEN status || ' (assessment)' ELSE status END AS label,
            CASE WHEN status = 'late'
@@ -587,6 +592,8 @@ SELECT jurisdiction, count(*) AS residents,
        count(*) FILTER (WHERE status = 'pending') AS pending,
        count(*) FILTER (WHERE status = 'not_required') AS not_required,
        count(*) FILTER (WHERE status = 'not_assessed') AS not_assessed,
+       count(*) FILTER (WHERE covered IS NOT FALSE) AS notifiable,
+       count(*) FILTER (WHERE covered = false) AS not_personal_information,
        max(days_late) AS days_late_max, max(days_overdue) AS days_overdue_max,
        median(delay_days) AS delay_median_days, quantile_cont(delay_days, 0.95) AS delay_p95_days,
        median(days_late) AS days_late_median,
@@ -614,6 +621,7 @@ def ref_timelines(store, case, out_dir: str | Path, *, person_status: bool | Non
     import pandas as pd
 
     from workbench import timelines
+    from workbench.exposure import elements_key
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -623,12 +631,16 @@ def ref_timelines(store, case, out_dir: str | Path, *, person_status: bool | Non
     try:
         rows_with_id, rows_without_id = con.execute(
             "SELECT count(person_id), count(*) - count(person_id) FROM store.affected_people").fetchone()
-        codes = [c for (c,) in con.execute("SELECT DISTINCT coalesce(jurisdiction, 'UNKNOWN') "
-                                           "FROM store.affected_people").fetchall()]
-        deadlines = timelines.individual_deadlines(case, codes)
+        raw = con.execute("SELECT DISTINCT coalesce(jurisdiction, 'UNKNOWN'), coalesce(trim(data_elements), '') "
+                          "FROM store.affected_people").fetchall()
+        keys = {x: elements_key(x, case.incident.data_elements) for x in {x for _, x in raw}}
+        con.register("element_frame", pd.DataFrame({"x": list(keys), "elements": list(keys.values())}, dtype="str"))
+        con.execute("CREATE TEMP TABLE element_map AS SELECT * FROM element_frame")
+        con.unregister("element_frame")
+        deadlines = timelines.individual_deadlines(case, {(j, keys[x]) for j, x in raw})
         con.register("deadlines_frame", deadlines)
-        con.execute("CREATE TEMP TABLE deadlines AS SELECT jurisdiction, rule_version, basis, reason, "
-                    "CAST(clock_start AS TIMESTAMPTZ) AS clock_start, CAST(due_at AS TIMESTAMPTZ) AS due_at, "
+        con.execute("CREATE TEMP TABLE deadlines AS SELECT jurisdiction, elements, covered, rule_version, basis, "
+                    "reason, CAST(clock_start AS TIMESTAMPTZ) AS clock_start, CAST(due_at AS TIMESTAMPTZ) AS due_at, "
                     "applies, substitute_allowed FROM deadlines_frame")
         con.unregister("deadlines_frame")
         con.execute("CREATE TEMP TABLE person_status AS " + _timelines_sql(audit))

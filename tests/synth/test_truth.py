@@ -89,7 +89,7 @@ def test_residents_match_people(people, truth):
 
 
 def test_notice_counts_add_up(people, notices, truth):
-    missing = ids(truth, "missing_notice")
+    missing = ids(truth, "missing_notice") | ids(truth, "not_owed_notice")  # no notice row for either
     dup = ids(truth, "duplicate_notice")
     unaffected = ids(truth, "notice_to_unaffected")
     assert len(notices) == PEOPLE - len(missing) + len(dup) + len(unaffected) == truth["rows"]["notices"]
@@ -148,6 +148,18 @@ def test_letter_content_defects(people, notices, truth):
     assert not notices[~notices.index.isin(bad.index)].template_id.isin(bad.template_id).any()
 
 
+def test_people_owed_no_notice_are_planted_with_elements_no_law_covers(people, notices, truth):
+    not_owed = defects(truth, "not_owed_notice")
+    assert not_owed, "the generator plants people whose exposed elements are no personal information"
+    person = people.drop_duplicates("person_id").set_index("person_id")
+    for d in not_owed:
+        assert set(person.loc[d["ids"], "data_elements"]) == {"address|name"}
+        assert set(person.loc[d["ids"], "region"]) == {d["jurisdiction"].removeprefix("US-")}
+        assert not notices.person_id.isin(d["ids"]).any()
+        owed = truth["residents_owed_notice"][d["jurisdiction"]]
+        assert owed == truth["residents"][d["jurisdiction"]] - len(d["ids"])
+
+
 def test_regulator_notices(truth, synth_case):
     reg = read_csv(synth_case, "regulator_notices.csv")
     reg["day"] = pd.to_datetime(reg.sent_at, utc=True).dt.date
@@ -166,11 +178,11 @@ def test_regulator_notices(truth, synth_case):
             assert (r.day - DISCOVERED).days >= 60
         else:
             assert r.day == DETERMINED  # before the first letter: on time under every 2017 rule
-        same = int(r.residents_reported) == truth["residents"][r.jurisdiction]
+        same = int(r.residents_reported) == truth["residents_owed_notice"][r.jurisdiction]
         assert same != (r.jurisdiction in mismatch)
     cra = reg[reg.recipient_type == "consumer_reporting_agency"]
     assert len(cra) == 3 and set(cra.jurisdiction) == {"US"}
-    assert set(cra.residents_reported.astype(int)) == {sum(truth["residents"].values())}
+    assert set(cra.residents_reported.astype(int)) == {sum(truth["residents_owed_notice"].values())}
 
 
 def test_trades_csv_matches_truth(truth, synth_case):

@@ -24,7 +24,7 @@ def demo(tmp_path_factory, demo_case_yaml):
 
 def test_planted_timeline_and_regulator_defects_are_reported_exactly(demo):
     out, _, truth = demo
-    people_kinds = ("late_notice", "missing_notice")  # count = people; regulator kinds: one per jurisdiction
+    people_kinds = ("late_notice", "missing_notice", "not_owed_notice")  # count = people; regulator: one each
     planted = {(KIND_TO_CODE[d["kind"]], d["jurisdiction"], d["count"] if d["kind"] in people_kinds else None)
                for d in truth if d["kind"] in KIND_TO_CODE}
     found = {(f.code, f.jurisdiction, f.count if f.category == "notice_timeliness" else None)

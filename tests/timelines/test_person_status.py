@@ -8,7 +8,8 @@ import pytest
 from workbench.case import load_case
 from workbench.sources import read_input
 from workbench.timelines import (
-    PERSON_STATUSES, assess_case, audit_moment, individual_deadlines, match_notices, people_jurisdictions,
+    PERSON_STATUSES, assess_case, audit_moment, element_groups, individual_deadlines, match_notices,
+    people_jurisdictions,
 )
 
 from tests.conftest import edit_case
@@ -38,9 +39,9 @@ EXPECTED = {  # person_id -> (jurisdiction, status, label, days_late, days_overd
 def statuses() -> pd.DataFrame:
     case = load_case(STATUSES_CASE)
     people = people_jurisdictions(read_input(case, "affected_people").frame)
-    deadlines = individual_deadlines(case, people["jurisdiction"].unique())
-    return match_notices(people, read_input(case, "notices").frame, deadlines,
-                         audit_at=audit_moment(case)).set_index("person_id")
+    deadlines = individual_deadlines(case, element_groups(people, case.incident.data_elements))
+    return match_notices(people, read_input(case, "notices").frame, deadlines, audit_at=audit_moment(case),
+                         incident_elements=case.incident.data_elements).set_index("person_id")
 
 
 @pytest.mark.parametrize("person_id", sorted(EXPECTED))

@@ -18,7 +18,8 @@ from workbench.timelines import STAGE, assess_case, run_stage
 KIND_TO_CODE = {"late_notice": "late_notice", "missing_notice": "missing_notice",
                 "regulator_notice_missing": "regulator_notice_missing",
                 "regulator_notice_late": "regulator_notice_late",
-                "residents_reported_mismatch": "residents_reported_mismatch"}
+                "residents_reported_mismatch": "residents_reported_mismatch",
+                "not_owed_notice": "not_owed_notice"}
 PROBLEM_CODES = set(KIND_TO_CODE.values()) | {"cra_notice_missing", "cra_notice_late", "pending_notice",
                                                "regulator_notice_pending", "cra_notice_pending"}
 
@@ -60,6 +61,11 @@ def test_person_statuses_match_the_planted_people(synthetic, tmp_path):
     missing = set(people.loc[people["status"].isin(["overdue", "missing"]), "person_id"])
     assert late == set().union(*truth["late_notice"].values())
     assert missing == set().union(*truth["missing_notice"].values())
+    # people whose exposed elements are no personal information: not required, with the reason
+    not_owed = set().union(*truth["not_owed_notice"].values())
+    assert not_owed and set(people.loc[people["person_id"].isin(not_owed), "status"]) == {"not_required"}
+    reasons = set(people.loc[people["person_id"].isin(not_owed), "reason"])
+    assert len(reasons) == 1 and "are not personal information under" in reasons.pop()
     by_j = people.groupby("jurisdiction")["status"].value_counts().unstack(fill_value=0)
     for j, ids in truth["late_notice"].items():
         assert by_j.loc[j, "late"] == len(ids)

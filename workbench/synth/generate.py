@@ -192,6 +192,7 @@ def generate_case(out_dir: str | Path, people: int, seed: int = 2017, *,
         old.unlink(missing_ok=True)
 
     residents = np.zeros(len(PLACE_CODES), np.int64)
+    owed = np.zeros(len(PLACE_CODES), np.int64)  # residents whose exposed elements are personal information
     found: dict[str, dict[str | None, list[list[str]]]] = defaultdict(lambda: defaultdict(lambda: [[], []]))
     dup_rows, resend = [], []
     notice_number = 1
@@ -204,6 +205,8 @@ def generate_case(out_dir: str | Path, people: int, seed: int = 2017, *,
             people_rows += chunk.table.num_rows
             counted = ((chunk.places < N_US) & (chunk.kinds != KIND_CODES["unknown_region"])) | (chunk.places >= N_US)
             residents += np.bincount(chunk.places[counted], minlength=len(PLACE_CODES))
+            owed_rows = counted & (chunk.kinds != KIND_CODES["not_personal_information"])
+            owed += np.bincount(chunk.places[owed_rows], minlength=len(PLACE_CODES))
             dup = chunk.kinds == KIND_CODES["duplicate_person_id"]
             if dup.any():
                 dup_rows.append(chunk.table.filter(pa.array(dup)))
@@ -213,7 +216,7 @@ def generate_case(out_dir: str | Path, people: int, seed: int = 2017, *,
             notice_rows += notes.table.num_rows
             resend += notes.resend
             for kind, (persons, nids, regions) in notes.defects.items():
-                by_j = kind in ("late_notice", "missing_notice")
+                by_j = kind in ("late_notice", "missing_notice", "not_personal_information")
                 for pid, nid, region in zip(persons, nids or [None] * len(persons), regions):
                     slot = found[kind][f"US-{region}" if by_j else None]
                     slot[0].append(pid)
@@ -227,13 +230,14 @@ def generate_case(out_dir: str | Path, people: int, seed: int = 2017, *,
         nw.write_table(extra)
         notice_rows += extra.num_rows
 
-    # Regulator notices from the true resident counts.
+    # Regulator notices from the true counts of residents owed a notice.
     res = {f"US-{PLACE_CODES[i]}": int(residents[i]) for i in range(N_US) if residents[i] > 0}
+    res_owed = {f"US-{PLACE_CODES[i]}": int(owed[i]) for i in range(N_US) if owed[i] > 0}
     eu_duties = dict(sc.EU_REGULATORS_2017)
     eu_res = {f"EU-{PLACE_CODES[i]}": int(residents[i]) for i in range(N_US, len(PLACE_CODES))
               if residents[i] > 0 and f"EU-{PLACE_CODES[i]}" in eu_duties}
-    rplan = choose_regulator_defects(res)
-    reg = regulator_rows({**res, **eu_res}, rplan)
+    rplan = choose_regulator_defects(res_owed)
+    reg = regulator_rows({**res_owed, **eu_res}, rplan)
     _write_csv(data / "regulator_notices.csv", REGULATOR_COLUMNS, reg)
 
     prices = market.share_prices(seed)
@@ -252,7 +256,7 @@ def generate_case(out_dir: str | Path, people: int, seed: int = 2017, *,
     rows = {"affected_people": people_rows, "notices": notice_rows, "regulator_notices": len(reg),
             "insider_trades": len(trades), "communications": len(msgs), "compensation": len(comp),
             "share_prices": len(prices)}
-    truth = _truth(seed, people, found, extra_info, rplan, res, trades, rows)
+    truth = _truth(seed, people, found, extra_info, rplan, res, res_owed, trades, rows)
     (out / TRUTH_NAME).write_text(json.dumps(truth, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     seconds = time.perf_counter() - t0
     log.info("synthetic case %s: %d people, %d notices, %d defect kinds in %.1f s",
@@ -260,7 +264,9 @@ def generate_case(out_dir: str | Path, people: int, seed: int = 2017, *,
     return SynthResult(out / "case.yaml", out / TRUTH_NAME, people, rows, seconds)
 
 
-def _truth(seed, people, found, extra_info, rplan, residents, trades, rows) -> dict:
+def _truth(seed, people, found, extra_info, rplan, all_residents, residents, trades, rows) -> dict:
+    """truth.json: every planted defect; ``residents`` are the residents owed a notice (what
+    regulator thresholds and reported counts are about), ``all_residents`` every resident."""
     defects = []
     for kind, (input_, detail) in _PERSON_DETAIL.items():
         defects.append(_entry(kind, input_, sorted(found[kind][None][0]), "person_id", detail=detail))
@@ -270,6 +276,13 @@ def _truth(seed, people, found, extra_info, rplan, residents, trades, rows) -> d
             persons, nids = found[kind][j]
             defects.append(_entry(kind, "notices", sorted(persons), "person_id", jurisdiction=j, detail=days,
                                   notice_ids=sorted(nids)))
+    for j in sorted(found["not_personal_information"]):
+        persons, _ = found["not_personal_information"][j]
+        defects.append(_entry("not_owed_notice", "affected_people", sorted(persons), "person_id", jurisdiction=j,
+                              detail=f"exposed elements {sc.NOT_PI_ELEMENTS.replace('|', ', ')} only: personal "
+                                     "information under no US definition, so no notice is owed (and none was "
+                                     "sent); the audit must say not_required with the reason, never missing",
+                              notice_ids=[]))
     for kind, detail in _NOTICE_DETAIL.items():
         if kind in extra_info:
             persons, nids = extra_info[kind]
@@ -328,4 +341,5 @@ def _truth(seed, people, found, extra_info, rplan, residents, trades, rows) -> d
         defects.append(_entry(kind, "compensation", [f"{a[0]}|{a[2].isoformat()}|{a[3]}" for a in market.AWARDS
                                                       if a[5] == kind], "person|award_date|kind", detail=detail))
     return {"schema_version": TRUTH_SCHEMA_VERSION, "seed": seed, "people": people, "case_id": sc.CASE_ID,
-            "rows": rows, "residents": dict(sorted(residents.items())), "defects": defects}
+            "rows": rows, "residents": dict(sorted(all_residents.items())),
+            "residents_owed_notice": dict(sorted(residents.items())), "defects": defects}

@@ -133,7 +133,7 @@ def build_notice_chunk(chunk: PeopleChunk, seed: int, index: int, first_number: 
     template = patch(template, "letter_lookalike_link", lambda v: sc.TEMPLATE_LOOKALIKE)
     links = patch(links, "letter_lookalike_link", lambda v: sc.LOOKALIKE_LETTER_LINK)
 
-    keep = kinds != KIND_CODES["missing_notice"]
+    keep = ~np.isin(kinds, [KIND_CODES["missing_notice"], KIND_CODES["not_personal_information"]])
     width = id_width(people)
     numbers = np.full(n, -1, np.int64)
     numbers[keep] = first_number + np.arange(int(keep.sum()))
@@ -150,7 +150,7 @@ def build_notice_chunk(chunk: PeopleChunk, seed: int, index: int, first_number: 
         kind = KIND_NAMES[int(code)]
         mask = pa.array(kinds == code)
         persons = pid.filter(mask).to_pylist()
-        notes = [] if kind == "missing_notice" else ids.filter(mask).to_pylist()
+        notes = [] if kind in ("missing_notice", "not_personal_information") else ids.filter(mask).to_pylist()
         out.defects[kind] = (persons, notes, region.filter(mask).to_pylist())
     dup = kinds == KIND_CODES["duplicate_notice"]
     if dup.any():

@@ -209,6 +209,10 @@ def build_people_chunk(plan: Plan, chunk: int) -> PeopleChunk:
         forms = np.array(["1234", "ABCDE", "123456", "12-345", "9021O"])
         postal = pc.replace_with_mask(postal, pa.array(bad_zip),
                                       pa.array(forms[rng.integers(0, len(forms), int(bad_zip.sum()))]))
+    not_pi = kinds == KIND_CODES["not_personal_information"]
+    if not_pi.any():
+        elements = pc.replace_with_mask(elements, pa.array(not_pi),
+                                        pa.array([sc.NOT_PI_ELEMENTS] * int(not_pi.sum()), pa.string()))
     bad_region = kinds == KIND_CODES["unknown_region"]
     if bad_region.any():
         codes_ = np.array(sc.NON_US_REGIONS)

@@ -30,7 +30,8 @@ PLACE_WEIGHTS = np.concatenate([
 ])
 #: Defect kind codes stored per row while generating (0 = clean).
 KIND_CODES: dict[str, int] = {k: i + 1 for i, k in enumerate(
-    ("late_notice", "missing_notice", "notice_before_determination", "duplicate_person_id")
+    ("late_notice", "missing_notice", "notice_before_determination", "duplicate_person_id",
+     "not_personal_information")
     + sc.GENERAL_KINDS)}
 KIND_NAMES: dict[int, str] = {v: k for k, v in KIND_CODES.items()}
 
@@ -142,7 +143,8 @@ def make_plan(people: int, seed: int, chunk_rows: int) -> Plan:
 
     special = []
     for kind, jurisdictions in (("late_notice", sc.LATE_JURISDICTIONS),
-                                ("missing_notice", sc.MISSING_JURISDICTIONS)):
+                                ("missing_notice", sc.MISSING_JURISDICTIONS),
+                                ("not_personal_information", sc.NOT_PI_JURISDICTIONS)):
         for j in jurisdictions:
             p = jurisdiction_place(j)
             special.append(p)

@@ -22,8 +22,9 @@ DETERMINED = dt.date(2017, 8, 2)
 PUBLIC_DISCLOSURE = dt.date(2017, 9, 7)
 AS_OF = dt.date(2018, 3, 1)
 DATA_ELEMENTS = ("name", "ssn", "date_of_birth", "address", "drivers_license", "payment_card")
-#: Probability that a person's record held each element (name is always exposed).
-ELEMENT_PROBABILITY = {"ssn": 0.97, "date_of_birth": 0.93, "address": 0.85,
+#: Probability that a person's record held each element (name is always exposed; every US
+#: record held an SSN, so every US person is owed a notice unless planted otherwise).
+ELEMENT_PROBABILITY = {"ssn": 1.0, "date_of_birth": 0.93, "address": 0.85,
                        "drivers_license": 0.07, "payment_card": 0.004}
 
 # Notice letters.
@@ -47,6 +48,10 @@ LATE_DAYS = (100, 140)
 # Jurisdictions of the per-jurisdiction defects (law-data codes).
 LATE_JURISDICTIONS = ("US-FL", "US-TX", "US-NY")
 MISSING_JURISDICTIONS = ("US-IL", "US-PA")
+#: Jurisdictions where some people's exposed elements are only name and address: personal
+#: information under no US definition, so they are owed no notice (and get none).
+NOT_PI_JURISDICTIONS = ("US-MI",)
+NOT_PI_ELEMENTS = "address|name"
 #: States with no regulator / attorney-general notice duty in force on 2017-07-29 (per the
 #: project's reference law facts): a notice sent before determination there cannot also
 #: make a regulator notice "after the first individual notice".
@@ -81,6 +86,7 @@ RATES = {
     "duplicate_person_id": 5e-5,
     "late_notice": 0.02,
     "missing_notice": 0.01,
+    "not_personal_information": 0.02,
     "duplicate_notice": 2e-4,
     "notice_to_unaffected": 5e-5,
     "fewer_data_elements": 2e-4,

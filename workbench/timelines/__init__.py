@@ -61,7 +61,9 @@ from workbench.timelines.clock import (
 )
 from workbench.timelines.findings import ASSESSMENT_NOTE, severity_for, timeline_findings
 from workbench.timelines.loading import NOTICE_COLUMNS, PEOPLE_COLUMNS, assess_case, assess_store
-from workbench.timelines.matching import SUBSTITUTE_CHANNEL, UNDELIVERED_STATUSES, match_notices, people_jurisdictions
+from workbench.timelines.matching import (
+    SUBSTITUTE_CHANNEL, UNDELIVERED_STATUSES, element_groups, elements_key, match_notices, people_jurisdictions,
+)
 from workbench.timelines.per_jurisdiction import (
     CRA_RECIPIENT_TYPE, QUANTILE_BYTES_PER_ROW, REGULATOR_RECIPIENT_TYPES, obligation_status, quantile_batches,
     regulator_table,
@@ -76,7 +78,7 @@ __all__ = [
     "NOTICE_COLUMNS", "PEOPLE_COLUMNS", "PERSON_STATUSES", "QUANTILE_BYTES_PER_ROW", "REGULATOR_RECIPIENT_TYPES",
     "STAGE", "SUBSTITUTE_CHANNEL", "UNDELIVERED_STATUSES", "US_TILES", "NoticeStatus", "NoticeTimelinesStage",
     "Timelines", "assess", "assess_case", "assess_store", "audit_moment", "compliance_figure", "cumulative_figure",
-    "display_table", "individual_deadlines", "match_notices", "obligation_status", "people_jurisdictions",
+    "display_table", "element_groups", "elements_key", "individual_deadlines", "match_notices", "obligation_status", "people_jurisdictions",
     "quantile_batches", "regulator_table", "regulator_view", "run_stage", "severity_for", "tile_map_figure",
     "timeline_findings",
 ]

@@ -11,11 +11,11 @@ import pandas as pd
 from workbench import assessment
 from workbench.assessment import Assessment
 from workbench.findings import Finding
-from workbench.law import RuleBook, load_rulebook
+from workbench.law import UNKNOWN_JURISDICTION, RuleBook, load_rulebook
 from workbench.timelines.clock import audit_moment, individual_deadlines
 from workbench.timelines.findings import timeline_findings
 from workbench.timelines.matching import (
-    _PERSON_EXPORT_SQL, _connect, _dedupe_people, _load_frames, _person_status_sql, _register_deadlines,
+    _PERSON_EXPORT_SQL, _connect, _dedupe_people, _load_frames, _person_status_sql, _register_deadlines, groups,
     people_jurisdictions,
 )
 from workbench.timelines.per_jurisdiction import _summary, regulator_table
@@ -57,7 +57,8 @@ def _severity_name(rank: int | None) -> str:
 
 JURISDICTION_COLUMNS = [
     "jurisdiction", "jurisdiction_name", "residents", "on_time", "late", "missing", "overdue", "undelivered_only",
-    "pending", "not_required", "not_assessed", "basis", "due_at", "clock_event", "clock_start", "rule_version",
+    "pending", "not_required", "not_assessed", "notifiable", "not_personal_information", "declared_residents",
+    "threshold_residents", "threshold_residents_source", "basis", "due_at", "clock_event", "clock_start", "rule_version",
     "citation", "reason", "delay_median_days", "delay_p95_days", "days_late_median", "days_late_max",
     "days_overdue_max", "first_notice_at", "last_notice_at",
     "regulator_required", "regulator_threshold", "regulator_name", "regulator_condition", "regulator_due_at",
@@ -70,11 +71,10 @@ JURISDICTION_COLUMNS = [
 
 def _assess_connection(con, case, *, regulator_notices: pd.DataFrame | None, book: RuleBook,
                        regulator_assessed: bool, person_status_path: Path | None = None) -> Timelines:
-    """Everything after tables ``people`` (person_id, c, r, in file order), ``jurisdiction_map`` and
-    ``notices`` (person_id, sent_at, delivered, substitute) exist in ``con``."""
+    """Everything after tables ``people`` (person_id, c, r, x, in file order), ``jurisdiction_map``,
+    ``element_map`` and ``notices`` (person_id, sent_at, delivered, substitute) exist in ``con``."""
     duplicates, no_id = _dedupe_people(con)
-    codes = [c for (c,) in con.execute("SELECT DISTINCT jurisdiction FROM jurisdiction_map").fetchall()]
-    deadlines = individual_deadlines(case, codes, book=book)
+    deadlines = individual_deadlines(case, groups(con), book=book)
     _register_deadlines(con, deadlines)
     audit_at = audit_moment(case)
     con.execute("CREATE OR REPLACE TEMP TABLE person_status AS "
@@ -88,8 +88,9 @@ def _assess_connection(con, case, *, regulator_notices: pd.DataFrame | None, boo
     if person_status_path is not None:
         person_status_path.parent.mkdir(parents=True, exist_ok=True)
         con.execute(f"COPY ({_PERSON_EXPORT_SQL}) TO '{_sql_path(person_status_path)}' (FORMAT PARQUET)")
-    table = summary.merge(deadlines.drop(columns=["applies", "substitute_allowed"]), on="jurisdiction",
-                          how="left", validate="one_to_one")
+    summary = _with_declared(summary, case)
+    table = summary.merge(_one_per_jurisdiction(deadlines).drop(columns=["applies", "substitute_allowed"]),
+                          on="jurisdiction", how="left", validate="one_to_one")
     reg = regulator_table(case, summary, regulator_notices, book=book, audit_at=audit_at)
     if len(reg.columns) > 1:
         table = table.merge(reg, on="jurisdiction", how="left", validate="one_to_one")
@@ -98,9 +99,10 @@ def _assess_connection(con, case, *, regulator_notices: pd.DataFrame | None, boo
         raise GuardrailError(f"per-jurisdiction table has {len(table)} rows, summary {len(summary)}")
     table = table.reindex(columns=JURISDICTION_COLUMNS)
     for col in ("residents", "on_time", "late", "missing", "overdue", "undelivered_only", "pending",
-                "not_required", "not_assessed"):
+                "not_required", "not_assessed", "notifiable", "not_personal_information"):
         table[col] = table[col].fillna(0).astype("int64")
-    findings = timeline_findings(table, regulator_assessed=regulator_assessed)
+    not_owed = _not_owed(con, deadlines)
+    findings = timeline_findings(table, regulator_assessed=regulator_assessed, not_owed=not_owed)
     after_audit = con.execute("SELECT count(*) FROM notices WHERE sent_at > ?",
                               [pd.Timestamp(audit_at).tz_convert("UTC")]).fetchall()[0][0]
     stats = {"people": int(table["residents"].sum()),
@@ -112,6 +114,43 @@ def _assess_connection(con, case, *, regulator_notices: pd.DataFrame | None, boo
     assessed = {"individual_notice_timeliness": assessment.assessed(), "regulator_notice": reg_state,
                 "cra_notice": reg_state}
     return Timelines(table, findings, per_day, deadlines, assessed, stats, person_status_path, case)
+
+
+def _one_per_jurisdiction(deadlines: pd.DataFrame) -> pd.DataFrame:
+    """The deadline row that stands for a jurisdiction in its table row: one whose elements
+    make a person owed a notice when there is one (the due moment does not depend on the
+    elements, only whether it applies)."""
+    if deadlines.empty:
+        return deadlines.drop(columns=["elements"])
+    order = deadlines.assign(_a=~deadlines["applies"], _c=deadlines["covered"].fillna(True).map(lambda v: not v))
+    order = order.sort_values(["jurisdiction", "_a", "_c", "elements"], kind="stable")
+    return order.drop_duplicates("jurisdiction").drop(columns=["_a", "_c", "elements"]).reset_index(drop=True)
+
+
+def _not_owed(con, deadlines: pd.DataFrame) -> pd.DataFrame:
+    """People not owed a notice because their exposed elements are not personal information
+    where they live, or whose elements cannot be judged (outside the vocabulary):
+    jurisdiction, elements, covered (False or NA), people, reason, citation (one row per element set)."""
+    counts = con.execute("SELECT jurisdiction, elements, covered, count(*) AS people FROM person_status "
+                         f"WHERE covered IS NOT TRUE AND jurisdiction <> '{UNKNOWN_JURISDICTION}' GROUP BY ALL").df()
+    if counts.empty:
+        return counts.assign(reason=pd.Series(dtype="str"), citation=pd.Series(dtype="str"))
+    counts["covered"] = counts["covered"].astype("boolean")
+    reasons = deadlines[["jurisdiction", "elements", "coverage_reason", "coverage_citation"]].rename(
+        columns={"coverage_reason": "reason", "coverage_citation": "citation"})
+    return counts.merge(reasons, on=["jurisdiction", "elements"], how="left", validate="one_to_one").sort_values(
+        ["jurisdiction", "people"], ascending=[True, False], kind="stable").reset_index(drop=True)
+
+
+def _with_declared(summary: pd.DataFrame, case) -> pd.DataFrame:
+    """Rows for jurisdictions the case declares residents of but whose people are not in the
+    table (a sample): their regulator duties are judged on the declared count."""
+    declared = getattr(case, "declared_residents", None) or {}
+    extra = sorted(set(declared) - set(summary["jurisdiction"]))
+    if not extra:
+        return summary
+    rows = pd.DataFrame({"jurisdiction": extra})
+    return pd.concat([summary, rows], ignore_index=True).reindex(columns=summary.columns)
 
 
 def _sql_path(path: Path) -> str:
@@ -135,7 +174,7 @@ def assess(case, people: pd.DataFrame, notices: pd.DataFrame | None,
             notices = pd.DataFrame({"person_id": pd.Series(dtype="str"), "channel": pd.Series(dtype="str"),
                                     "sent_at": pd.Series(dtype="datetime64[us, UTC]"),
                                     "status": pd.Series(dtype="str")})
-        _load_frames(con, people, notices)
+        _load_frames(con, people, notices, case.incident.data_elements)
         return _assess_connection(con, case, regulator_notices=regulator_notices, book=book,
                                   regulator_assessed=regulator_notices is not None)
     finally:

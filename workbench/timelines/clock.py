@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+from workbench.exposure import elements_of
 from workbench.law import UNKNOWN_JURISDICTION, RuleBook, load_rulebook
 from workbench.law.deadlines import rule_for_case
 
@@ -33,45 +34,96 @@ PERSON_STATUSES: tuple[str, ...] = tuple(s.value for s in NoticeStatus)
 
 DAY_SECONDS = 86_400
 
-#: Columns of the per-jurisdiction deadline table (:func:`individual_deadlines`).
-DEADLINE_COLUMNS = ["jurisdiction", "jurisdiction_name", "rule_version", "citation", "confidence",
+#: Columns of the deadline table (:func:`individual_deadlines`): one row per jurisdiction
+#: and set of exposed elements.
+DEADLINE_COLUMNS = ["jurisdiction", "elements", "jurisdiction_name", "rule_version", "citation", "confidence",
                     "clock_event", "clock_start", "applies", "due_at", "basis", "reason",
-                    "substitute_allowed"]
+                    "covered", "coverage_basis", "coverage_reason", "coverage_citation", "substitute_allowed"]
 
 
-def individual_deadlines(case, codes: Iterable[str], *, book: RuleBook | None = None) -> pd.DataFrame:
-    """One row per jurisdiction code: the rule at its clock start and the individual due moment.
+def _groups(case, codes: Iterable) -> list[tuple[str, str]]:
+    """(code, element key) pairs: a plain code stands for the incident's own elements."""
+    from workbench.exposure import elements_key
 
-    Pure (no I/O beyond the cached law data). ``clock_start`` and ``due_at`` are UTC
-    timestamps; ``applies`` is False where no individual notice is required (then
-    ``basis``/``reason`` say why); ``substitute_allowed`` is True only where the rule's data
-    records a substitute-notice provision.
+    out = set()
+    for item in codes:
+        code, key = (item, None) if isinstance(item, str) else item
+        out.add((code, key if key is not None else elements_key(None, case.incident.data_elements)))
+    return sorted(out)
+
+
+def individual_deadlines(case, codes: Iterable, *, book: RuleBook | None = None) -> pd.DataFrame:
+    """One row per jurisdiction and element set: the rule at its clock start, whether those
+    elements make a person owed a notice there, and the individual due moment.
+
+    ``codes`` holds jurisdiction codes (the incident's elements) or (code, element key)
+    pairs (:func:`workbench.timelines.matching.elements_key`). Pure (no I/O beyond the
+    cached law data). ``clock_start`` and ``due_at`` are UTC timestamps; ``applies`` is
+    False where no individual notice is required (``basis``/``reason`` say why: below a
+    threshold, a safe harbour, or elements that are not personal information under the
+    definition in force on the clock-start date); ``covered`` is that definition's answer
+    (None: cannot tell, then ``basis`` is ``not_assessed``); ``substitute_allowed`` is True
+    only where the rule's data records a substitute-notice provision.
     """
     book = book or load_rulebook()
     rows = []
-    for code in sorted(set(codes)):
+    for code, key in _groups(case, codes):
         rule, start = rule_for_case(book, code, case)
         if code == UNKNOWN_JURISDICTION or code not in book:
-            rows.append({"jurisdiction": code, "jurisdiction_name": "unknown", "rule_version": None,
+            rows.append({"jurisdiction": code, "elements": key, "jurisdiction_name": "unknown", "rule_version": None,
                          "citation": None, "confidence": None, "clock_event": None,
                          "clock_start": _utc(start), "applies": False, "due_at": None, "basis": "not_assessed",
                          "reason": "the person's country/region maps to no jurisdiction of the law data",
-                         "substitute_allowed": False})
+                         "covered": None, "coverage_basis": None, "coverage_reason": None,
+                         "coverage_citation": None, "substitute_allowed": False})
             continue
-        due = book.due(rule if rule is not None else code, "individual", start,
-                       assessment_days=case.parameters.assessment_days, encrypted=case.incident.encrypted)
-        rows.append({"jurisdiction": code, "jurisdiction_name": book.name(code),
-                     "rule_version": due.rule_version, "citation": due.citation, "confidence": due.confidence,
-                     "clock_event": rule.clock_starts if rule is not None else None,
-                     "clock_start": _utc(start), "applies": bool(due.applies),
-                     "due_at": _utc(due.due_at) if due.due_at else None, "basis": due.basis, "reason": due.reason,
-                     "substitute_allowed": bool(rule is not None and rule.substitute_notice)})
+        rows.append(_deadline_row(book, case, code, key, rule, start))
     frame = pd.DataFrame(rows, columns=DEADLINE_COLUMNS)
     for col in ("clock_start", "due_at"):
         frame[col] = pd.to_datetime(frame[col], utc=True).astype("datetime64[us, UTC]")
     frame["applies"] = frame["applies"].astype(bool)
     frame["substitute_allowed"] = frame["substitute_allowed"].astype(bool)
+    frame["covered"] = frame["covered"].astype("boolean")
     return frame
+
+
+def _deadline_row(book: RuleBook, case, code: str, key: str, rule, start: dt.datetime) -> dict:
+    """The deadline of one jurisdiction for one element set."""
+    from workbench.casefacts import facts_for
+
+    inc = case.incident
+    elements = elements_of(key)
+    cov = book.coverage(code, elements, start.date(), encrypted=inc.encrypted,
+                        redacted=getattr(inc, "redacted", False),
+                        key_compromised=getattr(inc, "encryption_key_compromised", False))
+    facts = facts_for(case, code)
+    due = book.due(rule if rule is not None else code, "individual", start,
+                   assessment_days=case.parameters.assessment_days,
+                   encrypted=inc.encrypted and not getattr(inc, "encryption_key_compromised", False),
+                   **_harm_keyword(book, facts))
+    applies, basis, reason = bool(due.applies), due.basis, due.reason
+    # ``covered``: are the elements personal information under the law in force? Not asked
+    # where no law is in force; a safe harbour protects personal information (covered).
+    covered = None if rule is None or not rule.regime else True if cov.basis == "safe_harbor" else cov.covered
+    if applies and cov.basis == "safe_harbor" or applies and covered is False:
+        applies, basis, reason = False, "not_required", cov.reason
+    elif applies and covered is None:
+        applies, basis, reason = False, "not_assessed", cov.reason
+    elif applies and cov.conditional:
+        reason = f"{reason}; {cov.reason}"
+    return {"jurisdiction": code, "elements": key, "jurisdiction_name": book.name(code),
+            "rule_version": due.rule_version, "citation": due.citation, "confidence": due.confidence,
+            "clock_event": rule.clock_starts if rule is not None else None,
+            "clock_start": _utc(start), "applies": applies,
+            "due_at": _utc(due.due_at) if applies and due.due_at else None, "basis": basis, "reason": reason,
+            "covered": covered, "coverage_basis": cov.basis, "coverage_reason": cov.reason,
+            "coverage_citation": cov.citation,
+            "substitute_allowed": bool(rule is not None and rule.substitute_notice)}
+
+
+def _harm_keyword(book: RuleBook, facts) -> dict:
+    """``harm_ruled_out`` for the engine, when the case records an assessment ruling harm out."""
+    return {"harm_ruled_out": True} if facts.harm_ruled_out else {}
 
 
 def audit_moment(case) -> dt.datetime:

@@ -33,13 +33,16 @@ def _n(x) -> int:
     return 0 if x is None or pd.isna(x) else int(x)
 
 
-def timeline_findings(table: pd.DataFrame, *, regulator_assessed: bool = True) -> list[Finding]:
+def timeline_findings(table: pd.DataFrame, *, regulator_assessed: bool = True,
+                      not_owed: pd.DataFrame | None = None) -> list[Finding]:
     """One finding per jurisdiction and problem (never per person), each with its citation.
 
     ``table`` is the per-jurisdiction table of :func:`assess` (deadline, counts and the
-    regulator/CRA columns).
+    regulator/CRA columns); ``not_owed`` the people whose exposed elements make them owed
+    no notice (or cannot be judged), per jurisdiction and element set.
     """
     out: list[Finding] = []
+    owed_groups = {} if not_owed is None else {j: g for j, g in not_owed.groupby("jurisdiction", sort=False)}
     for r in table.to_dict("records"):
         code, name = r["jurisdiction"], r.get("jurisdiction_name") or r["jurisdiction"]
         residents = _n(r.get("residents"))
@@ -57,6 +60,8 @@ def timeline_findings(table: pd.DataFrame, *, regulator_assessed: bool = True) -
                                "data; their notice timeliness was not assessed (see the data-quality stage).",
                                jurisdiction=code, count=residents, evidence={"residents": residents}))
             continue
+        if r["jurisdiction"] in owed_groups:
+            out += _not_owed_findings(r, name, residents, owed_groups[r["jurisdiction"]])
         late = _n(r.get("late"))
         if late:
             med, mx = _n(r.get("days_late_median")), _n(r.get("days_late_max"))
@@ -88,7 +93,35 @@ def timeline_findings(table: pd.DataFrame, *, regulator_assessed: bool = True) -
                 f"{pending} residents of {name} ({code}) have no valid notice yet; the deadline {due_text} falls "
                 f"after the audit date.{_basis_note(basis)}",
                 jurisdiction=code, count=pending, citation=citation, evidence={**ev, "pending": pending}))
-        out += _regulator_findings(r, name, residents, regulator_assessed)
+        threshold_count = r.get("threshold_residents")
+        out += _regulator_findings(r, name, residents if threshold_count is None or pd.isna(threshold_count)
+                                   else int(threshold_count), regulator_assessed)
+    return out
+
+
+def _not_owed_findings(r: dict, name: str, residents: int, groups: pd.DataFrame) -> list[Finding]:
+    """Residents owed no notice because of what was exposed (``not_owed_notice``), and those
+    whose elements cannot be judged (``elements_not_assessed``): info findings that explain
+    a count, one per jurisdiction, the reason of each element set in the evidence."""
+    code = r["jurisdiction"]
+    out = []
+    for check, part in (("not_owed_notice", groups[groups["covered"].eq(False).fillna(False)]),
+                        ("elements_not_assessed", groups[groups["covered"].isna()])):
+        if part.empty:
+            continue
+        part = part.sort_values("people", ascending=False, kind="stable")
+        total, top = int(part["people"].sum()), part.iloc[0]
+        title = (f"{name}: {total} of {residents} residents not owed a notice for what was exposed"
+                 if check == "not_owed_notice" else
+                 f"{name}: {total} of {residents} residents' exposed elements could not be judged")
+        more = f" (and {len(part) - 1} other element set(s), see the evidence)" if len(part) > 1 else ""
+        out.append(Finding(
+            "notice_timeliness", check, "info", title,
+            f"{total} residents of {name} ({code}) are not held to a notice deadline: {top['reason']}{more}.",
+            jurisdiction=code, count=total, citation=top["citation"] if isinstance(top["citation"], str) else None,
+            evidence={"residents": residents, "by_elements": [
+                {"elements": g["elements"], "people": int(g["people"]), "reason": g["reason"]}
+                for g in part.head(20).to_dict("records")]}))
     return out
 
 

@@ -15,11 +15,13 @@ import pandas as pd
 from workbench import assessment
 from workbench.law import UNKNOWN_JURISDICTION, RuleBook, load_rulebook
 from workbench.timelines.check import Timelines, _assess_connection, assess
-from workbench.timelines.matching import _NOTICE_COLUMNS_SQL, _connect, _create_people, _insert_people, _map_pairs
+from workbench.timelines.matching import (
+    _NOTICE_COLUMNS_SQL, _RAW_ELEMENTS_SQL, _connect, _create_people, _insert_people, _map_elements, _map_pairs,
+)
 
 
 #: The columns each loaded input needs (only these are read and typed).
-PEOPLE_COLUMNS = ["person_id", "country", "region"]
+PEOPLE_COLUMNS = ["person_id", "country", "region", "data_elements"]
 
 NOTICE_COLUMNS = ["person_id", "channel", "sent_at", "status"]
 
@@ -41,6 +43,7 @@ def _load_sources(con, case, chunk_rows: int) -> dict[str, Any]:
         con.unregister("chunk")
         stats["people_rejected"] = part.stats.rows_rejected
     _map_pairs(con)
+    _map_elements(con, case.incident.data_elements)
     con.execute("CREATE OR REPLACE TEMP TABLE notices (person_id VARCHAR, sent_at TIMESTAMPTZ, "
                 "delivered BOOLEAN, substitute BOOLEAN)")
     if case.input_spec("notices") is not None:
@@ -60,9 +63,10 @@ def _load_store(con, store) -> dict[str, Any]:
     store.connect(con)
     stats: dict[str, Any] = {"engine": "store", "people_rejected": store.record("affected_people").rows_rejected}
     con.execute("CREATE OR REPLACE TEMP TABLE people AS SELECT nullif(trim(person_id), '') AS person_id, "
-                f"coalesce(CAST(jurisdiction AS VARCHAR), '{UNKNOWN_JURISDICTION}') AS c, '' AS r "
-                "FROM store.affected_people ORDER BY source_row")
+                f"coalesce(CAST(jurisdiction AS VARCHAR), '{UNKNOWN_JURISDICTION}') AS c, '' AS r, "
+                f"{_RAW_ELEMENTS_SQL} AS x FROM store.affected_people ORDER BY source_row")
     con.execute("CREATE OR REPLACE TEMP TABLE jurisdiction_map AS SELECT DISTINCT c, r, c AS jurisdiction FROM people")
+    _map_elements(con, store.case.incident.data_elements)
     con.execute("CREATE OR REPLACE TEMP TABLE notices (person_id VARCHAR, sent_at TIMESTAMPTZ, "
                 "delivered BOOLEAN, substitute BOOLEAN)")
     if store.has("notices"):

@@ -11,6 +11,7 @@ import logging
 
 import pandas as pd
 
+from workbench.exposure import elements_key
 from workbench.law import UNKNOWN_JURISDICTION, jurisdiction_for
 from workbench.timelines.clock import DAY_SECONDS
 
@@ -31,9 +32,10 @@ def _connect():
 def _person_status_sql(audit_utc: pd.Timestamp) -> str:
     """SQL (over tables ``people``, ``notices``, ``deadlines``) for one lean row per person.
 
-    ``people`` (person_id, c, r: normalised country and region) must hold one row per
-    person id (:func:`_dedupe_people`); ``pair_deadlines`` maps (c, r) to the jurisdiction's
-    deadline (:func:`_register_deadlines`); ``notices`` holds
+    ``people`` (person_id, c, r: normalised country and region, x: the person's raw
+    data_elements, '' for the incident's list) must hold one row per person id
+    (:func:`_dedupe_people`); ``pair_deadlines`` maps (c, r, x) to the deadline of the
+    jurisdiction for those elements (:func:`_register_deadlines`); ``notices`` holds
     ``person_id``, ``sent_at``, ``delivered`` and ``substitute`` (see :data:`_NOTICE_COLUMNS_SQL`).
     """
     audit = audit_utc.strftime("%Y-%m-%d %H:%M:%S+00")
@@ -46,11 +48,11 @@ def _person_status_sql(audit_utc: pd.Timestamp) -> str:
         FROM notices WHERE person_id IS NOT NULL AND sent_at IS NOT NULL AND sent_at <= TIMESTAMPTZ '{audit}'
         GROUP BY person_id),
     j AS (
-        SELECT p.person_id, d.jurisdiction, d.basis, d.clock_start, d.due_at, d.applies,
+        SELECT p.person_id, d.jurisdiction, d.elements, d.covered, d.basis, d.clock_start, d.due_at, d.applies,
                coalesce(n.notice_rows, 0) AS notice_rows,
                CASE WHEN d.substitute_allowed THEN least(n.first_direct, n.first_substitute)
                     ELSE n.first_direct END AS first_valid_notice
-        FROM people p JOIN pair_deadlines d ON d.c = p.c AND d.r = p.r
+        FROM people p JOIN pair_deadlines d ON d.c = p.c AND d.r = p.r AND d.x = p.x
                       LEFT JOIN n ON n.person_id = p.person_id),
     s AS (
         SELECT *,
@@ -62,7 +64,7 @@ def _person_status_sql(audit_utc: pd.Timestamp) -> str:
                  WHEN due_at < TIMESTAMPTZ '{audit}' THEN 'missing'
                  ELSE 'pending' END AS status
         FROM j)
-    SELECT person_id, jurisdiction, first_valid_notice, status,
+    SELECT person_id, jurisdiction, elements, covered, first_valid_notice, status,
            CASE WHEN status = 'late'
                 THEN CAST(ceil(epoch(first_valid_notice - due_at) / {DAY_SECONDS}) AS INTEGER) END AS days_late,
            CASE WHEN status IN ('overdue', 'missing')
@@ -75,7 +77,7 @@ def _person_status_sql(audit_utc: pd.Timestamp) -> str:
 
 #: The per-person view published (Parquet in the run folder, :func:`match_notices`).
 _PERSON_EXPORT_SQL = """
-SELECT s.person_id, s.jurisdiction, d.rule_version, d.basis, d.clock_start, d.due_at, s.first_valid_notice,
+SELECT s.person_id, s.jurisdiction, s.elements, d.rule_version, d.basis, d.clock_start, d.due_at, s.first_valid_notice,
        s.status,
        CASE WHEN d.basis = 'assessment' AND s.status IN ('on_time', 'late', 'overdue', 'missing', 'pending')
             THEN s.status || ' (assessment)' ELSE s.status END AS label,
@@ -84,7 +86,7 @@ SELECT s.person_id, s.jurisdiction, d.rule_version, d.basis, d.clock_start, d.du
             WHEN s.status = 'missing'
             THEN 'notices exist but none counts (returned, bounced, or a substitute notice the rule does not allow)'
        END AS reason
-FROM person_status s LEFT JOIN deadlines d ON d.jurisdiction = s.jurisdiction
+FROM person_status s LEFT JOIN deadlines d ON d.jurisdiction = s.jurisdiction AND d.elements = s.elements
 """
 
 #: How raw notice columns become the matching columns (text typed as workbench.sources does).
@@ -117,28 +119,57 @@ def _dedupe_people(con) -> tuple[int, int]:
 
 
 def _register_deadlines(con, deadlines: pd.DataFrame) -> None:
+    """Table ``deadlines`` (one row per jurisdiction and element set) and ``pair_deadlines``:
+    each distinct (c, r, x) of ``people`` with its deadline row."""
     con.register("deadlines_frame", deadlines)
-    con.execute("CREATE OR REPLACE TEMP TABLE deadlines AS SELECT jurisdiction, rule_version, basis, reason, "
-                "CAST(clock_start AS TIMESTAMPTZ) AS clock_start, CAST(due_at AS TIMESTAMPTZ) AS due_at, "
-                "applies, substitute_allowed FROM deadlines_frame")
+    con.execute("CREATE OR REPLACE TEMP TABLE deadlines AS SELECT jurisdiction, elements, covered, rule_version, "
+                "basis, reason, CAST(clock_start AS TIMESTAMPTZ) AS clock_start, "
+                "CAST(due_at AS TIMESTAMPTZ) AS due_at, applies, substitute_allowed FROM deadlines_frame")
     con.unregister("deadlines_frame")
-    con.execute("CREATE OR REPLACE TEMP TABLE pair_deadlines AS SELECT m.c, m.r, d.* "
-                "FROM jurisdiction_map m JOIN deadlines d ON d.jurisdiction = m.jurisdiction")
-    missing = con.execute("SELECT count(*) FROM jurisdiction_map WHERE jurisdiction NOT IN "
-                          "(SELECT jurisdiction FROM deadlines)").fetchall()[0][0]
-    if missing:  # guardrail: every person's jurisdiction needs a deadline row
+    con.execute("CREATE OR REPLACE TEMP TABLE pair_deadlines AS SELECT k.c, k.r, k.x, d.* "
+                f"FROM ({_GROUPS_SQL}) k JOIN deadlines d ON d.jurisdiction = k.jurisdiction AND d.elements = k.elements")
+    missing = con.execute(f"SELECT count(*) FROM ({_GROUPS_SQL}) k ANTI JOIN deadlines d "
+                          "ON d.jurisdiction = k.jurisdiction AND d.elements = k.elements").fetchall()[0][0]
+    if missing:  # guardrail: every person's jurisdiction and elements need a deadline row
         from workbench.errors import GuardrailError
-        raise GuardrailError(f"{missing} (country, region) pair(s) map to a jurisdiction with no deadline row")
+        raise GuardrailError(f"{missing} (country, region, elements) group(s) have no deadline row")
+
+
+#: Each distinct (c, r, x) of ``people`` with its jurisdiction and normalised element set.
+_GROUPS_SQL = ("SELECT g.c, g.r, g.x, m.jurisdiction, em.elements FROM (SELECT DISTINCT c, r, x FROM people) g "
+               "JOIN jurisdiction_map m ON m.c = g.c AND m.r = g.r JOIN element_map em ON em.x = g.x")
+
+
+def groups(con) -> list[tuple[str, str]]:
+    """The distinct (jurisdiction, element set) pairs of ``people``: what the deadlines are computed for."""
+    return [(j, e) for j, e in con.execute(
+        f"SELECT DISTINCT jurisdiction, elements FROM ({_GROUPS_SQL}) ORDER BY 1, 2").fetchall()]
+
+
+def _map_elements(con, incident_elements) -> None:
+    """Table ``element_map`` (x, elements): every distinct raw data_elements value of
+    ``people`` normalised once (:func:`elements_key`); '' is the incident's list."""
+    raw = [x for (x,) in con.execute("SELECT DISTINCT x FROM people").fetchall()]
+    frame = pd.DataFrame({"x": pd.Series(raw, dtype="str"),
+                          "elements": pd.Series([elements_key(x, incident_elements) for x in raw], dtype="str")})
+    con.register("element_pairs", frame)
+    con.execute("CREATE OR REPLACE TEMP TABLE element_map AS SELECT CAST(x AS VARCHAR) AS x, "
+                "CAST(elements AS VARCHAR) AS elements FROM element_pairs")
+    con.unregister("element_pairs")
+
+
+
 
 
 def match_notices(people: pd.DataFrame, notices: pd.DataFrame, deadlines: pd.DataFrame, *,
-                  audit_at: dt.datetime) -> pd.DataFrame:
+                  audit_at: dt.datetime, incident_elements=()) -> pd.DataFrame:
     """Per-person timeline status (pure; for small tables and tests).
 
     Parameters
     ----------
     people
-        ``person_id`` and ``jurisdiction``, in file order (a duplicated id keeps its first row).
+        ``person_id``, ``jurisdiction`` and (optional) ``data_elements``, in file order (a
+        duplicated id keeps its first row); empty elements are ``incident_elements``.
     notices
         ``person_id``, ``channel``, ``sent_at`` (tz-aware), ``status``.
     deadlines
@@ -155,7 +186,7 @@ def match_notices(people: pd.DataFrame, notices: pd.DataFrame, deadlines: pd.Dat
     """
     con = _connect()
     try:
-        _load_frames(con, people, notices)
+        _load_frames(con, people, notices, incident_elements)
         _register_deadlines(con, deadlines)
         con.execute("CREATE TEMP TABLE person_status AS "
                     + _person_status_sql(pd.Timestamp(audit_at).tz_convert("UTC")))
@@ -164,15 +195,18 @@ def match_notices(people: pd.DataFrame, notices: pd.DataFrame, deadlines: pd.Dat
         con.close()
 
 
-def _load_frames(con, people: pd.DataFrame, notices: pd.DataFrame) -> None:
+def _load_frames(con, people: pd.DataFrame, notices: pd.DataFrame, incident_elements=()) -> None:
     """Create the ``people`` and ``notices`` tables from frames (minimal columns)."""
     p = people.sort_values("source_row", kind="stable") if "source_row" in people.columns else people
-    con.register("people_frame", p[["person_id", "jurisdiction"]])
+    p = p.reindex(columns=["person_id", "jurisdiction", "data_elements"])
+    con.register("people_frame", p)
     con.execute("CREATE OR REPLACE TEMP TABLE people AS SELECT nullif(trim(CAST(person_id AS VARCHAR)), '') AS person_id, "
-                "coalesce(CAST(jurisdiction AS VARCHAR), '') AS c, '' AS r FROM people_frame")
+                "coalesce(CAST(jurisdiction AS VARCHAR), '') AS c, '' AS r, "
+                f"{_RAW_ELEMENTS_SQL} AS x FROM people_frame")
     con.unregister("people_frame")
     con.execute("CREATE OR REPLACE TEMP TABLE jurisdiction_map AS SELECT DISTINCT c, r, "
                 f"CASE WHEN c = '' THEN '{UNKNOWN_JURISDICTION}' ELSE c END AS jurisdiction FROM people")
+    _map_elements(con, incident_elements)
     _dedupe_people(con)
     _notices_from(con, notices.reindex(columns=["person_id", "channel", "sent_at", "status"]))
 
@@ -186,19 +220,29 @@ def _notices_from(con, frame) -> None:
 
 
 def people_jurisdictions(people: pd.DataFrame) -> pd.DataFrame:
-    """``person_id`` and ``jurisdiction`` for affected_people rows (``country``, ``region``),
-    in the same order; the law package maps each distinct (country, region) pair once."""
+    """``person_id``, ``jurisdiction`` and ``data_elements`` (as given, None when absent) for
+    affected_people rows (``country``, ``region``), in the same order; the law package maps
+    each distinct (country, region) pair once."""
     con = _connect()
     try:
-        frame = people.reindex(columns=["person_id", "country", "region"])
+        frame = people.reindex(columns=["person_id", "country", "region", "data_elements"])
         con.register("raw_people", frame)
-        _map_jurisdictions(con, "SELECT person_id, country, region FROM raw_people")
+        _map_jurisdictions(con, "SELECT person_id, country, region, data_elements FROM raw_people")
         out = con.execute("SELECT p.person_id, m.jurisdiction FROM people p JOIN jurisdiction_map m "
                           "ON m.c = p.c AND m.r = p.r ORDER BY p.rowid").df()
         out.index = people.index
+        out["data_elements"] = frame["data_elements"].to_numpy()
         return out
     finally:
         con.close()
+
+
+def element_groups(people: pd.DataFrame, incident_elements) -> list[tuple[str, str]]:
+    """The distinct (jurisdiction, element key) pairs of a frame with ``jurisdiction`` and
+    (optional) ``data_elements``: what :func:`individual_deadlines` needs for it."""
+    raw = people["data_elements"] if "data_elements" in people.columns else pd.Series(None, index=people.index)
+    keys = [elements_key(x if isinstance(x, str) else None, incident_elements) for x in raw]
+    return sorted(set(zip(people["jurisdiction"].astype("str"), keys)))
 
 
 def _map_jurisdictions(con, raw_select: str) -> None:
@@ -213,15 +257,20 @@ def _map_jurisdictions(con, raw_select: str) -> None:
 
 
 def _create_people(con) -> None:
-    con.execute("CREATE OR REPLACE TEMP TABLE people (person_id VARCHAR, c VARCHAR, r VARCHAR)")
+    con.execute("CREATE OR REPLACE TEMP TABLE people (person_id VARCHAR, c VARCHAR, r VARCHAR, x VARCHAR)")
+
+
+#: A person's raw data_elements as matched: trimmed text, '' for none (the incident's list).
+_RAW_ELEMENTS_SQL = "coalesce(trim(CAST(data_elements AS VARCHAR)), '')"
 
 
 def _insert_people(con, raw_select: str) -> None:
-    """Append people (person_id, country, region) in input order, normalised."""
+    """Append people (person_id, country, region, data_elements) in input order, normalised."""
     con.execute(f"""INSERT INTO people
         SELECT nullif(trim(CAST(person_id AS VARCHAR)), '') AS person_id,
                upper(trim(coalesce(CAST(country AS VARCHAR), ''))) AS c,
-               upper(trim(coalesce(CAST(region AS VARCHAR), ''))) AS r
+               upper(trim(coalesce(CAST(region AS VARCHAR), ''))) AS r,
+               {_RAW_ELEMENTS_SQL} AS x
         FROM ({raw_select})""")
 
 

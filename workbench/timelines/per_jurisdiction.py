@@ -38,6 +38,8 @@ SELECT jurisdiction,
        count(*) FILTER (WHERE status = 'pending') AS pending,
        count(*) FILTER (WHERE status = 'not_required') AS not_required,
        count(*) FILTER (WHERE status = 'not_assessed') AS not_assessed,
+       count(*) FILTER (WHERE covered IS NOT FALSE) AS notifiable,
+       count(*) FILTER (WHERE covered = false) AS not_personal_information,
        max(days_late) AS days_late_max,
        max(days_overdue) AS days_overdue_max,
        min(first_valid_notice) AS first_notice_at,
@@ -63,7 +65,8 @@ QUANTILE_BYTES_PER_ROW = 64
 
 #: Column order of the summary (counts, then quantiles, then extremes).
 _SUMMARY_COLUMNS = ["jurisdiction", "residents", "on_time", "late", "missing", "overdue", "undelivered_only",
-                    "pending", "not_required", "not_assessed", "delay_median_days", "delay_p95_days",
+                    "pending", "not_required", "not_assessed", "notifiable", "not_personal_information",
+                    "delay_median_days", "delay_p95_days",
                     "days_late_median", "days_late_max", "days_overdue_max", "first_notice_at", "last_notice_at"]
 
 
@@ -159,8 +162,11 @@ def regulator_table(case, summary: pd.DataFrame, regulator_notices: pd.DataFrame
                     book: RuleBook | None = None, audit_at: dt.datetime | None = None) -> pd.DataFrame:
     """Regulator and CRA duties per jurisdiction, judged on the actual resident count.
 
-    ``summary`` needs ``jurisdiction``, ``residents`` and ``first_notice_at`` (the first
-    valid individual notice there, for duties timed against it). ``regulator_notices`` is
+    ``summary`` needs ``jurisdiction``, ``residents``, ``notifiable`` (the residents whose
+    exposed elements are personal information there) and ``first_notice_at`` (the first
+    valid individual notice there, for duties timed against it). Thresholds and the check
+    of reported counts use the case's ``declared_residents`` for the code when given (the
+    people table may be a sample), else the notifiable residents. ``regulator_notices`` is
     the input frame, or None when the case has none (then every required notice is
     "missing" or "pending", and the stage marks the check "not assessed").
     """
@@ -171,8 +177,13 @@ def regulator_table(case, summary: pd.DataFrame, regulator_notices: pd.DataFrame
     groups = _notice_groups(reg)
     rows = []
     for rec in summary.itertuples(index=False):  # one iteration per jurisdiction, not per person
-        code, residents = rec.jurisdiction, int(rec.residents)
-        row: dict[str, Any] = {"jurisdiction": code}
+        code = rec.jurisdiction
+        declared = case.declared_residents.get(code) if getattr(case, "declared_residents", None) else None
+        notifiable = getattr(rec, "notifiable", rec.residents)
+        notifiable = 0 if notifiable is None or pd.isna(notifiable) else int(notifiable)
+        residents = declared if declared is not None else notifiable
+        row: dict[str, Any] = {"jurisdiction": code, "declared_residents": declared, "threshold_residents": residents,
+                               "threshold_residents_source": "declared" if declared is not None else "people table"}
         if code == UNKNOWN_JURISDICTION or code not in book:
             rows.append(row)
             continue
