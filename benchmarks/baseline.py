@@ -10,7 +10,8 @@ What an analyst would write first, and what the workbench is measured against:
     with pandas ``isin``.
 ``naive_timelines``
     people and notices read whole with pandas, person -> jurisdiction with a pandas merge
-    on the distinct (country, region) pairs, the deadline table of the law engine
+    on the distinct (country, region) pairs, the deadline table of the law engine per
+    jurisdiction and exposed element set
     (:func:`workbench.timelines.individual_deadlines`), first valid notice per person with
     ``groupby``, statuses with ``numpy.select``, per-jurisdiction counts with ``groupby``.
 ``naive_letters``
@@ -92,17 +93,21 @@ def naive_quality(case) -> dict[str, Any]:
 
 def naive_timelines(case) -> dict[str, Any]:
     """Per-person notice status against the deadline of the person's jurisdiction, in pandas."""
+    from workbench.exposure import elements_key
     from workbench.law import jurisdiction_codes
     from workbench.timelines import (SUBSTITUTE_CHANNEL, UNDELIVERED_STATUSES, audit_moment,
                                      individual_deadlines)
 
-    people = _read_whole(case.input_path("affected_people"), ["person_id", "country", "region"])
+    people = _read_whole(case.input_path("affected_people"), ["person_id", "country", "region", "data_elements"])
     rows = len(people)
     people["person_id"] = _text(people["person_id"])
     people["jurisdiction"] = jurisdiction_codes(people["country"], people["region"])
     people = people.dropna(subset=["person_id"]).drop_duplicates("person_id", keep="first")
-    deadlines = individual_deadlines(case, people["jurisdiction"].unique())
-    people = people.merge(deadlines, on="jurisdiction", how="left")
+    raw = people["data_elements"].fillna("").astype("str").str.strip()
+    keys = {x: elements_key(x, case.incident.data_elements) for x in raw.unique()}
+    people["elements"] = raw.map(keys)
+    deadlines = individual_deadlines(case, set(zip(people["jurisdiction"].astype("str"), people["elements"])))
+    people = people.merge(deadlines, on=["jurisdiction", "elements"], how="left")
 
     notices = _read_whole(case.input_path("notices"), ["person_id", "channel", "sent_at", "status"])
     rows += len(notices)

@@ -650,7 +650,8 @@ def ref_timelines(store, case, out_dir: str | Path, *, person_status: bool | Non
                               "count(*) AS notices FROM person_status WHERE first_valid_notice IS NOT NULL GROUP BY ALL)",
                               [case.parameters.timezone]).fetchone()
         export = case.parameters.person_status_export if person_status is None else person_status
-        written = con.execute(f"COPY person_status TO {_path(out_dir / 'person_status.parquet')} "
+        written = con.execute("COPY (SELECT * EXCLUDE (covered) FROM person_status) TO "
+                              f"{_path(out_dir / 'person_status.parquet')} "
                               "(FORMAT parquet)").fetchone()[0] if export else 0
         notice_rows, after = con.execute(
             "SELECT count(*), count(*) FILTER (WHERE sent_at > ?) FROM store.notices", [audit_at]).fetchone()
