@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from workbench.law.substitute import SubstituteNotice
 
 #: Confidence a record may carry (see the README beside the data files).
 CONFIDENCE_LEVELS: tuple[str, ...] = ("high", "medium", "low")
@@ -23,6 +27,10 @@ BASES: tuple[str, ...] = ("statutory", "assessment", "not_required", "no_regime"
 RELATIONS: tuple[str, ...] = ("before_individual", "with_individual", "after_individual")
 #: Which obligations an encryption safe harbour removes.
 SAFE_HARBOR_SCOPES: tuple[str, ...] = ("all", "individual")
+#: What a law-enforcement request does to the deadline (README "Law-enforcement delay").
+LAW_ENFORCEMENT_EFFECTS: tuple[str, ...] = ("tolls", "none")
+#: Which notices a law-enforcement delay covers.
+LAW_ENFORCEMENT_SCOPES: tuple[str, ...] = ("individual", "all")
 
 
 @dataclass(frozen=True)
@@ -58,6 +66,45 @@ class RelativeTiming:
         if self.relation == "before_individual":
             return "before the individual notice"
         return "no later than the individual notice"
+
+
+@dataclass(frozen=True)
+class LawEnforcementDelay:
+    """The statute's law-enforcement delay provision, with its own citation text and source.
+
+    ``effect`` ``tolls``: the deadline is extended by the delay (``after``: the notice is
+    due within that period after the delay ends, if later); ``none``: the statute has no
+    such provision. ``scope`` ``all`` when the statute delays the regulator notice too.
+    """
+
+    effect: str
+    text: str
+    after: Deadline | None = None
+    scope: str = "individual"
+    source: tuple[str, ...] = ()
+    confidence: str = "medium"
+
+    def to_dict(self) -> dict:
+        return {"effect": self.effect, "text": self.text, "after": _deadline_dict(self.after),
+                "scope": self.scope, "source": list(self.source), "confidence": self.confidence}
+
+
+@dataclass(frozen=True)
+class TimeRule:
+    """A jurisdiction's general computation-of-time rule for a last day on a weekend or holiday.
+
+    ``rollover`` names an entry of :data:`workbench.law.units.ROLLOVERS` (``none``,
+    ``next_business_day``, ``next_day_not_sunday_or_holiday``).
+    """
+
+    code: str
+    rollover: str
+    citation: str
+    source: tuple[str, ...]
+    confidence: str
+    notes: str = ""
+    file: str = field(default="", compare=False)
+    line: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True)
@@ -97,9 +144,10 @@ class Rule:
     risk_of_harm_exception: bool | None
     encryption_safe_harbor: bool | None
     safe_harbor_scope: str
-    substitute_notice: str | None
+    substitute_notice: SubstituteNotice | None  # truthy: the rule allows a substitute notice
     notes: str
     holiday_calendar: str
+    law_enforcement_delay: LawEnforcementDelay | None = None  # None: not recorded
     file: str = field(default="", compare=False)
     line: int = field(default=0, compare=False)
 
@@ -148,7 +196,8 @@ class Rule:
             "risk_of_harm_exception": self.risk_of_harm_exception,
             "encryption_safe_harbor": self.encryption_safe_harbor,
             "safe_harbor_scope": self.safe_harbor_scope,
-            "substitute_notice": self.substitute_notice,
+            "substitute_notice": self.substitute_notice.to_dict() if self.substitute_notice else None,
+            "law_enforcement_delay": self.law_enforcement_delay.to_dict() if self.law_enforcement_delay else None,
             "holiday_calendar": self.holiday_calendar,
             "notes": self.notes,
         }
