@@ -28,7 +28,7 @@ COMPARISONS.register("over", lambda value, limit: value > limit)
 COMPARISONS.register("at_least", lambda value, limit: value >= limit)
 
 _KEYS = {"cost_over_usd", "cost_at_least_usd", "people_over", "people_at_least", "lacks_contact",
-         "methods", "citation", "source", "confidence", "notes"}
+         "methods", "methods_needed", "citation", "source", "confidence", "notes"}
 
 
 @dataclass(frozen=True)
@@ -57,18 +57,24 @@ class SubstituteNotice:
     source: tuple[str, ...]
     confidence: str
     notes: str = ""
+    methods_needed: int | None = None  # None: all of ``methods``; 2: "any two of the following"
+
+    @property
+    def methods_text(self) -> str:
+        names = ", ".join(m.replace("_", " ") for m in self.methods)
+        return names if self.methods_needed is None else f"any {self.methods_needed} of: {names}"
 
     def __str__(self) -> str:
         conds = [f"cost {self.cost_usd} USD" if self.cost_usd else "",
                  f"{self.people} people to notify" if self.people else "",
                  "insufficient contact information" if self.lacks_contact else ""]
         return (f"when {' or '.join(c for c in conds if c) or 'no condition recorded'}; by "
-                f"{', '.join(m.replace('_', ' ') for m in self.methods)} ({self.citation}; confidence {self.confidence})")
+                f"{self.methods_text} ({self.citation}; confidence {self.confidence})")
 
     def to_dict(self) -> dict:
         th = lambda t: None if t is None else {"comparison": t.comparison, "value": t.value}  # noqa: E731
         return {"cost_usd": th(self.cost_usd), "people": th(self.people), "lacks_contact": self.lacks_contact,
-                "methods": list(self.methods), "citation": self.citation, "source": list(self.source),
+                "methods": list(self.methods), "methods_needed": self.methods_needed, "citation": self.citation, "source": list(self.source),
                 "confidence": self.confidence, "notes": self.notes}
 
 
@@ -97,6 +103,9 @@ def parse_substitute(raw: Any) -> SubstituteNotice | None:
     methods = raw.get("methods") or []
     if not isinstance(methods, list) or not methods or any(m not in SUBSTITUTE_METHODS for m in methods):
         raise ValueError(f"methods must be a non-empty list of {', '.join(SUBSTITUTE_METHODS)}; got {methods!r}")
+    needed = raw.get("methods_needed")
+    if needed is not None and (isinstance(needed, bool) or not isinstance(needed, int) or not 1 <= needed <= len(methods)):
+        raise ValueError(f"methods_needed must be a whole number from 1 to the number of methods, got {needed!r}")
     citation = raw.get("citation")
     if not isinstance(citation, str) or not citation.strip():
         raise ValueError("a substitute-notice provision needs its citation")
@@ -110,7 +119,7 @@ def parse_substitute(raw: Any) -> SubstituteNotice | None:
         raise ValueError("a substitute-notice provision needs at least one condition")
     return SubstituteNotice(thresholds.get("cost"), thresholds.get("people"), lacks, tuple(methods),
                             " ".join(citation.split()), tuple(" ".join(s.split()) for s in source), confidence,
-                            " ".join(str(raw.get("notes") or "").split()))
+                            " ".join(str(raw.get("notes") or "").split()), needed)
 
 
 def substitute_permitted(rule: Rule, *, cost_usd: float | None = None, people: int | None = None,
@@ -150,7 +159,7 @@ def substitute_permitted(rule: Rule, *, cost_usd: float | None = None, people: i
         else:
             (met if lacks_contact else unmet).append(
                 "contact information is " + ("insufficient" if lacks_contact else "sufficient"))
-    methods = ", ".join(m.replace("_", " ") for m in sub.methods)
+    methods = sub.methods_text
     if met:
         return True, f"substitute notice permitted under {sub.citation}: {'; '.join(met)}; required methods: {methods}"
     if unknown:

@@ -99,6 +99,15 @@ def _next_day_not_sunday_or_holiday(day: dt.date, calendar: str) -> dt.date:
     return day
 
 
+@ROLLOVERS.register("sunday_or_holiday_to_next_business_day")
+def _sunday_or_holiday_to_next_business_day(day: dt.date, calendar: str) -> dt.date:
+    # "falls on Sunday or a legal holiday ... next succeeding business day" (e.g. M.G.L. c. 4, s. 9):
+    # a Saturday does not move, but a moved day lands on a business day.
+    if day.weekday() == 6 or day in holiday_calendar(calendar):
+        return _next_business_day(day, calendar)
+    return day
+
+
 def roll_over(day: dt.date, rollover: str, calendar: str) -> dt.date:
     """The day a period whose last day is ``day`` really ends under the named rollover rule."""
     return ROLLOVERS.get(rollover)(day, calendar)
