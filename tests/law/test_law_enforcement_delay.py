@@ -86,6 +86,19 @@ def test_period_after_the_delay_ends_applies_when_later():
     assert "due within 30 calendar days after the law-enforcement delay ended" in due.reason
 
 
+def test_maine_notice_is_due_seven_business_days_after_the_delay_ends():
+    # 10 M.R.S. § 1348: 30 days, or 7 business days after law enforcement clears the notice
+    me = ZoneInfo("America/New_York")
+    start = dt.datetime(2024, 1, 2, tzinfo=me)
+    delay = (dt.datetime(2024, 1, 10, tzinfo=me), dt.datetime(2024, 2, 20, tzinfo=me))
+    due = BOOK.due("US-ME", "individual", start, assessment_days=30, law_enforcement_delay=delay)
+    assert due.due_at == eod(2024, 2, 29, me)             # Feb 21-23, 26-29: the 7th business day
+    assert "due within 7 business days after the law-enforcement delay ended" in due.reason
+    short = (dt.datetime(2024, 1, 3, tzinfo=me), dt.datetime(2024, 1, 4, tzinfo=me))
+    assert BOOK.due("US-ME", "individual", start, assessment_days=30,
+                    law_enforcement_delay=short).due_at == eod(2024, 2, 1, me)   # never shortened
+
+
 def test_delay_covers_the_regulator_only_where_the_statute_says_so():
     fixed = replace(BOOK.current("US-CA"), regulator_name="fixture AG", regulator_threshold=1,
                     regulator_deadline=Deadline(30, "calendar_days"), regulator_relative=None)

@@ -72,9 +72,9 @@ class RelativeTiming:
 class LawEnforcementDelay:
     """The statute's law-enforcement delay provision, with its own citation text and source.
 
-    ``effect`` ``tolls``: the deadline is extended by the delay (``after``: the notice is
-    due within that period after the delay ends, if later); ``none``: the statute has no
-    such provision. ``scope`` ``all`` when the statute delays the regulator notice too.
+    ``effect`` ``tolls``: the deadline is extended by the delay's length, or, with ``after``,
+    the notice is due within that period after the delay ends (never earlier than without
+    the delay); ``none``: the statute has no such provision. ``scope`` ``all`` when the statute delays the regulator notice too.
     """
 
     effect: str

@@ -227,16 +227,20 @@ class _DueContext:
             return at, f"; law-enforcement delay not applied: it covers the notice to individuals only ({led.text})"
         if requested > at:
             return at, "; law-enforcement delay not applied: requested after the deadline had passed"
+        if led.after is not None:
+            # The statute's own period after the delay replaces the tolling; a delay never
+            # shortens the time the rule otherwise gives.
+            after = add_period(ended.astimezone(at.tzinfo), led.after.amount, led.after.unit, self.rule.holiday_calendar)
+            if after <= at:
+                return at, (f"; law-enforcement delay ended {ended.isoformat()}: {led.after} after it is not later "
+                            f"than the deadline, which stands, under {led.text}")
+            return after, f"; due within {led.after} after the law-enforcement delay ended {ended.isoformat()} under {led.text}"
         length = ended - requested
         new = at + length
         if unit in ROLLOVER_UNITS:
             new = end_of_day(new.astimezone(at.tzinfo).date(), at.tzinfo)
-        how = f"extended by the law-enforcement delay ({length}, requested {requested.isoformat()}, ended {ended.isoformat()})"
-        if led.after is not None:
-            after = add_period(ended.astimezone(at.tzinfo), led.after.amount, led.after.unit, self.rule.holiday_calendar)
-            if after > new:
-                new, how = after, f"due within {led.after} after the law-enforcement delay ended {ended.isoformat()}"
-        return new, f"; {how} under {led.text}"
+        return new, (f"; extended by the law-enforcement delay ({length}, requested {requested.isoformat()}, "
+                     f"ended {ended.isoformat()}) under {led.text}")
 
     def assessment(self) -> _Limit:
         # An audit yardstick, not a statutory period: no weekend/holiday rollover.
