@@ -10,72 +10,18 @@ Not legal advice.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
-from workbench.law.model import CONFIDENCE_LEVELS
-from workbench.registry import Registry
+from workbench.law.model import CONFIDENCE_LEVELS, SUBSTITUTE_METHODS, SubstituteNotice, Threshold
 
 if TYPE_CHECKING:
     from workbench.law.model import Rule
 
-#: Methods a statute may require for a substitute notice.
-SUBSTITUTE_METHODS: tuple[str, ...] = ("email", "website", "statewide_media", "local_media")
+__all__ = ["SUBSTITUTE_METHODS", "SubstituteNotice", "Threshold", "parse_substitute", "substitute_permitted"]
 
-#: comparison name -> test(value, threshold); "over" is the statute's "exceeds", "at_least" its "or more"
-COMPARISONS: Registry[Callable[[float, float], bool]] = Registry("threshold comparison")
-COMPARISONS.register("over", lambda value, limit: value > limit)
-COMPARISONS.register("at_least", lambda value, limit: value >= limit)
 
 _KEYS = {"cost_over_usd", "cost_at_least_usd", "people_over", "people_at_least", "lacks_contact",
          "methods", "methods_needed", "citation", "source", "confidence", "notes"}
-
-
-@dataclass(frozen=True)
-class Threshold:
-    """A statutory limit: ``comparison`` (``over`` / ``at_least``) and its ``value``."""
-
-    comparison: str
-    value: int
-
-    def met(self, amount: float) -> bool:
-        return COMPARISONS.get(self.comparison)(amount, self.value)
-
-    def __str__(self) -> str:
-        return f"{'over' if self.comparison == 'over' else 'at least'} {self.value:,}"
-
-
-@dataclass(frozen=True)
-class SubstituteNotice:
-    """The substitute-notice provision of one rule version (its presence means one is allowed)."""
-
-    cost_usd: Threshold | None
-    people: Threshold | None
-    lacks_contact: bool
-    methods: tuple[str, ...]
-    citation: str
-    source: tuple[str, ...]
-    confidence: str
-    notes: str = ""
-    methods_needed: int | None = None  # None: all of ``methods``; 2: "any two of the following"
-
-    @property
-    def methods_text(self) -> str:
-        names = ", ".join(m.replace("_", " ") for m in self.methods)
-        return names if self.methods_needed is None else f"any {self.methods_needed} of: {names}"
-
-    def __str__(self) -> str:
-        conds = [f"cost {self.cost_usd} USD" if self.cost_usd else "",
-                 f"{self.people} people to notify" if self.people else "",
-                 "insufficient contact information" if self.lacks_contact else ""]
-        return (f"when {' or '.join(c for c in conds if c) or 'no condition recorded'}; by "
-                f"{self.methods_text} ({self.citation}; confidence {self.confidence})")
-
-    def to_dict(self) -> dict:
-        th = lambda t: None if t is None else {"comparison": t.comparison, "value": t.value}  # noqa: E731
-        return {"cost_usd": th(self.cost_usd), "people": th(self.people), "lacks_contact": self.lacks_contact,
-                "methods": list(self.methods), "methods_needed": self.methods_needed, "citation": self.citation, "source": list(self.source),
-                "confidence": self.confidence, "notes": self.notes}
 
 
 def parse_substitute(raw: Any) -> SubstituteNotice | None:
