@@ -8,6 +8,7 @@ Public API::
     book.due("US-WA", "individual", clock_start, residents=600, assessment_days=30)
     book.version_hash                            # sha256 over the data files
     book.coverage("US-CA", ["name", "ssn"], date(2020, 1, 1))   # which exposed data is owed a notice
+    book.due(..., law_enforcement_delay=(requested, ended)); substitute_permitted(rule, cost_usd=..., people=...)
 
 The data files and how they were compiled: ``workbench/law/data/README.md``. Not legal advice.
 """
@@ -21,6 +22,7 @@ from workbench.law.jurisdictions import (
 )
 from workbench.law.model import BASES, CONFIDENCE_LEVELS, OBLIGATIONS, Deadline, Due, RelativeTiming, Rule
 from workbench.law.rulebook import RuleBook, load_rulebook
+from workbench.law.substitute import substitute_permitted
 from workbench.law.units import CLOCK_EVENTS, DEADLINE_UNITS, add_period, holiday_calendar
 
 __all__ = [
@@ -28,5 +30,5 @@ __all__ = [
     "Deadline", "Definition", "Due", "ELEMENTS", "LawDataError", "SafeHarbor", "Trigger",
     "OBLIGATIONS", "RelativeTiming", "Rule", "RuleBook", "UNKNOWN_JURISDICTION", "US_REGION_CODES",
     "add_period", "family_of", "holiday_calendar", "jurisdiction_codes", "jurisdiction_for", "jurisdictions_for",
-    "laws_for", "load_rulebook", "supervisory_authority",
+    "laws_for", "load_rulebook", "substitute_permitted", "supervisory_authority",
 ]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -22,9 +22,11 @@ import yaml
 from workbench.errors import LawDataError
 from workbench.law.codes import US_REGION_CODES
 from workbench.law.model import (
-    CONDITION_KINDS, CONFIDENCE_LEVELS, RELATIONS, SAFE_HARBOR_SCOPES, Condition, Deadline, RelativeTiming, Rule,
+    CONDITION_KINDS, CONFIDENCE_LEVELS, LAW_ENFORCEMENT_EFFECTS, LAW_ENFORCEMENT_SCOPES, RELATIONS, SAFE_HARBOR_SCOPES,
+    Condition, Deadline, LawEnforcementDelay, RelativeTiming, Rule, TimeRule,
 )
-from workbench.law.units import CLOCK_EVENTS, DEADLINE_UNITS, known_calendar
+from workbench.law.substitute import parse_substitute
+from workbench.law.units import CLOCK_EVENTS, DEADLINE_UNITS, ROLLOVERS, known_calendar
 
 CODE_RE = re.compile(r"^[A-Z]{2}(-[A-Z0-9]{2,8}){0,2}$")
 PERIOD_RE = re.compile(r"^\s*(\d+)\s+([a-z_]+)\s*$")
@@ -42,7 +44,13 @@ RULE_KEYS: dict[str, bool] = {
     "risk_of_harm_exception": False, "encryption_safe_harbor": False, "safe_harbor_scope": False,
     "substitute_notice": False, "holiday_calendar": False, "notes": False,
     "modelled": False, "individual_conditions": False, "regulator_conditions": False,
+    "law_enforcement_delay": False, "law_enforcement_delay_text": False, "law_enforcement_delay_after": False,
+    "law_enforcement_delay_scope": False, "law_enforcement_delay_source": False,
+    "law_enforcement_delay_confidence": False,
 }
+#: Keys of one computation-of-time record (time_computation.yaml).
+TIME_KEYS: dict[str, bool] = {"code": True, "rollover": True, "citation": True, "source": True,
+                              "confidence": True, "notes": False}
 MEMBER_KEYS: dict[str, bool] = {"country": True, "name": True, "authority": True, "source": True, "notes": False,
                                 "gdpr_from": False}
 
@@ -323,14 +331,66 @@ def parse_rule(file: str, rec: Any) -> Rule:
         cra_threshold=_count(ctx, "cra_threshold"), cra_relative=_relative(ctx, "cra_relative"),
         risk_of_harm_exception=_bool(ctx, "risk_of_harm_exception"),
         encryption_safe_harbor=_bool(ctx, "encryption_safe_harbor"), safe_harbor_scope=scope,
-        substitute_notice=_text(ctx, "substitute_notice"), notes=_text(ctx, "notes") or "",
+        substitute_notice=_substitute(ctx), notes=_text(ctx, "notes") or "",
         holiday_calendar=calendar, modelled=modelled,
         individual_conditions=_conditions(ctx, "individual_conditions"),
         regulator_conditions=_conditions(ctx, "regulator_conditions"),
-        file=file, line=rec.line,
+        law_enforcement_delay=_law_enforcement_delay(ctx), file=file, line=rec.line,
     )
     _check_consistency(ctx, rule)
     return rule
+
+
+def _substitute(ctx: _Ctx):
+    try:
+        return parse_substitute(ctx.rec.get("substitute_notice"))
+    except ValueError as err:
+        raise ctx.fail("substitute_notice", str(err)) from None
+
+
+def _law_enforcement_delay(ctx: _Ctx) -> LawEnforcementDelay | None:
+    """The flat ``law_enforcement_delay*`` keys -> one record (None when not recorded)."""
+    effect = _text(ctx, "law_enforcement_delay")
+    if effect is None:
+        extra = [k for k in ctx.rec if k.startswith("law_enforcement_delay_")]
+        if extra:
+            raise ctx.fail(extra[0], "given without law_enforcement_delay (tolls or none)")
+        return None
+    if effect not in LAW_ENFORCEMENT_EFFECTS:
+        raise ctx.fail("law_enforcement_delay", f"unknown effect {effect!r}; known: {', '.join(LAW_ENFORCEMENT_EFFECTS)}")
+    scope = _text(ctx, "law_enforcement_delay_scope") or "individual"
+    if scope not in LAW_ENFORCEMENT_SCOPES:
+        raise ctx.fail("law_enforcement_delay_scope", f"unknown scope {scope!r}; known: {', '.join(LAW_ENFORCEMENT_SCOPES)}")
+    confidence = _text(ctx, "law_enforcement_delay_confidence") or ctx.rec.get("confidence")
+    if confidence not in CONFIDENCE_LEVELS:
+        raise ctx.fail("law_enforcement_delay_confidence", f"unknown confidence {confidence!r}")
+    after = _period(ctx, "law_enforcement_delay_after")
+    if after is not None and effect != "tolls":
+        raise ctx.fail("law_enforcement_delay_after", "a period after the delay needs law_enforcement_delay: tolls")
+    return LawEnforcementDelay(
+        effect=effect, text=_text(ctx, "law_enforcement_delay_text", required=True), after=after, scope=scope,
+        source=_sources(ctx, "law_enforcement_delay_source"),
+        confidence=confidence)
+
+
+def parse_time_rule(file: str, rec: Any) -> TimeRule:
+    """One computation-of-time record (``time_computation.yaml``) -> :class:`TimeRule`."""
+    ctx = _open_record(file, rec, TIME_KEYS, "computation-of-time record")
+    for k, req in TIME_KEYS.items():
+        if req and k not in rec:
+            raise ctx.fail(None, f"required key {k!r} is missing")
+    code = _text(ctx, "code", required=True)
+    if not CODE_RE.match(code):
+        raise ctx.fail("code", f"malformed jurisdiction code {code!r}")
+    rollover = _text(ctx, "rollover", required=True)
+    if rollover not in ROLLOVERS:
+        raise ctx.fail("rollover", f"unknown rollover rule {rollover!r}; known: {', '.join(ROLLOVERS.names())}")
+    confidence = _text(ctx, "confidence", required=True)
+    if confidence not in CONFIDENCE_LEVELS:
+        raise ctx.fail("confidence", f"unknown confidence {confidence!r}; known: {', '.join(CONFIDENCE_LEVELS)}")
+    return TimeRule(code=code, rollover=rollover, citation=_text(ctx, "citation", required=True),
+                    source=_sources(ctx), confidence=confidence, notes=_text(ctx, "notes") or "",
+                    file=file, line=rec.line)
 
 
 def _check_consistency(ctx: _Ctx, r: Rule) -> None:
@@ -494,18 +554,29 @@ def _not_modelled(copy: Rule, m: dict, a: dt.date, b: dt.date) -> Rule:
     )
 
 
+@dataclass(frozen=True)
+class LawData:
+    """Everything the law-data files hold, validated: what :class:`~workbench.law.RuleBook` is built from."""
+
+    rules: list[Rule]
+    members: list[dict]
+    files: list[Path]
+    definitions: dict
+    time_rules: list[TimeRule]
+
+
 def load_files(data_dir: Path) -> tuple[list[Rule], list[dict], list[Path]]:
     """Parse and validate every data file of ``data_dir``: (rules, member states, files).
 
-    The definitions of personal information (``definitions:`` lists) are validated too and
-    returned by :func:`load_all`.
+    The definitions of personal information and the computation-of-time rules are validated
+    too; :func:`load_all` returns them.
     """
-    rules, members, files, _ = load_all(data_dir)
-    return rules, members, files
+    data = load_all(data_dir)
+    return data.rules, data.members, data.files
 
 
-def load_all(data_dir: Path) -> tuple[list[Rule], list[dict], list[Path], dict]:
-    """:func:`load_files` plus the definitions of personal information by code."""
+def load_all(data_dir: Path) -> LawData:
+    """Every record of the data files of ``data_dir``, validated (LawDataError with file and line)."""
     from workbench.law.definitions import check_definitions, parse_definition  # it imports this module
     files = data_files(data_dir)
     if not files:
@@ -514,17 +585,21 @@ def load_all(data_dir: Path) -> tuple[list[Rule], list[dict], list[Path], dict]:
     members: list[dict] = []
     eea: list[dict] = []
     definitions: list = []
+    times: list[TimeRule] = []
     for path in files:
         doc = read_yaml(path)
-        if not isinstance(doc, LineMap) or not ({"rules", "member_states", "definitions"} & set(doc)):
-            raise LawDataError(str(path), "expected a mapping with a 'rules', 'member_states' or 'definitions' list", line=1)
-        extra = set(doc) - {"rules", "member_states", "eea_states", "definitions", "family", "description"}
+        lists = {"rules", "member_states", "definitions", "time_computation"}
+        if not isinstance(doc, LineMap) or not (lists & set(doc)):
+            raise LawDataError(str(path), "expected a mapping with a 'rules', 'member_states', 'definitions' or "
+                               "'time_computation' list", line=1)
+        extra = set(doc) - lists - {"eea_states", "family", "description"}
         if extra:
             key = sorted(extra)[0]
             raise LawDataError(str(path), f"unknown top-level key {key!r}", line=doc.key_lines[key])
         for key, parser, sink in (("rules", parse_rule, rules), ("member_states", parse_member_state, members),
                                   ("eea_states", partial(parse_member_state, eea=True), eea),
-                                  ("definitions", parse_definition, definitions)):
+                                  ("definitions", parse_definition, definitions),
+                                  ("time_computation", parse_time_rule, times)):
             if key in doc:
                 items = doc[key]
                 if not isinstance(items, list):
@@ -539,6 +614,11 @@ def load_all(data_dir: Path) -> tuple[list[Rule], list[dict], list[Path], dict]:
     for r in rules:
         if r.code.startswith("EU-") and r.code not in states:
             raise LawDataError(r.file, f"{r.code}: national record of a state not listed in member_states", line=r.line)
+    codes: dict[str, TimeRule] = {}
+    for t in times:
+        if t.code in codes:
+            raise LawDataError(t.file, f"{t.code}: computation-of-time rule listed twice", line=t.line)
+        codes[t.code] = t
     rules = [r for r in rules if r.code not in states] + expand_member_states(rules, members + eea)
     check_versions(rules)
-    return rules, members, files, check_definitions(definitions, rules, members)
+    return LawData(rules, members, files, check_definitions(definitions, rules, members), times)

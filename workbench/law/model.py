@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Callable
+
+from workbench.registry import Registry
 
 #: Confidence a record may carry (see the README beside the data files).
 CONFIDENCE_LEVELS: tuple[str, ...] = ("high", "medium", "low")
@@ -27,6 +30,10 @@ SAFE_HARBOR_SCOPES: tuple[str, ...] = ("all", "individual")
 #: Kinds of an alternative condition of a duty: a count of affected people, a harm/risk test,
 #: sensitive data elements, or the cause of the breach (e.g. an attack).
 CONDITION_KINDS: tuple[str, ...] = ("count", "harm", "data", "cause")
+#: What a law-enforcement request does to the deadline (README "Law-enforcement delay").
+LAW_ENFORCEMENT_EFFECTS: tuple[str, ...] = ("tolls", "none")
+#: Which notices a law-enforcement delay covers.
+LAW_ENFORCEMENT_SCOPES: tuple[str, ...] = ("individual", "all")
 
 
 @dataclass(frozen=True)
@@ -62,6 +69,102 @@ class RelativeTiming:
         if self.relation == "before_individual":
             return "before the individual notice"
         return "no later than the individual notice"
+
+
+#: Methods a statute may require for a substitute notice.
+SUBSTITUTE_METHODS: tuple[str, ...] = ("email", "website", "statewide_media", "local_media")
+
+#: comparison name -> test(value, threshold); "over" is the statute's "exceeds", "at_least" its "or more"
+COMPARISONS: Registry[Callable[[float, float], bool]] = Registry("threshold comparison")
+COMPARISONS.register("over", lambda value, limit: value > limit)
+COMPARISONS.register("at_least", lambda value, limit: value >= limit)
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """A statutory limit: ``comparison`` (``over`` / ``at_least``) and its ``value``."""
+
+    comparison: str
+    value: int
+
+    def met(self, amount: float) -> bool:
+        return COMPARISONS.get(self.comparison)(amount, self.value)
+
+    def __str__(self) -> str:
+        return f"{'over' if self.comparison == 'over' else 'at least'} {self.value:,}"
+
+
+@dataclass(frozen=True)
+class SubstituteNotice:
+    """The substitute-notice provision of one rule version (its presence means one is allowed)."""
+
+    cost_usd: Threshold | None
+    people: Threshold | None
+    lacks_contact: bool
+    methods: tuple[str, ...]
+    citation: str
+    source: tuple[str, ...]
+    confidence: str
+    notes: str = ""
+    methods_needed: int | None = None  # None: all of ``methods``; 2: "any two of the following"
+
+    @property
+    def methods_text(self) -> str:
+        names = ", ".join(m.replace("_", " ") for m in self.methods)
+        return names if self.methods_needed is None else f"any {self.methods_needed} of: {names}"
+
+    def __str__(self) -> str:
+        conds = [f"cost {self.cost_usd} USD" if self.cost_usd else "",
+                 f"{self.people} people to notify" if self.people else "",
+                 "insufficient contact information" if self.lacks_contact else ""]
+        return (f"when {' or '.join(c for c in conds if c) or 'no condition recorded'}; by "
+                f"{self.methods_text} ({self.citation}; confidence {self.confidence})")
+
+    def to_dict(self) -> dict:
+        th = lambda t: None if t is None else {"comparison": t.comparison, "value": t.value}  # noqa: E731
+        return {"cost_usd": th(self.cost_usd), "people": th(self.people), "lacks_contact": self.lacks_contact,
+                "methods": list(self.methods), "methods_needed": self.methods_needed, "citation": self.citation,
+                "source": list(self.source), "confidence": self.confidence, "notes": self.notes}
+
+
+@dataclass(frozen=True)
+class LawEnforcementDelay:
+    """The statute's law-enforcement delay provision, with its own citation text and source.
+
+    ``effect`` ``tolls``: the deadline is extended by the delay's length, or, with ``after``,
+    the notice is due within that period after the delay ends (never earlier than without
+    the delay); ``none``: the statute has no such provision. ``scope`` ``all`` when the
+    statute delays the regulator notice too.
+    """
+
+    effect: str
+    text: str
+    after: Deadline | None = None
+    scope: str = "individual"
+    source: tuple[str, ...] = ()
+    confidence: str = "medium"
+
+    def to_dict(self) -> dict:
+        return {"effect": self.effect, "text": self.text, "after": _deadline_dict(self.after),
+                "scope": self.scope, "source": list(self.source), "confidence": self.confidence}
+
+
+@dataclass(frozen=True)
+class TimeRule:
+    """A jurisdiction's general computation-of-time rule for a last day on a weekend or holiday.
+
+    ``rollover`` names an entry of :data:`workbench.law.units.ROLLOVERS` (``none``,
+    ``next_business_day``, ``next_day_not_sunday_or_holiday``).
+    """
+
+    code: str
+    rollover: str
+    citation: str
+    source: tuple[str, ...]
+    confidence: str
+    notes: str = ""
+    file: str = field(default="", compare=False)
+    line: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True)
@@ -119,7 +222,7 @@ class Rule:
     risk_of_harm_exception: bool | None
     encryption_safe_harbor: bool | None
     safe_harbor_scope: str
-    substitute_notice: str | None
+    substitute_notice: SubstituteNotice | None  # truthy: the rule allows a substitute notice
     notes: str
     holiday_calendar: str
     #: False for a period the law data does not model (the engine answers ``not_assessed``).
@@ -127,6 +230,7 @@ class Rule:
     #: Alternative conditions of the duty (any one suffices); empty when the count alone decides.
     individual_conditions: tuple[Condition, ...] = ()
     regulator_conditions: tuple[Condition, ...] = ()
+    law_enforcement_delay: LawEnforcementDelay | None = None  # None: not recorded
     file: str = field(default="", compare=False)
     line: int = field(default=0, compare=False)
 
@@ -175,7 +279,8 @@ class Rule:
             "risk_of_harm_exception": self.risk_of_harm_exception,
             "encryption_safe_harbor": self.encryption_safe_harbor,
             "safe_harbor_scope": self.safe_harbor_scope,
-            "substitute_notice": self.substitute_notice,
+            "substitute_notice": self.substitute_notice.to_dict() if self.substitute_notice else None,
+            "law_enforcement_delay": self.law_enforcement_delay.to_dict() if self.law_enforcement_delay else None,
             "holiday_calendar": self.holiday_calendar,
             "modelled": self.modelled,
             "individual_conditions": [_condition_dict(c) for c in self.individual_conditions],

@@ -20,8 +20,8 @@ from workbench.errors import UnknownNameError
 from workbench.law.codes import UNKNOWN_JURISDICTION
 from workbench.law.definitions import Coverage, Definition, as_elements, evaluate, no_definition
 from workbench.law.loader import data_hash, load_all
-from workbench.law.model import OBLIGATIONS, Condition, Deadline, Due, RelativeTiming, Rule
-from workbench.law.units import CLOCK_EVENTS, add_period, end_of_day
+from workbench.law.model import OBLIGATIONS, Condition, Deadline, Due, RelativeTiming, Rule, TimeRule
+from workbench.law.units import CLOCK_EVENTS, ROLLOVER_UNITS, add_period, closed_day, end_of_day, roll_over
 from workbench.paths import LAW_DATA_DIR
 from workbench.registry import Registry
 
@@ -41,7 +41,7 @@ class RuleBook:
     """All rule versions, indexed by code, plus the deadline engine."""
 
     def __init__(self, rules: list[Rule], member_states: list[dict], version_hash: str, files: list[Path],
-                 definitions: dict[str, Definition] | None = None):
+                 definitions: dict[str, Definition] | None = None, time_rules: list[TimeRule] = ()):
         self._by_code: dict[str, list[Rule]] = {}
         for r in rules:
             self._by_code.setdefault(r.code, []).append(r)
@@ -52,6 +52,7 @@ class RuleBook:
         self.version_hash = version_hash
         self.files = tuple(files)
         self._definitions: dict[str, Definition] = dict(definitions or {})
+        self.time_rules: dict[str, TimeRule] = {t.code: t for t in time_rules}
 
     # ------------------------------------------------------------ lookup
     def codes(self) -> list[str]:
@@ -117,11 +118,34 @@ class RuleBook:
         return evaluate(d, as_elements(elements), on, encrypted=encrypted, redacted=redacted,
                         key_compromised=key_compromised)
 
+    # ------------------------------------------------------------ computation of time
+    def time_rule(self, code: str) -> TimeRule | None:
+        """The computation-of-time rule of ``code`` (time_computation.yaml), None when not in the data."""
+        return self.time_rules.get(code)
+
+    def roll(self, rule: Rule, at: dt.datetime) -> tuple[dt.datetime, str]:
+        """Move a day-counted due moment whose last day is a weekend or holiday, where the law says so.
+
+        Returns the due moment and the note for the reason ("" when the last day is a working day).
+        """
+        day = at.date()
+        if not closed_day(day, rule.holiday_calendar):
+            return at, ""
+        tr = self.time_rules.get(rule.code)
+        if tr is None:
+            return at, (f"; last day {_day(day)} is a weekend day or holiday, not moved: no rollover rule for "
+                        f"{rule.code} is in the law data")
+        moved = roll_over(day, tr.rollover, rule.holiday_calendar)
+        if moved == day:
+            return at, f"; last day {_day(day)} not moved under {tr.citation} (rollover: {tr.rollover})"
+        return end_of_day(moved, at.tzinfo), f"; moved from {_day(day)} to {_day(moved)} under {tr.citation}"
+
     # ------------------------------------------------------------ engine
     def due(self, code_or_rule: str | Rule, obligation: str, clock_start: dt.datetime, *,
             residents: int | None = None, assessment_days: int,
             individual_sent_at: dt.datetime | None = None, encrypted: bool = False,
-            harm_ruled_out: bool = False) -> Due:
+            harm_ruled_out: bool = False,
+            law_enforcement_delay: tuple[dt.datetime, dt.datetime] | None = None) -> Due:
         """When ``obligation`` is due for a breach whose clock started at ``clock_start``.
 
         Parameters
@@ -152,6 +176,12 @@ class RuleBook:
             exception) is then not required; a count alternative that is met still applies.
             False (the default) means the case records no such assessment, and the duty
             is required.
+        law_enforcement_delay
+            (requested, ended): law enforcement asked for a delay at ``requested`` and lifted
+            it at ``ended`` (aware moments). Where the rule's data allows a delay, the
+            individual deadline (and, where the statute says so, the regulator deadline) is
+            extended by its length, or runs for the statute's period after ``ended`` if
+            later; elsewhere nothing moves and the reason says why (README "Law-enforcement delay").
 
         A date the law data does not model (before a code's first version, or a version
         with ``modelled: false``) is answered ``not_assessed``, never ``not_required``.
@@ -162,6 +192,12 @@ class RuleBook:
             raise ValueError("clock_start must be timezone-aware (use the case timezone)")
         if individual_sent_at is not None and (individual_sent_at.tzinfo is None or individual_sent_at.utcoffset() is None):
             raise ValueError("individual_sent_at must be timezone-aware")
+        if law_enforcement_delay is not None:
+            requested, ended = law_enforcement_delay
+            if any(t is None or t.tzinfo is None or t.utcoffset() is None for t in (requested, ended)):
+                raise ValueError("law_enforcement_delay must be two timezone-aware moments (requested, ended)")
+            if ended < requested:
+                raise ValueError("law_enforcement_delay ends before it was requested")
         if assessment_days is None or assessment_days < 0:
             raise ValueError("assessment_days must be a number of days >= 0")
         if isinstance(code_or_rule, Rule):
@@ -185,7 +221,7 @@ class RuleBook:
             return self._answer(rule, obligation, False, None, "no_regime",
                                 f"no breach-notice law in force: {rule.individual_standard}")
         ctx = _DueContext(self, rule, obligation, clock_start, residents, assessment_days,
-                          individual_sent_at, encrypted, harm_ruled_out)
+                          individual_sent_at, encrypted, harm_ruled_out, law_enforcement_delay)
         return OBLIGATION_RULES.get(obligation)(ctx)
 
     @staticmethod
@@ -206,14 +242,54 @@ class _DueContext:
     individual_sent_at: dt.datetime | None
     encrypted: bool
     harm_ruled_out: bool = False
+    law_enforcement_delay: tuple[dt.datetime, dt.datetime] | None = None
 
     def answer(self, applies: bool, due_at: dt.datetime | None, basis: str, reason: str) -> Due:
         return RuleBook._answer(self.rule, self.obligation, applies, due_at, basis, reason)
 
-    def period(self, start: dt.datetime, d: Deadline) -> dt.datetime:
-        return add_period(start, d.amount, d.unit, self.rule.holiday_calendar)
+    def period(self, start: dt.datetime, d: Deadline, delay_for: str | None = None) -> tuple[dt.datetime, str]:
+        """Due moment of ``d`` from ``start`` and its note: law-enforcement delay (for the
+        obligation ``delay_for``), then the jurisdiction's weekend/holiday rollover (day units only)."""
+        at, note = add_period(start, d.amount, d.unit, self.rule.holiday_calendar), ""
+        if delay_for:
+            at, note = self.delayed(at, delay_for, d.unit)
+        if d.unit in ROLLOVER_UNITS:
+            at, rolled = self.book.roll(self.rule, at)
+            note += rolled
+        return at, note
+
+    def delayed(self, at: dt.datetime, who: str, unit: str = "hours") -> tuple[dt.datetime, str]:
+        """``at`` extended by the case's law-enforcement delay where the rule allows it, and the note."""
+        if self.law_enforcement_delay is None:
+            return at, ""
+        requested, ended = self.law_enforcement_delay
+        led = self.rule.law_enforcement_delay
+        if led is None:
+            return at, ("; law-enforcement delay not applied: the law data does not record whether "
+                        f"{self.rule.version} allows one")
+        if led.effect == "none":
+            return at, f"; law-enforcement delay not applied: the rule makes no provision for one ({led.text})"
+        if who != "individual" and led.scope != "all":
+            return at, f"; law-enforcement delay not applied: it covers the notice to individuals only ({led.text})"
+        if requested > at:
+            return at, "; law-enforcement delay not applied: requested after the deadline had passed"
+        if led.after is not None:
+            # The statute's own period after the delay replaces the tolling; a delay never
+            # shortens the time the rule otherwise gives.
+            after = add_period(ended.astimezone(at.tzinfo), led.after.amount, led.after.unit, self.rule.holiday_calendar)
+            if after <= at:
+                return at, (f"; law-enforcement delay ended {ended.isoformat()}: {led.after} after it is not later "
+                            f"than the deadline, which stands, under {led.text}")
+            return after, f"; due within {led.after} after the law-enforcement delay ended {ended.isoformat()} under {led.text}"
+        length = ended - requested
+        new = at + length
+        if unit in ROLLOVER_UNITS:
+            new = end_of_day(new.astimezone(at.tzinfo).date(), at.tzinfo)
+        return new, (f"; extended by the law-enforcement delay ({length}, requested {requested.isoformat()}, "
+                     f"ended {ended.isoformat()}) under {led.text}")
 
     def assessment(self) -> _Limit:
+        # An audit yardstick, not a statutory period: no weekend/holiday rollover.
         at = add_period(self.clock_start, self.assessment_days, "calendar_days", self.rule.holiday_calendar)
         return _Limit(at, "assessment", f"the law sets no number; assessment_days={self.assessment_days} "
                                         "applied from the clock start (an audit yardstick, not law)")
@@ -251,13 +327,14 @@ class _DueContext:
         else:
             ind = self.book.due(self.rule, "individual", self.clock_start, residents=self.residents,
                                 assessment_days=self.assessment_days, encrypted=self.encrypted,
-                                harm_ruled_out=self.harm_ruled_out)
+                                harm_ruled_out=self.harm_ruled_out,
+                                law_enforcement_delay=self.law_enforcement_delay)
             if not ind.applies or ind.due_at is None:
                 return None
             anchor, basis = ind.due_at, ind.basis
             where = f"the individual notice's due moment ({ind.basis}), as it was not given"
-        at = anchor if rel.offset is None else self.period(anchor, rel.offset)
-        return _Limit(at, basis, f"{rel} (anchored on {where})")
+        at, note = (anchor, "") if rel.offset is None else self.period(anchor, rel.offset)
+        return _Limit(at, basis, f"{rel} (anchored on {where}){note}")
 
 
     def conditions(self, conditions: tuple[Condition, ...], who: str) -> tuple[Due | None, str]:
@@ -302,6 +379,13 @@ def _earliest(limits: list[_Limit]) -> _Limit:
     return min(limits, key=lambda lim: (lim.at, lim.basis != "statutory"))
 
 
+_WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
+
+
+def _day(day: dt.date) -> str:
+    return f"{_WEEKDAYS[day.weekday()]} {day.isoformat()}"
+
+
 OBLIGATION_RULES: Registry[Callable[[_DueContext], Due]] = Registry("obligation")
 
 
@@ -317,11 +401,12 @@ def _individual(ctx: _DueContext) -> Due:
     if unmet:
         return unmet
     if r.individual_deadline is not None:
-        at = ctx.period(ctx.clock_start, r.individual_deadline)
+        at, note = ctx.period(ctx.clock_start, r.individual_deadline, "individual")
         return ctx.answer(True, at, "statutory",
-                          f"within {r.individual_deadline} of {ctx.clock_words()} (\"{r.individual_standard}\"){cond}")
+                          f"within {r.individual_deadline} of {ctx.clock_words()} (\"{r.individual_standard}\"){note}{cond}")
     lim = ctx.assessment()
-    return ctx.answer(True, lim.at, "assessment", f"\"{r.individual_standard}\": {lim.text}{cond}")
+    at, note = ctx.delayed(lim.at, "individual", "calendar_days")
+    return ctx.answer(True, at, "assessment", f"\"{r.individual_standard}\": {lim.text}{note}{cond}")
 
 
 def _answer_earliest(ctx: _DueContext, limits: list[_Limit], who: str, suffix: str) -> Due:
@@ -350,14 +435,14 @@ def _regulator(ctx: _DueContext) -> Due:
     if (r.regulator_annual_log_below is not None and ctx.residents is not None
             and ctx.residents < r.regulator_annual_log_below):
         year_end = end_of_day(dt.date(ctx.clock_start.year, 12, 31), ctx.clock_start.tzinfo)
-        at = ctx.period(year_end, r.regulator_annual_log_period)
+        at, rolled = ctx.period(year_end, r.regulator_annual_log_period)
         return ctx.answer(True, at, "statutory",
                           f"{who}: fewer than {r.regulator_annual_log_below} affected, so logged and reported within "
-                          f"{r.regulator_annual_log_period} after the end of the calendar year{note}{cond}")
+                          f"{r.regulator_annual_log_period} after the end of the calendar year{rolled}{note}{cond}")
     limits: list[_Limit] = []
     if r.regulator_deadline is not None:
-        limits.append(_Limit(ctx.period(ctx.clock_start, r.regulator_deadline), "statutory",
-                             f"within {r.regulator_deadline} of {ctx.clock_words()}"))
+        at, rolled = ctx.period(ctx.clock_start, r.regulator_deadline, "regulator")
+        limits.append(_Limit(at, "statutory", f"within {r.regulator_deadline} of {ctx.clock_words()}{rolled}"))
     if r.regulator_relative is not None:
         lim = ctx.relative_limit(r.regulator_relative)
         if lim:
@@ -388,8 +473,9 @@ def _cra(ctx: _DueContext) -> Due:
 
 @lru_cache(maxsize=8)
 def _load(data_dir: str, stamp: tuple) -> RuleBook:
-    rules, members, files, definitions = load_all(Path(data_dir))
-    book = RuleBook(rules, members, data_hash(files), files, definitions)
+    data = load_all(Path(data_dir))
+    rules, files = data.rules, data.files
+    book = RuleBook(rules, data.members, data_hash(files), files, data.definitions, data.time_rules)
     log.debug("law data loaded: %d rules, %d codes, version %s", len(rules), len(book.codes()), book.version_hash[:12])
     return book
 

@@ -7,8 +7,9 @@ Counting convention (documented in the README beside the data):
   deadline is the end of day N (23:59:59 local time). Business days skip Saturdays,
   Sundays and the public holidays of the rule's holiday calendar (the ``holidays``
   package; a US state's subdivision calendar for state rules, US federal holidays for
-  federal regimes). A last day on a weekend or holiday is not moved: the count already
-  skips such days for business-day rules, and calendar-day statutes do not extend.
+  federal regimes). A last day on a weekend or holiday is moved only where the
+  jurisdiction's own computation-of-time rule says so (:data:`ROLLOVERS`, applied by the
+  engine from ``time_computation.yaml``); elsewhere it is not moved.
 * **hours**: elapsed time, counted in UTC and shown back in the clock start's timezone,
   so a 72-hour period across a daylight-saving change is still 72 real hours.
 """
@@ -63,6 +64,53 @@ def add_period(start: dt.datetime, amount: int, unit: str, calendar: str) -> dt.
     # A day count ends at the end of its last day, shown to the second; a clock that starts
     # in that day's last second (or a zero-day period) is never due before it starts.
     return max(DEADLINE_UNITS.get(unit)(start, amount, calendar), start)
+
+
+#: Day units whose last day a computation-of-time rule may move (never hours).
+ROLLOVER_UNITS: frozenset[str] = frozenset({"calendar_days", "business_days"})
+
+#: rollover name -> function(last day, calendar key) -> the day the period really ends
+ROLLOVERS: Registry[Callable[[dt.date, str], dt.date]] = Registry("rollover rule")
+
+
+def closed_day(day: dt.date, calendar: str) -> bool:
+    """True for a Saturday, Sunday or public holiday of ``calendar``."""
+    return day.weekday() >= 5 or day in holiday_calendar(calendar)
+
+
+@ROLLOVERS.register("none")
+def _no_rollover(day: dt.date, calendar: str) -> dt.date:
+    return day
+
+
+@ROLLOVERS.register("next_business_day")
+def _next_business_day(day: dt.date, calendar: str) -> dt.date:
+    while closed_day(day, calendar):
+        day += dt.timedelta(days=1)
+    return day
+
+
+@ROLLOVERS.register("next_day_not_sunday_or_holiday")
+def _next_day_not_sunday_or_holiday(day: dt.date, calendar: str) -> dt.date:
+    # Statutes that name only "Sunday or a legal holiday": a Saturday is an ordinary day.
+    cal = holiday_calendar(calendar)
+    while day.weekday() == 6 or day in cal:
+        day += dt.timedelta(days=1)
+    return day
+
+
+@ROLLOVERS.register("sunday_or_holiday_to_next_business_day")
+def _sunday_or_holiday_to_next_business_day(day: dt.date, calendar: str) -> dt.date:
+    # "falls on Sunday or a legal holiday ... next succeeding business day" (e.g. M.G.L. c. 4, s. 9):
+    # a Saturday does not move, but a moved day lands on a business day.
+    if day.weekday() == 6 or day in holiday_calendar(calendar):
+        return _next_business_day(day, calendar)
+    return day
+
+
+def roll_over(day: dt.date, rollover: str, calendar: str) -> dt.date:
+    """The day a period whose last day is ``day`` really ends under the named rollover rule."""
+    return ROLLOVERS.get(rollover)(day, calendar)
 
 
 def add_business_days(day: dt.date, amount: int, calendar: str) -> dt.date:
