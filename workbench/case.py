@@ -36,6 +36,20 @@ class Organization(_Strict):
     name: str = Field(min_length=1)
     ticker: str | None = None
     cik: str | None = None
+    #: What the organisation is, for the sector regimes it brings (:mod:`workbench.law.roles`):
+    #: hipaa_covered_entity, sec_registrant, nydfs_covered_entity, glba_financial_institution...
+    roles: list[str] = Field(default_factory=list)
+
+    @field_validator("roles")
+    @classmethod
+    def _known_roles(cls, v: list[str]) -> list[str]:
+        from workbench.law.roles import ROLES
+
+        unknown = [r for r in v if r not in ROLES]
+        if unknown:
+            raise ValueError(f"organization.roles: unknown role(s) {', '.join(map(str, unknown[:5]))}; "
+                             f"known: {', '.join(ROLES.names())}")
+        return list(dict.fromkeys(v))
 
 
 class Incident(_Strict):

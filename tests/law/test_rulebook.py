@@ -97,7 +97,7 @@ def test_due_is_monotone_in_the_clock_start(code, obligation, start, step, zone)
     ("US", "CA", "US-CA"), ("us", " wa ", "US-WA"), ("US", "DC", "US-DC"), ("US", "PR", "US-PR"),
     ("PR", None, "US-PR"), ("GU", "", "US-GU"), ("VI", None, "US-VI"), ("US", "ZZ", UNKNOWN_JURISDICTION),
     ("US", None, UNKNOWN_JURISDICTION), ("IE", None, "EU-IE"), ("EL", None, "EU-GR"), ("DE", "BY", "EU-DE"),
-    ("GB", None, "GB"), ("UK", None, "GB"), ("CA", "QC", "CA"), ("XK", None, UNKNOWN_JURISDICTION),
+    ("GB", None, "GB"), ("UK", None, "GB"), ("CA", "QC", "CA-QC"), ("XK", None, UNKNOWN_JURISDICTION),
     (None, None, UNKNOWN_JURISDICTION), (float("nan"), "CA", UNKNOWN_JURISDICTION),
 ])
 def test_jurisdiction_for(country, region, expected):

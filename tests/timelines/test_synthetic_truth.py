@@ -77,7 +77,9 @@ def test_stage_writes_findings_and_a_per_jurisdiction_table(synthetic, tmp_path)
     out = run_stage(synthetic / "case.yaml", tmp_path)
     table = read_table(tmp_path, STAGE, "jurisdictions")
     assert "jurisdiction" in table.columns and len(table) == len(out.jurisdictions)
-    assert table["residents"].sum() == out.stats["people"]
+    # each person counts once under the law of where they live; overlays (IN-CERTIN...) count them again
+    assert table.loc[table["scope"] == "residence", "residents"].sum() == out.stats["people"]
+    assert table["residents"].sum() == out.stats["people"] + table.loc[table["scope"] != "residence", "residents"].sum()
     assert {f.id for f in read_findings(tmp_path)} == {f.id for f in out.findings}
     assert read_assessed(tmp_path)[STAGE]["regulator_notice"].is_assessed
     # the per-person file is written when asked for (case.yaml, parameters.person_status_export)
@@ -92,7 +94,9 @@ def test_the_per_person_statuses_are_written_when_the_case_asks(synthetic, tmp_p
     edit_case(folder / "case.yaml", **{"parameters.person_status_export": True})
     out = run_stage(folder / "case.yaml", tmp_path / "run")
     people = pd.read_parquet(tmp_path / "run" / "artifacts" / f"{STAGE}.person_status.parquet")
-    assert len(people) == out.stats["people"]
+    assert people["person_id"].nunique() == out.stats["people"]  # one row per person and law that judges them
+    assert (people["scope"] == "residence").sum() == out.stats["people"]
+    assert len(people) == out.jurisdictions["residents"].sum()
 
 
 def test_inputs_are_read_only_through_sources(synthetic):

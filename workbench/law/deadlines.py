@@ -152,23 +152,33 @@ def obligations_for(book: RuleBook, case, residents: Mapping[str, int], *,
                     include: Iterable[str] = (), assessment_days: int | None = None) -> list[Obligation]:
     """Every obligation the case triggers, sorted by due moment (pure: no I/O).
 
-    ``residents`` maps codes to affected residents (``UNKNOWN`` is skipped); ``include``
-    adds organisation-dependent regimes (``US-HIPAA``, ``US-SEC-8K``...) with the total
-    number of affected people (overlay codes such as ``CA-QC`` are not counted twice in it).
+    ``residents`` maps codes to affected residents (``UNKNOWN`` is skipped; the case's
+    ``declared_residents`` replace a count); ``include`` and the regimes of the case's
+    declared ``organization.roles`` add organisation-dependent regimes (``US-HIPAA``,
+    ``US-SEC-8K``...) with the total number of affected people (overlay codes such as
+    ``CA-QC`` are not counted twice in it). A harm assessment the case records for a code
+    (``harm_assessments``) is passed to the engine.
     An obligation the law data does not model on the case's dates is listed with basis
     ``not_assessed`` and no due moment (sorted last), never dropped as "not required".
     """
+    from workbench.casefacts import facts_for
+    from workbench.law.roles import ROLES
+
     days = assessment_days if assessment_days is not None else case.parameters.assessment_days
     counts = {c: n for c, n in residents.items() if c != UNKNOWN_JURISDICTION}
     total = sum(n for c, n in residents.items() if c not in OVERLAY_CODES)
-    for code in include:
+    roles = getattr(case.organization, "roles", None) or []
+    for code in [*include, *(c for role in roles for c in ROLES.get(role).codes)]:
         counts.setdefault(code, total)
+    for code, n in (getattr(case, "declared_residents", None) or {}).items():
+        counts[code] = n  # the organisation's own count: the people table may be a sample
     out: list[Obligation] = []
     for code in sorted(counts):
         rule, start = rule_for_case(book, code, case)
         for ob in OBLIGATIONS:
             due = book.due(rule if rule is not None else code, ob, start, residents=counts[code],
-                           assessment_days=days, encrypted=case.incident.encrypted)
+                           assessment_days=days, encrypted=case.incident.encrypted,
+                           harm_ruled_out=facts_for(case, code).harm_ruled_out)
             if not due.applies and due.basis != "not_assessed":
                 continue
             recipient = (rule.regulator_name if rule is not None and ob == "regulator"

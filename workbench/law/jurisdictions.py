@@ -51,9 +51,9 @@ def jurisdiction_for(country: str | None, region: str | None = None) -> str:
 
     US residents (country ``US``, or ``PR``/``GU``/``VI`` given as country) -> ``US-XX``;
     an EU member state -> ``EU-XX`` (the EU GDPR family, with that state's supervisory
-    authority); ``GB``/``UK`` -> ``GB``; Canada -> ``CA`` (federal PIPEDA; see
-    :func:`jurisdictions_for` for Quebec and Alberta); other covered countries -> their own
-    code. Anything else, including a US person without a valid region, ->
+    authority); ``GB``/``UK`` -> ``GB``; Canada -> ``CA`` (federal PIPEDA), Quebec and
+    Alberta -> ``CA-QC``/``CA-AB`` (their own laws on top of PIPEDA: :func:`laws_for`);
+    other covered countries -> their own code. Anything else, including a US person without a valid region, ->
     :data:`UNKNOWN_JURISDICTION`.
     """
     c, r = _norm(country), _norm(region)
@@ -69,37 +69,38 @@ def jurisdiction_for(country: str | None, region: str | None = None) -> str:
         c = "GR"
     if c in _eu_members():
         return f"EU-{c}"
-    return NATIONAL_CODES.get(c, UNKNOWN_JURISDICTION)
+    code = NATIONAL_CODES.get(c, UNKNOWN_JURISDICTION)
+    if code != UNKNOWN_JURISDICTION and r and (c, r) in ADDITIONAL_CODES:
+        return ADDITIONAL_CODES[(c, r)][0]  # the most specific code (CA-QC): laws_for() adds the national law
+    return code
 
 
 def jurisdictions_for(country: str | None, region: str | None = None) -> tuple[str, ...]:
     """Every law-data code that may apply to a person: the primary code first, then
-    provincial or national-sectoral codes (``CA-QC`` for Quebec, ``IN-CERTIN`` for India).
+    provincial or national-sectoral codes (``CA-QC`` for Quebec, ``IN-CERTIN`` for India):
+    :func:`laws_for` of the person's :func:`jurisdiction_for`.
 
     US federal sectoral regimes (HIPAA, SEC...) depend on the organisation, not the person,
-    and are not listed here.
+    and are not listed here (:mod:`workbench.law.roles`).
     """
-    primary = jurisdiction_for(country, region)
-    c, r = _norm(country), _norm(region)
-    extra = ADDITIONAL_CODES.get((c, r), ()) + (ADDITIONAL_CODES.get((c, None), ()) if r else ())
-    return (primary,) + tuple(x for x in extra if x != primary)
+    return laws_for(jurisdiction_for(country, region))
 
 
 def laws_for(code: str) -> tuple[str, ...]:
-    """Every law-data code that applies to a person of ``code``: the primary code first, then its overlays.
+    """Every law-data code that applies to a person of jurisdiction ``code``: the primary
+    law first, then its overlays.
 
-    ``code`` is a law-data code or a place code ``COUNTRY-REGION``: ``"IN"`` -> ``("IN",
-    "IN-CERTIN")``, ``"CA-QC"`` (a Quebec resident) -> ``("CA", "CA-QC")``, ``"CA"`` ->
-    ``("CA",)``, ``"US-WA"`` -> ``("US-WA",)``. Derived from :data:`ADDITIONAL_CODES`, so a
-    new overlay needs no change here.
+    ``"IN"`` -> ``("IN", "IN-CERTIN")``, ``"CA-QC"`` (a Quebec resident) -> ``("CA", "CA-QC")``,
+    ``"CA"`` -> ``("CA",)``, ``"US-WA"`` -> ``("US-WA",)``. Derived from
+    :data:`ADDITIONAL_CODES`, so a new overlay needs no change here.
     """
     c = _norm(code) or UNKNOWN_JURISDICTION
     for (country, region), overlays in ADDITIONAL_CODES.items():
         if region is not None and c in overlays:
-            return jurisdictions_for(country, region)
-    country, _, region = c.partition("-")
-    if (country, None) in ADDITIONAL_CODES and c in (country, *ADDITIONAL_CODES[(country, None)]):
-        return jurisdictions_for(country, None)
+            return (NATIONAL_CODES[country], *overlays)
+    country = c.partition("-")[0]
+    if c == NATIONAL_CODES.get(country) and (country, None) in ADDITIONAL_CODES:
+        return (c, *ADDITIONAL_CODES[(country, None)])
     return (c,)
 
 

@@ -12,7 +12,9 @@ from workbench import assessment
 from workbench.assessment import Assessment
 from workbench.findings import Finding
 from workbench.law import UNKNOWN_JURISDICTION, RuleBook, load_rulebook
+from workbench.exposure import elements_key
 from workbench.timelines.clock import audit_moment, individual_deadlines
+from workbench.timelines.laws import filing_laws, law_plan, not_modelled_roles
 from workbench.timelines.findings import timeline_findings
 from workbench.timelines.matching import (
     _PERSON_EXPORT_SQL, _connect, _dedupe_people, _load_frames, _person_status_sql, _register_deadlines, groups,
@@ -56,7 +58,7 @@ def _severity_name(rank: int | None) -> str:
 
 
 JURISDICTION_COLUMNS = [
-    "jurisdiction", "jurisdiction_name", "residents", "on_time", "late", "missing", "overdue", "undelivered_only",
+    "jurisdiction", "jurisdiction_name", "scope", "residents", "on_time", "late", "missing", "overdue", "undelivered_only",
     "pending", "not_required", "not_assessed", "notifiable", "not_personal_information", "declared_residents",
     "threshold_residents", "threshold_residents_source", "basis", "due_at", "clock_event", "clock_start", "rule_version",
     "citation", "reason", "delay_median_days", "delay_p95_days", "days_late_median", "days_late_max",
@@ -74,8 +76,13 @@ def _assess_connection(con, case, *, regulator_notices: pd.DataFrame | None, boo
     """Everything after tables ``people`` (person_id, c, r, x, in file order), ``jurisdiction_map``,
     ``element_map`` and ``notices`` (person_id, sent_at, delivered, substitute) exist in ``con``."""
     duplicates, no_id = _dedupe_people(con)
-    deadlines = individual_deadlines(case, groups(con), book=book)
-    _register_deadlines(con, deadlines)
+    plan = law_plan(case, groups(con))
+    filing = filing_laws(case)
+    own = elements_key(None, case.incident.data_elements)
+    deadlines = individual_deadlines(case, set(zip(plan["jurisdiction"], plan["elements"])) | {(c, own) for c in filing},
+                                     book=book)
+    _register_deadlines(con, deadlines, plan)
+    people = int(con.execute("SELECT count(*) FROM people").fetchall()[0][0])
     audit_at = audit_moment(case)
     con.execute("CREATE OR REPLACE TEMP TABLE person_status AS "
                 + _person_status_sql(pd.Timestamp(audit_at).tz_convert("UTC")))
@@ -83,12 +90,15 @@ def _assess_connection(con, case, *, regulator_notices: pd.DataFrame | None, boo
     per_day = con.execute("""
         SELECT CAST(timezone(?, first_valid_notice) AS DATE) AS date,
                split_part(jurisdiction, '-', 1) AS family, count(*) AS notices
-        FROM person_status WHERE first_valid_notice IS NOT NULL GROUP BY ALL ORDER BY 1, 2""",
+        FROM person_status WHERE first_valid_notice IS NOT NULL AND scope = 'residence'
+        GROUP BY ALL ORDER BY 1, 2""",
                           [case.parameters.timezone]).df()
     if person_status_path is not None:
         person_status_path.parent.mkdir(parents=True, exist_ok=True)
         con.execute(f"COPY ({_PERSON_EXPORT_SQL}) TO '{_sql_path(person_status_path)}' (FORMAT PARQUET)")
-    summary = _with_declared(summary, case)
+    summary = _with_declared(_with_filings(summary, filing, people), case)
+    summary["scope"] = summary["jurisdiction"].map(
+        dict(zip(plan["jurisdiction"], plan["scope"])) | {c: "sector" for c in filing}).fillna("residence")
     table = summary.merge(_one_per_jurisdiction(deadlines).drop(columns=["applies", "substitute_allowed"]),
                           on="jurisdiction", how="left", validate="one_to_one")
     reg = regulator_table(case, summary, regulator_notices, book=book, audit_at=audit_at)
@@ -105,7 +115,7 @@ def _assess_connection(con, case, *, regulator_notices: pd.DataFrame | None, boo
     findings = timeline_findings(table, regulator_assessed=regulator_assessed, not_owed=not_owed)
     after_audit = con.execute("SELECT count(*) FROM notices WHERE sent_at > ?",
                               [pd.Timestamp(audit_at).tz_convert("UTC")]).fetchall()[0][0]
-    stats = {"people": int(table["residents"].sum()),
+    stats = {"people": people,
              "notice_rows": int(con.execute("SELECT count(*) FROM notices").fetchall()[0][0]),
              "notices_after_audit_date_ignored": int(after_audit),
              "jurisdictions": len(table), "duplicate_person_rows_ignored": duplicates,
@@ -113,6 +123,8 @@ def _assess_connection(con, case, *, regulator_notices: pd.DataFrame | None, boo
     reg_state = assessment.assessed() if regulator_assessed else assessment.input_absent("regulator_notices")
     assessed = {"individual_notice_timeliness": assessment.assessed(), "regulator_notice": reg_state,
                 "cra_notice": reg_state}
+    for role, why in not_modelled_roles(case).items():
+        assessed[f"role:{role}"] = assessment.not_assessed(f"declared role {role}: {why}")
     return Timelines(table, findings, per_day, deadlines, assessed, stats, person_status_path, case)
 
 
@@ -140,6 +152,16 @@ def _not_owed(con, deadlines: pd.DataFrame) -> pd.DataFrame:
         columns={"coverage_reason": "reason", "coverage_citation": "citation"})
     return counts.merge(reasons, on=["jurisdiction", "elements"], how="left", validate="one_to_one").sort_values(
         ["jurisdiction", "people"], ascending=[True, False], kind="stable").reset_index(drop=True)
+
+
+def _with_filings(summary: pd.DataFrame, codes: list[str], people: int) -> pd.DataFrame:
+    """Rows for the filing-only regimes of the declared roles (SEC Item 1.05, NYDFS...): no
+    person is owed their notice; the filing is judged once on the number of people."""
+    codes = [c for c in codes if c not in set(summary["jurisdiction"])]
+    if not codes:
+        return summary
+    rows = pd.DataFrame({"jurisdiction": codes, "residents": people, "notifiable": people})
+    return pd.concat([summary, rows], ignore_index=True).reindex(columns=summary.columns)
 
 
 def _with_declared(summary: pd.DataFrame, case) -> pd.DataFrame:

@@ -48,7 +48,8 @@ def _person_status_sql(audit_utc: pd.Timestamp) -> str:
         FROM notices WHERE person_id IS NOT NULL AND sent_at IS NOT NULL AND sent_at <= TIMESTAMPTZ '{audit}'
         GROUP BY person_id),
     j AS (
-        SELECT p.person_id, d.jurisdiction, d.elements, d.covered, d.basis, d.clock_start, d.due_at, d.applies,
+        SELECT p.person_id, d.jurisdiction, d.scope, d.elements, d.covered, d.basis, d.clock_start, d.due_at,
+               d.applies,
                coalesce(n.notice_rows, 0) AS notice_rows,
                CASE WHEN d.substitute_allowed THEN least(n.first_direct, n.first_substitute)
                     ELSE n.first_direct END AS first_valid_notice
@@ -64,7 +65,7 @@ def _person_status_sql(audit_utc: pd.Timestamp) -> str:
                  WHEN due_at < TIMESTAMPTZ '{audit}' THEN 'missing'
                  ELSE 'pending' END AS status
         FROM j)
-    SELECT person_id, jurisdiction, elements, covered, first_valid_notice, status,
+    SELECT person_id, jurisdiction, scope, elements, covered, first_valid_notice, status,
            CASE WHEN status = 'late'
                 THEN CAST(ceil(epoch(first_valid_notice - due_at) / {DAY_SECONDS}) AS INTEGER) END AS days_late,
            CASE WHEN status IN ('overdue', 'missing')
@@ -77,7 +78,7 @@ def _person_status_sql(audit_utc: pd.Timestamp) -> str:
 
 #: The per-person view published (Parquet in the run folder, :func:`match_notices`).
 _PERSON_EXPORT_SQL = """
-SELECT s.person_id, s.jurisdiction, s.elements, d.rule_version, d.basis, d.clock_start, d.due_at, s.first_valid_notice,
+SELECT s.person_id, s.jurisdiction, s.scope, s.elements, d.rule_version, d.basis, d.clock_start, d.due_at, s.first_valid_notice,
        s.status,
        CASE WHEN d.basis = 'assessment' AND s.status IN ('on_time', 'late', 'overdue', 'missing', 'pending')
             THEN s.status || ' (assessment)' ELSE s.status END AS label,
@@ -118,19 +119,32 @@ def _dedupe_people(con) -> tuple[int, int]:
     return int(n), int(no_id)
 
 
-def _register_deadlines(con, deadlines: pd.DataFrame) -> None:
-    """Table ``deadlines`` (one row per jurisdiction and element set) and ``pair_deadlines``:
-    each distinct (c, r, x) of ``people`` with its deadline row."""
+def _register_deadlines(con, deadlines: pd.DataFrame, plan: pd.DataFrame | None = None) -> None:
+    """Table ``deadlines`` (one row per law and element set) and ``pair_deadlines``: each
+    distinct (c, r, x) of ``people`` with the deadline row of every law that judges it
+    (``plan``, :func:`workbench.timelines.laws.law_plan`; by default only the law of the
+    person's jurisdiction), so the matching query gives one row per person and law."""
+    if plan is None:
+        plan = pd.DataFrame({"home": deadlines["jurisdiction"], "elements": deadlines["elements"],
+                             "jurisdiction": deadlines["jurisdiction"], "scope": "residence"}).drop_duplicates()
+    con.register("plan_frame", plan[["home", "elements", "jurisdiction", "scope"]])
+    con.execute("CREATE OR REPLACE TEMP TABLE law_plan AS SELECT CAST(home AS VARCHAR) AS home, "
+                "CAST(elements AS VARCHAR) AS elements, CAST(jurisdiction AS VARCHAR) AS jurisdiction, "
+                "CAST(scope AS VARCHAR) AS scope FROM plan_frame")
+    con.unregister("plan_frame")
     con.register("deadlines_frame", deadlines)
     con.execute("CREATE OR REPLACE TEMP TABLE deadlines AS SELECT jurisdiction, elements, covered, rule_version, "
                 "basis, reason, CAST(clock_start AS TIMESTAMPTZ) AS clock_start, "
                 "CAST(due_at AS TIMESTAMPTZ) AS due_at, applies, substitute_allowed FROM deadlines_frame")
     con.unregister("deadlines_frame")
-    con.execute("CREATE OR REPLACE TEMP TABLE pair_deadlines AS SELECT k.c, k.r, k.x, d.* "
-                f"FROM ({_GROUPS_SQL}) k JOIN deadlines d ON d.jurisdiction = k.jurisdiction AND d.elements = k.elements")
-    missing = con.execute(f"SELECT count(*) FROM ({_GROUPS_SQL}) k ANTI JOIN deadlines d "
-                          "ON d.jurisdiction = k.jurisdiction AND d.elements = k.elements").fetchall()[0][0]
-    if missing:  # guardrail: every person's jurisdiction and elements need a deadline row
+    con.execute("CREATE OR REPLACE TEMP TABLE pair_deadlines AS SELECT k.c, k.r, k.x, p.scope, d.* "
+                f"FROM ({_GROUPS_SQL}) k JOIN law_plan p ON p.home = k.jurisdiction AND p.elements = k.elements "
+                "JOIN deadlines d ON d.jurisdiction = p.jurisdiction AND d.elements = p.elements")
+    missing = con.execute(f"SELECT count(*) FROM ({_GROUPS_SQL}) k ANTI JOIN (SELECT p.home, p.elements FROM "
+                          "law_plan p JOIN deadlines d ON d.jurisdiction = p.jurisdiction AND d.elements = p.elements "
+                          "WHERE p.scope = 'residence') r ON r.home = k.jurisdiction AND r.elements = k.elements"
+                          ).fetchall()[0][0]
+    if missing:  # guardrail: every person's jurisdiction and elements need the deadline of their own law
         from workbench.errors import GuardrailError
         raise GuardrailError(f"{missing} (country, region, elements) group(s) have no deadline row")
 
