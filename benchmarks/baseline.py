@@ -95,6 +95,7 @@ def naive_timelines(case) -> dict[str, Any]:
     """Per-person notice status against the deadline of the person's jurisdiction, in pandas."""
     from workbench.exposure import elements_key
     from workbench.law import jurisdiction_codes
+    from workbench.timelines.laws import law_plan
     from workbench.timelines import (SUBSTITUTE_CHANNEL, UNDELIVERED_STATUSES, audit_moment,
                                      individual_deadlines)
 
@@ -106,8 +107,11 @@ def naive_timelines(case) -> dict[str, Any]:
     raw = people["data_elements"].fillna("").astype("str").str.strip()
     keys = {x: elements_key(x, case.incident.data_elements) for x in raw.unique()}
     people["elements"] = raw.map(keys)
-    deadlines = individual_deadlines(case, set(zip(people["jurisdiction"].astype("str"), people["elements"])))
-    people = people.merge(deadlines, on=["jurisdiction", "elements"], how="left")
+    plan = law_plan(case, set(zip(people["jurisdiction"].astype("str"), people["elements"])))
+    deadlines = individual_deadlines(case, set(zip(plan["jurisdiction"], plan["elements"])))
+    people = (people.assign(home=people["jurisdiction"].astype("str")).drop(columns=["jurisdiction"])
+              .merge(plan, on=["home", "elements"], how="left")  # one row per person and law that judges them
+              .merge(deadlines, on=["jurisdiction", "elements"], how="left"))
 
     notices = _read_whole(case.input_path("notices"), ["person_id", "channel", "sent_at", "status"])
     rows += len(notices)

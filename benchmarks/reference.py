@@ -148,7 +148,8 @@ _ARROW_SQL = {"str": "VARCHAR", "timestamp": "TIMESTAMPTZ", "date": "TIMESTAMP",
 
 
 def _jurisdiction_tables(con) -> None:
-    """Tables ``country_codes`` (country -> code) and ``us_region_codes`` (region -> code),
+    """Tables ``country_codes`` (country -> code), ``us_region_codes`` (region -> code) and
+    ``place_codes`` (country, region -> a province's own code such as CA-QC),
     tabulated from the law data's one mapping (:func:`workbench.law.jurisdiction_for`) over
     every country code it may see, so that a join does per row what that function does."""
     import json
@@ -156,7 +157,7 @@ def _jurisdiction_tables(con) -> None:
     import pandas as pd
 
     from workbench.law import UNKNOWN_JURISDICTION, US_REGION_CODES, jurisdiction_for, load_rulebook
-    from workbench.law.jurisdictions import NATIONAL_CODES, US_TERRITORY_COUNTRIES
+    from workbench.law.jurisdictions import ADDITIONAL_CODES, NATIONAL_CODES, US_TERRITORY_COUNTRIES
     from workbench.paths import EXPECTATIONS_DIR
 
     suite = json.loads((EXPECTATIONS_DIR / "affected_people.json").read_text(encoding="utf-8"))
@@ -167,7 +168,9 @@ def _jurisdiction_tables(con) -> None:
     countries = countries[countries["code"] != UNKNOWN_JURISDICTION]
     regions = pd.DataFrame([(key, jurisdiction_for("US", r)) for r in sorted(US_REGION_CODES)
                             for key in (r, f"US-{r}")], columns=["r", "code"])
-    for table, frame in (("country_codes", countries), ("us_region_codes", regions)):
+    places = pd.DataFrame([(c, r, jurisdiction_for(c, r)) for (c, r) in ADDITIONAL_CODES if r is not None],
+                          columns=["c", "r", "code"])  # provinces with their own law (CA-QC...)
+    for table, frame in (("country_codes", countries), ("us_region_codes", regions), ("place_codes", places)):
         con.register(f"{table}_frame", frame)
         con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM {table}_frame")
         con.unregister(f"{table}_frame")
@@ -180,7 +183,7 @@ def _jurisdiction_sql(country: str, region: str) -> str:
     unknown = _lit(UNKNOWN_JURISDICTION)
     return (f"CASE WHEN upper({country}) IS NULL THEN {unknown} "
             f"WHEN upper({country}) IN ('US', 'USA') THEN coalesce(ur.code, {unknown}) "
-            f"ELSE coalesce(cc.code, {unknown}) END")
+            f"ELSE coalesce(pc.code, cc.code, {unknown}) END")
 
 
 def ref_intake(case, out_dir: str | Path, *, names: tuple[str, ...] = POPULATION_INPUTS) -> Counts:
@@ -224,7 +227,8 @@ def ref_intake(case, out_dir: str | Path, *, names: tuple[str, ...] = POPULATION
                 typed.append(_jurisdiction_sql("t_country", "t_region") + " AS jurisdiction")
                 country, region = (_trimmed(f"r.{_q(c)}") for c in ("country", "region"))
                 joins = (f" LEFT JOIN country_codes cc ON cc.c = upper(t_country)"
-                         f" LEFT JOIN us_region_codes ur ON ur.r = upper(t_region)")
+                         f" LEFT JOIN us_region_codes ur ON ur.r = upper(t_region)"
+                         f" LEFT JOIN place_codes pc ON pc.c = upper(t_country) AND pc.r = upper(t_region)")
                 base = f"(SELECT *, {country} AS t_country, {region} AS t_region FROM {source} r)"
             else:
                 base = source
@@ -547,13 +551,14 @@ def _timelines_sql(audit: str) -> str:
         WHERE person_id IS NOT NULL AND sent_at IS NOT NULL AND sent_at <= TIMESTAMPTZ '{audit}'
         GROUP BY person_id),
     j AS (
-        SELECT p.person_id, p.jurisdiction, d.elements, d.covered, d.rule_version, d.basis, d.reason, d.clock_start,
-               d.due_at, d.applies,
+        SELECT p.person_id, lp.jurisdiction, lp.scope, d.elements, d.covered, d.rule_version, d.basis, d.reason,
+               d.clock_start, d.due_at, d.applies,
                coalesce(n.notice_rows, 0) AS notice_rows,
                CASE WHEN d.substitute_allowed THEN least(n.first_direct, n.first_substitute)
                     ELSE n.first_direct END AS first_valid_notice
         FROM p JOIN element_map e ON e.x = p.x
-               JOIN deadlines d ON d.jurisdiction = p.jurisdiction AND d.elements = e.elements
+               JOIN law_plan lp ON lp.home = p.jurisdiction AND lp.elements = e.elements
+               JOIN deadlines d ON d.jurisdiction = lp.jurisdiction AND d.elements = lp.elements
                LEFT JOIN n ON n.person_id = p.person_id),
     s AS (
         SELECT *,
@@ -565,8 +570,8 @@ def _timelines_sql(audit: str) -> str:
                  WHEN due_at < TIMESTAMPTZ '{audit}' THEN 'missing'
                  ELSE 'pending' END AS status
         FROM j)
-    SELECT person_id, jurisdiction, elements, covered, rule_version, basis, clock_start, due_at, first_valid_notice,
-           status,
+    SELECT person_id, jurisdiction, scope, elements, covered, rule_version, basis, clock_start, due_at,
+           first_valid_notice, status,
            CASE WHEN basis = 'assessment' AND status IN ('on_time', 'late', 'overdue', 'missing', 'pending')
                 THEN status || ' (assessment)' ELSE status END AS label,
            CASE WHEN status = 'late'
@@ -584,7 +589,7 @@ def _timelines_sql(audit: str) -> str:
 
 
 _JURISDICTION_SQL = """
-SELECT jurisdiction, count(*) AS residents,
+SELECT jurisdiction, count(*) AS residents, count(*) FILTER (WHERE scope = 'residence') AS home_residents,
        count(*) FILTER (WHERE status = 'on_time') AS on_time,
        count(*) FILTER (WHERE status = 'late') AS late,
        count(*) FILTER (WHERE status = 'overdue') AS overdue,
@@ -602,7 +607,7 @@ FROM person_status GROUP BY jurisdiction ORDER BY jurisdiction
 """
 
 #: Per-jurisdiction numbers compared (the status counts, then extremes and quantiles).
-TIMELINE_STATUS_COLUMNS = ("residents", "on_time", "late", "overdue", "undelivered_only", "pending",
+TIMELINE_STATUS_COLUMNS = ("residents", "home_residents", "on_time", "late", "overdue", "undelivered_only", "pending",
                            "not_required", "not_assessed")
 TIMELINE_NUMBER_COLUMNS = ("days_late_max", "days_overdue_max", "delay_median_days", "delay_p95_days",
                            "days_late_median")
@@ -622,6 +627,7 @@ def ref_timelines(store, case, out_dir: str | Path, *, person_status: bool | Non
 
     from workbench import timelines
     from workbench.exposure import elements_key
+    from workbench.timelines.laws import law_plan
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -637,7 +643,11 @@ def ref_timelines(store, case, out_dir: str | Path, *, person_status: bool | Non
         con.register("element_frame", pd.DataFrame({"x": list(keys), "elements": list(keys.values())}, dtype="str"))
         con.execute("CREATE TEMP TABLE element_map AS SELECT * FROM element_frame")
         con.unregister("element_frame")
-        deadlines = timelines.individual_deadlines(case, {(j, keys[x]) for j, x in raw})
+        plan = law_plan(case, {(j, keys[x]) for j, x in raw})
+        con.register("plan_frame", plan)
+        con.execute("CREATE TEMP TABLE law_plan AS SELECT * FROM plan_frame")
+        con.unregister("plan_frame")
+        deadlines = timelines.individual_deadlines(case, set(zip(plan["jurisdiction"], plan["elements"])))
         con.register("deadlines_frame", deadlines)
         con.execute("CREATE TEMP TABLE deadlines AS SELECT jurisdiction, elements, covered, rule_version, basis, "
                     "reason, CAST(clock_start AS TIMESTAMPTZ) AS clock_start, CAST(due_at AS TIMESTAMPTZ) AS due_at, "
@@ -647,7 +657,8 @@ def ref_timelines(store, case, out_dir: str | Path, *, person_status: bool | Non
         summary = con.execute(_JURISDICTION_SQL).df()
         per_day = con.execute("SELECT count(*), coalesce(sum(notices), 0) FROM ("
                               "SELECT CAST(timezone(?, first_valid_notice) AS DATE), split_part(jurisdiction, '-', 1), "
-                              "count(*) AS notices FROM person_status WHERE first_valid_notice IS NOT NULL GROUP BY ALL)",
+                              "count(*) AS notices FROM person_status WHERE first_valid_notice IS NOT NULL "
+                              "AND scope = 'residence' GROUP BY ALL)",
                               [case.parameters.timezone]).fetchone()
         export = case.parameters.person_status_export if person_status is None else person_status
         written = con.execute("COPY (SELECT * EXCLUDE (covered) FROM person_status) TO "
@@ -659,7 +670,7 @@ def ref_timelines(store, case, out_dir: str | Path, *, person_status: bool | Non
         con.close()
     reg = store.frame("regulator_notices") if store.has("regulator_notices") else None
     duties = timelines.regulator_table(case, summary, reg)
-    kept = int(summary["residents"].sum())
+    kept = int(summary["home_residents"].sum())
     stats = {"people": kept, "notice_rows": int(notice_rows), "notices_after_audit_date_ignored": int(after),
              "duplicate_person_rows_ignored": int(rows_with_id) - kept,
              "people_without_id_ignored": int(rows_without_id)}

@@ -112,7 +112,7 @@ def test_the_intake_reference_trims_rejects_and_fills_as_the_readers_do(minimal_
         theirs = pq.read_table(tmp_path / "ref" / "store" / f"{name}.parquet").to_pandas()
         pd.testing.assert_frame_equal(ours, theirs)
     assert list(pq.read_table(store.parquet("affected_people")).column("jurisdiction").to_pylist()) == [
-        "US-CA", "US-NY", "GB", "UNKNOWN", "CA", "US-TX"]  # P5 rejected (a NUL)
+        "US-CA", "US-NY", "GB", "UNKNOWN", "CA-QC", "US-TX"]  # P5 rejected (a NUL); Quebec has its own law
     assert (tmp_path / "ref" / "rejects" / "notices.csv").is_file()
 
 

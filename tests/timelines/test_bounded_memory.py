@@ -50,6 +50,7 @@ def _person_status(con, seed: int = 7) -> pd.DataFrame:
     frame = pd.DataFrame({
         "person_id": [f"P{i:05d}" for i in range(n)],
         "jurisdiction": jur,
+        "scope": "residence",
         "covered": status != "not_required",
         "status": status,
         "first_valid_notice": pd.Series(pd.Timestamp("2017-09-07", tz="UTC")
@@ -82,6 +83,7 @@ def test_batched_summary_equals_one_query_and_pandas():
     assert got["residents"].to_dict() == by.size().to_dict()
     assert got["late"].to_dict() == by["status"].apply(lambda s: int((s == "late").sum())).to_dict()
     assert got["notifiable"].to_dict() == by["covered"].sum().to_dict()
+    assert got["home_residents"].to_dict() == got["residents"].to_dict()  # every row is its person's own law
     assert got["not_personal_information"].to_dict() == by["covered"].apply(lambda c: int((~c).sum())).to_dict()
     np.testing.assert_allclose(got["delay_median_days"].astype(float), by["delay_days"].median().reindex(got.index),
                                equal_nan=True)

@@ -22,8 +22,13 @@ def test_a_quebec_resident_is_judged_under_pipeda_and_quebec_law(tmp_path):
                       [("QC1", "mail", "2023-10-20T12:00:00Z", "sent"), ("ON1", "mail", "2023-10-20T12:00:00Z", "sent")],
                       regulator=[], as_of="2024-03-01")
     out, t = _table(case)
-    assert t.loc["CA", "scope"] == "residence" and t.loc["CA", "residents"] == 2
-    assert t.loc["CA-QC", "scope"] == "overlay" and t.loc["CA-QC", "residents"] == 1
+    # the Quebec resident counts once where they live (CA-QC), and again under PIPEDA (CA)
+    assert t.loc["CA-QC", "scope"] == "residence" and t.loc["CA-QC", "residents"] == 1
+    assert t.loc["CA", "residents"] == 2
+    people = assess_case(case, person_status_path=tmp_path / "p.parquet")
+    rows = pd.read_parquet(people.person_status_path)
+    assert sorted(zip(rows["person_id"], rows["jurisdiction"], rows["scope"])) == [
+        ("ON1", "CA", "residence"), ("QC1", "CA", "overlay"), ("QC1", "CA-QC", "residence")]
     assert out.stats["people"] == 2
 
 

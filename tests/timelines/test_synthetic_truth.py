@@ -77,9 +77,10 @@ def test_stage_writes_findings_and_a_per_jurisdiction_table(synthetic, tmp_path)
     out = run_stage(synthetic / "case.yaml", tmp_path)
     table = read_table(tmp_path, STAGE, "jurisdictions")
     assert "jurisdiction" in table.columns and len(table) == len(out.jurisdictions)
-    # each person counts once under the law of where they live; overlays (IN-CERTIN...) count them again
-    assert table.loc[table["scope"] == "residence", "residents"].sum() == out.stats["people"]
-    assert table["residents"].sum() == out.stats["people"] + table.loc[table["scope"] != "residence", "residents"].sum()
+    # each person counts once where they live (home_residents); overlays (CA for Quebec, IN-CERTIN...)
+    # judge some of them again (residents: everyone judged under that law)
+    assert table["home_residents"].sum() == out.stats["people"]
+    assert (table["residents"] >= table["home_residents"]).all() and table["residents"].sum() > out.stats["people"]
     assert {f.id for f in read_findings(tmp_path)} == {f.id for f in out.findings}
     assert read_assessed(tmp_path)[STAGE]["regulator_notice"].is_assessed
     # the per-person file is written when asked for (case.yaml, parameters.person_status_export)

@@ -58,7 +58,7 @@ def _severity_name(rank: int | None) -> str:
 
 
 JURISDICTION_COLUMNS = [
-    "jurisdiction", "jurisdiction_name", "scope", "residents", "on_time", "late", "missing", "overdue", "undelivered_only",
+    "jurisdiction", "jurisdiction_name", "scope", "residents", "home_residents", "on_time", "late", "missing", "overdue", "undelivered_only",
     "pending", "not_required", "not_assessed", "notifiable", "not_personal_information", "declared_residents",
     "threshold_residents", "threshold_residents_source", "basis", "due_at", "clock_event", "clock_start", "rule_version",
     "citation", "reason", "delay_median_days", "delay_p95_days", "days_late_median", "days_late_max",
@@ -97,8 +97,9 @@ def _assess_connection(con, case, *, regulator_notices: pd.DataFrame | None, boo
         person_status_path.parent.mkdir(parents=True, exist_ok=True)
         con.execute(f"COPY ({_PERSON_EXPORT_SQL}) TO '{_sql_path(person_status_path)}' (FORMAT PARQUET)")
     summary = _with_declared(_with_filings(summary, filing, people), case)
-    summary["scope"] = summary["jurisdiction"].map(
-        dict(zip(plan["jurisdiction"], plan["scope"])) | {c: "sector" for c in filing}).fillna("residence")
+    brought = dict(zip(plan["jurisdiction"], plan["scope"])) | {c: "sector" for c in filing}
+    summary["scope"] = [("residence" if n and n > 0 else brought.get(j, "residence"))
+                        for j, n in zip(summary["jurisdiction"], summary["home_residents"].fillna(0))]
     table = summary.merge(_one_per_jurisdiction(deadlines).drop(columns=["applies", "substitute_allowed"]),
                           on="jurisdiction", how="left", validate="one_to_one")
     reg = regulator_table(case, summary, regulator_notices, book=book, audit_at=audit_at)
@@ -108,7 +109,7 @@ def _assess_connection(con, case, *, regulator_notices: pd.DataFrame | None, boo
         from workbench.errors import GuardrailError
         raise GuardrailError(f"per-jurisdiction table has {len(table)} rows, summary {len(summary)}")
     table = table.reindex(columns=JURISDICTION_COLUMNS)
-    for col in ("residents", "on_time", "late", "missing", "overdue", "undelivered_only", "pending",
+    for col in ("residents", "home_residents", "on_time", "late", "missing", "overdue", "undelivered_only", "pending",
                 "not_required", "not_assessed", "notifiable", "not_personal_information"):
         table[col] = table[col].fillna(0).astype("int64")
     not_owed = _not_owed(con, deadlines)

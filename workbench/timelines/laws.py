@@ -7,8 +7,10 @@ entity under HIPAA as well as under their state's law. :func:`law_plan` lists, f
 (home jurisdiction, element set) of the people, the laws that judge them, with the scope
 that brought each law in:
 
-``residence``  the law of the person's jurisdiction (:func:`workbench.law.laws_for`, first)
-``overlay``    a provincial or national-sectoral law on top of it (``CA-QC``, ``IN-CERTIN``)
+``residence``  the law of the person's own jurisdiction (``CA-QC`` for a Quebec resident), so
+               each person counts once there, as in every other stage
+``overlay``    the other laws that judge a person of that jurisdiction (:func:`workbench.law.laws_for`:
+               PIPEDA ``CA`` for a Quebec resident, CERT-In ``IN-CERTIN`` for an Indian one)
 ``sector``     a regime of a declared role that owes each person a notice (HIPAA, GLBA...)
 
 Filing-only regimes (SEC Item 1.05, NYDFS, the banking 36 hours, FTC Safeguards) owe no
@@ -60,8 +62,9 @@ def law_plan(case, groups: Iterable[tuple[str, str]]) -> pd.DataFrame:
     rows = []
     for home, elements in sorted(set(groups)):
         laws = laws_for(home) if home != UNKNOWN_JURISDICTION else (UNKNOWN_JURISDICTION,)
-        rows.append((home, elements, laws[0], "residence"))
-        rows += [(home, elements, code, "overlay") for code in laws[1:]]
+        own = home if home in laws else laws[0]
+        rows.append((home, elements, own, "residence"))
+        rows += [(home, elements, code, "overlay") for code in laws if code != own]
         rows += [(home, elements, code, "sector") for code in sector if code not in laws]
     return pd.DataFrame(rows, columns=PLAN_COLUMNS).astype("str")
 

@@ -30,6 +30,7 @@ CRA_RECIPIENT_TYPE = "consumer_reporting_agency"
 _SUMMARY_SQL = """
 SELECT jurisdiction,
        count(*) AS residents,
+       count(*) FILTER (WHERE scope = 'residence') AS home_residents,
        count(*) FILTER (WHERE status = 'on_time') AS on_time,
        count(*) FILTER (WHERE status = 'late') AS late,
        count(*) FILTER (WHERE status IN ('overdue', 'missing')) AS missing,
@@ -64,7 +65,7 @@ FROM person_status WHERE list_contains($codes, jurisdiction) GROUP BY jurisdicti
 QUANTILE_BYTES_PER_ROW = 64
 
 #: Column order of the summary (counts, then quantiles, then extremes).
-_SUMMARY_COLUMNS = ["jurisdiction", "residents", "on_time", "late", "missing", "overdue", "undelivered_only",
+_SUMMARY_COLUMNS = ["jurisdiction", "residents", "home_residents", "on_time", "late", "missing", "overdue", "undelivered_only",
                     "pending", "not_required", "not_assessed", "notifiable", "not_personal_information",
                     "delay_median_days", "delay_p95_days",
                     "days_late_median", "days_late_max", "days_overdue_max", "first_notice_at", "last_notice_at"]
