@@ -136,7 +136,7 @@ def engine_keywords(case, facts) -> dict:
     ``law_enforcement_delay`` (requested, ended) when the case records a delay for the law
     (a delay still in force runs until the audit moment)."""
     kw = {"harm_ruled_out": facts.harm_ruled_out}
-    delay = getattr(facts, "delay", None)
+    delay = facts.delay
     if delay is not None:
         requested = case_moment(case, delay.requested)
         ended = case_moment(case, delay.ended) if delay.ended is not None else max(audit_moment(case), requested)
@@ -148,7 +148,7 @@ def substitute_columns(case, rule, facts) -> dict:
     """``substitute_allowed``, ``substitute_reason``, ``group_substitute_at`` and
     ``group_substitute_covers`` of one deadline row: the case's substitute facts for the code
     against the statute's conditions and methods (pure)."""
-    given = getattr(facts, "substitute", None)
+    given = facts.substitute
 
     def row(allowed: bool, reason: str, at: dt.datetime | None = None) -> dict:
         return {"substitute_allowed": allowed, "substitute_reason": reason, "group_substitute_at": _utc(at),
@@ -170,7 +170,7 @@ def substitute_columns(case, rule, facts) -> dict:
     needed = provision.methods_needed or len(provision.methods)
     if len(set(given.methods) & set(provision.methods)) < needed:
         return row(True, f"{why}; the case's substitute notice ({used}; {given.reference}) not counted: "
-                         f"it lacks the required methods")
+                         f"it lacks the required methods ({provision.methods_text})")
     whom = "everyone" if given.covers == "all" else "the people without a delivered direct notice"
     at = case_moment(case, given.given, end_of_date=True)
     return row(True, f"{why}; the case's substitute notice ({used}; {given.reference}) counts for {whom} "
