@@ -15,7 +15,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from workbench import sqlguard
-from workbench.casefacts import Clock, HarmAssessment, conflicts, declared_problems
+from workbench.casefacts import (
+    Clock, HarmAssessment, LawEnforcementDelay, SubstituteNoticeGiven, conflicts, declared_problems, fact_date_problems,
+)
 from workbench.errors import CaseError
 from workbench.law.elements import DATA_ELEMENTS  # the one vocabulary of exposed data elements
 
@@ -168,6 +170,10 @@ class Case(_Strict):
     #: Residents per jurisdiction as the organisation counted them (a people table that
     #: is a sample still triggers the duties of the full count).
     declared_residents: dict[str, int] = Field(default_factory=dict)
+    #: Law-enforcement requests to delay the notice, per law (the law decides whether they move a deadline).
+    law_enforcement_delays: list[LawEnforcementDelay] = Field(default_factory=list)
+    #: Substitute notices given (website, media...), with the facts the statute's conditions need.
+    substitute_notices: list[SubstituteNoticeGiven] = Field(default_factory=list)
 
     @field_validator("declared_residents")
     @classmethod
@@ -338,7 +344,8 @@ def parse_case(data: dict[str, Any], path: Path) -> Case:
                         "(the exposed elements decide who is owed a notice)")
     problems += _check_inputs(_input_specs(data.get("inputs")), Path(path).resolve().parent)
     if case is not None:
-        problems += conflicts(case.clocks, case.harm_assessments) + declared_problems(case.declared_residents)
+        problems += conflicts(case.clocks, case.harm_assessments, case.law_enforcement_delays, case.substitute_notices)
+        problems += declared_problems(case.declared_residents) + fact_date_problems(case)
     if problems:
         raise CaseError(str(path), list(dict.fromkeys(problems)))
     assert case is not None

@@ -9,6 +9,11 @@ determination. A case says so in ``case.yaml``, each entry scoped to the laws it
     harm_assessments:
       - {laws: [US-FL, SG], outcome: harm_ruled_out, date: 2018-12-01, reference: "counsel memo"}
     declared_residents: {US-CA: 1200, US-TX: 80211}
+    law_enforcement_delays:
+      - {laws: [US-CA], requested: 2026-01-10, ended: 2026-02-09, agency: FBI, reference: "FBI letter"}
+    substitute_notices:
+      - {laws: [US-CA], given: 2026-01-20, methods: [email, website, statewide_media],
+         cost_usd: 300000, people: 1200, lacks_contact: false, covers: all, reference: "press release"}
 
 A scope names law-data codes: ``US-CA`` (that code), a family (``EU`` matches ``EU`` and
 every ``EU-XX``, ``US`` every ``US-XX``), or ``all``. The most specific entry wins (a code
@@ -22,15 +27,19 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Iterable, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from workbench.law.codes import UNKNOWN_JURISDICTION
+from workbench.law.model import SUBSTITUTE_METHODS
 
 #: The scope that matches every code.
 ALL = "all"
 
 #: The outcomes a harm assessment can record.
 HARM_OUTCOMES: tuple[str, ...] = ("harm_ruled_out", "harm_likely")
+
+#: Whom a case-level substitute notice reaches: everyone, or the people without contact details.
+SUBSTITUTE_COVERS: tuple[str, ...] = ("all", "people_without_contact")
 
 
 class _Strict(BaseModel):
@@ -56,6 +65,20 @@ class _Scoped(_Strict):
     @classmethod
     def _scope(cls, v: list[str]) -> list[str]:
         return _check_scope(v)
+
+
+def _date_or_moment(v):
+    """``2018-11-20`` stays a date, ``2018-11-20T10:00`` is a moment (case.yaml keeps dates as text)."""
+    if isinstance(v, str) and len(v.strip()) == 10:
+        return dt.date.fromisoformat(v.strip())
+    return v
+
+
+def _face_value(v: dt.date | dt.datetime) -> dt.datetime:
+    """A date or moment as a naive moment (a date is its midnight), for ordering two facts."""
+    if isinstance(v, dt.datetime):
+        return v.replace(tzinfo=None)
+    return dt.datetime.combine(v, dt.time(0, 0))
 
 
 class Clock(_Scoped):
@@ -99,6 +122,66 @@ class HarmAssessment(_Scoped):
     reference: str = Field(min_length=1)
 
 
+class LawEnforcementDelay(_Scoped):
+    """A law-enforcement agency's request to delay the notice, for some laws.
+
+    ``requested`` and ``ended`` are dates (local midnight in the case timezone) or moments;
+    ``ended`` left out means the delay is still in force (until the audit moment). Whether
+    it moves a deadline is the law's answer (``law_enforcement_delay`` in the law data).
+    """
+
+    requested: dt.date | dt.datetime
+    ended: dt.date | dt.datetime | None = None
+    agency: str = Field(min_length=1)
+    reference: str = Field(min_length=1)
+
+    @field_validator("requested", "ended", mode="before")
+    @classmethod
+    def _date_stays_date(cls, v):
+        return _date_or_moment(v)
+
+    @model_validator(mode="after")
+    def _in_order(self) -> "LawEnforcementDelay":
+        if self.ended is not None and _face_value(self.ended) < _face_value(self.requested):
+            raise ValueError(f"ended {self.ended} is before requested {self.requested} (a delay ends on or after its request)")
+        return self
+
+
+class SubstituteNoticeGiven(_Scoped):
+    """A substitute notice the organisation gave (website posting, media...), for some laws.
+
+    ``cost_usd`` (estimated cost of direct notice), ``people`` (number to notify) and
+    ``lacks_contact`` (insufficient contact details) are the facts the statute's conditions
+    are tested on (:func:`workbench.law.substitute_permitted`); a fact left out is unknown.
+    ``given`` is a date (then the end of that local day: the strictest reading) or a moment.
+    ``covers``: ``all`` the people of the laws named, or ``people_without_contact``.
+    """
+
+    given: dt.date | dt.datetime
+    methods: list[str] = Field(min_length=1)
+    cost_usd: int | float | None = Field(default=None, ge=0)
+    people: int | None = Field(default=None, ge=0)
+    lacks_contact: bool | None = None
+    covers: Literal["all", "people_without_contact"] = "all"
+    reference: str = Field(min_length=1)
+
+    @field_validator("given", mode="before")
+    @classmethod
+    def _date_stays_date(cls, v):
+        return _date_or_moment(v)
+
+    @field_validator("methods")
+    @classmethod
+    def _known_methods(cls, v: list[str]) -> list[str]:
+        unknown = [m for m in v if m not in SUBSTITUTE_METHODS]
+        if unknown:
+            raise ValueError(f"unknown method(s) {', '.join(map(str, unknown[:5]))}; "
+                             f"known: {', '.join(SUBSTITUTE_METHODS)}")
+        if len(set(v)) != len(v):
+            raise ValueError("a method is listed twice")
+        return v
+
+
 @dataclass(frozen=True)
 class LawFacts:
     """The case's facts for one law-data code, after scope resolution."""
@@ -107,6 +190,8 @@ class LawFacts:
     clocks: dict[str, Clock]
     harm: HarmAssessment | None
     declared_residents: int | None
+    delay: LawEnforcementDelay | None = None
+    substitute: SubstituteNoticeGiven | None = None
 
     @property
     def harm_ruled_out(self) -> bool:
@@ -131,7 +216,8 @@ def _most_specific(entries: Iterable, code: str):
 
 
 def facts_for(case, code: str) -> LawFacts:
-    """The case's clocks, harm assessment and declared count for ``code`` (pure)."""
+    """The case's clocks, harm assessment, declared count, law-enforcement delay and
+    substitute notice for ``code`` (pure)."""
     if code == UNKNOWN_JURISDICTION:
         return LawFacts(code, {}, None, None)
     clocks: dict[str, Clock] = {}
@@ -141,10 +227,13 @@ def facts_for(case, code: str) -> LawFacts:
         if hit is not None:
             clocks[event] = hit
     return LawFacts(code, clocks, _most_specific(case.harm_assessments, code),
-                    case.declared_residents.get(code))
+                    case.declared_residents.get(code),
+                    _most_specific(getattr(case, "law_enforcement_delays", ()), code),
+                    _most_specific(getattr(case, "substitute_notices", ()), code))
 
 
-def conflicts(case_data_clocks: list[Clock], harm: list[HarmAssessment]) -> list[str]:
+def conflicts(case_data_clocks: list[Clock], harm: list[HarmAssessment],
+              delays: Iterable[LawEnforcementDelay] = (), substitutes: Iterable[SubstituteNoticeGiven] = ()) -> list[str]:
     """Two entries of the same scope giving the same fact: which one counts would be a guess."""
     problems = []
     seen: dict[tuple, int] = {}
@@ -158,6 +247,35 @@ def conflicts(case_data_clocks: list[Clock], harm: list[HarmAssessment]) -> list
             first = seen.setdefault(("harm", s), i)
             if first != i:
                 problems.append(f"harm_assessments[{i}]: {s} is already assessed by harm_assessments[{first}]")
+    for key, entries in (("law_enforcement_delays", delays), ("substitute_notices", substitutes)):
+        for i, e in enumerate(entries):
+            for s in e.laws:
+                first = seen.setdefault((key, s), i)
+                if first != i:
+                    problems.append(f"{key}[{i}]: {s} is already given by {key}[{first}]")
+    return problems
+
+
+def fact_date_problems(case) -> list[str]:
+    """Delays and substitute notices against the incident and the audit date (one line each)."""
+    problems = []
+    start, as_of = _face_value(case.incident.breach_start), _face_value(case.parameters.as_of)
+    for i, d in enumerate(getattr(case, "law_enforcement_delays", ())):
+        where = f"law_enforcement_delays[{i}]"
+        if _face_value(d.requested) < start:
+            problems.append(f"{where}.requested: {d.requested} is before incident.breach_start {case.incident.breach_start}")
+        for name in ("requested", "ended"):
+            value = getattr(d, name)
+            if value is not None and _face_value(value) > as_of:
+                problems.append(f"{where}.{name}: {value} is after parameters.as_of {case.parameters.as_of}"
+                                + (" (leave ended out while the delay is still in force)" if name == "ended" else ""))
+    for i, n in enumerate(getattr(case, "substitute_notices", ())):
+        if _face_value(n.given) < start:
+            problems.append(f"substitute_notices[{i}].given: {n.given} is before incident.breach_start "
+                            f"{case.incident.breach_start}")
+        if _face_value(n.given) >= as_of:
+            problems.append(f"substitute_notices[{i}].given: {n.given} is not before parameters.as_of "
+                            f"{case.parameters.as_of} (the audit date)")
     return problems
 
 

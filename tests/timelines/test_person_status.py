@@ -22,9 +22,9 @@ EXPECTED = {  # person_id -> (jurisdiction, status, label, days_late, days_overd
     "FL-LATE": ("US-FL", "late", "late", 3, None),
     "FL-OVERDUE": ("US-FL", "overdue", "overdue", None, 4),
     "FL-RETURNED": ("US-FL", "missing", "missing", None, 4),
-    # The Florida record now carries the substitute-notice provision of s. 501.171, so the website
-    # notice counts (whether its conditions are met is not a case fact yet).
-    "FL-SUBSTITUTE": ("US-FL", "on_time", "on_time", None, None),
+    # The Florida record carries the substitute-notice provision of s. 501.171, but the case
+    # records no cost, number or contact facts, so the website notice does not count.
+    "FL-SUBSTITUTE": ("US-FL", "missing", "missing", None, 4),
     "FL-BOUNCE-THEN-MAIL": ("US-FL", "on_time", "on_time", None, None),
     "FL-EARLY": ("US-FL", "on_time", "on_time", None, None),
     "WA-PENDING": ("US-WA", "pending", "pending", None, None),
@@ -76,6 +76,9 @@ def test_not_required_and_not_assessed_carry_a_reason(statuses):
     assert "no breach-notice law in force" in statuses.loc["AL-NO-LAW", "reason"]
     assert "maps to no jurisdiction" in statuses.loc["US-REGION-ZZ", "reason"]
     assert "none counts" in statuses.loc["FL-RETURNED", "reason"]
+    assert statuses.loc["FL-SUBSTITUTE", "reason"] == ("substitute notice not counted: the case records no cost, "
+                                                       "number or contact facts for Fla. Stat. § 501.171 "
+                                                       "(substitute-notice clause)")
 
 
 def test_encrypted_data_falls_under_the_safe_harbour(tmp_path):

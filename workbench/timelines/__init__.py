@@ -12,8 +12,9 @@ status         meaning
 on_time        the first valid notice went out no later than the due moment
 late           the first valid notice went out after the due moment (``days_late``, rounded up)
 overdue        no notice at all, and the deadline passed before the audit date
-missing        only notices that do not count (returned, bounced, or a substitute notice the
-               rule does not allow), and the deadline passed before the audit date
+missing        only notices that do not count (returned, bounced, or a substitute notice whose
+               statutory conditions the case's facts do not meet: ``reason`` then says why),
+               and the deadline passed before the audit date
 pending        no valid notice yet, but the deadline falls after the audit date
 not_required   the rule in force imposes no individual notice (no regime, safe harbour...);
                ``reason`` says which

@@ -14,8 +14,9 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from workbench.exposure import elements_of
-from workbench.law import UNKNOWN_JURISDICTION, RuleBook, load_rulebook
+from workbench.law import UNKNOWN_JURISDICTION, RuleBook, load_rulebook, substitute_permitted
 from workbench.law.deadlines import rule_for_case
+from workbench.law.units import end_of_day
 
 
 class NoticeStatus(enum.StrEnum):
@@ -38,7 +39,8 @@ DAY_SECONDS = 86_400
 #: and set of exposed elements.
 DEADLINE_COLUMNS = ["jurisdiction", "elements", "jurisdiction_name", "rule_version", "citation", "confidence",
                     "clock_event", "clock_start", "applies", "due_at", "basis", "reason",
-                    "covered", "coverage_basis", "coverage_reason", "coverage_citation", "substitute_allowed"]
+                    "covered", "coverage_basis", "coverage_reason", "coverage_citation", "substitute_allowed",
+                    "substitute_reason", "group_substitute_at", "group_substitute_covers"]
 
 
 def _groups(case, codes: Iterable) -> list[tuple[str, str]]:
@@ -62,8 +64,15 @@ def individual_deadlines(case, codes: Iterable, *, book: RuleBook | None = None)
     False where no individual notice is required (``basis``/``reason`` say why: below a
     threshold, a safe harbour, or elements that are not personal information under the
     definition in force on the clock-start date); ``covered`` is that definition's answer
-    (None: cannot tell, then ``basis`` is ``not_assessed``); ``substitute_allowed`` is True
-    only where the rule's data records a substitute-notice provision.
+    (None: cannot tell, then ``basis`` is ``not_assessed``). The case's law-enforcement delay
+    and harm assessment for the code go to the engine (:func:`engine_keywords`).
+
+    ``substitute_allowed`` is True only where the case's substitute facts (cost, people,
+    contact details) meet the statute's conditions (:func:`workbench.law.substitute_permitted`),
+    and ``substitute_reason`` says why or why not; ``group_substitute_at`` is the moment of the
+    case's own substitute notice for the code (``substitute_notices``) where it counts (the
+    conditions hold and it used the statute's methods), NaT otherwise; ``group_substitute_covers``
+    is whom it reaches (``all``, ``people_without_contact``; None when the case gives none).
     """
     book = book or load_rulebook()
     rows = []
@@ -75,11 +84,13 @@ def individual_deadlines(case, codes: Iterable, *, book: RuleBook | None = None)
                          "clock_start": _utc(start), "applies": False, "due_at": None, "basis": "not_assessed",
                          "reason": "the person's country/region maps to no jurisdiction of the law data",
                          "covered": None, "coverage_basis": None, "coverage_reason": None,
-                         "coverage_citation": None, "substitute_allowed": False})
+                         "coverage_citation": None, "substitute_allowed": False,
+                         "substitute_reason": "no law data applies, so no substitute notice counts",
+                         "group_substitute_at": None, "group_substitute_covers": None})
             continue
         rows.append(_deadline_row(book, case, code, key, rule, start))
     frame = pd.DataFrame(rows, columns=DEADLINE_COLUMNS)
-    for col in ("clock_start", "due_at"):
+    for col in ("clock_start", "due_at", "group_substitute_at"):
         frame[col] = pd.to_datetime(frame[col], utc=True).astype("datetime64[us, UTC]")
     frame["applies"] = frame["applies"].astype(bool)
     frame["substitute_allowed"] = frame["substitute_allowed"].astype(bool)
@@ -100,7 +111,7 @@ def _deadline_row(book: RuleBook, case, code: str, key: str, rule, start: dt.dat
     due = book.due(rule if rule is not None else code, "individual", start,
                    assessment_days=case.parameters.assessment_days,
                    encrypted=inc.encrypted and not getattr(inc, "encryption_key_compromised", False),
-                   **_harm_keyword(book, facts))
+                   **engine_keywords(case, facts))
     applies, basis, reason = bool(due.applies), due.basis, due.reason
     # ``covered``: are the elements personal information under the law in force? Not asked
     # where no law is in force; a safe harbour protects personal information (covered).
@@ -117,13 +128,62 @@ def _deadline_row(book: RuleBook, case, code: str, key: str, rule, start: dt.dat
             "clock_start": _utc(start), "applies": applies,
             "due_at": _utc(due.due_at) if applies and due.due_at else None, "basis": basis, "reason": reason,
             "covered": covered, "coverage_basis": cov.basis, "coverage_reason": cov.reason,
-            "coverage_citation": cov.citation,
-            "substitute_allowed": bool(rule is not None and rule.substitute_notice)}
+            "coverage_citation": cov.citation, **substitute_columns(case, rule, facts)}
 
 
-def _harm_keyword(book: RuleBook, facts) -> dict:
-    """``harm_ruled_out`` for the engine, when the case records an assessment ruling harm out."""
-    return {"harm_ruled_out": True} if facts.harm_ruled_out else {}
+def engine_keywords(case, facts) -> dict:
+    """The case's facts for one law as ``RuleBook.due`` keywords: ``harm_ruled_out`` always,
+    ``law_enforcement_delay`` (requested, ended) when the case records a delay for the law
+    (a delay still in force runs until the audit moment)."""
+    kw = {"harm_ruled_out": facts.harm_ruled_out}
+    delay = facts.delay
+    if delay is not None:
+        requested = case_moment(case, delay.requested)
+        ended = case_moment(case, delay.ended) if delay.ended is not None else max(audit_moment(case), requested)
+        kw["law_enforcement_delay"] = (requested, ended)
+    return kw
+
+
+def substitute_columns(case, rule, facts) -> dict:
+    """``substitute_allowed``, ``substitute_reason``, ``group_substitute_at`` and
+    ``group_substitute_covers`` of one deadline row: the case's substitute facts for the code
+    against the statute's conditions and methods (pure)."""
+    given = facts.substitute
+
+    def row(allowed: bool, reason: str, at: dt.datetime | None = None) -> dict:
+        return {"substitute_allowed": allowed, "substitute_reason": reason, "group_substitute_at": _utc(at),
+                "group_substitute_covers": given.covers if given is not None else None}
+
+    if rule is None or not rule.modelled:
+        return row(False, "substitute notice not counted: the law data does not model the law in force")
+    provision = rule.substitute_notice
+    if given is None:
+        if rule.regime and provision is not None:
+            return row(False, "substitute notice not counted: the case records no cost, number or contact facts "
+                              f"for {provision.citation}")
+        return row(False, f"substitute notice not counted: {substitute_permitted(rule)[1]}")
+    permitted, why = substitute_permitted(rule, cost_usd=given.cost_usd, people=given.people,
+                                          lacks_contact=given.lacks_contact)
+    if not permitted:
+        return row(False, f"substitute notice not counted: {why}")
+    used = ", ".join(m.replace("_", " ") for m in given.methods)
+    needed = provision.methods_needed or len(provision.methods)
+    if len(set(given.methods) & set(provision.methods)) < needed:
+        return row(True, f"{why}; the case's substitute notice ({used}; {given.reference}) not counted: "
+                         f"it lacks the required methods ({provision.methods_text})")
+    whom = "everyone" if given.covers == "all" else "the people without a delivered direct notice"
+    at = case_moment(case, given.given, end_of_date=True)
+    return row(True, f"{why}; the case's substitute notice ({used}; {given.reference}) counts for {whom} "
+                     f"from {at.isoformat()}", at)
+
+
+def case_moment(case, value: dt.date | dt.datetime, *, end_of_date: bool = False) -> dt.datetime:
+    """A case fact as an aware moment in the case timezone: a date is local midnight, or the
+    end of that local day with ``end_of_date`` (a notice given "on" a date: the strictest reading)."""
+    tz = ZoneInfo(case.parameters.timezone)
+    if isinstance(value, dt.datetime):
+        return value.replace(tzinfo=tz) if value.tzinfo is None else value.astimezone(tz)
+    return end_of_day(value, tz) if end_of_date else dt.datetime.combine(value, dt.time(0, 0), tzinfo=tz)
 
 
 def audit_moment(case) -> dt.datetime:

@@ -51,8 +51,10 @@ def _person_status_sql(audit_utc: pd.Timestamp) -> str:
         SELECT p.person_id, d.jurisdiction, d.scope, d.elements, d.covered, d.basis, d.clock_start, d.due_at,
                d.applies,
                coalesce(n.notice_rows, 0) AS notice_rows,
-               CASE WHEN d.substitute_allowed THEN least(n.first_direct, n.first_substitute)
-                    ELSE n.first_direct END AS first_valid_notice
+               least(CASE WHEN d.substitute_allowed THEN least(n.first_direct, n.first_substitute)
+                          ELSE n.first_direct END,
+                     CASE WHEN d.group_substitute_covers = 'all' OR n.first_direct IS NULL
+                          THEN d.group_substitute_at END) AS first_valid_notice
         FROM people p JOIN pair_deadlines d ON d.c = p.c AND d.r = p.r AND d.x = p.x
                       LEFT JOIN n ON n.person_id = p.person_id),
     s AS (
@@ -84,6 +86,11 @@ SELECT s.person_id, s.jurisdiction, s.scope, s.elements, d.rule_version, d.basis
             THEN s.status || ' (assessment)' ELSE s.status END AS label,
        s.days_late, s.days_overdue, s.delay_days,
        CASE WHEN s.status IN ('not_required', 'not_assessed') THEN d.reason
+            WHEN s.status IN ('late', 'overdue', 'missing', 'pending')
+                 AND (d.group_substitute_covers IS NOT NULL AND d.group_substitute_at IS NULL
+                      OR NOT d.substitute_allowed
+                         AND s.person_id IN (SELECT person_id FROM notices WHERE substitute AND delivered))
+            THEN d.substitute_reason
             WHEN s.status = 'missing'
             THEN 'notices exist but none counts (returned, bounced, or a substitute notice the rule does not allow)'
        END AS reason
@@ -135,7 +142,10 @@ def _register_deadlines(con, deadlines: pd.DataFrame, plan: pd.DataFrame | None 
     con.register("deadlines_frame", deadlines)
     con.execute("CREATE OR REPLACE TEMP TABLE deadlines AS SELECT jurisdiction, elements, covered, rule_version, "
                 "basis, reason, CAST(clock_start AS TIMESTAMPTZ) AS clock_start, "
-                "CAST(due_at AS TIMESTAMPTZ) AS due_at, applies, substitute_allowed FROM deadlines_frame")
+                "CAST(due_at AS TIMESTAMPTZ) AS due_at, applies, substitute_allowed, "
+                "CAST(substitute_reason AS VARCHAR) AS substitute_reason, "
+                "CAST(group_substitute_at AS TIMESTAMPTZ) AS group_substitute_at, "
+                "CAST(group_substitute_covers AS VARCHAR) AS group_substitute_covers FROM deadlines_frame")
     con.unregister("deadlines_frame")
     con.execute("CREATE OR REPLACE TEMP TABLE pair_deadlines AS SELECT k.c, k.r, k.x, p.scope, d.* "
                 f"FROM ({_GROUPS_SQL}) k JOIN law_plan p ON p.home = k.jurisdiction AND p.elements = k.elements "

@@ -16,9 +16,11 @@ from typing import Any
 
 import pandas as pd
 
+from workbench.casefacts import facts_for
 from workbench.law import UNKNOWN_JURISDICTION, RuleBook, load_rulebook
 from workbench.law.deadlines import rule_for_case
 from workbench.timelines.clock import DAY_SECONDS, _utc, audit_moment
+from workbench.timelines.clock import engine_keywords  # the case's delay and harm facts for due()
 
 log = logging.getLogger("workbench.timelines")
 
@@ -192,7 +194,8 @@ def regulator_table(case, summary: pd.DataFrame, regulator_notices: pd.DataFrame
         first_ind = rec.first_notice_at if pd.notna(rec.first_notice_at) else None
         kw = dict(residents=residents, assessment_days=case.parameters.assessment_days,
                   encrypted=case.incident.encrypted,
-                  individual_sent_at=None if first_ind is None else pd.Timestamp(first_ind).to_pydatetime())
+                  individual_sent_at=None if first_ind is None else pd.Timestamp(first_ind).to_pydatetime(),
+                  **engine_keywords(case, facts_for(case, code)))
         target = rule if rule is not None else code
         # regulator
         due = book.due(target, "regulator", start, **kw)
