@@ -55,12 +55,14 @@ def test_without_the_delay_the_same_notice_is_late(tmp_path):
 
 
 def test_a_delay_in_a_state_without_a_delay_provision_in_the_data_moves_nothing(tmp_path):
-    _, table, people = _run(tmp_path, [("WA1", "US", "WA")], [("WA1", "mail", "2026-03-01T10:00:00Z", "sent")],
+    # Texas since 2023-09-01: 60 days from determination (2026-01-05 -> Fri 2026-03-06); its record
+    # holds no law-enforcement delay provision (tests/law/test_law_enforcement_delay.py)
+    _, table, people = _run(tmp_path, [("TX1", "US", "TX")], [("TX1", "mail", "2026-03-08T10:00:00Z", "sent")],
                             {"law_enforcement_delays": [FBI_DELAY]})
-    assert table.loc["US-WA", "due_at"] == DUE_WITHOUT_DELAY
-    assert ("law-enforcement delay not applied: the law data does not record whether US-WA@2020-03-01 allows one"
-            in table.loc["US-WA", "reason"])
-    assert people.loc["WA1", "status"] == "late"
+    assert table.loc["US-TX", "due_at"] == pd.Timestamp("2026-03-06T23:59:59Z")
+    assert ("law-enforcement delay not applied: the law data does not record whether US-TX@2023-09-01 allows one"
+            in table.loc["US-TX", "reason"])
+    assert people.loc["TX1", "status"] == "late"
 
 
 def test_a_delay_still_in_force_runs_until_the_audit_moment(tmp_path):
