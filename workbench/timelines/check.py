@@ -68,7 +68,8 @@ JURISDICTION_COLUMNS = [
     "days_overdue_max", "first_notice_at", "last_notice_at",
     "regulator_required", "regulator_threshold", "regulator_name", "regulator_condition", "regulator_due_at",
     "regulator_basis", "regulator_sent_at", "regulator_status", "regulator_days_late", "residents_reported",
-    "residents_reported_matches", "regulator_citation", "regulator_reason",
+    "residents_reported_matches", "regulator_filing_log", "regulator_counts_reported", "regulator_citation",
+    "regulator_reason",
     "cra_required", "cra_threshold", "cra_due_at", "cra_basis", "cra_sent_at", "cra_recipients", "cra_status",
     "cra_days_late", "cra_citation", "cra_reason",
 ]

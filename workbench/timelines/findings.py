@@ -195,15 +195,32 @@ def _regulator_findings(r: dict, name: str, residents: int, assessed: bool) -> l
                                f"after the audit date; none found yet.{_basis_note(basis)}",
                                jurisdiction=code, subject=subject,
                                count=residents, citation=citation, evidence=ev))
+        log = r.get("regulator_filing_log") if kind == "regulator" else None
+        log = log if isinstance(log, str) and log else None
         if kind == "regulator" and r.get("residents_reported_matches") is False:
             reported = int(r["residents_reported"])
             diff = abs(reported - residents)
             sev = "medium" if diff >= max(10, 0.1 * residents) else "low"
+            source = r.get("threshold_residents_source") or "people table"
+            against = ("the organisation's declared count" if source == "declared"
+                       else "the affected-people table (residents whose exposed elements are personal information there)")
             out.append(Finding("regulator_notice", "residents_reported_mismatch", sev,
                                f"{name}: regulator told {reported} residents, {residents} were affected",
                                f"The latest notice to {who} for {name} ({code}) reports {reported} affected "
-                               f"residents; the affected-people table holds {residents} ({reported - residents:+d}).",
+                               f"residents; {against} holds {residents} ({reported - residents:+d})."
+                               + (f" Filings: {log}." if log else ""),
                                jurisdiction=code, subject="regulator", count=diff,
                                citation=r.get("regulator_citation") or r.get("citation"),
-                               evidence={"residents": residents, "residents_reported": reported}))
+                               evidence={"residents": residents, "residents_reported": reported,
+                                         "compared_with": source, "filings": log}))
+        counts = r.get("regulator_counts_reported") if kind == "regulator" else None
+        if isinstance(counts, str) and len(set(counts.split(","))) > 1:
+            out.append(Finding("regulator_notice", "regulator_count_revised", "info",
+                               f"{name}: the count told to {who} changed between filings",
+                               f"{who} for {name} ({code}) was told different numbers of affected residents "
+                               f"over {len(counts.split(','))} filings: {log}. The latest is judged against the "
+                               "true count; the earlier ones are the record of what the regulator knew when.",
+                               jurisdiction=code, subject="regulator", count=len(counts.split(",")),
+                               citation=r.get("regulator_citation") or r.get("citation"),
+                               evidence={"filings": log, "counts": [int(x) for x in counts.split(",")]}))
     return out

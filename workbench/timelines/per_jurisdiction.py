@@ -151,7 +151,9 @@ def _notice_groups(reg: pd.DataFrame) -> dict[tuple[str, str, str], dict[str, An
     for (o, kind, j), g in frame.groupby(["o", "kind", "j"], sort=False):
         out[(o, kind, j)] = {"first": g["sent_at"].iloc[0], "last": g["sent_at"].iloc[-1],
                           "reported": None if pd.isna(g["reported"].iloc[-1]) else int(g["reported"].iloc[-1]),
-                          "rows": len(g), "recipients": set(g["recipient"])}
+                          "rows": len(g), "recipients": set(g["recipient"]),
+                          "filings": [(pd.Timestamp(t), None if pd.isna(n) else int(n))
+                                      for t, n in zip(g["sent_at"], g["reported"])]}
     return out
 
 
@@ -160,10 +162,22 @@ def _merge_groups(groups: dict, kind: str, codes: list[str], owner: str = ORGANI
     US-FL and nationwide US)."""
     found = [groups[(owner, kind, c)] for c in codes if (owner, kind, c) in groups]
     if not found:
-        return {"first": None, "reported": None, "rows": 0, "recipients": set()}
+        return {"first": None, "reported": None, "rows": 0, "recipients": set(), "filings": []}
     latest = max(found, key=lambda g: g["last"])
     return {"first": min(g["first"] for g in found), "reported": latest["reported"],
-            "rows": sum(g["rows"] for g in found), "recipients": set().union(*(g["recipients"] for g in found))}
+            "rows": sum(g["rows"] for g in found), "recipients": set().union(*(g["recipients"] for g in found)),
+            "filings": sorted(f for g in found for f in g["filings"])}
+
+
+def filing_log(filings: list[tuple[pd.Timestamp, int | None]], due_at) -> str:
+    """Every filing to one regulator, oldest first, as text: its date, its declared count, and
+    whether it came by the due moment ("2023-06-15 (700, on time); 2023-07-02 (900, update)")."""
+    parts = []
+    for i, (at, n) in enumerate(filings):
+        when = "update" if i else ("on time" if due_at is not None and not pd.isna(due_at) and at <= due_at
+                                    else "late" if due_at is not None and not pd.isna(due_at) else "original")
+        parts.append(f"{at.date().isoformat()} ({'count not given' if n is None else f'{n:,}'}, {when})")
+    return "; ".join(parts)
 
 
 def regulator_table(case, summary: pd.DataFrame, regulator_notices: pd.DataFrame | None, *,
@@ -219,6 +233,8 @@ def regulator_table(case, summary: pd.DataFrame, regulator_notices: pd.DataFrame
             "regulator_citation": due.citation, "regulator_sent_at": first, "regulator_notices": mine["rows"],
             "regulator_status": status, "regulator_days_late": days, "residents_reported": reported,
             "residents_reported_matches": None if reported is None else reported == residents,
+            "regulator_filing_log": filing_log(mine["filings"], _utc(due.due_at)) or None,
+            "regulator_counts_reported": ",".join(str(n) for _, n in mine["filings"] if n is not None) or None,
         })
         # consumer reporting agencies
         cdue = book.due(target, "cra", start, **kw)
