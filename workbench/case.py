@@ -464,8 +464,18 @@ def summary(case: Case) -> str:
         f"determined {inc.determined or '-'}; disclosed {inc.public_disclosure or '-'}",
         f"  data elements: {', '.join(inc.data_elements)}; encrypted: {inc.encrypted}",
         f"  audit date (as_of): {case.parameters.as_of}; assessment_days: {case.parameters.assessment_days}",
-        "  inputs:",
     ]
+    if case.organization.roles:
+        lines.append(f"  roles: {', '.join(case.organization.roles)}")
+    facts = [(k, len(getattr(case, k))) for k in ("clocks", "harm_assessments", "declared_residents",
+                                                   "law_enforcement_delays", "substitute_notices")
+             if getattr(case, k)]
+    if facts:
+        lines.append("  per-law facts: " + ", ".join(f"{k} {n}" for k, n in facts))
+    for o in case.data_owners:
+        lines.append(f"  data owner {o.id}: {o.name}; discovered {o.discovered or inc.discovered}"
+                     + (f"; roles {', '.join(o.roles)}" if o.roles else ""))
+    lines.append("  inputs:")
     for name in INPUT_NAMES:
         spec = case.input_spec(name)
         shown = "(absent: checks that need it say 'not assessed')" if spec is None else (

@@ -103,7 +103,7 @@ EXPECTED_STAGES: tuple[str, ...] = ("10_data_quality", "20_notice_timelines", "3
 NOTICE_TABLE = ("20_notice_timelines", "jurisdictions")
 #: Columns of the notice-timeline table shown in the full report (the artifact has many
 #: more; a regulator package shows all of its one row, as field/value pairs).
-NOTICE_COLUMNS: tuple[str, ...] = ("jurisdiction", "jurisdiction_name", "residents", "on_time", "late", "missing",
+NOTICE_COLUMNS: tuple[str, ...] = ("jurisdiction", "jurisdiction_name", "scope", "residents", "on_time", "late", "missing",
                                    "overdue", "not_assessed", "basis", "due_at", "citation", "regulator_status",
                                    "cra_status", "worst_severity")
 #: At most this many columns of a table of unknown shape (wide tables make unreadable PDFs).
@@ -524,6 +524,8 @@ def _notice_table(ctx: ReportContext) -> Table | None:
     if ctx.scope:
         return Table.from_frame(frame, mask=ctx.masked).transposed()
     chosen = [c for c in NOTICE_COLUMNS if c in frame.columns]
+    if "data_owner" in frame.columns and frame["data_owner"].fillna("").astype("str").str.strip().ne("").any():
+        chosen = ["data_owner", *chosen]  # a vendor breach: each owner's rows are its own
     cols = chosen if len(chosen) >= 3 else list(frame.columns)[:MAX_COLUMNS]
     return Table.from_frame(frame[cols], mask=ctx.masked)
 

@@ -48,6 +48,8 @@ def test_a_hipaa_covered_entity_owes_each_patient_notice_within_60_days(tmp_path
     # fewer than 500 affected: HHS is told within 60 days after the end of the calendar year
     assert t.loc["US-HIPAA", "regulator_due_at"] == pd.Timestamp("2020-02-29T23:59:59Z")
     assert out.stats["people"] == 2 and t.loc[["US-CA", "US-TX"], "residents"].sum() == 2
+    media = out.assessed["role:hipaa_covered_entity:media_notice"]  # not modelled: said, never "not required"
+    assert not media.is_assessed and "164.406" in media.reason
 
 
 def test_an_sec_registrant_files_item_1_05_within_four_business_days_of_materiality(tmp_path):

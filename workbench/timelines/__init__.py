@@ -1,7 +1,12 @@
 """Notice timelines against legal deadlines, per person and per regulator.
 
 The question a regulator asks first: were my residents told in time, and was I told in
-time? For every affected person this module finds the jurisdiction (``US-<region>`` for US
+time? Every person is judged under every law that judges them (:mod:`workbench.timelines.laws`:
+the law of where they live, its overlays such as Quebec's or CERT-In's, and the regimes of
+the organisation's declared roles such as HIPAA), on the clock of their data owner
+(:mod:`workbench.owners`), and only where what was exposed to them is personal information
+under the definition in force (:meth:`workbench.law.RuleBook.coverage`). For every affected
+person this module finds the jurisdiction (``US-<region>`` for US
 residents, ``EU-<country>`` for EU residents under the GDPR and that state's authority, the
 country otherwise), the rule in force at the clock start the statute names, the due
 moment, the first valid notice, and a status:
@@ -16,9 +21,12 @@ missing        only notices that do not count (returned, bounced, or a substitut
                statutory conditions the case's facts do not meet: ``reason`` then says why),
                and the deadline passed before the audit date
 pending        no valid notice yet, but the deadline falls after the audit date
-not_required   the rule in force imposes no individual notice (no regime, safe harbour...);
-               ``reason`` says which
-not_assessed   the person could not be placed in a jurisdiction of the law data
+not_required   the rule in force imposes no individual notice (no regime, safe harbour, a harm
+               assessment ruling it out, or elements exposed that are not personal information
+               there); ``reason`` says which
+not_assessed   the person could not be placed in a jurisdiction of the law data, the law data
+               does not model the period, their elements cannot be judged, or their data
+               owner is not declared; ``reason`` says which
 ============== ==============================================================================
 
 ``basis`` carries the engine's basis (``statutory``, ``assessment``...) and ``label`` the
