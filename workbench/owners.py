@@ -80,6 +80,12 @@ def owner_names(case) -> dict[str, str]:
     return {ORGANISATION: case.organization.name} | {o.id: o.name for o in case.data_owners}
 
 
+def unknown_owner_reason(owner: str) -> str:
+    """Why the people of an owner the case does not declare are not assessed."""
+    return (f"data_owner {owner!r} is not declared in case.yaml (data_owners): whose clock and roles "
+            "apply to its people is unknown")
+
+
 def owner_case(case, owner: str):
     """The case as data owner ``owner`` sees it, or None when the case declares no such owner.
 

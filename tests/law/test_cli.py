@@ -97,13 +97,17 @@ def test_deadlines_json_sorted_and_thresholds_from_counts(capsys):
     doc = json.loads(out)
     rows = doc["obligations"]
     assert rc == 0 and rows
-    due = [dt.datetime.fromisoformat(r["due_at"]) for r in rows]
-    assert due == sorted(due)
+    dated = [r for r in rows if r["due_at"]]
+    due = [dt.datetime.fromisoformat(r["due_at"]) for r in dated]
+    assert due == sorted(due) and rows[:len(dated)] == dated  # no due moment: listed last
     # 3 Washington residents: individuals yes, AG (more than 500) no.
     wa = {r["obligation"] for r in rows if r["jurisdiction"] == "US-WA"}
     assert wa == {"individual"}
-    assert all(r["citation"] for r in rows)
-    assert "UNKNOWN" not in {r["jurisdiction"] for r in rows}
+    assert all(r["citation"] for r in dated)
+    # people who map to no jurisdiction are listed as not assessed, as in the audit, never dropped
+    unknown = [r for r in rows if r["jurisdiction"] == "UNKNOWN"]
+    assert [(r["obligation"], r["basis"], r["due_at"]) for r in unknown] == [("individual", "not_assessed", "")]
+    assert "no jurisdiction" in unknown[0]["reason"]
 
 
 def test_deadlines_with_given_counts_and_sectoral_regime(capsys):

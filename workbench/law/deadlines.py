@@ -12,16 +12,20 @@ import hashlib
 import io
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterable, Iterator, Mapping
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from workbench.law.jurisdictions import OVERLAY_CODES, UNKNOWN_JURISDICTION, jurisdictions_for
+from workbench.exposure import elements_key
+from workbench.law.case_due import engine_keywords, individual_due
+from workbench.law.jurisdictions import OVERLAY_CODES, UNKNOWN_JURISDICTION, jurisdiction_for, jurisdictions_for
 from workbench.law.model import OBLIGATIONS, Due, Rule
+from workbench.law.plan import filing_laws, law_plan
 from workbench.law.rulebook import RuleBook, load_rulebook
 from workbench.law.units import CLOCK_EVENTS
+from workbench.owners import ORGANISATION, owner_case, unknown_owner_reason
 from workbench.safecsv import SafeDictWriter
 
 NOT_LEGAL_ADVICE = ("Computed by the Breach Audit Workbench from its reviewed law data; "
@@ -42,10 +46,12 @@ class Obligation:
     clock_event: str
     clock_start: dt.datetime
     due: Due
+    #: The data owner whose obligation it is (``data_owners`` of a vendor case); '' for the organisation's own.
+    owner: str = ""
 
     def to_row(self) -> dict:
         d = self.due
-        return {"due_at": d.due_at.isoformat() if d.due_at else "", "jurisdiction": self.code,
+        return {"due_at": d.due_at.isoformat() if d.due_at else "", "owner": self.owner, "jurisdiction": self.code,
                 "jurisdiction_name": self.jurisdiction, "obligation": self.obligation,
                 "recipient": self.recipient, "residents": "" if self.residents is None else self.residents,
                 "basis": d.basis, "clock_event": self.clock_event, "clock_start": self.clock_start.isoformat(),
@@ -148,23 +154,25 @@ def rule_for_case(book: RuleBook, code: str, case) -> tuple[Rule | None, dt.date
 
 # ---------------------------------------------------------------- obligations
 
+#: A group of affected people: (data owner, home jurisdiction, element key); '' is the organisation.
+PeopleKey = tuple[str, str, str]
+
+
 def obligations_for(book: RuleBook, case, residents: Mapping[str, int], *,
                     include: Iterable[str] = (), assessment_days: int | None = None) -> list[Obligation]:
-    """Every obligation the case triggers, sorted by due moment (pure: no I/O).
+    """Every obligation of the organisation for given resident counts, sorted by due moment (pure).
 
-    ``residents`` maps codes to affected residents (``UNKNOWN`` is skipped; the case's
-    ``declared_residents`` replace a count); ``include`` and the regimes of the case's
-    declared ``organization.roles`` add organisation-dependent regimes (``US-HIPAA``,
-    ``US-SEC-8K``...) with the total number of affected people (overlay codes such as
-    ``CA-QC`` are not counted twice in it). A harm assessment the case records for a code
-    (``harm_assessments``) is passed to the engine.
-    An obligation the law data does not model on the case's dates is listed with basis
-    ``not_assessed`` and no due moment (sorted last), never dropped as "not required".
+    For ``--residents``: ``residents`` maps codes to affected residents (``UNKNOWN`` is
+    skipped; the case's ``declared_residents`` replace a count), each judged on the
+    incident's elements; ``include`` and the regimes of the case's declared
+    ``organization.roles`` add organisation-dependent regimes (``US-HIPAA``, ``US-SEC-8K``...)
+    with the total number of affected people (overlay codes such as ``CA-QC`` are not
+    counted twice in it). With the people themselves use :func:`case_obligations`, which
+    judges each person's elements and each data owner as the audit does.
     """
-    from workbench.casefacts import facts_for
     from workbench.law.roles import ROLES
 
-    days = assessment_days if assessment_days is not None else case.parameters.assessment_days
+    view = _with_assessment_days(case, assessment_days)
     counts = {c: n for c, n in residents.items() if c != UNKNOWN_JURISDICTION}
     total = sum(n for c, n in residents.items() if c not in OVERLAY_CODES)
     roles = getattr(case.organization, "roles", None) or []
@@ -172,36 +180,183 @@ def obligations_for(book: RuleBook, case, residents: Mapping[str, int], *,
         counts.setdefault(code, total)
     for code, n in (getattr(case, "declared_residents", None) or {}).items():
         counts[code] = n  # the organisation's own count: the people table may be a sample
+    own = elements_key(None, case.incident.data_elements)
+    out = [o for code in sorted(counts)
+           for o in _law_obligations(book, view, ORGANISATION, code, {own: counts[code]}, counts[code])]
+    return _sorted(out)
+
+
+def case_obligations(book: RuleBook, case, people: Mapping[PeopleKey, int], *,
+                     include: Iterable[str] = ()) -> list[Obligation]:
+    """Every obligation the case's people trigger, per data owner, as the audit judges them (pure).
+
+    ``people`` counts affected people per (data owner, home jurisdiction, element key)
+    (:func:`count_people`). Each owner is judged on its own clock, roles and per-law facts
+    (:func:`workbench.owners.owner_case`); each person under every law of
+    :func:`workbench.law.plan.law_plan` (residence, overlays, the declared roles' regimes,
+    and ``include``). A person counts toward a law's residents only if their elements are
+    personal information there (``RuleBook.coverage``); the case's ``declared_residents``
+    replace that count. The individual obligation of a law under which nobody's elements
+    count is listed ``not_required`` with the coverage reason; people of an undeclared data
+    owner or of no known jurisdiction are listed ``not_assessed``, never dropped.
+    """
+    by_owner: dict[str, dict[tuple[str, str], int]] = {}
+    for (owner, home, key), n in people.items():
+        group = by_owner.setdefault(owner, {})
+        group[(home, key)] = group.get((home, key), 0) + n
+    if not by_owner:
+        by_owner[ORGANISATION] = {}
     out: list[Obligation] = []
-    for code in sorted(counts):
-        rule, start = rule_for_case(book, code, case)
-        for ob in OBLIGATIONS:
-            due = book.due(rule if rule is not None else code, ob, start, residents=counts[code],
-                           assessment_days=days, encrypted=case.incident.encrypted,
-                           harm_ruled_out=facts_for(case, code).harm_ruled_out)
-            if not due.applies and due.basis != "not_assessed":
-                continue
-            recipient = (rule.regulator_name if rule is not None and ob == "regulator"
-                         else RECIPIENT.get(ob, "regulator"))
-            out.append(Obligation(code, book.name(code), ob, recipient or RECIPIENT.get(ob, "regulator"), counts[code],
-                                  (rule.clock_starts if rule is not None else None) or "", start, due))
-    never = dt.datetime.max.replace(tzinfo=dt.timezone.utc)
-    out.sort(key=lambda o: (o.due.due_at.astimezone(dt.timezone.utc) if o.due.due_at else never, o.code,
-                            OBLIGATIONS.index(o.obligation)))
+    for owner, groups in sorted(by_owner.items()):
+        view = owner_case(case, owner)
+        out += (_undeclared_owner(book, case, owner, groups) if view is None
+                else _owner_obligations(book, view, owner, groups, include))
+    return _sorted(out)
+
+
+def _owner_obligations(book: RuleBook, view, owner: str, groups: Mapping[tuple[str, str], int],
+                       include: Iterable[str]) -> list[Obligation]:
+    """One data owner's obligations: its people's laws, its filings and its declared counts."""
+    plan = law_plan(view, groups)
+    laws: dict[tuple[str, str], list[str]] = {}
+    for home, key, code in zip(plan["home"], plan["elements"], plan["jurisdiction"]):
+        laws.setdefault((home, key), []).append(code)
+    per_law: dict[str, dict[str, int]] = {}
+    for (home, key), n in groups.items():
+        for code in dict.fromkeys([*laws.get((home, key), []), *include]):  # include: judges everyone
+            per_law.setdefault(code, {})
+            per_law[code][key] = per_law[code].get(key, 0) + n
+    people = sum(groups.values())
+    own = elements_key(None, view.incident.data_elements)
+    declared = getattr(view, "declared_residents", None) or {}
+    fixed: dict[str, int | None] = {}
+    for code in filing_laws(view):  # no person is owed their notice: judged once on the people
+        if code not in per_law:
+            per_law[code], fixed[code] = {own: 0}, people
+    for code, n in declared.items():
+        per_law.setdefault(code, {own: 0})
+        fixed[code] = n  # the organisation's own count: the people table may be a sample
+    return [o for code in sorted(per_law)
+            for o in _law_obligations(book, view, owner, code, per_law[code], fixed.get(code))]
+
+
+def _law_obligations(book: RuleBook, view, owner: str, code: str, element_counts: Mapping[str, int],
+                     residents: int | None) -> list[Obligation]:
+    """The obligations of one law for one owner: people per element key; ``residents`` is
+    the count to judge thresholds on (None: the people whose elements count there)."""
+    from workbench.casefacts import facts_for
+
+    rule, start = rule_for_case(book, code, view)
+    clock_event = (rule.clock_starts if rule is not None else None) or ""
+    if code == UNKNOWN_JURISDICTION:
+        n = sum(element_counts.values())
+        due = Due(False, None, "not_assessed", f"{n} person(s) map to no jurisdiction of the law data", None, None,
+                  None, code, "individual")
+        return [Obligation(code, "unknown", "individual", RECIPIENT["individual"], n, clock_event, start, due, owner)]
+    inds = [individual_due(book, view, code, key, rule, start) for key in sorted(element_counts)]
+    notifiable = sum(element_counts[i.elements] for i in inds if i.covered is not False)
+    counted = notifiable if residents is None else residents
+    out = []
+    first = min(inds, key=lambda i: i.rank())
+    if first.applies or first.basis == "not_assessed" or first.due.applies:  # owed, unknown, or not PI
+        due = replace(first.due, applies=first.applies, due_at=first.due_at, basis=first.basis, reason=first.reason)
+        out.append(Obligation(code, book.name(code), "individual", RECIPIENT["individual"], counted, clock_event,
+                              start, due, owner))
+    kw = dict(residents=counted, assessment_days=view.parameters.assessment_days, encrypted=view.incident.encrypted,
+              **engine_keywords(view, facts_for(view, code)))
+    for ob in (o for o in OBLIGATIONS if o != "individual"):
+        due = book.due(rule if rule is not None else code, ob, start, **kw)
+        if not due.applies and due.basis != "not_assessed":
+            continue
+        recipient = rule.regulator_name if rule is not None and ob == "regulator" else None
+        out.append(Obligation(code, book.name(code), ob, recipient or RECIPIENT.get(ob, "regulator"), counted,
+                              clock_event, start, due, owner))
     return out
+
+
+def _undeclared_owner(book: RuleBook, case, owner: str, groups: Mapping[tuple[str, str], int]) -> list[Obligation]:
+    """People of a data owner the case does not declare: their residence laws, not assessed."""
+    counts: dict[str, int] = {}
+    for (home, _key), n in groups.items():
+        plan_home = law_plan(case.model_copy(update={"organization": case.organization.model_copy(
+            update={"roles": []})}), [(home, _key)])
+        code = plan_home["jurisdiction"].iloc[0]
+        counts[code] = counts.get(code, 0) + n
+    out = []
+    for code, n in sorted(counts.items()):
+        rule, start = rule_for_case(book, code, case)
+        due = Due(False, None, "not_assessed", unknown_owner_reason(owner), None, None, None, code, "individual")
+        out.append(Obligation(code, book.name(code) if code in book else "unknown", "individual",
+                              RECIPIENT["individual"], n, (rule.clock_starts if rule is not None else None) or "",
+                              start, due, owner))
+    return out
+
+
+def _with_assessment_days(case, days: int | None):
+    if days is None or days == case.parameters.assessment_days:
+        return case
+    return case.model_copy(update={"parameters": case.parameters.model_copy(update={"assessment_days": days})})
+
+
+def _sorted(obligations: list[Obligation]) -> list[Obligation]:
+    """By due moment (not assessed last), then owner, code and obligation."""
+    never = dt.datetime.max.replace(tzinfo=dt.timezone.utc)
+    return sorted(obligations, key=lambda o: (o.due.due_at.astimezone(dt.timezone.utc) if o.due.due_at else never,
+                                              o.owner, o.code, OBLIGATIONS.index(o.obligation)))
+
+
+# ---------------------------------------------------------------- people
+
+def count_people(people: pd.DataFrame, incident_elements: Iterable[str]) -> dict[PeopleKey, int]:
+    """Affected people per (data owner, home jurisdiction, element key), from a frame with
+    ``country``, ``region`` and optional ``data_elements`` and ``data_owner``.
+
+    Groups first, so :func:`~workbench.law.jurisdictions.jurisdiction_for` and
+    :func:`~workbench.exposure.elements_key` run once per distinct value; a person's home is
+    the one jurisdiction they count in (overlays come from the plan).
+    """
+    if len(people) == 0:
+        return {}
+    cols = {c: (people[c] if c in people.columns else pd.Series([None] * len(people), index=people.index))
+            for c in ("country", "region", "data_elements", "data_owner")}
+    sizes = pd.DataFrame(cols).groupby(list(cols), dropna=False, sort=False).size()
+    elements = list(incident_elements)
+    out: dict[PeopleKey, int] = {}
+    for (country, region, raw, owner), n in sizes.items():
+        key = (_text(owner), jurisdiction_for(_text(country).upper() or None, _text(region).upper() or None),
+               elements_key(_text(raw) or None, elements))
+        out[key] = out.get(key, 0) + int(n)
+    return out
+
+
+def _text(value) -> str:
+    return "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value).strip()
+
+
+def people_from_case(case) -> dict[PeopleKey, int]:
+    """Count the case's affected people per (owner, home, elements), reading affected_people in chunks."""
+    from workbench.sources import iter_input
+
+    totals: dict[PeopleKey, int] = {}
+    for part in iter_input(case, "affected_people", with_hash=False):
+        for key, n in count_people(part.frame, case.incident.data_elements).items():
+            totals[key] = totals.get(key, 0) + n
+    return totals
 
 
 def case_deadlines(case, *, include: Iterable[str] = (), residents: Mapping[str, int] | None = None,
                    book: RuleBook | None = None) -> list[Obligation]:
-    """Read the case's people (unless ``residents`` is given) and list its obligations."""
+    """List the case's obligations: from its people (read here) as the audit judges them,
+    or from the given resident counts (``--residents``: the organisation's, on the incident's elements)."""
     book = book or load_rulebook()
-    counts = dict(residents) if residents is not None else residents_from_case(case)
-    return obligations_for(book, case, counts, include=include)
+    if residents is not None:
+        return obligations_for(book, case, dict(residents), include=include)
+    return case_obligations(book, case, people_from_case(case), include=include)
 
 
 # ---------------------------------------------------------------- exports
 
-ROW_FIELDS = ["due_at", "jurisdiction", "jurisdiction_name", "obligation", "recipient", "residents", "basis",
+ROW_FIELDS = ["due_at", "owner", "jurisdiction", "jurisdiction_name", "obligation", "recipient", "residents", "basis",
               "clock_event", "clock_start", "citation", "rule_version", "confidence", "reason"]
 
 
@@ -220,12 +375,13 @@ def to_json(obligations: list[Obligation], *, case_id: str, law_version: str) ->
 
 
 def to_table(obligations: list[Obligation]) -> str:
-    lines = [f"{'due (local)':25} {'code':10} {'obligation':10} {'basis':10} recipient / citation"]
+    width = max([5, *(len(o.owner) for o in obligations)])
+    lines = [f"{'due (local)':25} {'owner':{width}} {'code':10} {'obligation':10} {'basis':12} recipient / citation"]
     for o in obligations:
         d = o.due
-        when = d.due_at.strftime('%Y-%m-%d %H:%M %Z') if d.due_at else "not assessed"
-        lines.append(f"{when:25} {o.code:10} {o.obligation:10} {d.basis:10} "
-                     f"{o.recipient} | {d.citation} [{d.rule_version}, {d.confidence}]")
+        when = d.due_at.strftime('%Y-%m-%d %H:%M %Z') if d.due_at else "no due moment"
+        lines.append(f"{when:25} {o.owner or '-':{width}} {o.code:10} {o.obligation:10} {d.basis:12} "
+                     f"{o.recipient} | " + (f"{d.citation} [{d.rule_version}, {d.confidence}]" if d.citation else d.reason))
     if not obligations:
         lines.append("(no obligation triggered)")
     lines.append(NOT_LEGAL_ADVICE)
@@ -245,14 +401,16 @@ def to_ics(obligations: list[Obligation], *, case_id: str, stamp: dt.datetime) -
         if d.due_at is None:  # not assessed: no deadline to put in a calendar
             continue
         ev = Event()
-        uid = hashlib.sha256(f"{case_id}|{o.code}|{o.obligation}|{d.rule_version}".encode()).hexdigest()[:24]
+        mine = f"{o.owner}|" if o.owner else ""  # the organisation's own keep their earlier uid
+        uid = hashlib.sha256(f"{case_id}|{mine}{o.code}|{o.obligation}|{d.rule_version}".encode()).hexdigest()[:24]
         ev.add("uid", f"{uid}@breach-audit-workbench")
         ev.add("dtstamp", stamp.astimezone(dt.timezone.utc))
         ev.add("dtstart", d.due_at.astimezone(dt.timezone.utc))
         ev.add("dtend", d.due_at.astimezone(dt.timezone.utc))
         label = " (assessment, not statutory)" if d.basis == "assessment" else ""
-        ev.add("summary", f"[{o.code}] {o.obligation} notice due{label}: {o.recipient}")
-        ev.add("description", "\n".join([
+        whose = f" for data owner {o.owner}" if o.owner else ""
+        ev.add("summary", f"[{o.code}] {o.obligation} notice due{label}{whose}: {o.recipient}")
+        ev.add("description", "\n".join([*([f"Data owner: {o.owner}"] if o.owner else []),
             f"Jurisdiction: {o.jurisdiction} ({o.code})", f"Obligation: {o.obligation} -> {o.recipient}",
             f"Due: {d.due_at.isoformat()} ({d.basis})", f"Why: {d.reason}", f"Citation: {d.citation}",
             f"Rule version: {d.rule_version} (confidence {d.confidence})",
@@ -260,7 +418,7 @@ def to_ics(obligations: list[Obligation], *, case_id: str, stamp: dt.datetime) -
         ev.add("categories", [o.obligation, d.basis])
         alarm = Alarm()
         alarm.add("action", "DISPLAY")
-        alarm.add("description", f"{o.code} {o.obligation} notice due in 24 hours")
+        alarm.add("description", f"{o.code} {o.obligation} notice due in 24 hours{whose}")
         alarm.add("trigger", dt.timedelta(days=-1))
         ev.add_component(alarm)
         cal.add_component(ev)

@@ -14,7 +14,7 @@ from workbench.findings import Finding
 from workbench.law import UNKNOWN_JURISDICTION, RuleBook, load_rulebook
 from workbench.exposure import elements_key
 from workbench.timelines.clock import audit_moment, individual_deadlines
-from workbench.owners import ORGANISATION, owner_case, owner_names
+from workbench.owners import ORGANISATION, owner_case, owner_names, unknown_owner_reason as _unknown_owner
 from workbench.timelines.laws import filing_laws, law_plan, not_modelled_roles
 from workbench.timelines.findings import timeline_findings
 from workbench.timelines.matching import (
@@ -175,11 +175,6 @@ class _OwnerLaws:
     plan: pd.DataFrame
     deadlines: pd.DataFrame
     filings: list[str]
-
-
-def _unknown_owner(owner: str) -> str:
-    return (f"data_owner {owner!r} is not declared in case.yaml (data_owners): whose clock and roles "
-            "apply to its people is unknown")
 
 
 def _owner_laws(case, owner: str, pairs: list[tuple[str, str]], book: RuleBook) -> _OwnerLaws:

@@ -9,14 +9,12 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from typing import Iterable
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from workbench.exposure import elements_of
 from workbench.law import UNKNOWN_JURISDICTION, RuleBook, load_rulebook, substitute_permitted
+from workbench.law.case_due import audit_moment, case_moment, engine_keywords, individual_due
 from workbench.law.deadlines import rule_for_case
-from workbench.law.units import end_of_day
 
 
 class NoticeStatus(enum.StrEnum):
@@ -99,49 +97,18 @@ def individual_deadlines(case, codes: Iterable, *, book: RuleBook | None = None)
 
 
 def _deadline_row(book: RuleBook, case, code: str, key: str, rule, start: dt.datetime) -> dict:
-    """The deadline of one jurisdiction for one element set."""
+    """The deadline of one jurisdiction for one element set (:func:`workbench.law.case_due.individual_due`)."""
     from workbench.casefacts import facts_for
 
-    inc = case.incident
-    elements = elements_of(key)
-    cov = book.coverage(code, elements, start.date(), encrypted=inc.encrypted,
-                        redacted=getattr(inc, "redacted", False),
-                        key_compromised=getattr(inc, "encryption_key_compromised", False))
-    facts = facts_for(case, code)
-    due = book.due(rule if rule is not None else code, "individual", start,
-                   assessment_days=case.parameters.assessment_days,
-                   encrypted=inc.encrypted and not getattr(inc, "encryption_key_compromised", False),
-                   **engine_keywords(case, facts))
-    applies, basis, reason = bool(due.applies), due.basis, due.reason
-    # ``covered``: are the elements personal information under the law in force? Not asked
-    # where no law is in force; a safe harbour protects personal information (covered).
-    covered = None if rule is None or not rule.regime else True if cov.basis == "safe_harbor" else cov.covered
-    if applies and cov.basis == "safe_harbor" or applies and covered is False:
-        applies, basis, reason = False, "not_required", cov.reason
-    elif applies and covered is None:
-        applies, basis, reason = False, "not_assessed", cov.reason
-    elif applies and cov.conditional:
-        reason = f"{reason}; {cov.reason}"
+    ind = individual_due(book, case, code, key, rule, start)
+    due, cov = ind.due, ind.coverage
     return {"jurisdiction": code, "elements": key, "jurisdiction_name": book.name(code),
             "rule_version": due.rule_version, "citation": due.citation, "confidence": due.confidence,
             "clock_event": rule.clock_starts if rule is not None else None,
-            "clock_start": _utc(start), "applies": applies,
-            "due_at": _utc(due.due_at) if applies and due.due_at else None, "basis": basis, "reason": reason,
-            "covered": covered, "coverage_basis": cov.basis, "coverage_reason": cov.reason,
-            "coverage_citation": cov.citation, **substitute_columns(case, rule, facts)}
-
-
-def engine_keywords(case, facts) -> dict:
-    """The case's facts for one law as ``RuleBook.due`` keywords: ``harm_ruled_out`` always,
-    ``law_enforcement_delay`` (requested, ended) when the case records a delay for the law
-    (a delay still in force runs until the audit moment)."""
-    kw = {"harm_ruled_out": facts.harm_ruled_out}
-    delay = facts.delay
-    if delay is not None:
-        requested = case_moment(case, delay.requested)
-        ended = case_moment(case, delay.ended) if delay.ended is not None else max(audit_moment(case), requested)
-        kw["law_enforcement_delay"] = (requested, ended)
-    return kw
+            "clock_start": _utc(start), "applies": ind.applies,
+            "due_at": _utc(ind.due_at), "basis": ind.basis, "reason": ind.reason,
+            "covered": ind.covered, "coverage_basis": cov.basis, "coverage_reason": cov.reason,
+            "coverage_citation": cov.citation, **substitute_columns(case, rule, facts_for(case, code))}
 
 
 def substitute_columns(case, rule, facts) -> dict:
@@ -175,21 +142,6 @@ def substitute_columns(case, rule, facts) -> dict:
     at = case_moment(case, given.given, end_of_date=True)
     return row(True, f"{why}; the case's substitute notice ({used}; {given.reference}) counts for {whom} "
                      f"from {at.isoformat()}", at)
-
-
-def case_moment(case, value: dt.date | dt.datetime, *, end_of_date: bool = False) -> dt.datetime:
-    """A case fact as an aware moment in the case timezone: a date is local midnight, or the
-    end of that local day with ``end_of_date`` (a notice given "on" a date: the strictest reading)."""
-    tz = ZoneInfo(case.parameters.timezone)
-    if isinstance(value, dt.datetime):
-        return value.replace(tzinfo=tz) if value.tzinfo is None else value.astimezone(tz)
-    return end_of_day(value, tz) if end_of_date else dt.datetime.combine(value, dt.time(0, 0), tzinfo=tz)
-
-
-def audit_moment(case) -> dt.datetime:
-    """The audit date as a moment: local midnight of ``parameters.as_of`` (deadlines before
-    it have passed "before the audit date")."""
-    return dt.datetime.combine(case.parameters.as_of, dt.time(0, 0), tzinfo=ZoneInfo(case.parameters.timezone))
 
 
 def _utc(moment: dt.datetime | None) -> pd.Timestamp | None:
