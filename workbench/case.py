@@ -46,13 +46,9 @@ class Organization(_Strict):
     @field_validator("roles")
     @classmethod
     def _known_roles(cls, v: list[str]) -> list[str]:
-        from workbench.law.roles import ROLES
+        from workbench.law.roles import check_roles
 
-        unknown = [r for r in v if r not in ROLES]
-        if unknown:
-            raise ValueError(f"organization.roles: unknown role(s) {', '.join(map(str, unknown[:5]))}; "
-                             f"known: {', '.join(ROLES.names())}")
-        return list(dict.fromkeys(v))
+        return check_roles(v, "organization.roles")
 
 
 class Incident(_Strict):

@@ -49,12 +49,9 @@ class DataOwner(BaseModel):
     @field_validator("roles")
     @classmethod
     def _known_roles(cls, v: list[str] | None) -> list[str] | None:
-        from workbench.law.roles import ROLES
+        from workbench.law.roles import check_roles
 
-        unknown = [r for r in v or [] if r not in ROLES]
-        if unknown:
-            raise ValueError(f"roles: unknown role(s) {', '.join(map(str, unknown[:5]))}; known: {', '.join(ROLES.names())}")
-        return v
+        return check_roles(v)
 
 
 def owner_problems(case) -> list[str]:

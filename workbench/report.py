@@ -524,7 +524,7 @@ def _notice_table(ctx: ReportContext) -> Table | None:
     if ctx.scope:
         return Table.from_frame(frame, mask=ctx.masked).transposed()
     chosen = [c for c in NOTICE_COLUMNS if c in frame.columns]
-    if "data_owner" in frame.columns and frame["data_owner"].fillna("").astype("str").str.strip().ne("").any():
+    if "data_owner" in frame.columns and frame["data_owner"].astype("string").fillna("").str.strip().ne("").any():
         chosen = ["data_owner", *chosen]  # a vendor breach: each owner's rows are its own
     cols = chosen if len(chosen) >= 3 else list(frame.columns)[:MAX_COLUMNS]
     return Table.from_frame(frame[cols], mask=ctx.masked)

@@ -35,6 +35,16 @@ class Role:
     gaps: tuple[tuple[str, str], ...] = ()
 
 
+def check_roles(roles: list[str] | None, where: str = "roles") -> list[str] | None:
+    """``roles`` as given, each once, or ValueError naming the unknown ones and the known ones."""
+    if roles is None:
+        return None
+    unknown = [r for r in roles if r not in ROLES]
+    if unknown:
+        raise ValueError(f"{where}: unknown role(s) {', '.join(map(str, unknown[:5]))}; known: {', '.join(ROLES.names())}")
+    return list(dict.fromkeys(roles))
+
+
 ROLES: Registry[Role] = Registry("organisation role")
 for _role in (
     Role("hipaa_covered_entity", "HIPAA covered entity (health plan, clearinghouse, provider)", ("US-HIPAA",), "all",

@@ -35,7 +35,8 @@ def display_table(t: Timelines) -> pd.DataFrame:
 
 
 def _has_owners(t: Timelines) -> bool:
-    return "data_owner" in t.jurisdictions.columns and bool(t.jurisdictions["data_owner"].fillna("").ne("").any())
+    return "data_owner" in t.jurisdictions.columns and bool(
+        t.jurisdictions["data_owner"].astype("string").fillna("").ne("").any())
 
 
 def _label(t: Timelines, data: pd.DataFrame) -> pd.Series:
