@@ -537,7 +537,8 @@ def _timelines_sql(audit: str) -> str:
     return f"""
     WITH p AS (
         SELECT person_id, arg_min(coalesce(jurisdiction, 'UNKNOWN'), source_row) AS jurisdiction,
-               arg_min(coalesce(trim(data_elements), ''), source_row) AS x
+               arg_min(coalesce(trim(data_elements), ''), source_row) AS x,
+               arg_min(coalesce(trim(data_owner), ''), source_row) AS data_owner
         FROM store.affected_people WHERE person_id IS NOT NULL GROUP BY person_id),
     n AS (
         SELECT person_id,
@@ -551,7 +552,7 @@ def _timelines_sql(audit: str) -> str:
         WHERE person_id IS NOT NULL AND sent_at IS NOT NULL AND sent_at <= TIMESTAMPTZ '{audit}'
         GROUP BY person_id),
     j AS (
-        SELECT p.person_id, lp.jurisdiction, lp.scope, d.elements, d.covered, d.rule_version, d.basis, d.reason,
+        SELECT p.person_id, p.data_owner, lp.jurisdiction, lp.scope, d.elements, d.covered, d.rule_version, d.basis, d.reason,
                d.clock_start, d.due_at, d.applies,
                coalesce(n.notice_rows, 0) AS notice_rows,
                CASE WHEN d.substitute_allowed THEN least(n.first_direct, n.first_substitute)
@@ -570,7 +571,7 @@ def _timelines_sql(audit: str) -> str:
                  WHEN due_at < TIMESTAMPTZ '{audit}' THEN 'missing'
                  ELSE 'pending' END AS status
         FROM j)
-    SELECT person_id, jurisdiction, scope, elements, covered, rule_version, basis, clock_start, due_at,
+    SELECT person_id, data_owner, jurisdiction, scope, elements, covered, rule_version, basis, clock_start, due_at,
            first_valid_notice, status,
            CASE WHEN basis = 'assessment' AND status IN ('on_time', 'late', 'overdue', 'missing', 'pending')
                 THEN status || ' (assessment)' ELSE status END AS label,

@@ -19,6 +19,7 @@ from workbench.casefacts import (
     Clock, HarmAssessment, LawEnforcementDelay, SubstituteNoticeGiven, conflicts, declared_problems, fact_date_problems,
 )
 from workbench.errors import CaseError
+from workbench.owners import DataOwner, owner_problems
 from workbench.law.elements import DATA_ELEMENTS  # the one vocabulary of exposed data elements
 
 #: The inputs a case may declare (docs/data_contracts.md); every one is optional: a check whose
@@ -174,6 +175,8 @@ class Case(_Strict):
     law_enforcement_delays: list[LawEnforcementDelay] = Field(default_factory=list)
     #: Substitute notices given (website, media...), with the facts the statute's conditions need.
     substitute_notices: list[SubstituteNoticeGiven] = Field(default_factory=list)
+    #: The client companies whose people a vendor's breach exposed (:mod:`workbench.owners`).
+    data_owners: list[DataOwner] = Field(default_factory=list)
 
     @field_validator("declared_residents")
     @classmethod
@@ -345,7 +348,9 @@ def parse_case(data: dict[str, Any], path: Path) -> Case:
     problems += _check_inputs(_input_specs(data.get("inputs")), Path(path).resolve().parent)
     if case is not None:
         problems += conflicts(case.clocks, case.harm_assessments, case.law_enforcement_delays, case.substitute_notices)
-        problems += declared_problems(case.declared_residents) + fact_date_problems(case)
+        problems += declared_problems(case.declared_residents) + fact_date_problems(case) + owner_problems(case)
+        for o in case.data_owners:
+            problems += [f"data_owners ({o.id}): {p}" for p in declared_problems(o.declared_residents or {})]
     if problems:
         raise CaseError(str(path), list(dict.fromkeys(problems)))
     assert case is not None

@@ -76,13 +76,13 @@ def _schema(name: str, key: str | None, spec: str) -> InputSchema:
 SCHEMAS: dict[str, InputSchema] = {s.name: s for s in [
     _schema("affected_people", "person_id",
             "person_id:str! full_name:str! email:str address_line:str~ city:str region:str! "
-            "postal_code:str country:str! data_elements:str"),
+            "postal_code:str country:str! data_elements:str data_owner:str"),
     _schema("notices", "notice_id",
             "notice_id:str! person_id:str! channel:str! sent_at:timestamp! recipient_name:str "
             "recipient_address:str~ data_elements_described:str template_id:str links:str status:str!"),
     _schema("regulator_notices", None,
             "jurisdiction:str! recipient_type:str! recipient:str sent_at:timestamp! "
-            "residents_reported:int"),
+            "residents_reported:int data_owner:str"),
     _schema("insider_trades", None,
             "insider_name:str! insider_title:str is_officer:bool is_director:bool "
             "transaction_date:date! transaction_code:str! shares:float! price:float "

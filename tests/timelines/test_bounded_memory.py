@@ -50,6 +50,7 @@ def _person_status(con, seed: int = 7) -> pd.DataFrame:
     frame = pd.DataFrame({
         "person_id": [f"P{i:05d}" for i in range(n)],
         "jurisdiction": jur,
+        "data_owner": "",
         "scope": "residence",
         "covered": status != "not_required",
         "status": status,

@@ -14,10 +14,11 @@ from workbench.findings import Finding
 from workbench.law import UNKNOWN_JURISDICTION, RuleBook, load_rulebook
 from workbench.exposure import elements_key
 from workbench.timelines.clock import audit_moment, individual_deadlines
+from workbench.owners import ORGANISATION, owner_case, owner_names
 from workbench.timelines.laws import filing_laws, law_plan, not_modelled_roles
 from workbench.timelines.findings import timeline_findings
 from workbench.timelines.matching import (
-    _PERSON_EXPORT_SQL, _connect, _dedupe_people, _load_frames, _person_status_sql, _register_deadlines, groups,
+    _PERSON_EXPORT_SQL, _connect, _dedupe_people, _load_frames, _person_status_sql, _register_deadlines, owner_groups,
     people_jurisdictions,
 )
 from workbench.timelines.per_jurisdiction import _summary, regulator_table
@@ -41,12 +42,14 @@ class Timelines:
         from workbench.findings import SEVERITY_RANK
 
         t = self.jurisdictions.copy()
-        worst = {}
+        worst: dict[tuple[str, str], int] = {}
         for f in self.findings:
             if f.jurisdiction:
-                worst[f.jurisdiction] = min(worst.get(f.jurisdiction, 99), SEVERITY_RANK[f.severity])
-        t["worst_severity"] = t["jurisdiction"].map(lambda j: _severity_name(worst.get(j)))
-        t["_rank"] = t["jurisdiction"].map(lambda j: worst.get(j, 99))
+                key = (f.evidence.get("data_owner", ORGANISATION), f.jurisdiction)
+                worst[key] = min(worst.get(key, 99), SEVERITY_RANK[f.severity])
+        keys = list(zip(t["data_owner"].fillna(ORGANISATION), t["jurisdiction"]))
+        t["worst_severity"] = [_severity_name(worst.get(k)) for k in keys]
+        t["_rank"] = [worst.get(k, 99) for k in keys]
         return t.sort_values(["_rank", "residents", "jurisdiction"], ascending=[True, False, True]).drop(
             columns="_rank").reset_index(drop=True)
 
@@ -58,7 +61,7 @@ def _severity_name(rank: int | None) -> str:
 
 
 JURISDICTION_COLUMNS = [
-    "jurisdiction", "jurisdiction_name", "scope", "residents", "home_residents", "on_time", "late", "missing", "overdue", "undelivered_only",
+    "data_owner", "jurisdiction", "jurisdiction_name", "scope", "residents", "home_residents", "on_time", "late", "missing", "overdue", "undelivered_only",
     "pending", "not_required", "not_assessed", "notifiable", "not_personal_information", "declared_residents",
     "threshold_residents", "threshold_residents_source", "basis", "due_at", "clock_event", "clock_start", "rule_version",
     "citation", "reason", "delay_median_days", "delay_p95_days", "days_late_median", "days_late_max",
@@ -76,11 +79,10 @@ def _assess_connection(con, case, *, regulator_notices: pd.DataFrame | None, boo
     """Everything after tables ``people`` (person_id, c, r, x, in file order), ``jurisdiction_map``,
     ``element_map`` and ``notices`` (person_id, sent_at, delivered, substitute) exist in ``con``."""
     duplicates, no_id = _dedupe_people(con)
-    plan = law_plan(case, groups(con))
-    filing = filing_laws(case)
-    own = elements_key(None, case.incident.data_elements)
-    deadlines = individual_deadlines(case, set(zip(plan["jurisdiction"], plan["elements"])) | {(c, own) for c in filing},
-                                     book=book)
+    owners = {o: _owner_laws(case, o, pairs, book) for o, pairs in owner_groups(con).items()}
+    plan = pd.concat([x.plan for x in owners.values()], ignore_index=True) if owners else law_plan(case, [])
+    deadlines = (pd.concat([x.deadlines for x in owners.values()], ignore_index=True) if owners
+                 else individual_deadlines(case, [], book=book).assign(data_owner=ORGANISATION))
     _register_deadlines(con, deadlines, plan)
     people = int(con.execute("SELECT count(*) FROM people").fetchall()[0][0])
     audit_at = audit_moment(case)
@@ -96,15 +98,14 @@ def _assess_connection(con, case, *, regulator_notices: pd.DataFrame | None, boo
     if person_status_path is not None:
         person_status_path.parent.mkdir(parents=True, exist_ok=True)
         con.execute(f"COPY ({_PERSON_EXPORT_SQL}) TO '{_sql_path(person_status_path)}' (FORMAT PARQUET)")
-    summary = _with_declared(_with_filings(summary, filing, people), case)
-    brought = dict(zip(plan["jurisdiction"], plan["scope"])) | {c: "sector" for c in filing}
-    summary["scope"] = [("residence" if n and n > 0 else brought.get(j, "residence"))
-                        for j, n in zip(summary["jurisdiction"], summary["home_residents"].fillna(0))]
+    counted = dict(con.execute("SELECT o, count(*) FROM people GROUP BY o").fetchall())
+    summary = pd.concat([_owner_rows(summary, case, o, x, int(counted.get(o, 0))) for o, x in owners.items()]
+                        or [summary.assign(scope=pd.Series(dtype="str"))], ignore_index=True)
     table = summary.merge(_one_per_jurisdiction(deadlines).drop(columns=["applies", "substitute_allowed"]),
-                          on="jurisdiction", how="left", validate="one_to_one")
+                          on=KEY, how="left", validate="one_to_one")
     reg = regulator_table(case, summary, regulator_notices, book=book, audit_at=audit_at)
-    if len(reg.columns) > 1:
-        table = table.merge(reg, on="jurisdiction", how="left", validate="one_to_one")
+    if len(reg.columns) > 2:
+        table = table.merge(reg, on=KEY, how="left", validate="one_to_one")
     if len(table) != len(summary):
         from workbench.errors import GuardrailError
         raise GuardrailError(f"per-jurisdiction table has {len(table)} rows, summary {len(summary)}")
@@ -113,7 +114,8 @@ def _assess_connection(con, case, *, regulator_notices: pd.DataFrame | None, boo
                 "not_required", "not_assessed", "notifiable", "not_personal_information"):
         table[col] = table[col].fillna(0).astype("int64")
     not_owed = _not_owed(con, deadlines)
-    findings = timeline_findings(table, regulator_assessed=regulator_assessed, not_owed=not_owed)
+    findings = timeline_findings(table, regulator_assessed=regulator_assessed, not_owed=not_owed,
+                                 owners=owner_names(case))
     after_audit = con.execute("SELECT count(*) FROM notices WHERE sent_at > ?",
                               [pd.Timestamp(audit_at).tz_convert("UTC")]).fetchall()[0][0]
     stats = {"people": people,
@@ -124,8 +126,14 @@ def _assess_connection(con, case, *, regulator_notices: pd.DataFrame | None, boo
     reg_state = assessment.assessed() if regulator_assessed else assessment.input_absent("regulator_notices")
     assessed = {"individual_notice_timeliness": assessment.assessed(), "regulator_notice": reg_state,
                 "cra_notice": reg_state}
-    for role, why in not_modelled_roles(case).items():
-        assessed[f"role:{role}"] = assessment.not_assessed(f"declared role {role}: {why}")
+    for o in owners:
+        view = owner_case(case, o)
+        for role, why in (not_modelled_roles(view) if view is not None else {}).items():
+            who = "" if o == ORGANISATION else f" of data owner {o}"
+            assessed[f"role:{role}{'' if o == ORGANISATION else '@' + o}"] = assessment.not_assessed(
+                f"declared role {role}{who}: {why}")
+        if view is None:
+            assessed[f"data_owner:{o}"] = assessment.not_assessed(_unknown_owner(o))
     return Timelines(table, findings, per_day, deadlines, assessed, stats, person_status_path, case)
 
 
@@ -136,23 +144,73 @@ def _one_per_jurisdiction(deadlines: pd.DataFrame) -> pd.DataFrame:
     if deadlines.empty:
         return deadlines.drop(columns=["elements"])
     order = deadlines.assign(_a=~deadlines["applies"], _c=deadlines["covered"].fillna(True).map(lambda v: not v))
-    order = order.sort_values(["jurisdiction", "_a", "_c", "elements"], kind="stable")
-    return order.drop_duplicates("jurisdiction").drop(columns=["_a", "_c", "elements"]).reset_index(drop=True)
+    order = order.sort_values([*KEY, "_a", "_c", "elements"], kind="stable")
+    return order.drop_duplicates(KEY).drop(columns=["_a", "_c", "elements"]).reset_index(drop=True)
 
 
 def _not_owed(con, deadlines: pd.DataFrame) -> pd.DataFrame:
     """People not owed a notice because their exposed elements are not personal information
     where they live, or whose elements cannot be judged (outside the vocabulary):
     jurisdiction, elements, covered (False or NA), people, reason, citation (one row per element set)."""
-    counts = con.execute("SELECT jurisdiction, elements, covered, count(*) AS people FROM person_status "
+    counts = con.execute("SELECT data_owner, jurisdiction, elements, covered, count(*) AS people FROM person_status "
                          f"WHERE covered IS NOT TRUE AND jurisdiction <> '{UNKNOWN_JURISDICTION}' GROUP BY ALL").df()
     if counts.empty:
         return counts.assign(reason=pd.Series(dtype="str"), citation=pd.Series(dtype="str"))
     counts["covered"] = counts["covered"].astype("boolean")
-    reasons = deadlines[["jurisdiction", "elements", "coverage_reason", "coverage_citation"]].rename(
+    reasons = deadlines[[*KEY, "elements", "coverage_reason", "coverage_citation"]].rename(
         columns={"coverage_reason": "reason", "coverage_citation": "citation"})
-    return counts.merge(reasons, on=["jurisdiction", "elements"], how="left", validate="one_to_one").sort_values(
-        ["jurisdiction", "people"], ascending=[True, False], kind="stable").reset_index(drop=True)
+    return counts.merge(reasons, on=[*KEY, "elements"], how="left", validate="one_to_one").sort_values(
+        [*KEY, "people"], ascending=[True, True, False], kind="stable").reset_index(drop=True)
+
+
+#: What identifies a row of the per-jurisdiction table: the data owner ('' for the organisation) and the law.
+KEY = ["data_owner", "jurisdiction"]
+
+
+@dataclass
+class _OwnerLaws:
+    """One data owner's laws: who is judged under which law (plan), the deadlines, the filings."""
+
+    plan: pd.DataFrame
+    deadlines: pd.DataFrame
+    filings: list[str]
+
+
+def _unknown_owner(owner: str) -> str:
+    return (f"data_owner {owner!r} is not declared in case.yaml (data_owners): whose clock and roles "
+            "apply to its people is unknown")
+
+
+def _owner_laws(case, owner: str, pairs: list[tuple[str, str]], book: RuleBook) -> _OwnerLaws:
+    """The laws that judge one owner's people, on the owner's own clock and roles
+    (:func:`workbench.owners.owner_case`); an undeclared owner's people are not assessed."""
+    view = owner_case(case, owner)
+    if view is None:
+        plan = law_plan(case.model_copy(update={"organization": case.organization.model_copy(
+            update={"roles": []})}), pairs)
+        plan = plan[plan["scope"] == "residence"]
+        deadlines = individual_deadlines(case, set(zip(plan["jurisdiction"], plan["elements"])), book=book)
+        deadlines = deadlines.assign(applies=False, due_at=pd.NaT, basis="not_assessed",
+                                     reason=_unknown_owner(owner), covered=pd.NA)
+        return _OwnerLaws(plan.assign(data_owner=owner), deadlines.assign(data_owner=owner), [])
+    plan = law_plan(view, pairs)
+    filing = filing_laws(view)
+    own = elements_key(None, view.incident.data_elements)
+    deadlines = individual_deadlines(view, set(zip(plan["jurisdiction"], plan["elements"])) | {(c, own) for c in filing},
+                                     book=book)
+    return _OwnerLaws(plan.assign(data_owner=owner), deadlines.assign(data_owner=owner), filing)
+
+
+def _owner_rows(summary: pd.DataFrame, case, owner: str, laws: _OwnerLaws, people: int) -> pd.DataFrame:
+    """One owner's rows of the summary, with its filing-only regimes, its declared counts and
+    the scope of each law."""
+    mine = summary[summary["data_owner"] == owner].drop(columns=["data_owner"])
+    view = owner_case(case, owner) or case
+    mine = _with_declared(_with_filings(mine, laws.filings, people), view if owner_case(case, owner) else None)
+    brought = dict(zip(laws.plan["jurisdiction"], laws.plan["scope"])) | {c: "sector" for c in laws.filings}
+    mine["scope"] = [("residence" if n and n > 0 else brought.get(j, "residence"))
+                     for j, n in zip(mine["jurisdiction"], mine["home_residents"].fillna(0))]
+    return mine.assign(data_owner=owner)
 
 
 def _with_filings(summary: pd.DataFrame, codes: list[str], people: int) -> pd.DataFrame:
@@ -168,7 +226,7 @@ def _with_filings(summary: pd.DataFrame, codes: list[str], people: int) -> pd.Da
 def _with_declared(summary: pd.DataFrame, case) -> pd.DataFrame:
     """Rows for jurisdictions the case declares residents of but whose people are not in the
     table (a sample): their regulator duties are judged on the declared count."""
-    declared = getattr(case, "declared_residents", None) or {}
+    declared = (getattr(case, "declared_residents", None) or {}) if case is not None else {}
     extra = sorted(set(declared) - set(summary["jurisdiction"]))
     if not extra:
         return summary

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 
 from workbench.findings import Finding
+from workbench.owners import ORGANISATION
 from workbench.law import UNKNOWN_JURISDICTION
 
 
@@ -34,69 +37,88 @@ def _n(x) -> int:
 
 
 def timeline_findings(table: pd.DataFrame, *, regulator_assessed: bool = True,
-                      not_owed: pd.DataFrame | None = None) -> list[Finding]:
-    """One finding per jurisdiction and problem (never per person), each with its citation.
+                      not_owed: pd.DataFrame | None = None, owners: dict[str, str] | None = None) -> list[Finding]:
+    """One finding per jurisdiction (and data owner) and problem (never per person), each with its citation.
 
     ``table`` is the per-jurisdiction table of :func:`assess` (deadline, counts and the
     regulator/CRA columns); ``not_owed`` the people whose exposed elements make them owed
-    no notice (or cannot be judged), per jurisdiction and element set.
+    no notice (or cannot be judged), per jurisdiction and element set; ``owners`` the data
+    owners' names by id. A data owner's findings name it in the title and carry its id in
+    ``subject`` (so each owner's finding has its own id); the organisation's own have none.
     """
     out: list[Finding] = []
-    owed_groups = {} if not_owed is None else {j: g for j, g in not_owed.groupby("jurisdiction", sort=False)}
+    owed_groups = {} if not_owed is None else {
+        (o, j): g for (o, j), g in not_owed.assign(data_owner=not_owed.get("data_owner", ORGANISATION))
+        .groupby(["data_owner", "jurisdiction"], sort=False)}
     for r in table.to_dict("records"):
-        code, name = r["jurisdiction"], r.get("jurisdiction_name") or r["jurisdiction"]
-        residents = _n(r.get("residents"))
-        basis, cite = r.get("basis"), r.get("citation")
-        assess = basis == "assessment"
-        citation = f"{cite} ({ASSESSMENT_NOTE})" if assess and cite else cite
-        due = r.get("due_at")
-        due_text = pd.Timestamp(due).isoformat() if pd.notna(due) else "-"
-        ev = {"residents": residents, "due_at": due_text, "basis": basis, "rule_version": r.get("rule_version"),
-              "clock_event": r.get("clock_event")}
-        if code == UNKNOWN_JURISDICTION:
-            out.append(Finding("notice_timeliness", "jurisdiction_unknown", "info",
-                               f"{residents} affected people could not be placed in a jurisdiction",
-                               f"{residents} people have a country/region that maps to no jurisdiction of the law "
-                               "data; their notice timeliness was not assessed (see the data-quality stage).",
-                               jurisdiction=code, count=residents, evidence={"residents": residents}))
-            continue
-        if r["jurisdiction"] in owed_groups:
-            out += _not_owed_findings(r, name, residents, owed_groups[r["jurisdiction"]])
-        late = _n(r.get("late"))
-        if late:
-            med, mx = _n(r.get("days_late_median")), _n(r.get("days_late_max"))
-            out.append(Finding(
-                "notice_timeliness", "late_notice", severity_for(late, med, assessment=assess),
-                f"{name}: {late} of {residents} residents notified late",
-                f"{late} residents of {name} ({code}) received their first valid notice after the due moment "
-                f"{due_text} (median {med} days late, at most {mx}).{_basis_note(basis)}",
-                jurisdiction=code, count=late, citation=citation,
-                evidence={**ev, "late": late, "days_late_median": med, "days_late_max": mx}))
-        missing = _n(r.get("missing"))
-        if missing:
-            over = _n(r.get("days_overdue_max"))
-            und = _n(r.get("undelivered_only"))
-            extra = f" {und} of them had only returned/bounced or non-qualifying notices." if und else ""
-            out.append(Finding(
-                "notice_timeliness", "missing_notice", severity_for(missing, over, assessment=assess),
-                f"{name}: {missing} of {residents} residents never validly notified",
-                f"{missing} residents of {name} ({code}) had no valid notice by the audit date although it was "
-                f"due {due_text} ({over} days before the audit date).{extra}{_basis_note(basis)}",
-                jurisdiction=code, count=missing, citation=citation,
-                evidence={**ev, "missing": missing, "no_notice_at_all": _n(r.get("overdue")),
-                          "undelivered_only": und, "days_overdue": over}))
-        pending = _n(r.get("pending"))
-        if pending:
-            out.append(Finding(
-                "notice_timeliness", "pending_notice", "info",
-                f"{name}: {pending} residents not yet notified, deadline after the audit date",
-                f"{pending} residents of {name} ({code}) have no valid notice yet; the deadline {due_text} falls "
-                f"after the audit date.{_basis_note(basis)}",
-                jurisdiction=code, count=pending, citation=citation, evidence={**ev, "pending": pending}))
-        threshold_count = r.get("threshold_residents")
-        out += _regulator_findings(r, name, residents if threshold_count is None or pd.isna(threshold_count)
-                                   else int(threshold_count), regulator_assessed)
+        first = len(out)
+        owner = r.get("data_owner") or ORGANISATION
+        _row_findings(out, r, owed_groups.get((owner, r["jurisdiction"])), regulator_assessed)
+        if owner != ORGANISATION:
+            out[first:] = [_for_owner(f, owner, (owners or {}).get(owner, owner)) for f in out[first:]]
     return out
+
+
+def _for_owner(f: Finding, owner: str, name: str) -> Finding:
+    """A finding of a data owner's people: its name in the title, its id in the subject."""
+    return replace(f, title=f"{name}: {f.title}", subject=owner if not f.subject else f"{owner}: {f.subject}",
+                   evidence={**f.evidence, "data_owner": owner})
+
+
+def _row_findings(out: list[Finding], r: dict, owed: pd.DataFrame | None, regulator_assessed: bool) -> None:
+    """The findings of one row of the per-jurisdiction table, appended to ``out``."""
+    code, name = r["jurisdiction"], r.get("jurisdiction_name") or r["jurisdiction"]
+    residents = _n(r.get("residents"))
+    basis, cite = r.get("basis"), r.get("citation")
+    assess = basis == "assessment"
+    citation = f"{cite} ({ASSESSMENT_NOTE})" if assess and cite else cite
+    due = r.get("due_at")
+    due_text = pd.Timestamp(due).isoformat() if pd.notna(due) else "-"
+    ev = {"residents": residents, "due_at": due_text, "basis": basis, "rule_version": r.get("rule_version"),
+          "clock_event": r.get("clock_event")}
+    if code == UNKNOWN_JURISDICTION:
+        out.append(Finding("notice_timeliness", "jurisdiction_unknown", "info",
+                           f"{residents} affected people could not be placed in a jurisdiction",
+                           f"{residents} people have a country/region that maps to no jurisdiction of the law "
+                           "data; their notice timeliness was not assessed (see the data-quality stage).",
+                           jurisdiction=code, count=residents, evidence={"residents": residents}))
+        return
+    if owed is not None:
+        out += _not_owed_findings(r, name, residents, owed)
+    late = _n(r.get("late"))
+    if late:
+        med, mx = _n(r.get("days_late_median")), _n(r.get("days_late_max"))
+        out.append(Finding(
+            "notice_timeliness", "late_notice", severity_for(late, med, assessment=assess),
+            f"{name}: {late} of {residents} residents notified late",
+            f"{late} residents of {name} ({code}) received their first valid notice after the due moment "
+            f"{due_text} (median {med} days late, at most {mx}).{_basis_note(basis)}",
+            jurisdiction=code, count=late, citation=citation,
+            evidence={**ev, "late": late, "days_late_median": med, "days_late_max": mx}))
+    missing = _n(r.get("missing"))
+    if missing:
+        over = _n(r.get("days_overdue_max"))
+        und = _n(r.get("undelivered_only"))
+        extra = f" {und} of them had only returned/bounced or non-qualifying notices." if und else ""
+        out.append(Finding(
+            "notice_timeliness", "missing_notice", severity_for(missing, over, assessment=assess),
+            f"{name}: {missing} of {residents} residents never validly notified",
+            f"{missing} residents of {name} ({code}) had no valid notice by the audit date although it was "
+            f"due {due_text} ({over} days before the audit date).{extra}{_basis_note(basis)}",
+            jurisdiction=code, count=missing, citation=citation,
+            evidence={**ev, "missing": missing, "no_notice_at_all": _n(r.get("overdue")),
+                      "undelivered_only": und, "days_overdue": over}))
+    pending = _n(r.get("pending"))
+    if pending:
+        out.append(Finding(
+            "notice_timeliness", "pending_notice", "info",
+            f"{name}: {pending} residents not yet notified, deadline after the audit date",
+            f"{pending} residents of {name} ({code}) have no valid notice yet; the deadline {due_text} falls "
+            f"after the audit date.{_basis_note(basis)}",
+            jurisdiction=code, count=pending, citation=citation, evidence={**ev, "pending": pending}))
+    threshold_count = r.get("threshold_residents")
+    out += _regulator_findings(r, name, residents if threshold_count is None or pd.isna(threshold_count)
+                               else int(threshold_count), regulator_assessed)
 
 
 def _not_owed_findings(r: dict, name: str, residents: int, groups: pd.DataFrame) -> list[Finding]:

@@ -16,12 +16,12 @@ from workbench import assessment
 from workbench.law import UNKNOWN_JURISDICTION, RuleBook, load_rulebook
 from workbench.timelines.check import Timelines, _assess_connection, assess
 from workbench.timelines.matching import (
-    _NOTICE_COLUMNS_SQL, _RAW_ELEMENTS_SQL, _connect, _create_people, _insert_people, _map_elements, _map_pairs,
+    _NOTICE_COLUMNS_SQL, _RAW_ELEMENTS_SQL, _RAW_OWNER_SQL, _connect, _create_people, _insert_people, _map_elements, _map_pairs,
 )
 
 
 #: The columns each loaded input needs (only these are read and typed).
-PEOPLE_COLUMNS = ["person_id", "country", "region", "data_elements"]
+PEOPLE_COLUMNS = ["person_id", "country", "region", "data_elements", "data_owner"]
 
 NOTICE_COLUMNS = ["person_id", "channel", "sent_at", "status"]
 
@@ -64,7 +64,7 @@ def _load_store(con, store) -> dict[str, Any]:
     stats: dict[str, Any] = {"engine": "store", "people_rejected": store.record("affected_people").rows_rejected}
     con.execute("CREATE OR REPLACE TEMP TABLE people AS SELECT nullif(trim(person_id), '') AS person_id, "
                 f"coalesce(CAST(jurisdiction AS VARCHAR), '{UNKNOWN_JURISDICTION}') AS c, '' AS r, "
-                f"{_RAW_ELEMENTS_SQL} AS x FROM store.affected_people ORDER BY source_row")
+                f"{_RAW_ELEMENTS_SQL} AS x, {_RAW_OWNER_SQL} AS o FROM store.affected_people ORDER BY source_row")
     con.execute("CREATE OR REPLACE TEMP TABLE jurisdiction_map AS SELECT DISTINCT c, r, c AS jurisdiction FROM people")
     _map_elements(con, store.case.incident.data_elements)
     con.execute("CREATE OR REPLACE TEMP TABLE notices (person_id VARCHAR, sent_at TIMESTAMPTZ, "

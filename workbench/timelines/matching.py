@@ -12,6 +12,7 @@ import logging
 import pandas as pd
 
 from workbench.exposure import elements_key
+from workbench.owners import ORGANISATION
 from workbench.law import UNKNOWN_JURISDICTION, jurisdiction_for
 from workbench.timelines.clock import DAY_SECONDS
 
@@ -48,14 +49,14 @@ def _person_status_sql(audit_utc: pd.Timestamp) -> str:
         FROM notices WHERE person_id IS NOT NULL AND sent_at IS NOT NULL AND sent_at <= TIMESTAMPTZ '{audit}'
         GROUP BY person_id),
     j AS (
-        SELECT p.person_id, d.jurisdiction, d.scope, d.elements, d.covered, d.basis, d.clock_start, d.due_at,
-               d.applies,
+        SELECT p.person_id, d.data_owner, d.jurisdiction, d.scope, d.elements, d.covered, d.basis, d.clock_start,
+               d.due_at, d.applies,
                coalesce(n.notice_rows, 0) AS notice_rows,
                least(CASE WHEN d.substitute_allowed THEN least(n.first_direct, n.first_substitute)
                           ELSE n.first_direct END,
                      CASE WHEN d.group_substitute_covers = 'all' OR n.first_direct IS NULL
                           THEN d.group_substitute_at END) AS first_valid_notice
-        FROM people p JOIN pair_deadlines d ON d.c = p.c AND d.r = p.r AND d.x = p.x
+        FROM people p JOIN pair_deadlines d ON d.c = p.c AND d.r = p.r AND d.x = p.x AND d.o = p.o
                       LEFT JOIN n ON n.person_id = p.person_id),
     s AS (
         SELECT *,
@@ -67,7 +68,7 @@ def _person_status_sql(audit_utc: pd.Timestamp) -> str:
                  WHEN due_at < TIMESTAMPTZ '{audit}' THEN 'missing'
                  ELSE 'pending' END AS status
         FROM j)
-    SELECT person_id, jurisdiction, scope, elements, covered, first_valid_notice, status,
+    SELECT person_id, data_owner, jurisdiction, scope, elements, covered, first_valid_notice, status,
            CASE WHEN status = 'late'
                 THEN CAST(ceil(epoch(first_valid_notice - due_at) / {DAY_SECONDS}) AS INTEGER) END AS days_late,
            CASE WHEN status IN ('overdue', 'missing')
@@ -80,7 +81,7 @@ def _person_status_sql(audit_utc: pd.Timestamp) -> str:
 
 #: The per-person view published (Parquet in the run folder, :func:`match_notices`).
 _PERSON_EXPORT_SQL = """
-SELECT s.person_id, s.jurisdiction, s.scope, s.elements, d.rule_version, d.basis, d.clock_start, d.due_at, s.first_valid_notice,
+SELECT s.person_id, s.data_owner, s.jurisdiction, s.scope, s.elements, d.rule_version, d.basis, d.clock_start, d.due_at, s.first_valid_notice,
        s.status,
        CASE WHEN d.basis = 'assessment' AND s.status IN ('on_time', 'late', 'overdue', 'missing', 'pending')
             THEN s.status || ' (assessment)' ELSE s.status END AS label,
@@ -94,7 +95,8 @@ SELECT s.person_id, s.jurisdiction, s.scope, s.elements, d.rule_version, d.basis
             WHEN s.status = 'missing'
             THEN 'notices exist but none counts (returned, bounced, or a substitute notice the rule does not allow)'
        END AS reason
-FROM person_status s LEFT JOIN deadlines d ON d.jurisdiction = s.jurisdiction AND d.elements = s.elements
+FROM person_status s LEFT JOIN deadlines d
+     ON d.data_owner = s.data_owner AND d.jurisdiction = s.jurisdiction AND d.elements = s.elements
 """
 
 #: How raw notice columns become the matching columns (text typed as workbench.sources does).
@@ -131,36 +133,44 @@ def _register_deadlines(con, deadlines: pd.DataFrame, plan: pd.DataFrame | None 
     distinct (c, r, x) of ``people`` with the deadline row of every law that judges it
     (``plan``, :func:`workbench.timelines.laws.law_plan`; by default only the law of the
     person's jurisdiction), so the matching query gives one row per person and law."""
+    if "data_owner" not in deadlines.columns:
+        deadlines = deadlines.assign(data_owner=ORGANISATION)
     if plan is None:
-        plan = pd.DataFrame({"home": deadlines["jurisdiction"], "elements": deadlines["elements"],
-                             "jurisdiction": deadlines["jurisdiction"], "scope": "residence"}).drop_duplicates()
-    con.register("plan_frame", plan[["home", "elements", "jurisdiction", "scope"]])
-    con.execute("CREATE OR REPLACE TEMP TABLE law_plan AS SELECT CAST(home AS VARCHAR) AS home, "
-                "CAST(elements AS VARCHAR) AS elements, CAST(jurisdiction AS VARCHAR) AS jurisdiction, "
-                "CAST(scope AS VARCHAR) AS scope FROM plan_frame")
+        plan = pd.DataFrame({"data_owner": deadlines["data_owner"], "home": deadlines["jurisdiction"],
+                             "elements": deadlines["elements"], "jurisdiction": deadlines["jurisdiction"],
+                             "scope": "residence"}).drop_duplicates()
+    if "data_owner" not in plan.columns:
+        plan = plan.assign(data_owner=ORGANISATION)
+    con.register("plan_frame", plan[["data_owner", "home", "elements", "jurisdiction", "scope"]])
+    con.execute("CREATE OR REPLACE TEMP TABLE law_plan AS SELECT CAST(data_owner AS VARCHAR) AS data_owner, "
+                "CAST(home AS VARCHAR) AS home, CAST(elements AS VARCHAR) AS elements, "
+                "CAST(jurisdiction AS VARCHAR) AS jurisdiction, CAST(scope AS VARCHAR) AS scope FROM plan_frame")
     con.unregister("plan_frame")
     con.register("deadlines_frame", deadlines)
-    con.execute("CREATE OR REPLACE TEMP TABLE deadlines AS SELECT jurisdiction, elements, covered, rule_version, "
+    con.execute("CREATE OR REPLACE TEMP TABLE deadlines AS SELECT CAST(data_owner AS VARCHAR) AS data_owner, "
+                "jurisdiction, elements, covered, rule_version, "
                 "basis, reason, CAST(clock_start AS TIMESTAMPTZ) AS clock_start, "
                 "CAST(due_at AS TIMESTAMPTZ) AS due_at, applies, substitute_allowed, "
                 "CAST(substitute_reason AS VARCHAR) AS substitute_reason, "
                 "CAST(group_substitute_at AS TIMESTAMPTZ) AS group_substitute_at, "
                 "CAST(group_substitute_covers AS VARCHAR) AS group_substitute_covers FROM deadlines_frame")
     con.unregister("deadlines_frame")
-    con.execute("CREATE OR REPLACE TEMP TABLE pair_deadlines AS SELECT k.c, k.r, k.x, p.scope, d.* "
-                f"FROM ({_GROUPS_SQL}) k JOIN law_plan p ON p.home = k.jurisdiction AND p.elements = k.elements "
-                "JOIN deadlines d ON d.jurisdiction = p.jurisdiction AND d.elements = p.elements")
-    missing = con.execute(f"SELECT count(*) FROM ({_GROUPS_SQL}) k ANTI JOIN (SELECT p.home, p.elements FROM "
-                          "law_plan p JOIN deadlines d ON d.jurisdiction = p.jurisdiction AND d.elements = p.elements "
-                          "WHERE p.scope = 'residence') r ON r.home = k.jurisdiction AND r.elements = k.elements"
+    con.execute("CREATE OR REPLACE TEMP TABLE pair_deadlines AS SELECT k.c, k.r, k.x, k.o, p.scope, d.* "
+                f"FROM ({_GROUPS_SQL}) k JOIN law_plan p ON p.data_owner = k.o AND p.home = k.jurisdiction "
+                "AND p.elements = k.elements JOIN deadlines d ON d.data_owner = p.data_owner "
+                "AND d.jurisdiction = p.jurisdiction AND d.elements = p.elements")
+    missing = con.execute(f"SELECT count(*) FROM ({_GROUPS_SQL}) k ANTI JOIN (SELECT p.data_owner, p.home, p.elements "
+                          "FROM law_plan p JOIN deadlines d ON d.data_owner = p.data_owner AND "
+                          "d.jurisdiction = p.jurisdiction AND d.elements = p.elements WHERE p.scope = 'residence') r "
+                          "ON r.data_owner = k.o AND r.home = k.jurisdiction AND r.elements = k.elements"
                           ).fetchall()[0][0]
     if missing:  # guardrail: every person's jurisdiction and elements need the deadline of their own law
         from workbench.errors import GuardrailError
         raise GuardrailError(f"{missing} (country, region, elements) group(s) have no deadline row")
 
 
-#: Each distinct (c, r, x) of ``people`` with its jurisdiction and normalised element set.
-_GROUPS_SQL = ("SELECT g.c, g.r, g.x, m.jurisdiction, em.elements FROM (SELECT DISTINCT c, r, x FROM people) g "
+#: Each distinct (c, r, x, o) of ``people`` with its jurisdiction and normalised element set.
+_GROUPS_SQL = ("SELECT g.c, g.r, g.x, g.o, m.jurisdiction, em.elements FROM (SELECT DISTINCT c, r, x, o FROM people) g "
                "JOIN jurisdiction_map m ON m.c = g.c AND m.r = g.r JOIN element_map em ON em.x = g.x")
 
 
@@ -168,6 +178,15 @@ def groups(con) -> list[tuple[str, str]]:
     """The distinct (jurisdiction, element set) pairs of ``people``: what the deadlines are computed for."""
     return [(j, e) for j, e in con.execute(
         f"SELECT DISTINCT jurisdiction, elements FROM ({_GROUPS_SQL}) ORDER BY 1, 2").fetchall()]
+
+
+def owner_groups(con) -> dict[str, list[tuple[str, str]]]:
+    """The distinct (jurisdiction, element set) pairs of ``people`` per data owner ('' for the organisation)."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    for o, j, e in con.execute(f"SELECT DISTINCT o, jurisdiction, elements FROM ({_GROUPS_SQL}) ORDER BY 1, 2, 3"
+                               ).fetchall():
+        out.setdefault(o, []).append((j, e))
+    return out
 
 
 def _map_elements(con, incident_elements) -> None:
@@ -222,11 +241,11 @@ def match_notices(people: pd.DataFrame, notices: pd.DataFrame, deadlines: pd.Dat
 def _load_frames(con, people: pd.DataFrame, notices: pd.DataFrame, incident_elements=()) -> None:
     """Create the ``people`` and ``notices`` tables from frames (minimal columns)."""
     p = people.sort_values("source_row", kind="stable") if "source_row" in people.columns else people
-    p = p.reindex(columns=["person_id", "jurisdiction", "data_elements"])
+    p = p.reindex(columns=["person_id", "jurisdiction", "data_elements", "data_owner"])
     con.register("people_frame", p)
     con.execute("CREATE OR REPLACE TEMP TABLE people AS SELECT nullif(trim(CAST(person_id AS VARCHAR)), '') AS person_id, "
                 "coalesce(CAST(jurisdiction AS VARCHAR), '') AS c, '' AS r, "
-                f"{_RAW_ELEMENTS_SQL} AS x FROM people_frame")
+                f"{_RAW_ELEMENTS_SQL} AS x, {_RAW_OWNER_SQL} AS o FROM people_frame")
     con.unregister("people_frame")
     con.execute("CREATE OR REPLACE TEMP TABLE jurisdiction_map AS SELECT DISTINCT c, r, "
                 f"CASE WHEN c = '' THEN '{UNKNOWN_JURISDICTION}' ELSE c END AS jurisdiction FROM people")
@@ -249,9 +268,9 @@ def people_jurisdictions(people: pd.DataFrame) -> pd.DataFrame:
     each distinct (country, region) pair once."""
     con = _connect()
     try:
-        frame = people.reindex(columns=["person_id", "country", "region", "data_elements"])
+        frame = people.reindex(columns=["person_id", "country", "region", "data_elements", "data_owner"])
         con.register("raw_people", frame)
-        _map_jurisdictions(con, "SELECT person_id, country, region, data_elements FROM raw_people")
+        _map_jurisdictions(con, "SELECT person_id, country, region, data_elements, data_owner FROM raw_people")
         out = con.execute("SELECT p.person_id, m.jurisdiction FROM people p JOIN jurisdiction_map m "
                           "ON m.c = p.c AND m.r = p.r ORDER BY p.rowid").df()
         out.index = people.index
@@ -281,7 +300,11 @@ def _map_jurisdictions(con, raw_select: str) -> None:
 
 
 def _create_people(con) -> None:
-    con.execute("CREATE OR REPLACE TEMP TABLE people (person_id VARCHAR, c VARCHAR, r VARCHAR, x VARCHAR)")
+    con.execute("CREATE OR REPLACE TEMP TABLE people (person_id VARCHAR, c VARCHAR, r VARCHAR, x VARCHAR, o VARCHAR)")
+
+
+#: A person's data owner as matched: trimmed text, '' for the organisation itself.
+_RAW_OWNER_SQL = "coalesce(trim(CAST(data_owner AS VARCHAR)), '')"
 
 
 #: A person's raw data_elements as matched: trimmed text, '' for none (the incident's list).
@@ -294,7 +317,7 @@ def _insert_people(con, raw_select: str) -> None:
         SELECT nullif(trim(CAST(person_id AS VARCHAR)), '') AS person_id,
                upper(trim(coalesce(CAST(country AS VARCHAR), ''))) AS c,
                upper(trim(coalesce(CAST(region AS VARCHAR), ''))) AS r,
-               {_RAW_ELEMENTS_SQL} AS x
+               {_RAW_ELEMENTS_SQL} AS x, {_RAW_OWNER_SQL} AS o
         FROM ({raw_select})""")
 
 

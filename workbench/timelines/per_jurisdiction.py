@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from workbench.casefacts import facts_for
+from workbench.owners import ORGANISATION, owner_case
 from workbench.law import UNKNOWN_JURISDICTION, RuleBook, load_rulebook
 from workbench.law.deadlines import rule_for_case
 from workbench.timelines.clock import DAY_SECONDS, _utc, audit_moment
@@ -30,7 +31,7 @@ CRA_RECIPIENT_TYPE = "consumer_reporting_agency"
 
 #: Counts and extremes per jurisdiction: streaming aggregates, which DuckDB spills to disk.
 _SUMMARY_SQL = """
-SELECT jurisdiction,
+SELECT data_owner, jurisdiction,
        count(*) AS residents,
        count(*) FILTER (WHERE scope = 'residence') AS home_residents,
        count(*) FILTER (WHERE status = 'on_time') AS on_time,
@@ -47,7 +48,7 @@ SELECT jurisdiction,
        max(days_overdue) AS days_overdue_max,
        min(first_valid_notice) AS first_notice_at,
        max(first_valid_notice) AS last_notice_at
-FROM person_status GROUP BY jurisdiction
+FROM person_status GROUP BY data_owner, jurisdiction
 """
 
 #: Exact quantiles per jurisdiction, for the jurisdictions in list parameter ``$codes``.
@@ -55,11 +56,11 @@ FROM person_status GROUP BY jurisdiction
 #: spill them (150M people: 2.4 GB for the delay quantiles alone), so they run in batches
 #: of jurisdictions (:func:`quantile_batches`).
 _QUANTILES_SQL = """
-SELECT jurisdiction,
+SELECT data_owner, jurisdiction,
        median(delay_days) AS delay_median_days,
        quantile_cont(delay_days, 0.95) AS delay_p95_days,
        median(days_late) AS days_late_median
-FROM person_status WHERE list_contains($codes, jurisdiction) GROUP BY jurisdiction
+FROM person_status WHERE list_contains($codes, jurisdiction) GROUP BY data_owner, jurisdiction
 """
 
 #: Memory per person a batch of :data:`_QUANTILES_SQL` may hold: three 8-byte values, with
@@ -67,7 +68,7 @@ FROM person_status WHERE list_contains($codes, jurisdiction) GROUP BY jurisdicti
 QUANTILE_BYTES_PER_ROW = 64
 
 #: Column order of the summary (counts, then quantiles, then extremes).
-_SUMMARY_COLUMNS = ["jurisdiction", "residents", "home_residents", "on_time", "late", "missing", "overdue", "undelivered_only",
+_SUMMARY_COLUMNS = ["data_owner", "jurisdiction", "residents", "home_residents", "on_time", "late", "missing", "overdue", "undelivered_only",
                     "pending", "not_required", "not_assessed", "notifiable", "not_personal_information",
                     "delay_median_days", "delay_p95_days",
                     "days_late_median", "days_late_max", "days_overdue_max", "first_notice_at", "last_notice_at"]
@@ -96,13 +97,13 @@ def _summary(con, max_rows: int | None = None) -> pd.DataFrame:
 
     counts = con.execute(_SUMMARY_SQL).df()
     max_rows = max_rows or max(1, memory_limit_bytes(con) // 4 // QUANTILE_BYTES_PER_ROW)
-    residents = dict(zip(counts["jurisdiction"], counts["residents"].astype("int64")))
+    residents = counts.groupby("jurisdiction")["residents"].sum().astype("int64").to_dict()
     parts = [con.execute(_QUANTILES_SQL, {"codes": codes}).df() for codes in quantile_batches(residents, max_rows)]
     if len(parts) > 1:
         log.info("quantiles of %d jurisdictions computed in %d batches", len(residents), len(parts))
     quantiles = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
-        columns=["jurisdiction", "delay_median_days", "delay_p95_days", "days_late_median"])
-    out = counts.merge(quantiles, on="jurisdiction", how="left", validate="one_to_one")
+        columns=["data_owner", "jurisdiction", "delay_median_days", "delay_p95_days", "days_late_median"])
+    out = counts.merge(quantiles, on=["data_owner", "jurisdiction"], how="left", validate="one_to_one")
     if len(out) != len(counts):
         from workbench.errors import GuardrailError
         raise GuardrailError(f"summary has {len(out)} rows after adding the quantiles, {len(counts)} before")
@@ -128,9 +129,10 @@ def _ceil_days(delta: dt.timedelta) -> int:
     return int(math.ceil(delta.total_seconds() / DAY_SECONDS))
 
 
-def _notice_groups(reg: pd.DataFrame) -> dict[tuple[str, str], dict[str, Any]]:
-    """Regulator-notice rows grouped once by (kind, jurisdiction): kind ``regulator`` or
-    ``cra``; first sent moment, the latest row's residents_reported, rows, recipients."""
+def _notice_groups(reg: pd.DataFrame) -> dict[tuple[str, str, str], dict[str, Any]]:
+    """Regulator-notice rows grouped once by (data owner, kind, jurisdiction): kind
+    ``regulator`` or ``cra``; first sent moment, the latest row's residents_reported, rows,
+    recipients. A row without ``data_owner`` is the organisation's own filing."""
     if reg is None or len(reg) == 0:
         return {}
     frame = pd.DataFrame({
@@ -138,22 +140,25 @@ def _notice_groups(reg: pd.DataFrame) -> dict[tuple[str, str], dict[str, Any]]:
         "t": reg["recipient_type"].astype("str").str.strip().str.lower(),
         "recipient": reg["recipient"].astype("str").str.strip().str.lower() if "recipient" in reg.columns else "",
         "sent_at": reg["sent_at"], "reported": reg["residents_reported"],
+        "o": (reg["data_owner"].astype("str").str.strip().where(reg["data_owner"].notna(), ORGANISATION)
+              if "data_owner" in reg.columns else ORGANISATION),
     })
     frame = frame[frame["sent_at"].notna()]
     frame["kind"] = frame["t"].map(lambda t: "regulator" if t in REGULATOR_RECIPIENT_TYPES
                                    else "cra" if t == CRA_RECIPIENT_TYPE else None)
     frame = frame[frame["kind"].notna()].sort_values("sent_at", kind="stable")
     out = {}
-    for (kind, j), g in frame.groupby(["kind", "j"], sort=False):
-        out[(kind, j)] = {"first": g["sent_at"].iloc[0], "last": g["sent_at"].iloc[-1],
+    for (o, kind, j), g in frame.groupby(["o", "kind", "j"], sort=False):
+        out[(o, kind, j)] = {"first": g["sent_at"].iloc[0], "last": g["sent_at"].iloc[-1],
                           "reported": None if pd.isna(g["reported"].iloc[-1]) else int(g["reported"].iloc[-1]),
                           "rows": len(g), "recipients": set(g["recipient"])}
     return out
 
 
-def _merge_groups(groups: dict, kind: str, codes: list[str]) -> dict[str, Any]:
-    """The notices of ``kind`` addressed to any of ``codes`` (e.g. US-FL and nationwide US)."""
-    found = [groups[(kind, c)] for c in codes if (kind, c) in groups]
+def _merge_groups(groups: dict, kind: str, codes: list[str], owner: str = ORGANISATION) -> dict[str, Any]:
+    """The notices of ``kind`` of data owner ``owner`` addressed to any of ``codes`` (e.g.
+    US-FL and nationwide US)."""
+    found = [groups[(owner, kind, c)] for c in codes if (owner, kind, c) in groups]
     if not found:
         return {"first": None, "reported": None, "rows": 0, "recipients": set()}
     latest = max(found, key=lambda g: g["last"])
@@ -180,26 +185,30 @@ def regulator_table(case, summary: pd.DataFrame, regulator_notices: pd.DataFrame
     groups = _notice_groups(reg)
     rows = []
     for rec in summary.itertuples(index=False):  # one iteration per jurisdiction, not per person
-        code = rec.jurisdiction
-        declared = case.declared_residents.get(code) if getattr(case, "declared_residents", None) else None
+        code, owner = rec.jurisdiction, getattr(rec, "data_owner", ORGANISATION)
+        view = owner_case(case, owner)
+        if view is None:  # an owner the case does not declare: its filings are not assessed
+            rows.append({"data_owner": owner, "jurisdiction": code})
+            continue
+        declared = view.declared_residents.get(code) if getattr(view, "declared_residents", None) else None
         notifiable = getattr(rec, "notifiable", rec.residents)
         notifiable = 0 if notifiable is None or pd.isna(notifiable) else int(notifiable)
         residents = declared if declared is not None else notifiable
-        row: dict[str, Any] = {"jurisdiction": code, "declared_residents": declared, "threshold_residents": residents,
+        row: dict[str, Any] = {"data_owner": owner, "jurisdiction": code, "declared_residents": declared, "threshold_residents": residents,
                                "threshold_residents_source": "declared" if declared is not None else "people table"}
         if code == UNKNOWN_JURISDICTION or code not in book:
             rows.append(row)
             continue
-        rule, start = rule_for_case(book, code, case)
+        rule, start = rule_for_case(book, code, view)
         first_ind = rec.first_notice_at if pd.notna(rec.first_notice_at) else None
-        kw = dict(residents=residents, assessment_days=case.parameters.assessment_days,
-                  encrypted=case.incident.encrypted,
+        kw = dict(residents=residents, assessment_days=view.parameters.assessment_days,
+                  encrypted=view.incident.encrypted,
                   individual_sent_at=None if first_ind is None else pd.Timestamp(first_ind).to_pydatetime(),
-                  **engine_keywords(case, facts_for(case, code)))
+                  **engine_keywords(view, facts_for(view, code)))
         target = rule if rule is not None else code
         # regulator
         due = book.due(target, "regulator", start, **kw)
-        mine = _merge_groups(groups, "regulator", [code] + (["EU"] if code.startswith("EU-") else []))
+        mine = _merge_groups(groups, "regulator", [code] + (["EU"] if code.startswith("EU-") else []), owner)
         first, reported = mine["first"], mine["reported"]
         status, days = obligation_status(due, first, audit_at)
         row.update({
@@ -213,7 +222,7 @@ def regulator_table(case, summary: pd.DataFrame, regulator_notices: pd.DataFrame
         })
         # consumer reporting agencies
         cdue = book.due(target, "cra", start, **kw)
-        cra = _merge_groups(groups, "cra", [code] + (["US"] if code.startswith("US-") else []))
+        cra = _merge_groups(groups, "cra", [code] + (["US"] if code.startswith("US-") else []), owner)
         cfirst = cra["first"]
         cstatus, cdays = obligation_status(cdue, cfirst, audit_at)
         row.update({

@@ -8,7 +8,7 @@ from workbench.timelines.check import Timelines
 
 
 #: Columns of the per-jurisdiction table shown first (the CSV artifact keeps them all).
-DISPLAY_COLUMNS = ["jurisdiction", "jurisdiction_name", "worst_severity", "residents", "on_time", "late", "missing",
+DISPLAY_COLUMNS = ["data_owner", "jurisdiction", "jurisdiction_name", "scope", "worst_severity", "residents", "on_time", "late", "missing",
                    "pending", "not_required", "basis", "due_at", "delay_median_days", "delay_p95_days",
                    "regulator_status", "regulator_sent_at", "residents_reported", "cra_status", "citation"]
 
@@ -28,13 +28,39 @@ US_TILES: dict[str, tuple[int, int]] = {
 
 
 def display_table(t: Timelines) -> pd.DataFrame:
-    """The per-jurisdiction table, most severe first, with the columns a reader needs first."""
-    return t.sorted_table()[DISPLAY_COLUMNS]
+    """The per-jurisdiction table, most severe first, with the columns a reader needs first
+    (the data owner only when the case names data owners)."""
+    cols = DISPLAY_COLUMNS if _has_owners(t) else [c for c in DISPLAY_COLUMNS if c != "data_owner"]
+    return t.sorted_table()[cols]
+
+
+def _has_owners(t: Timelines) -> bool:
+    return "data_owner" in t.jurisdictions.columns and bool(t.jurisdictions["data_owner"].fillna("").ne("").any())
+
+
+def _label(t: Timelines, data: pd.DataFrame) -> pd.Series:
+    """Row labels of a figure: the jurisdiction, with its data owner when the case names owners."""
+    if not _has_owners(t):
+        return data["jurisdiction"]
+    return data["jurisdiction"] + data["data_owner"].fillna("").map(lambda o: f" ({o})" if o else "")
+
+
+def _per_jurisdiction(t: Timelines) -> pd.DataFrame:
+    """One row per jurisdiction over every data owner: counts summed, regulator/CRA status
+    the worst any owner has (for the map, where a state is one tile)."""
+    table = t.jurisdictions
+    counts = table.groupby("jurisdiction")[["on_time", "late", "missing"]].sum()
+    worst = {}
+    for col in ("regulator_status", "cra_status"):
+        if col in table.columns:
+            worst[col] = table.groupby("jurisdiction")[col].agg(
+                lambda s: "missing" if s.eq("missing").any() else "late" if s.eq("late").any() else None)
+    return counts.join(pd.DataFrame(worst)) if worst else counts
 
 
 def regulator_view(t: Timelines) -> pd.DataFrame:
     """Regulator and credit-bureau duties of the jurisdictions where one applies or a notice was sent."""
-    cols = ["jurisdiction", "residents", "regulator_required", "regulator_threshold", "regulator_due_at",
+    cols = (["data_owner"] if _has_owners(t) else []) + ["jurisdiction", "residents", "regulator_required", "regulator_threshold", "regulator_due_at",
             "regulator_sent_at", "regulator_status", "regulator_days_late", "residents_reported",
             "residents_reported_matches", "cra_required", "cra_due_at", "cra_sent_at", "cra_status", "cra_recipients"]
     t2 = t.sorted_table()
@@ -96,8 +122,8 @@ def tile_map_figure(t: Timelines):
     import matplotlib.pyplot as plt
     from matplotlib import colormaps
 
-    table = t.jurisdictions.set_index("jurisdiction")
-    share = _compliance_share(t.jurisdictions.set_index("jurisdiction"))
+    table = _per_jurisdiction(t)
+    share = _compliance_share(table)
     cmap = colormaps["RdYlGn"]
     fig, ax = plt.subplots(figsize=(11, 6.5))
     for state, (row, col) in US_TILES.items():
@@ -132,7 +158,7 @@ def compliance_figure(t: Timelines, top: int = 30):
     fig, ax = plt.subplots(figsize=(9, max(3, 0.28 * len(data))))
     left = pd.Series(0, index=data.index, dtype="float64")
     for col, colour in parts:
-        ax.barh(data["jurisdiction"], data[col], left=left, color=colour, label=col.replace("_", " "))
+        ax.barh(_label(t, data), data[col], left=left, color=colour, label=col.replace("_", " "))
         left = left + data[col]
     ax.set_xlabel("affected residents")
     ax.set_title(f"Notice status per jurisdiction (largest {len(data)})")
