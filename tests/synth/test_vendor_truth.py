@@ -29,11 +29,6 @@ PROBLEM_CODES = {"late_notice", "missing_notice", "regulator_notice_missing", "r
 #: Subjects of the organisation's own regulator and CRA findings.
 OWN_SUBJECTS = {"regulator": "", "consumer reporting agencies": ""}
 
-# TEMPORARY until branch fanout (data owners) is merged: then every test runs.
-from workbench.case import Case  # noqa: E402
-
-needs_owners = pytest.mark.skipif("data_owners" not in Case.model_fields, reason="data owners land with fanout")
-
 
 @pytest.fixture(scope="module")
 def vendor_case(tmp_path_factory) -> Path:
@@ -150,7 +145,6 @@ def test_regulator_notices_name_their_data_owner(vendor_case):
 
 # ---------------------------------------------------------------- the audit against the truth
 
-@needs_owners
 def test_the_case_passes_case_check(vendor_case, capsys):
     assert main(["case", "check", str(vendor_case / "case.yaml")]) == 0
     assert "EFTC-2023-VENDOR" in capsys.readouterr().out
@@ -163,7 +157,6 @@ def audit(vendor_case, tmp_path_factory):
     return out, pd.read_parquet(path)
 
 
-@needs_owners
 def test_timelines_findings_equal_the_planted_defects(audit, truth):
     out, _ = audit
     found = {(f.code, _owner_of(f), f.jurisdiction): f.count for f in out.findings if f.code in PROBLEM_CODES}
@@ -174,7 +167,6 @@ def test_timelines_findings_equal_the_planted_defects(audit, truth):
             assert found[key] == count, key
 
 
-@needs_owners
 def test_the_table_has_one_row_per_owner_and_jurisdiction(audit, truth):
     out, _ = audit
     t = out.jurisdictions
@@ -190,7 +182,6 @@ def test_the_table_has_one_row_per_owner_and_jurisdiction(audit, truth):
     assert t["home_residents"].sum() == sum(c.size for c in COHORTS)
 
 
-@needs_owners
 def test_the_negative_controls_are_on_time(audit, truth):
     _, people = audit
     for d in truth["defects"]:
@@ -199,7 +190,6 @@ def test_the_negative_controls_are_on_time(audit, truth):
             assert len(mine) == d["count"] and set(mine["status"]) == {"on_time"}, (d["data_owner"], d["jurisdiction"])
 
 
-@needs_owners
 def test_planted_people_have_the_planted_status(audit, truth):
     _, people = audit
     status = {"late_notice": {"late"}, "missing_notice": {"overdue", "missing"}, "not_owed_notice": {"not_required"}}
@@ -222,7 +212,6 @@ def _vendor_clock(owners):
     owners["acme-health"].update(discovered="2023-12-18", determined="2024-01-02")
 
 
-@needs_owners
 @pytest.mark.parametrize("edit, expected", [
     (lambda owners: owners["shopmart"].pop("law_enforcement_delays"), ("late_notice", "shopmart", "US-WA", 22)),
     (lambda owners: owners["shopmart"].pop("substitute_notices"), ("missing_notice", "shopmart", "US-TX", 26)),

@@ -260,7 +260,8 @@ def _yaml_list(items) -> str:
 def _case_yaml(seed: int) -> str:
     def owner_block(o: Owner, extra: str = "") -> str:
         return (f"  - id: {o.id}\n    name: {o.name}\n    roles: {_yaml_list(o.roles)}\n"
-                f"    discovered: {o.discovered}\n    determined: {o.determined}\n{extra}")
+                f"    discovered: {o.discovered}\n    determined: {o.determined}\n"
+                f"    reference: \"{ORG_NAME} notice letter to {o.name} of {o.discovered}\"\n{extra}")
 
     shopmart_extra = (
         "    declared_residents: {" + ", ".join(f"{k}: {v}" for k, v in DECLARED_RESIDENTS.items()) + "}\n"
