@@ -226,3 +226,13 @@ def test_each_control_is_on_time_only_because_of_its_fact(vendor_case, tmp_path,
 def test_truth_json_is_plain_json(vendor_case):
     assert json.loads((vendor_case / "truth.json").read_text())["scenario"] == "vendor"
     assert Counter(d["kind"] for d in load_truth(vendor_case)["defects"])["late_notice"] == 3
+
+
+def test_data_quality_finds_only_the_people_without_a_letter(vendor_case, tmp_path):
+    """Sector codes (US-SEC-8K, US-HIPAA) are well-formed jurisdictions; the only data-quality
+    fact is the people with no notice row (missing, not owed one, or reached by substitute)."""
+    from workbench.quality import run_stage
+
+    out = run_stage(vendor_case / "case.yaml", tmp_path)
+    found = {f.code: f.count for f in out.findings if f.severity != "info" or f.code.startswith("dq.")}
+    assert found == {"dq.population.person_without_notice": sum(c.size for c in COHORTS if c.sent is None)}

@@ -54,7 +54,7 @@ DETERMINED = dt.date(2024, 1, 2)           # the vendor's forensic report
 MATERIALITY = dt.date(2023, 12, 27)
 SEC_FILED = dt.datetime(2024, 1, 9, 21, 0, tzinfo=dt.timezone.utc)
 AS_OF = dt.date(2024, 9, 30)
-ELEMENTS = ("name", "ssn", "date_of_birth", "address")
+ELEMENTS = ("name", "ssn", "date_of_birth", "address", "health_insurance", "medical")
 HEALTH_ELEMENTS = "date_of_birth|health_insurance|medical|name|ssn"
 NOT_PI_ELEMENTS = "address|name"
 
