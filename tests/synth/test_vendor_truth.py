@@ -91,7 +91,8 @@ def test_same_seed_same_bytes_and_another_seed_the_same_truth(vendor_case, truth
     again = generate_vendor_case(tmp_path / "again")
     assert _hashes(again.case_yaml.parent) == _hashes(vendor_case)
     other = generate_vendor_case(tmp_path / "other", seed=7)
-    assert _hashes(other.case_yaml.parent)["data/affected_people.csv"] != _hashes(vendor_case)["data/affected_people.csv"]
+    people_file = "data/affected_people.csv"
+    assert _hashes(other.case_yaml.parent)[people_file] != _hashes(vendor_case)[people_file]
     assert _planted(load_truth(other.case_yaml.parent)) == _planted(truth)
 
 
