@@ -184,10 +184,16 @@ def _links(ns: argparse.Namespace) -> int:
 
 
 def _synth_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--people", type=int, required=True, help="number of affected people (at least 200)")
+    from workbench.synth.scenarios import DEFAULT_SCENARIO, SCENARIOS
+
+    p.add_argument("--scenario", choices=SCENARIOS.names(), default=DEFAULT_SCENARIO,
+                   help=f"which case to write (default {DEFAULT_SCENARIO}; see workbench.synth.scenarios)")
+    p.add_argument("--people", type=int, default=None,
+                   help="number of affected people (at least 200; equifax scenario, where it is required)")
     p.add_argument("--out", required=True, help="case folder to write (case.yaml, data/, truth.json)")
-    p.add_argument("--seed", type=int, default=2017, help="random seed; same seed, same bytes (default 2017)")
-    p.add_argument("--chunk-rows", type=int, default=500_000, help="people per chunk / Parquet row group")
+    p.add_argument("--seed", type=int, default=None,
+                   help="random seed; same seed, same bytes (default: 2017 for equifax, 2023 for vendor)")
+    p.add_argument("--chunk-rows", type=int, default=None, help="people per chunk / Parquet row group (default 500000)")
     p.add_argument("--force", action="store_true", help="overwrite a case.yaml in --out that the generator did not write")
     p.add_argument("--notices-format", choices=("csv", "parquet"), default="csv",
                    help="notices as CSV (default) or Parquet (sent_at a UTC timestamp; for population-scale cases)")
@@ -199,10 +205,10 @@ def _synth_args(p: argparse.ArgumentParser) -> None:
 
 @command("synth", "write a synthetic case with planted defects (and truth.json listing them)", _synth_args)
 def _synth(ns: argparse.Namespace) -> int:
-    from workbench.synth import generate_case
+    from workbench.synth.scenarios import generate_scenario
 
-    r = generate_case(ns.out, ns.people, ns.seed, chunk_rows=ns.chunk_rows, force=ns.force,
-                      notices_format=ns.notices_format)
+    r = generate_scenario(ns.scenario, ns.out, people=ns.people, seed=ns.seed, chunk_rows=ns.chunk_rows,
+                          force=ns.force, notices_format=ns.notices_format)
     print(f"wrote {r.case_yaml} ({r.people} people, {r.rows['notices']} notices) in {r.seconds:.1f} s; "
           f"planted defects: {r.truth_path}")
     if ns.to_db:
