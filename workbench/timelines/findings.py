@@ -65,9 +65,16 @@ def _for_owner(f: Finding, owner: str, name: str) -> Finding:
                    evidence={**f.evidence, "data_owner": owner})
 
 
+def _people_word(r: dict) -> str:
+    """What the people of a row are: residents of a place, or the people a sector regime
+    (HIPAA...) owes a notice wherever they live."""
+    return "affected people" if r.get("scope") == "sector" else "residents"
+
+
 def _row_findings(out: list[Finding], r: dict, owed: pd.DataFrame | None, regulator_assessed: bool) -> None:
     """The findings of one row of the per-jurisdiction table, appended to ``out``."""
     code, name = r["jurisdiction"], r.get("jurisdiction_name") or r["jurisdiction"]
+    word = _people_word(r)
     residents = _n(r.get("residents"))
     basis, cite = r.get("basis"), r.get("citation")
     assess = basis == "assessment"
@@ -90,8 +97,8 @@ def _row_findings(out: list[Finding], r: dict, owed: pd.DataFrame | None, regula
         med, mx = _n(r.get("days_late_median")), _n(r.get("days_late_max"))
         out.append(Finding(
             "notice_timeliness", "late_notice", severity_for(late, med, assessment=assess),
-            f"{name}: {late} of {residents} residents notified late",
-            f"{late} residents of {name} ({code}) received their first valid notice after the due moment "
+            f"{name}: {late} of {residents} {word} notified late",
+            f"{late} {word} of {name} ({code}) received their first valid notice after the due moment "
             f"{due_text} (median {med} days late, at most {mx}).{_basis_note(basis)}",
             jurisdiction=code, count=late, citation=citation,
             evidence={**ev, "late": late, "days_late_median": med, "days_late_max": mx}))
@@ -102,8 +109,8 @@ def _row_findings(out: list[Finding], r: dict, owed: pd.DataFrame | None, regula
         extra = f" {und} of them had only returned/bounced or non-qualifying notices." if und else ""
         out.append(Finding(
             "notice_timeliness", "missing_notice", severity_for(missing, over, assessment=assess),
-            f"{name}: {missing} of {residents} residents never validly notified",
-            f"{missing} residents of {name} ({code}) had no valid notice by the audit date although it was "
+            f"{name}: {missing} of {residents} {word} never validly notified",
+            f"{missing} {word} of {name} ({code}) had no valid notice by the audit date although it was "
             f"due {due_text} ({over} days before the audit date).{extra}{_basis_note(basis)}",
             jurisdiction=code, count=missing, citation=citation,
             evidence={**ev, "missing": missing, "no_notice_at_all": _n(r.get("overdue")),
@@ -112,8 +119,8 @@ def _row_findings(out: list[Finding], r: dict, owed: pd.DataFrame | None, regula
     if pending:
         out.append(Finding(
             "notice_timeliness", "pending_notice", "info",
-            f"{name}: {pending} residents not yet notified, deadline after the audit date",
-            f"{pending} residents of {name} ({code}) have no valid notice yet; the deadline {due_text} falls "
+            f"{name}: {pending} {word} not yet notified, deadline after the audit date",
+            f"{pending} {word} of {name} ({code}) have no valid notice yet; the deadline {due_text} falls "
             f"after the audit date.{_basis_note(basis)}",
             jurisdiction=code, count=pending, citation=citation, evidence={**ev, "pending": pending}))
     threshold_count = r.get("threshold_residents")
