@@ -119,3 +119,20 @@ def test_a_declared_jurisdiction_absent_from_the_sample_is_still_judged(tmp_path
     out, t = _table(case)
     assert t.loc["US-WA", "residents"] == 0 and t.loc["US-WA", "threshold_residents"] == 900
     assert bool(t.loc["US-WA", "regulator_required"])  # RCW 19.255.010: AG when more than 500 residents
+
+
+@pytest.mark.parametrize("roles, basis", [([], "not_assessed"), (["information_broker"], "assessment")])
+def test_georgia_binds_only_information_brokers_and_agencies(tmp_path, roles, basis):
+    # O.C.G.A. § 10-1-912(a): "any information broker or data collector"; an ordinary business owes no
+    # Georgia notice, and one that does not say what it is gets "not assessed", never a deadline.
+    keys = {"organization": {"name": "Org", "roles": roles}}
+    case = write_case(tmp_path, {"discovered": "2019-03-01"}, [("G1", "US", "GA")], [], regulator=[],
+                      as_of="2019-09-01", case_keys=keys)
+    out, t = _table(case)
+    row = t.loc["US-GA"]
+    assert row["basis"] == basis
+    if not roles:
+        assert row["not_assessed"] == 1 and "binds only holders that are information_broker" in row["reason"]
+        assert not [f for f in out.findings if f.jurisdiction == "US-GA" and f.code == "missing_notice"]
+    else:
+        assert row["missing"] == 1  # the broker owed its Georgia resident a notice and sent none

@@ -40,7 +40,8 @@ def engine_keywords(case, facts) -> dict:
     """The case's facts for one law as ``RuleBook.due`` keywords: ``harm_ruled_out`` always,
     ``law_enforcement_delay`` (requested, ended) when the case records a delay for the law
     (a delay still in force runs until the audit moment)."""
-    kw = {"harm_ruled_out": facts.harm_ruled_out}
+    kw = {"harm_ruled_out": facts.harm_ruled_out,
+          "roles": tuple(getattr(case.organization, "roles", None) or ())}
     delay = facts.delay
     if delay is not None:
         requested = case_moment(case, delay.requested)

@@ -46,7 +46,7 @@ RULE_KEYS: dict[str, bool] = {
     "modelled": False, "individual_conditions": False, "regulator_conditions": False,
     "law_enforcement_delay": False, "law_enforcement_delay_text": False, "law_enforcement_delay_after": False,
     "law_enforcement_delay_scope": False, "law_enforcement_delay_source": False,
-    "law_enforcement_delay_confidence": False,
+    "law_enforcement_delay_confidence": False, "applies_to_roles": False,
 }
 #: Keys of one computation-of-time record (time_computation.yaml).
 TIME_KEYS: dict[str, bool] = {"code": True, "rollover": True, "citation": True, "source": True,
@@ -276,6 +276,21 @@ def _open_record(file: str, rec: Any, keys: dict[str, bool], what: str) -> "_Ctx
     return ctx
 
 
+def _roles(ctx: _Ctx, key: str = "applies_to_roles") -> tuple[str, ...]:
+    """The roles a statute binds (workbench.law.roles), or () for every holder."""
+    from workbench.law.roles import ROLES
+
+    v = ctx.rec.get(key)
+    if v is None:
+        return ()
+    if not isinstance(v, list) or not v or not all(isinstance(r, str) for r in v):
+        raise ctx.fail(key, f"expected a list of role names, got {v!r}")
+    unknown = [r for r in v if r not in ROLES]
+    if unknown:
+        raise ctx.fail(key, f"unknown role(s) {', '.join(unknown)}; known: {', '.join(ROLES.names())}")
+    return tuple(v)
+
+
 def parse_rule(file: str, rec: Any) -> Rule:
     """One rule record -> :class:`Rule`, raising LawDataError(file, line) on any problem."""
     ctx = _open_record(file, rec, RULE_KEYS, "rule")
@@ -335,7 +350,8 @@ def parse_rule(file: str, rec: Any) -> Rule:
         holiday_calendar=calendar, modelled=modelled,
         individual_conditions=_conditions(ctx, "individual_conditions"),
         regulator_conditions=_conditions(ctx, "regulator_conditions"),
-        law_enforcement_delay=_law_enforcement_delay(ctx), file=file, line=rec.line,
+        law_enforcement_delay=_law_enforcement_delay(ctx), applies_to_roles=_roles(ctx),
+        file=file, line=rec.line,
     )
     _check_consistency(ctx, rule)
     return rule

@@ -231,6 +231,8 @@ class Rule:
     individual_conditions: tuple[Condition, ...] = ()
     regulator_conditions: tuple[Condition, ...] = ()
     law_enforcement_delay: LawEnforcementDelay | None = None  # None: not recorded
+    #: The statute binds only holders of these roles (workbench.law.roles); empty: every holder.
+    applies_to_roles: tuple[str, ...] = ()
     file: str = field(default="", compare=False)
     line: int = field(default=0, compare=False)
 

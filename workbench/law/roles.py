@@ -33,6 +33,9 @@ class Role:
     not_modelled: str = ""  # why the law data cannot judge the role (codes empty)
     #: Duties of the role's regimes the law data does not model: name -> why (reported "not assessed").
     gaps: tuple[tuple[str, str], ...] = ()
+    #: True for a role that brings no regime of its own but decides whether a state law binds
+    #: the holder at all (a law's ``applies_to_roles``, e.g. Georgia's information brokers).
+    scope_only: bool = False
 
 
 def check_roles(roles: list[str] | None, where: str = "roles") -> list[str] | None:
@@ -56,6 +59,9 @@ for _role in (
                       "discovery); that notice is not in the law data, and the covered entity's own duties are "
                       "judged under the covered entity's role"),
     Role("sec_registrant", "SEC registrant (Form 8-K Item 1.05)", ("US-SEC-8K",), "none"),
+    Role("information_broker", "information broker: collects personal information for fees to furnish it to "
+         "third parties (e.g. a consumer reporting agency)", (), "none", scope_only=True),
+    Role("government_agency", "a state or local government agency", (), "none", scope_only=True),
     Role("nydfs_covered_entity", "NYDFS-covered entity (23 NYCRR 500)", ("US-NYDFS",), "none"),
     Role("glba_financial_institution", "bank under the GLBA Interagency Guidance", ("US-GLBA-IAG",), "all"),
     Role("bank_36_hour", "banking organisation under the 36-hour incident notification rule", ("US-BANK-36H",),

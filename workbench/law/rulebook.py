@@ -145,7 +145,8 @@ class RuleBook:
             residents: int | None = None, assessment_days: int,
             individual_sent_at: dt.datetime | None = None, encrypted: bool = False,
             harm_ruled_out: bool = False,
-            law_enforcement_delay: tuple[dt.datetime, dt.datetime] | None = None) -> Due:
+            law_enforcement_delay: tuple[dt.datetime, dt.datetime] | None = None,
+            roles: Iterable[str] | None = None) -> Due:
         """When ``obligation`` is due for a breach whose clock started at ``clock_start``.
 
         Parameters
@@ -182,6 +183,12 @@ class RuleBook:
             individual deadline (and, where the statute says so, the regulator deadline) is
             extended by its length, or runs for the statute's period after ``ended`` if
             later; elsewhere nothing moves and the reason says why (README "Law-enforcement delay").
+
+        roles
+            The holder's declared roles (``organization.roles``). A statute that binds only
+            some holders (``applies_to_roles``, e.g. Georgia's information brokers) is
+            ``not_assessed`` when the holder declares none of them: whether it binds is then
+            unknown, never "not required". None (the default): not asked.
 
         A date the law data does not model (before a code's first version, or a version
         with ``modelled: false``) is answered ``not_assessed``, never ``not_required``.
@@ -220,6 +227,11 @@ class RuleBook:
         if not rule.regime:
             return self._answer(rule, obligation, False, None, "no_regime",
                                 f"no breach-notice law in force: {rule.individual_standard}")
+        if rule.applies_to_roles and roles is not None and not set(rule.applies_to_roles) & set(roles):
+            return self._answer(rule, obligation, False, None, "not_assessed",
+                                f"not assessed: {rule.citation} binds only holders that are "
+                                f"{' or '.join(rule.applies_to_roles)}; the case declares neither "
+                                "(organization.roles or the data owner's roles)")
         ctx = _DueContext(self, rule, obligation, clock_start, residents, assessment_days,
                           individual_sent_at, encrypted, harm_ruled_out, law_enforcement_delay)
         return OBLIGATION_RULES.get(obligation)(ctx)

@@ -94,6 +94,7 @@ organization:
   name: {sc.ORG_NAME}
   ticker: {sc.TICKER}
   cik: "{sc.ISSUER_CIK}"
+  roles: [information_broker]          # a consumer reporting agency: Georgia's law binds it (O.C.G.A. 10-1-912)
 incident:
   breach_start: {sc.BREACH_START}
   breach_end: {sc.BREACH_END}
