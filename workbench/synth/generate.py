@@ -176,12 +176,7 @@ def generate_case(out_dir: str | Path, people: int, seed: int = 2017, *,
     SynthResult with the paths written and the row count of every input.
     """
     t0 = time.perf_counter()
-    out = Path(out_dir)
-    if (out / "case.yaml").exists() and not (out / TRUTH_NAME).exists() and not force:
-        # A folder the generator wrote (it has truth.json) is regenerated freely; a
-        # hand-made case is never overwritten by accident.
-        raise WorkbenchError(f"{out}: holds a case.yaml not written by the generator (no {TRUTH_NAME}); "
-                             "pass force=True (--force) to overwrite it")
+    out = writable_case_folder(out_dir, force=force)
     if notices_format not in NOTICE_WRITERS:
         raise WorkbenchError(f"notices format {notices_format!r}: expected one of {', '.join(NOTICE_WRITERS)}")
     open_notices, notices_file = NOTICE_WRITERS[notices_format]
@@ -263,6 +258,17 @@ def generate_case(out_dir: str | Path, people: int, seed: int = 2017, *,
     log.info("synthetic case %s: %d people, %d notices, %d defect kinds in %.1f s",
              out, people, notice_rows, len(truth["defects"]), seconds)
     return SynthResult(out / "case.yaml", out / TRUTH_NAME, people, rows, seconds)
+
+
+def writable_case_folder(out_dir: str | Path, *, force: bool) -> Path:
+    """The folder to write a generated case into. A folder the generator wrote (it has
+    truth.json) is regenerated freely; a hand-made case is never overwritten by accident
+    (WorkbenchError unless ``force``)."""
+    out = Path(out_dir)
+    if (out / "case.yaml").exists() and not (out / TRUTH_NAME).exists() and not force:
+        raise WorkbenchError(f"{out}: holds a case.yaml not written by the generator (no {TRUTH_NAME}); "
+                             "pass force=True (--force) to overwrite it")
+    return out
 
 
 def _truth(seed, people, found, extra_info, rplan, all_residents, residents, trades, rows) -> dict:

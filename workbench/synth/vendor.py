@@ -32,9 +32,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from workbench.errors import WorkbenchError
 from workbench.synth import reference as ref
-from workbench.synth.generate import TRUTH_NAME, SynthResult, _write_csv  # the package's one export-CSV writer
+from workbench.synth.generate import (  # the package's one export-CSV writer and overwrite guard
+    TRUTH_NAME, SynthResult, _write_csv, writable_case_folder,
+)
 
 CASE_ID = "EFTC-2023-VENDOR"
 ORG_NAME = "Example File Transfer Corp."
@@ -364,10 +365,7 @@ def generate_vendor_case(out_dir: str | Path, seed: int = 2023, *, force: bool =
     SynthResult with the paths written and the row count of every input.
     """
     t0 = time.perf_counter()
-    out = Path(out_dir)
-    if (out / "case.yaml").exists() and not (out / TRUTH_NAME).exists() and not force:
-        raise WorkbenchError(f"{out}: holds a case.yaml not written by the generator (no {TRUTH_NAME}); "
-                             "pass force=True (--force) to overwrite it")
+    out = writable_case_folder(out_dir, force=force)
     (out / "data").mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
     people, members = _people(rng)
