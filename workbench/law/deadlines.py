@@ -20,9 +20,10 @@ import pandas as pd
 
 from workbench.exposure import elements_key
 from workbench.law.case_due import engine_keywords, individual_due
+from workbench.law.codes import US_REGION_CODES
 from workbench.law.jurisdictions import OVERLAY_CODES, UNKNOWN_JURISDICTION, jurisdiction_for, jurisdictions_for
-from workbench.law.model import OBLIGATIONS, Due, Rule
-from workbench.law.plan import filing_laws, law_plan
+from workbench.law.model import OBLIGATIONS, PER_STATE_OBLIGATIONS, Due, Rule
+from workbench.law.plan import filing_laws, law_plan, sector_laws
 from workbench.law.rulebook import RuleBook, load_rulebook
 from workbench.law.units import CLOCK_EVENTS
 from workbench.owners import ORGANISATION, owner_case, unknown_owner_reason
@@ -31,7 +32,8 @@ from workbench.safecsv import SafeDictWriter
 NOT_LEGAL_ADVICE = ("Computed by the Breach Audit Workbench from its reviewed law data; "
                     "not legal advice. 'assessment' deadlines are audit yardsticks, not law.")
 
-RECIPIENT = {"individual": "affected individuals", "cra": "nationwide consumer reporting agencies"}
+RECIPIENT = {"individual": "affected individuals", "cra": "nationwide consumer reporting agencies",
+             "media": "prominent media outlets serving the State"}
 
 
 @dataclass(frozen=True)
@@ -152,6 +154,34 @@ def rule_for_case(book: RuleBook, code: str, case) -> tuple[Rule | None, dt.date
     return (second or first), own_start(second or first)
 
 
+def is_state_code(code: str) -> bool:
+    """A US State or jurisdiction in HIPAA's sense (the States, DC, Puerto Rico, the
+    territories: 45 CFR § 160.103 "State"): ``US-`` and a region code."""
+    return code.startswith("US-") and code[3:] in US_REGION_CODES
+
+
+def media_dues(book: RuleBook, case, code: str, residents: int) -> list[tuple[Rule, dt.datetime, Due]]:
+    """The per-State media notices of the case's sector regimes for State ``code`` (pure).
+
+    A regime whose rule in force has a media duty (HIPAA: more than 500 residents of a
+    State, 45 CFR § 164.406) is judged on that State's ``residents``, on the regime's own
+    clock and facts; one (rule, clock start, due) per such regime of the organisation's declared roles.
+    """
+    from workbench.casefacts import facts_for
+
+    if not is_state_code(code):
+        return []
+    out = []
+    for sector in sector_laws(case, people="all"):
+        rule, start = rule_for_case(book, sector, case)
+        if rule is None or rule.media_threshold is None:
+            continue
+        due = book.due(rule, "media", start, residents=residents, assessment_days=case.parameters.assessment_days,
+                       encrypted=case.incident.encrypted, **engine_keywords(case, facts_for(case, sector)))
+        out.append((rule, start, due))
+    return out
+
+
 # ---------------------------------------------------------------- obligations
 
 #: A group of affected people: (data owner, home jurisdiction, element key); '' is the organisation.
@@ -264,13 +294,18 @@ def _law_obligations(book: RuleBook, view, owner: str, code: str, element_counts
                               start, due, owner))
     kw = dict(residents=counted, assessment_days=view.parameters.assessment_days, encrypted=view.incident.encrypted,
               **engine_keywords(view, facts_for(view, code)))
-    for ob in (o for o in OBLIGATIONS if o != "individual"):
+    for ob in (o for o in OBLIGATIONS if o != "individual" and o not in PER_STATE_OBLIGATIONS):
         due = book.due(rule if rule is not None else code, ob, start, **kw)
         if not due.applies and due.basis != "not_assessed":
             continue
         recipient = rule.regulator_name if rule is not None and ob == "regulator" else None
         out.append(Obligation(code, book.name(code), ob, recipient or RECIPIENT.get(ob, "regulator"), counted,
                               clock_event, start, due, owner))
+    state_residents = residents if residents is not None else sum(element_counts.values())
+    for sector_rule, sector_start, due in media_dues(book, view, code, state_residents):
+        if due.applies or due.basis == "not_assessed":
+            out.append(Obligation(code, book.name(code), "media", f"{RECIPIENT['media']} ({sector_rule.name})",
+                                  state_residents, sector_rule.clock_starts or "", sector_start, due, owner))
     return out
 
 

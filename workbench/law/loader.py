@@ -47,6 +47,7 @@ RULE_KEYS: dict[str, bool] = {
     "law_enforcement_delay": False, "law_enforcement_delay_text": False, "law_enforcement_delay_after": False,
     "law_enforcement_delay_scope": False, "law_enforcement_delay_source": False,
     "law_enforcement_delay_confidence": False, "applies_to_roles": False,
+    "media_threshold": False, "media_deadline": False, "media_standard": False,
 }
 #: Keys of one computation-of-time record (time_computation.yaml).
 TIME_KEYS: dict[str, bool] = {"code": True, "rollover": True, "citation": True, "source": True,
@@ -351,6 +352,8 @@ def parse_rule(file: str, rec: Any) -> Rule:
         individual_conditions=_conditions(ctx, "individual_conditions"),
         regulator_conditions=_conditions(ctx, "regulator_conditions"),
         law_enforcement_delay=_law_enforcement_delay(ctx), applies_to_roles=_roles(ctx),
+        media_threshold=_count(ctx, "media_threshold"), media_deadline=_period(ctx, "media_deadline"),
+        media_standard=_text(ctx, "media_standard") or "",
         file=file, line=rec.line,
     )
     _check_consistency(ctx, rule)
@@ -412,7 +415,7 @@ def parse_time_rule(file: str, rec: Any) -> TimeRule:
 def _check_consistency(ctx: _Ctx, r: Rule) -> None:
     if not r.regime:
         for key in ("individual_deadline", "regulator_threshold", "regulator_deadline", "regulator_relative", "cra_threshold",
-                    "individual_conditions", "regulator_conditions"):
+                    "individual_conditions", "regulator_conditions", "media_threshold"):
             if ctx.rec.get(key) is not None:
                 raise ctx.fail(key, "a record with regime: false (no law in force) cannot impose a duty")
     if r.individual_deadline and not r.individual_required:
@@ -426,6 +429,8 @@ def _check_consistency(ctx: _Ctx, r: Rule) -> None:
         raise ctx.fail("regulator_relative", "timed against an individual notice the regime does not require")
     if (r.regulator_annual_log_below is None) != (r.regulator_annual_log_period is None):
         raise ctx.fail("regulator_annual_log_period", "give both regulator_annual_log_below and regulator_annual_log_period, or neither")
+    if (r.media_threshold is None) != (r.media_deadline is None):
+        raise ctx.fail("media_deadline", "give both media_threshold and media_deadline, or neither")
     if r.cra_relative and r.cra_threshold is None:
         raise ctx.fail("cra_threshold", "CRA timing given but no CRA threshold")
     if r.regulator_conditions and r.regulator_threshold is None:

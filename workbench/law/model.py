@@ -15,7 +15,10 @@ from workbench.registry import Registry
 #: Confidence a record may carry (see the README beside the data files).
 CONFIDENCE_LEVELS: tuple[str, ...] = ("high", "medium", "low")
 #: The obligations the engine answers for.
-OBLIGATIONS: tuple[str, ...] = ("individual", "regulator", "cra")
+OBLIGATIONS: tuple[str, ...] = ("individual", "regulator", "cra", "media")
+#: Obligations judged per State on that State's residents, not once per law (HIPAA's media
+#: notice: more than 500 residents of a State; 45 CFR § 164.406).
+PER_STATE_OBLIGATIONS: frozenset[str] = frozenset({"media"})
 #: How a due moment was arrived at.
 #:  statutory    - the number comes from the rule (or from a fact such as the individual notice date)
 #:  assessment   - the law sets no number; the case's assessment_days was applied (never law)
@@ -233,6 +236,11 @@ class Rule:
     law_enforcement_delay: LawEnforcementDelay | None = None  # None: not recorded
     #: The statute binds only holders of these roles (workbench.law.roles); empty: every holder.
     applies_to_roles: tuple[str, ...] = ()
+    #: Notice to prominent media outlets serving a State, judged per State on its residents
+    #: (``media_threshold`` residents of that State, within ``media_deadline`` of the clock start).
+    media_threshold: int | None = None
+    media_deadline: Deadline | None = None
+    media_standard: str = ""
     file: str = field(default="", compare=False)
     line: int = field(default=0, compare=False)
 
@@ -281,6 +289,9 @@ class Rule:
             "risk_of_harm_exception": self.risk_of_harm_exception,
             "encryption_safe_harbor": self.encryption_safe_harbor,
             "safe_harbor_scope": self.safe_harbor_scope,
+            "media_notice": None if self.media_threshold is None else {
+                "threshold_per_state": self.media_threshold, "deadline": _deadline_dict(self.media_deadline),
+                "standard": self.media_standard},
             "substitute_notice": self.substitute_notice.to_dict() if self.substitute_notice else None,
             "law_enforcement_delay": self.law_enforcement_delay.to_dict() if self.law_enforcement_delay else None,
             "holiday_calendar": self.holiday_calendar,

@@ -72,7 +72,7 @@ def law_plan(case, groups: Iterable[tuple[str, str]]) -> pd.DataFrame:
 
 def not_modelled_roles(case) -> dict[str, str]:
     """Declared roles, or duties of them, that the law data does not model: key -> the reason
-    (``hipaa_business_associate``, ``hipaa_covered_entity:media_notice``)."""
+    (``hipaa_business_associate``; a duty of a role listed in its ``gaps``: ``role:duty``)."""
     out = {role: ROLES.get(role).not_modelled for role in roles_of(case)
            if not ROLES.get(role).codes and not ROLES.get(role).scope_only}
     for role in roles_of(case):

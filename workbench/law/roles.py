@@ -50,10 +50,7 @@ def check_roles(roles: list[str] | None, where: str = "roles") -> list[str] | No
 
 ROLES: Registry[Role] = Registry("organisation role")
 for _role in (
-    Role("hipaa_covered_entity", "HIPAA covered entity (health plan, clearinghouse, provider)", ("US-HIPAA",), "all",
-         gaps=(("media_notice", "the notice to prominent media outlets serving a State when more than 500 residents "
-                                "of that State are affected (45 CFR § 164.406, within 60 days of discovery) is not "
-                                "in the law data"),)),
+    Role("hipaa_covered_entity", "HIPAA covered entity (health plan, clearinghouse, provider)", ("US-HIPAA",), "all"),
     Role("hipaa_business_associate", "HIPAA business associate of a covered entity", (), "none",
          not_modelled="a business associate must notify the covered entity (45 CFR § 164.410, within 60 days of "
                       "discovery); that notice is not in the law data, and the covered entity's own duties are "

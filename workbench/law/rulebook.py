@@ -483,6 +483,22 @@ def _cra(ctx: _DueContext) -> Due:
     return _answer_earliest(ctx, limits, "notice to the nationwide consumer reporting agencies", note)
 
 
+@OBLIGATION_RULES.register("media")
+def _media(ctx: _DueContext) -> Due:
+    # Judged per State: ``residents`` are the residents of the one State asked about.
+    r = ctx.rule
+    harbour = ctx.safe_harbour("all")
+    if harbour:
+        return harbour
+    below, note = ctx.threshold(r.media_threshold, "media")
+    if below:
+        return below
+    at, rolled = ctx.period(ctx.clock_start, r.media_deadline, "media")
+    return ctx.answer(True, at, "statutory",
+                      f"notice to prominent media outlets serving the State: within {r.media_deadline} of "
+                      f"{ctx.clock_words()} (\"{r.media_standard}\"){rolled}{note}")
+
+
 @lru_cache(maxsize=8)
 def _load(data_dir: str, stamp: tuple) -> RuleBook:
     data = load_all(Path(data_dir))

@@ -72,6 +72,8 @@ JURISDICTION_COLUMNS = [
     "regulator_reason",
     "cra_required", "cra_threshold", "cra_due_at", "cra_basis", "cra_sent_at", "cra_recipients", "cra_status",
     "cra_days_late", "cra_citation", "cra_reason",
+    "media_required", "media_threshold", "media_regime", "media_residents", "media_due_at", "media_basis",
+    "media_sent_at", "media_notices", "media_status", "media_days_late", "media_citation", "media_reason",
 ]
 
 

@@ -157,8 +157,9 @@ def _not_owed_findings(r: dict, name: str, residents: int, groups: pd.DataFrame)
 def _regulator_findings(r: dict, name: str, residents: int, assessed: bool) -> list[Finding]:
     out: list[Finding] = []
     code = r["jurisdiction"]
-    for kind, category in (("regulator", "regulator_notice"), ("cra", "cra_notice")):
+    for kind, category in (("regulator", "regulator_notice"), ("cra", "cra_notice"), ("media", "regulator_notice")):
         status = r.get(f"{kind}_status")
+        n = residents
         if not isinstance(status, str) or not assessed:
             continue
         basis = r.get(f"{kind}_basis")
@@ -167,58 +168,62 @@ def _regulator_findings(r: dict, name: str, residents: int, assessed: bool) -> l
         citation = f"{cite} ({ASSESSMENT_NOTE})" if assess and cite else cite
         due = r.get(f"{kind}_due_at")
         due_text = pd.Timestamp(due).isoformat() if pd.notna(due) else "-"
-        who = (r.get("regulator_name") or "the regulator") if kind == "regulator" else \
-            "the nationwide consumer reporting agencies"
-        subject = "regulator" if kind == "regulator" else "consumer reporting agencies"  # stable finding ids
+        who = {"regulator": r.get("regulator_name") or "the regulator",
+               "cra": "the nationwide consumer reporting agencies",
+               "media": f"prominent media outlets serving {name} ({r.get('media_regime')})"}[kind]
+        subject = {"regulator": "regulator", "cra": "consumer reporting agencies",
+                   "media": "media"}[kind]  # stable finding ids
+        if kind == "media" and r.get("media_residents") is not None and not pd.isna(r.get("media_residents")):
+            n = int(r["media_residents"])  # the regime counts every affected resident of the State
         cond = r.get("regulator_condition") if kind == "regulator" else None
         cond_text = f" The duty applies only where {cond}." if isinstance(cond, str) and cond else ""
         threshold = r.get(f"{kind}_threshold")
-        ev = {"residents": residents, "threshold": None if pd.isna(threshold) else int(threshold),
+        ev = {"residents": n, "threshold": None if pd.isna(threshold) else int(threshold),
               "due_at": due_text, "basis": basis, "reason": r.get(f"{kind}_reason")}
         days = r.get(f"{kind}_days_late")
         days = None if days is None or pd.isna(days) else int(days)
         if status == "missing":
-            sev = severity_for(residents, days, assessment=assess or bool(cond_text))
+            sev = severity_for(n, days, assessment=assess or bool(cond_text))
             out.append(Finding(category, f"{kind}_notice_missing", sev,
                                f"{name}: notice to {who} required but not found",
-                               f"{residents} residents of {name} ({code}) were affected; notice to {who} was due "
+                               f"{n} residents of {name} ({code}) were affected; notice to {who} was due "
                                f"{due_text} and none was found by the audit date ({days} days overdue)."
                                f"{cond_text}{_basis_note(basis)}",
                                jurisdiction=code, subject=subject,
-                               count=residents, citation=citation, evidence={**ev, "days_overdue": days}))
+                               count=n, citation=citation, evidence={**ev, "days_overdue": days}))
         elif status == "late":
             sent = pd.Timestamp(r.get(f"{kind}_sent_at")).isoformat()
-            out.append(Finding(category, f"{kind}_notice_late", severity_for(residents, days, assessment=assess),
+            out.append(Finding(category, f"{kind}_notice_late", severity_for(n, days, assessment=assess),
                                f"{name}: notice to {who} sent {days} days late",
-                               f"Notice to {who} for {residents} residents of {name} ({code}) was due {due_text} "
+                               f"Notice to {who} for {n} residents of {name} ({code}) was due {due_text} "
                                f"and first sent {sent}, {days} days late.{cond_text}{_basis_note(basis)}",
                                jurisdiction=code, subject=subject,
-                               count=residents, citation=citation,
+                               count=n, citation=citation,
                                evidence={**ev, "sent_at": sent, "days_late": days}))
         elif status == "pending":
             out.append(Finding(category, f"{kind}_notice_pending", "info",
                                f"{name}: notice to {who} not yet due",
-                               f"Notice to {who} for {residents} residents of {name} ({code}) is due {due_text}, "
+                               f"Notice to {who} for {n} residents of {name} ({code}) is due {due_text}, "
                                f"after the audit date; none found yet.{_basis_note(basis)}",
                                jurisdiction=code, subject=subject,
-                               count=residents, citation=citation, evidence=ev))
+                               count=n, citation=citation, evidence=ev))
         log = r.get("regulator_filing_log") if kind == "regulator" else None
         log = log if isinstance(log, str) and log else None
         if kind == "regulator" and r.get("residents_reported_matches") is False:
             reported = int(r["residents_reported"])
-            diff = abs(reported - residents)
-            sev = "medium" if diff >= max(10, 0.1 * residents) else "low"
+            diff = abs(reported - n)
+            sev = "medium" if diff >= max(10, 0.1 * n) else "low"
             source = r.get("threshold_residents_source") or "people table"
             against = ("the organisation's declared count" if source == "declared"
                        else "the affected-people table (residents whose exposed elements are personal information there)")
             out.append(Finding("regulator_notice", "residents_reported_mismatch", sev,
-                               f"{name}: regulator told {reported} residents, {residents} were affected",
+                               f"{name}: regulator told {reported} residents, {n} were affected",
                                f"The latest notice to {who} for {name} ({code}) reports {reported} affected "
-                               f"residents; {against} holds {residents} ({reported - residents:+d})."
+                               f"residents; {against} holds {n} ({reported - n:+d})."
                                + (f" Filings: {log}." if log else ""),
                                jurisdiction=code, subject="regulator", count=diff,
                                citation=r.get("regulator_citation") or r.get("citation"),
-                               evidence={"residents": residents, "residents_reported": reported,
+                               evidence={"residents": n, "residents_reported": reported,
                                          "compared_with": source, "filings": log}))
         counts = r.get("regulator_counts_reported") if kind == "regulator" else None
         if isinstance(counts, str) and len(set(counts.split(","))) > 1:

@@ -19,7 +19,7 @@ import pandas as pd
 from workbench.casefacts import facts_for
 from workbench.owners import ORGANISATION, owner_case
 from workbench.law import UNKNOWN_JURISDICTION, RuleBook, load_rulebook
-from workbench.law.deadlines import rule_for_case
+from workbench.law.deadlines import media_dues, rule_for_case
 from workbench.timelines.clock import DAY_SECONDS, _utc, audit_moment
 from workbench.timelines.clock import engine_keywords  # the case's delay and harm facts for due()
 
@@ -28,6 +28,8 @@ log = logging.getLogger("workbench.timelines")
 REGULATOR_RECIPIENT_TYPES: tuple[str, ...] = ("attorney_general", "regulator", "supervisory_authority")
 
 CRA_RECIPIENT_TYPE = "consumer_reporting_agency"
+#: A notice to the press serving a State (HIPAA's media notice, 45 CFR § 164.406).
+MEDIA_RECIPIENT_TYPE = "media"
 
 #: Counts and extremes per jurisdiction: streaming aggregates, which DuckDB spills to disk.
 _SUMMARY_SQL = """
@@ -131,7 +133,7 @@ def _ceil_days(delta: dt.timedelta) -> int:
 
 def _notice_groups(reg: pd.DataFrame) -> dict[tuple[str, str, str], dict[str, Any]]:
     """Regulator-notice rows grouped once by (data owner, kind, jurisdiction): kind
-    ``regulator`` or ``cra``; first sent moment, the latest row's residents_reported, rows,
+    ``regulator``, ``cra`` or ``media``; first sent moment, the latest row's residents_reported, rows,
     recipients. A row without ``data_owner`` is the organisation's own filing."""
     if reg is None or len(reg) == 0:
         return {}
@@ -145,7 +147,8 @@ def _notice_groups(reg: pd.DataFrame) -> dict[tuple[str, str, str], dict[str, An
     })
     frame = frame[frame["sent_at"].notna()]
     frame["kind"] = frame["t"].map(lambda t: "regulator" if t in REGULATOR_RECIPIENT_TYPES
-                                   else "cra" if t == CRA_RECIPIENT_TYPE else None)
+                                   else "cra" if t == CRA_RECIPIENT_TYPE
+                                   else "media" if t == MEDIA_RECIPIENT_TYPE else None)
     frame = frame[frame["kind"].notna()].sort_values("sent_at", kind="stable")
     out = {}
     for (o, kind, j), g in frame.groupby(["o", "kind", "j"], sort=False):
@@ -248,5 +251,25 @@ def regulator_table(case, summary: pd.DataFrame, regulator_notices: pd.DataFrame
             "cra_recipients": len(cra["recipients"]),
             "cra_status": cstatus, "cra_days_late": cdays,
         })
+        row.update(_media_columns(book, view, code, rec, declared, groups, owner, audit_at))
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _media_columns(book: RuleBook, view, code: str, rec, declared: int | None, groups: dict, owner: str,
+                   audit_at: dt.datetime) -> dict[str, Any]:
+    """The per-State media notice of the owner's sector regimes (HIPAA) for State ``code``,
+    judged on every affected resident of the State (the regime's own data, not the State
+    law's definition), or the case's declared count for the State."""
+    state_residents = declared if declared is not None else int(rec.residents or 0)
+    dues = media_dues(book, view, code, state_residents)
+    if not dues:
+        return {}
+    rule, _start, due = dues[0]  # one sector regime with a media duty is modelled (HIPAA)
+    mine = _merge_groups(groups, "media", [code], owner)
+    status, days = obligation_status(due, mine["first"], audit_at)
+    return {"media_required": bool(due.applies), "media_threshold": rule.media_threshold,
+            "media_regime": rule.code, "media_residents": state_residents,
+            "media_due_at": _utc(due.due_at), "media_basis": due.basis, "media_reason": due.reason,
+            "media_citation": due.citation, "media_sent_at": mine["first"], "media_notices": mine["rows"],
+            "media_status": status, "media_days_late": days}

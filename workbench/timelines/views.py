@@ -52,7 +52,7 @@ def _per_jurisdiction(t: Timelines) -> pd.DataFrame:
     table = t.jurisdictions
     counts = table.groupby("jurisdiction")[["on_time", "late", "missing"]].sum()
     worst = {}
-    for col in ("regulator_status", "cra_status"):
+    for col in ("regulator_status", "cra_status", "media_status"):
         if col in table.columns:
             worst[col] = table.groupby("jurisdiction")[col].agg(
                 lambda s: "missing" if s.eq("missing").any() else "late" if s.eq("late").any() else None)
@@ -67,6 +67,9 @@ def regulator_view(t: Timelines) -> pd.DataFrame:
     t2 = t.sorted_table()
     keep = (t2["regulator_required"].fillna(False).astype(bool) | t2["cra_required"].fillna(False).astype(bool)
             | t2["regulator_status"].eq("sent_not_required") | t2["cra_status"].eq("sent_not_required"))
+    if t2["media_required"].fillna(False).astype(bool).any() or t2["media_status"].eq("sent_not_required").any():
+        cols += ["media_required", "media_due_at", "media_sent_at", "media_status", "media_days_late"]
+        keep |= t2["media_required"].fillna(False).astype(bool) | t2["media_status"].eq("sent_not_required")
     return t2.loc[keep, cols].reset_index(drop=True)
 
 
@@ -132,8 +135,8 @@ def tile_map_figure(t: Timelines):
         value = share.get(code)
         present = code in table.index
         colour = "#eeeeee" if not present else "#bdbdbd" if value is None or pd.isna(value) else cmap(float(value))
-        problem = present and any(table.loc[code, c] in ("missing", "late") for c in ("regulator_status", "cra_status")
-                                  if c in table.columns)
+        problem = present and any(table.loc[code, c] in ("missing", "late")
+                                  for c in ("regulator_status", "cra_status", "media_status") if c in table.columns)
         ax.add_patch(plt.Rectangle((col, -row), 0.92, 0.92, facecolor=colour,
                                    edgecolor="black" if problem else "white", linewidth=2.5 if problem else 1))
         text = state if value is None or pd.isna(value) else f"{state}\n{value:.0%}"
