@@ -9,6 +9,12 @@ Rules, chosen so that a regulator can still follow a finding without seeing a pe
 * identifiers (person_id, notice_id, message ids) are kept: they are pseudonymous and are
   how a regulator asks the organisation about a case.
 
+Public-record findings are not masked: the names and titles of reporting owners are
+published by the SEC in their Form 4 filings (Exchange Act § 16(a)), so an insider-trading
+finding is the same in a package as in the full report (:data:`PUBLIC_RECORD_CATEGORIES`).
+An award's recipient stays masked: compensation data may come from internal records, not
+only from a proxy statement.
+
 Names inside free text cannot be found reliably, so :func:`mask_finding` replaces the
 names it *knows* (the subject of a person-named finding, name-like evidence values)
 wherever they occur in the title and detail, and masks every e-mail address in any text.
@@ -31,6 +37,11 @@ OPAQUE_KEYS = frozenset({"address", "address_line", "recipient_address", "street
                          "postal_code", "date_of_birth", "ssn", "raw"})
 #: Categories whose ``subject`` is a person's name (an insider, an award recipient).
 NAME_SUBJECT_CATEGORIES = frozenset({"insider_trading", "compensation"})
+#: Categories built only from public records, never masked: category -> why.
+PUBLIC_RECORD_CATEGORIES: dict[str, str] = {
+    "insider_trading": "reporting owners' names, titles and trades are public in their SEC Form 4 filings "
+                       "(Securities Exchange Act of 1934 § 16(a); EDGAR)",
+}
 
 MASK = "[masked]"
 _EMAIL = re.compile(r"\b([A-Za-z0-9._%+'-])[A-Za-z0-9._%+'-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})\b")
@@ -107,6 +118,8 @@ def mask_finding(f: Finding) -> Finding:
     masked copy gets a different derived id, so callers that need the original id should
     take it before masking (see :func:`masked_dict`).
     """
+    if f.category in PUBLIC_RECORD_CATEGORIES:
+        return f
     names: set[str] = set()
     evidence = {k: _mask_value(k, v, names) for k, v in f.evidence.items()}
     subject = f.subject

@@ -537,7 +537,8 @@ LIMITATIONS = (
     "confidence there, and deadlines labelled 'assessment' (statutes without a number), are yardsticks for the audit, not law.",
     "Look-alike domain and notice-letter findings are screening results that call for human review.",
     "Personal-data masking in regulator packages masks known name, e-mail and address fields and e-mail addresses in text; "
-    "a name typed into free text by a check cannot always be recognised.",
+    "a name typed into free text by a check cannot always be recognised. Insider-trading findings are public records "
+    "(reporting owners' names and trades as filed on SEC Form 4) and are shown unmasked.",
     "This report is not legal advice.",
 )
 

@@ -30,7 +30,7 @@ def test_emails_inside_text_are_masked_and_other_text_kept():
 
 
 def test_mask_finding_keeps_ids_and_masks_names_everywhere():
-    f = Finding("insider_trading", "sale_in_window", "critical", "Richard Roe sold shares",
+    f = Finding("compensation", "award_in_crisis_window", "critical", "Richard Roe sold shares",
                 "Richard Roe (CFO) sold; contact richard@corp.example", subject="Richard Roe",
                 evidence={"insider_name": "Richard Roe", "shares": 6500, "address": "1 Main St",
                           "rows": [{"full_name": "Jane Roe", "person_id": "P-1"}]})
@@ -47,3 +47,12 @@ def test_mask_finding_keeps_ids_and_masks_names_everywhere():
 def test_person_id_subjects_are_kept():
     f = Finding("notice_timeliness", "late", "high", "Late notice", "late", jurisdiction="US-CA", subject="P-CA-001")
     assert mask_finding(f).subject == "P-CA-001" and mask_finding(f).id == f.id
+
+
+def test_insider_findings_are_public_records_and_stay_as_filed():
+    # Form 4 filings are public on EDGAR: masking the filer's name while its accession number
+    # stays visible protects no one and makes the package harder to check
+    f = Finding("insider_trading", "insider_sale_in_window", "high", "Insider sale between discovery and disclosure",
+                "Richard Roe (CFO) sold 6,500 shares", subject="Richard Roe",
+                evidence={"insider_title": "CFO", "sales": [{"document": "0000950103-17-001201"}]})
+    assert mask_finding(f) == f and masked_dict(f) == f.to_dict() | {"id": f.id}
