@@ -324,7 +324,8 @@ def _holdings(rows: pd.DataFrame) -> dict[str, Any]:
     total = float(after) + float(first["shares"]) + (float(other) if known else 0.0)
     return {"holdings_before": _num(total), "first_sale": _order_key(first),
             "holdings_note": None if known else
-            "holdings on other ownership lines (indirect: trusts, family) not reported: measured against this line only"}
+            "holdings on other ownership lines (indirect holdings such as trusts or family) not reported: "
+            "measured against this line only"}
 
 
 def _loss_summary(rows: list[dict], refs: dict[str, tuple], lowest_days: int) -> dict[str, Any]:
@@ -454,7 +455,7 @@ def _window_finding(name, group, defended, held, sales, exercises, refs, lo, win
     stock = group[group["_kind"] == "sale"]
     derivs = group[group["_kind"] != "sale"]
     shares = float(stock["shares"].sum())
-    value = float((group["shares"] * group["price"]).sum(min_count=1)) if group["price"].notna().any() else None
+    value = float((stock["shares"] * stock["price"]).sum(min_count=1)) if stock["price"].notna().any() else None
     statuses = set(group["_plan"])
     plan = ("plan" if statuses == {"plan"} else "no_plan" if statuses == {"no_plan"}
             else "unknown" if statuses == {"unknown"} else "mixed")
@@ -475,7 +476,9 @@ def _window_finding(name, group, defended, held, sales, exercises, refs, lo, win
                 f"; share of holdings sold unknown ({held['holdings_note']})" if len(stock) else "")
     if fraction is not None and held["holdings_note"]:
         holdings += f" ({held['holdings_note']})"
-    detail = (f"{name} ({role}) sold {shares:,.0f} shares for {_money(value)} between "
+    lead = (f"{name} ({role}) sold {shares:,.0f} shares for {_money(value)}" if len(stock) else
+            f"{name} ({role}) made derivative trades that count as sales")
+    detail = (f"{lead} between "
               f"{group['_day'].min().date()} and {group['_day'].max().date()}, inside the window "
               f"{window_text} between discovery and public disclosure"
               + equivalents + holdings
@@ -512,7 +515,8 @@ def _look_back_finding(rows_frame, exercises, refs, discovered, start, look_back
     rows = [_sale_row(r, exercises, refs) for _, r in rows_frame.iterrows()]
     people = []
     for name, g in rows_frame.groupby("insider_name", sort=True):
-        value = float((g["shares"] * g["price"]).sum(min_count=1)) if g["price"].notna().any() else None
+        stock = g[g["_kind"] == "sale"]
+        value = float((stock["shares"] * stock["price"]).sum(min_count=1)) if stock["price"].notna().any() else None
         people.append({"insider": name, "role": _role_text(g), "sales": int(len(g)),
                        "shares": _num(g.loc[g["_kind"] == "sale", "shares"].sum()),
                        "underlying_shares_of_derivatives": _num(g.loc[g["_kind"] != "sale", "_eq_shares"].sum()),
