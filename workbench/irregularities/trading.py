@@ -324,7 +324,7 @@ def _holdings(rows: pd.DataFrame) -> dict[str, Any]:
     total = float(after) + float(first["shares"]) + (float(other) if known else 0.0)
     return {"holdings_before": _num(total), "first_sale": _order_key(first),
             "holdings_note": None if known else
-            "holdings on other ownership lines (indirect holdings such as trusts or family) not reported: "
+            "holdings on other ownership lines, such as trusts or family, not reported: "
             "measured against this line only"}
 
 
