@@ -1,16 +1,22 @@
-"""Insider trading: sales in the breach window.
+"""Insider trading: sales in the breach window, and just before the stated discovery date.
 
 The filings are read into the insider_trades table by :mod:`workbench.form4`
 (:func:`workbench.form4.read_form4`), a reader below this check.
 
-- :func:`insider_sales` flags open-market sales (code ``S``) by insiders between discovery
-  minus the look-back and public disclosure plus the window, one finding per insider and
-  plan status, with value, share of holdings sold, prior-12-month sales and, when share
-  prices are given, the loss avoided. :func:`price_chart` draws the period.
+- :func:`insider_sales` flags sales by insiders (officers, directors, 10% owners) between
+  discovery minus ``before_days`` and public disclosure plus ``after_days``, one finding per
+  insider and plan outcome, and the sales of the ``look_back_days`` before that window as one
+  low finding. A declared Rule 10b5-1 plan lowers the severity only when it is a defence
+  (:mod:`workbench.irregularities.plans`: adopted before discovery, trade after the
+  cooling-off). Each sale carries the numbers to recompute the finding: holdings before the
+  first sale in filing order, share of holdings sold, loss avoided (never negative) against
+  the first close after disclosure and the lowest close of the next N trading days.
+  :func:`price_chart` draws the period.
 
 Why sales only: a purchase before bad news is not a way to profit from it, and a grant or
-tax withholding (codes A, F) is not the insider's decision. An option exercise (code M)
-matters when shares are then sold; the sale carries an ``exercise_and_sale`` mark.
+tax withholding (codes A, F) is not the insider's decision. Buying a put or selling a call
+sells the downside, so both count as sales. An option exercise (code M) matters when shares
+are then sold; the sale carries an ``exercise_and_sale`` mark.
 """
 
 from __future__ import annotations
