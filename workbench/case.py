@@ -50,6 +50,11 @@ class Organization(_Strict):
 
         return check_roles(v, "organization.roles")
 
+    #: Dates the issuer filed a Form 10-Q or 10-K: the alternative end of a Rule 10b5-1 plan's
+    #: cooling-off period (two business days after the results of the adoption quarter).
+    #: Absent: a trade after day 90 and up to day 120 is "cooling-off not determinable".
+    financial_results_filed: list[dt.date] | None = None
+
 
 class Incident(_Strict):
     breach_start: dt.date
@@ -127,6 +132,11 @@ EARLIEST_DATE, LATEST_DATE = dt.date(1970, 1, 1), dt.date(2099, 12, 31)
 class TradingWindow(_Strict):
     before_discovery_days: int = Field(default=0, ge=0, le=MAX_WINDOW_DAYS)
     after_disclosure_days: int = Field(default=0, ge=0, le=MAX_WINDOW_DAYS)
+    #: Days before the window whose sales are reported on their own, at low severity
+    #: ("before the stated discovery date": was the company aware earlier?); 0 turns it off.
+    look_back_days: int = Field(default=30, ge=0, le=MAX_WINDOW_DAYS)
+    #: Trading days after disclosure whose lowest close is the second loss-avoided reference.
+    lowest_close_trading_days: int = Field(default=10, ge=1, le=MAX_WINDOW_DAYS)
 
 
 class Parameters(_Strict):

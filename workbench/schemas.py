@@ -86,7 +86,8 @@ SCHEMAS: dict[str, InputSchema] = {s.name: s for s in [
     _schema("insider_trades", None,
             "insider_name:str! insider_title:str is_officer:bool is_director:bool "
             "transaction_date:date! transaction_code:str! shares:float! price:float "
-            "acquired_disposed:str! shares_owned_after:float plan_10b5_1:str filing_date:date"),
+            "acquired_disposed:str! shares_owned_after:float plan_10b5_1:str filing_date:date "
+            "is_ten_percent_owner:bool"),
     _schema("communications", "message_id",
             "message_id:str! channel:str! published_at:timestamp! account:str text:str!~"),
     _schema("compensation", None,

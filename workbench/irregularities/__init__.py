@@ -5,7 +5,9 @@ Public API:
 
 - :func:`workbench.form4.read_form4` ``(paths) -> (frame, errors)`` (the reader; below the checks)
 - :func:`workbench.irregularities.trading.insider_sales` ``(trades, *, discovered, disclosed,
-  before_days, after_days, prices=None) -> list[Finding]``;
+  before_days, after_days, look_back_days=30, lowest_close_days=10, prices=None,
+  financial_results=None) -> list[Finding]``; the Rule 10b5-1 plan rules it applies are
+  data, :func:`workbench.irregularities.plans.load_plan_rules` / ``plan_defence``;
   :func:`~workbench.irregularities.trading.price_chart` -> matplotlib Figure
 - :func:`workbench.irregularities.links.score_domain` ``(domain, official_domains) -> DomainScore``;
   :func:`~workbench.irregularities.links.lookalike_links` ``(messages, official_domains)``;

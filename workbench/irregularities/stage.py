@@ -23,7 +23,9 @@ from workbench.stagebase import Stage, StageName, StageResult, register
 from workbench.irregularities.compensation import awards_in_window
 from workbench.irregularities.letters import letter_problems
 from workbench.irregularities.links import lookalike_links
-from workbench.irregularities.trading import close_after, daily_closes, insider_sales, price_chart, trading_window
+from workbench.irregularities.trading import (
+    close_after, daily_closes, insider_sales, lowest_close_after, non_insider_sales, price_chart, trading_window,
+)
 
 log = logging.getLogger("workbench.irregularities.stage")
 
@@ -34,8 +36,12 @@ CHECKS: tuple[str, ...] = ("insider_trading", "lookalike_links", "notice_letters
 
 #: Every table the stage shows, with its columns: present (maybe empty) whatever was assessed.
 TABLE_COLUMNS: dict[str, list[str]] = {
-    "insider_sales": ["insider", "check", "severity", "date", "shares", "price", "value", "shares_owned_after",
-                      "plan_10b5_1", "exercise_and_sale", "loss_avoided", "document"],
+    "insider_sales": ["insider", "check", "severity", "kind", "date", "filing_order", "document", "shares",
+                      "underlying_shares", "exercise_price", "price", "price_source", "value", "shares_owned_after",
+                      "shares_owned_other_lines", "holdings_before", "plan_10b5_1", "plan_adopted", "plan_modified",
+                      "plan_defence", "exercise_and_sale", "reference_close_first", "reference_close_first_date",
+                      "loss_avoided_first", "reference_close_lowest", "reference_close_lowest_date",
+                      "loss_avoided_lowest", "loss_avoided_note"],
     "share_price_chart": ["date", "close"],
     "linked_domains": ["where", "domain", "shown_as", "closest_official", "score", "reasons", "severity", "count"],
     "letter_problems": ["check", "severity", "people", "notices", "title"],
@@ -136,7 +142,8 @@ def run_insider_trading(store, case, result: Irregularities) -> None:
     win = params.trading_window
     found = insider_sales(trades, discovered=inc.discovered, disclosed=inc.public_disclosure,
                           before_days=win.before_discovery_days, after_days=win.after_disclosure_days,
-                          prices=prices)
+                          look_back_days=win.look_back_days, lowest_close_days=win.lowest_close_trading_days,
+                          prices=prices, financial_results=case.organization.financial_results_filed)
     result.by_check["insider_trading"] = found
     not_sales = int(((trades["transaction_code"].astype("str").str.strip().str.upper() == "S")
                      & ~(trades["shares"] > 0).fillna(False)).sum())
@@ -148,14 +155,20 @@ def run_insider_trading(store, case, result: Irregularities) -> None:
         loss_note = "no incident.public_disclosure: loss avoided not estimated"
     else:
         why = close_after(prices, inc.public_disclosure)[2]
-        loss_note = f"loss avoided not estimated: {why}" if why else None
+        why_low = lowest_close_after(prices, inc.public_disclosure, win.lowest_close_trading_days)[2]
+        loss_note = (f"loss avoided not estimated: {why}" if why else
+                     f"loss avoided against the lowest close not estimated: {why_low}" if why_low else None)
+    others = non_insider_sales(trades)
     result.assessed["insider_trading"] = assessment.assessed(_notes(
         loss_note,
         f"{not_sales} sale row(s) with no or negative shares left out" if not_sales else None,
+        f"{others} sale row(s) of reporting persons who are neither officer, director nor 10% owner left out "
+        "(not insider sales)" if others else None,
         f"{len(conflicting)} date(s) with conflicting closes left out of the share prices" if conflicting else None,
         f"{len(result.form4_errors)} Form 4 file(s) could not be read" if result.form4_errors else None))
     result.tables["insider_sales"] = pd.DataFrame(
-        [{"insider": f.subject, "check": f.code, "severity": f.severity, **s} for f in found for s in f.evidence["sales"]],
+        [{**s, "insider": s.get("insider", f.subject), "check": f.code, "severity": f.severity}
+         for f in found for s in f.evidence["sales"]],
         columns=TABLE_COLUMNS["insider_sales"])
     window = trading_window(inc.discovered, inc.public_disclosure, before_days=win.before_discovery_days,
                             after_days=win.after_disclosure_days)
