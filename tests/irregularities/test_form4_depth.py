@@ -130,3 +130,16 @@ def test_a_csv_without_the_optional_columns_still_reads(minimal_case, tmp_path):
     read = read_input(load_case(minimal_case), "insider_trades", with_hash=False)
     assert read.stats.rows_accepted == 1 and read.frame["plan_adopted"].isna().all()
     assert dt.date(2017, 8, 10) == read.frame["transaction_date"].iloc[0].date()
+
+
+def test_the_stage_reports_late_form4_filings_with_their_table(case_with_trades_csv):
+    from workbench.irregularities.stage import TABLE_COLUMNS, run_stage
+
+    result = run_stage(case_with_trades_csv)
+    late = [f for f in result.by_check["insider_trading"] if f.code == "form4_filed_late"]
+    assert [(f.subject, f.count) for f in late] == [("Jane Doe", 1)]
+    table = result.view("late_form4_filings")
+    assert list(table.columns) == TABLE_COLUMNS["late_form4_filings"]
+    assert table[["date", "deadline", "filing_date", "business_days_late"]].values.tolist() == [
+        ["2017-08-10", "2017-08-14", "2017-08-21", 5]]
+    assert "1 transaction(s) with no filing date" in result.assessed["insider_trading"].reason
