@@ -430,6 +430,16 @@ def read_form4(paths: str | Path | Iterable[str | Path]) -> tuple[pd.DataFrame, 
         transaction says it was made under a Rule 10b5-1 plan, False when the box is
         present and unticked (or a footnote denies a plan), missing when unknown.
         ``filing_date`` comes from the SEC header when present, else the signature date.
+        Depth (docs/data_contracts.md): ``nature_of_ownership`` and
+        ``shares_owned_other_lines`` (the same security's holdings on the filing's other
+        ownership lines, from holding rows and the other lines' last transactions; holding
+        rows are never rows of the frame); a derivative's ``exercise_price``,
+        ``exercise_date``, ``expiration_date``, ``underlying_title``, ``underlying_shares``;
+        ``deemed_execution_date``; a price missing from the table but stated as a weighted
+        average in its footnote (``price_source`` "footnote"), and the footnote's range
+        (``price_low``, ``price_high``); the Rule 10b5-1 plan's ``plan_adopted`` and
+        ``plan_modified`` from the footnotes (or remarks) in words
+        (:mod:`workbench.form4_notes`), ``plan_date_text`` keeping the words.
         ``errors`` holds one :class:`Form4Error` per file that could not be read (the
         other files are still read) and one per transaction rejected for an invalid
         date or number (``row``, ``field`` and the reason set; the row is not in ``frame``).
