@@ -184,3 +184,9 @@ def test_the_synthetic_demo_files_every_form4_on_time(tmp_path):
                            "transaction_code": [r["transaction_code"] for r in rows],
                            "filing_date": [pd.Timestamp(r["filing_date"]) for r in rows]})
     assert late_form4_filings(trades) == []
+
+
+def test_rows_with_no_transaction_date_or_code_are_counted_not_fatal():
+    t = form4_timeliness(contract_rows(transaction_date=[pd.NaT, pd.Timestamp("2017-08-10")],
+                                       transaction_code=[pd.NA, None]))
+    assert t.findings == [] and any("1 transaction(s) with no transaction date" in n for n in t.notes)

@@ -290,10 +290,14 @@ def form4_timeliness(trades: pd.DataFrame, *, calendar: str = CALENDAR) -> Form4
     deferred: dict[str, int] = {}
     deemed_notes = 0
     deemed_col = _col(merged, "deemed_execution_date")
+    undated = 0
     for k, r in enumerate(merged.itertuples(index=False)):
         name = str(r.insider_name)
-        day = pd.Timestamp(r.transaction_date).date()
-        code = str(r.transaction_code or "").strip().upper()
+        if _ts(r.transaction_date) is None:
+            undated += 1
+            continue
+        day = _ts(r.transaction_date).date()
+        code = _norm(r.transaction_code).upper()
         if _deferred(code, day):
             deferred[code] = deferred.get(code, 0) + 1
             continue
@@ -337,6 +341,8 @@ def form4_timeliness(trades: pd.DataFrame, *, calendar: str = CALENDAR) -> Form4
     table = pd.DataFrame([{"insider": f.subject, **{c: x[c] for c in LATE_COLUMNS[1:]}}
                           for f in findings for x in f.evidence["late"]], columns=LATE_COLUMNS)
     out_notes = [n for n in notes if not n.startswith("0 Form 4/A")]
+    if undated:
+        out_notes.append(f"{undated} transaction(s) with no transaction date: Form 4 timeliness not judged")
     if sum(no_date.values()):
         out_notes.append(f"{sum(no_date.values())} transaction(s) with no filing date: Form 4 timeliness not judged")
     for code, n in sorted(deferred.items()):
