@@ -28,7 +28,9 @@ from typing import Any
 import pandas as pd
 
 from workbench.errors import InputError
+from workbench.form4_notes import footnote_price, footnote_range, plan_dates
 from workbench.schemas import SCHEMAS, Column, InputSchema, type_frame
+from workbench.values import DECIMAL_PATTERN
 
 log = logging.getLogger("workbench.form4")
 
@@ -45,6 +47,10 @@ FORM4_COLUMNS: tuple[str, ...] = CONTRACT_COLUMNS + (
     "footnote_10b5_1", "footnote_ids", "document_type", "is_amendment",
     "date_of_original_submission", "schema_version", "accession", "document_id",
     "owner_count", "transaction_index", "file",
+    # depth (issue 17): ownership lines, derivative terms, footnoted prices, plan dates
+    "nature_of_ownership", "shares_owned_other_lines", "exercise_price", "exercise_date",
+    "expiration_date", "underlying_title", "underlying_shares", "deemed_execution_date",
+    "price_source", "price_low", "price_high", "plan_adopted", "plan_modified", "plan_date_text",
 )
 
 #: Largest ownership document accepted (real ones are a few kB to a few hundred kB).
@@ -125,6 +131,63 @@ def _split_submission(data: bytes) -> tuple[bytes, dict[str, str]]:
     return body.strip(), header
 
 
+
+def _note_ids(el) -> list[str]:
+    """The footnote ids one element (and its children) refers to."""
+    if el is None:
+        return []
+    return sorted({f.get("id") for f in el.iter("footnoteId") if f.get("id")})
+
+
+_AMOUNT = re.compile(DECIMAL_PATTERN)
+
+
+def _amount(value: str | None) -> float | None:
+    """A holding as a number, or None when it is not given or not a number."""
+    if value is None or not _AMOUNT.match(value.strip()):
+        return None
+    return float(value.strip().replace(",", ""))
+
+
+def _key(text: str | None) -> str:
+    return " ".join((text or "").split()).casefold()
+
+
+def _line(direct_indirect: str | None, nature: str | None) -> tuple[str, str]:
+    """An ownership line: direct or indirect, and the nature of the indirect ownership."""
+    return ((direct_indirect or "").strip().upper(), _key(nature))
+
+
+def _other_lines(root) -> dict[tuple[str, tuple[str, str]], float | None]:
+    """Per (security title, ownership line) of the non-derivative table: the holdings of the
+    filing's OTHER lines of that security after the reported transactions (0.0 when there
+    is no other line; None when one of them states no readable amount).
+
+    A line's holding is its ``nonDerivativeHolding`` amount, else the post-transaction amount
+    of its last transaction in document order. Holding rows are not transactions: they only
+    feed this sum.
+    """
+    held: dict[str, dict[tuple[str, str], float | None]] = {}
+    from_holding: set[tuple[str, tuple[str, str]]] = set()
+    for tag in ("nonDerivativeTransaction", "nonDerivativeHolding"):  # holdings win over transactions
+        for el in root.findall(f"nonDerivativeTable/{tag}"):
+            title = _key(_text(el, "securityTitle"))
+            line = _line(_text(el, "ownershipNature/directOrIndirectOwnership"),
+                         _text(el, "ownershipNature/natureOfOwnership"))
+            amount = _amount(_text(el, "postTransactionAmounts/sharesOwnedFollowingTransaction"))
+            if tag == "nonDerivativeHolding":
+                if (title, line) in from_holding and held[title][line] is not None and amount is not None:
+                    amount += held[title][line]  # the same line given twice: both rows count
+                from_holding.add((title, line))
+            held.setdefault(title, {})[line] = amount
+    out: dict[tuple[str, tuple[str, str]], float | None] = {}
+    for title, lines in held.items():
+        for line in lines:
+            others = [v for k, v in lines.items() if k != line]
+            out[(title, line)] = None if any(v is None for v in others) else float(sum(others))
+    return out
+
+
 def _parse_document(data: bytes, file: str) -> list[dict[str, Any]]:
     """Rows (one per transaction per reporting owner) of one ownership document."""
     import defusedxml
@@ -179,6 +242,7 @@ def _parse_document(data: bytes, file: str) -> list[dict[str, Any]]:
         raise Form4Error(file, "no <reportingOwner> element", expected="at least one reporting owner")
     doc["owner_count"] = len(owners)
 
+    remarks = " ".join("".join(root.find("remarks").itertext()).split()) if root.find("remarks") is not None else ""
     transactions = []
     for table, tag, derivative in (("nonDerivativeTable", "nonDerivativeTransaction", False),
                                    ("derivativeTable", "derivativeTransaction", True)):
@@ -192,20 +256,54 @@ def _parse_document(data: bytes, file: str) -> list[dict[str, Any]]:
             else:
                 plan = True if mention else (False if denial else None)
             shares = _text(txn, "transactionAmounts/transactionShares")
+            price_el = txn.find("transactionAmounts/transactionPricePerShare")
+            price_notes = [footnotes.get(i, "") for i in _note_ids(price_el)]
+            price = _text(txn, "transactionAmounts/transactionPricePerShare")
+            source = "table" if price is not None else None
+            if price is None:  # a weighted-average price given only in a footnote
+                stated = footnote_price(price_notes) if price_notes else None
+                stated = stated if stated is not None else footnote_price(notes)
+                if stated is not None:
+                    price, source = repr(stated), "footnote"
+            low, high = footnote_range(price_notes)
+            if low is None:
+                low, high = footnote_range(notes)
+            # plan dates: the transaction's footnotes, else the remarks when they speak of 10b5-1
+            dates = plan_dates(notes)
+            if dates.adopted is None and dates.adopted_text is None and _RULE_10B5_1.search(remarks):
+                dates = plan_dates([remarks])
             transactions.append({
                 "is_derivative": derivative,
                 "security_title": _text(txn, "securityTitle"),
                 "transaction_date": _date(_text(txn, "transactionDate")),
+                "deemed_execution_date": _date(_text(txn, "deemedExecutionDate")),
                 "transaction_code": _text(txn, "transactionCoding/transactionCode"),
                 "shares": shares,
-                "price": _text(txn, "transactionAmounts/transactionPricePerShare"),
+                "price": price,
+                "price_source": source,
+                "price_low": low,
+                "price_high": high,
                 "acquired_disposed": _text(txn, "transactionAmounts/transactionAcquiredDisposedCode"),
                 "shares_owned_after": _text(txn, "postTransactionAmounts/sharesOwnedFollowingTransaction"),
                 "direct_indirect": _text(txn, "ownershipNature/directOrIndirectOwnership"),
+                "nature_of_ownership": _text(txn, "ownershipNature/natureOfOwnership"),
+                "exercise_price": _text(txn, "conversionOrExercisePrice") if derivative else None,
+                "exercise_date": _date(_text(txn, "exerciseDate")) if derivative else None,
+                "expiration_date": _date(_text(txn, "expirationDate")) if derivative else None,
+                "underlying_title": _text(txn, "underlyingSecurity/underlyingSecurityTitle") if derivative else None,
+                "underlying_shares": _text(txn, "underlyingSecurity/underlyingSecurityShares") if derivative else None,
                 "footnote_10b5_1": mention,
                 "footnote_ids": " ".join(ids),
                 "plan_10b5_1": plan,
+                "plan_adopted": dates.adopted.isoformat() if dates.adopted else None,
+                "plan_modified": dates.modified.isoformat() if dates.modified else None,
+                "plan_date_text": "; ".join(t for t in (dates.adopted_text, dates.modified_text) if t) or None,
             })
+    other_lines = _other_lines(root)
+    for txn in transactions:
+        if not txn["is_derivative"]:
+            txn["shares_owned_other_lines"] = other_lines.get(
+                (_key(txn["security_title"]), _line(txn["direct_indirect"], txn["nature_of_ownership"])))
     rows = []
     for i, txn in enumerate(transactions, start=1):
         for owner in owners:
@@ -259,7 +357,8 @@ def _form4_schema():
     :func:`parse_form4` derives as a boolean (a CSV gives it as text), plus provenance dates."""
     base = SCHEMAS["insider_trades"]
     cols = tuple(c for c in base.columns if c.name != "plan_10b5_1")
-    return InputSchema(base.name, cols + tuple(Column(c, k) for c, k in _EXTRA_KINDS.items()), base.key)
+    extra = tuple(Column(c, k) for c, k in _EXTRA_KINDS.items() if c not in base.names)
+    return InputSchema(base.name, cols + extra, base.key)
 
 
 def _typed(frame: pd.DataFrame, file: str = "") -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -272,7 +371,8 @@ def _typed(frame: pd.DataFrame, file: str = "") -> tuple[pd.DataFrame, pd.DataFr
     for c in ("owner_count", "transaction_index"):
         raw[c] = raw[c].astype("Int64")
     for c in ("insider_cik", "issuer_cik", "issuer_name", "issuer_ticker", "security_title", "direct_indirect",
-              "footnote_ids", "document_type", "schema_version", "accession", "document_id", "file"):
+              "footnote_ids", "document_type", "schema_version", "accession", "document_id", "file",
+              "plan_date_text"):
         raw[c] = raw[c].astype("str")
     out, rejects = type_frame(raw, _form4_schema(), file=file, first_row=1, keep_extra=True)
     if len(rejects):  # each reject names its own filing
@@ -330,6 +430,16 @@ def read_form4(paths: str | Path | Iterable[str | Path]) -> tuple[pd.DataFrame, 
         transaction says it was made under a Rule 10b5-1 plan, False when the box is
         present and unticked (or a footnote denies a plan), missing when unknown.
         ``filing_date`` comes from the SEC header when present, else the signature date.
+        Depth (docs/data_contracts.md): ``nature_of_ownership`` and
+        ``shares_owned_other_lines`` (the same security's holdings on the filing's other
+        ownership lines, from holding rows and the other lines' last transactions; holding
+        rows are never rows of the frame); a derivative's ``exercise_price``,
+        ``exercise_date``, ``expiration_date``, ``underlying_title``, ``underlying_shares``;
+        ``deemed_execution_date``; a price missing from the table but stated as a weighted
+        average in its footnote (``price_source`` "footnote"), and the footnote's range
+        (``price_low``, ``price_high``); the Rule 10b5-1 plan's ``plan_adopted`` and
+        ``plan_modified`` from the footnotes (or remarks) in words
+        (:mod:`workbench.form4_notes`), ``plan_date_text`` keeping the words.
         ``errors`` holds one :class:`Form4Error` per file that could not be read (the
         other files are still read) and one per transaction rejected for an invalid
         date or number (``row``, ``field`` and the reason set; the row is not in ``frame``).

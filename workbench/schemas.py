@@ -87,7 +87,13 @@ SCHEMAS: dict[str, InputSchema] = {s.name: s for s in [
             "insider_name:str! insider_title:str is_officer:bool is_director:bool "
             "transaction_date:date! transaction_code:str! shares:float! price:float "
             "acquired_disposed:str! shares_owned_after:float plan_10b5_1:str filing_date:date "
-            "is_ten_percent_owner:bool"),
+            # optional detail (a Form 4 folder fills them; a CSV may give them): issue 17
+            "is_ten_percent_owner:bool insider_cik:str issuer_cik:str security_title:str is_derivative:bool "
+            "direct_indirect:str nature_of_ownership:str shares_owned_other_lines:float "
+            "exercise_price:float exercise_date:date expiration_date:date underlying_title:str "
+            "underlying_shares:float deemed_execution_date:date price_source:str price_low:float "
+            "price_high:float plan_adopted:date plan_modified:date is_amendment:bool "
+            "date_of_original_submission:date document_id:str transaction_index:int"),
     _schema("communications", "message_id",
             "message_id:str! channel:str! published_at:timestamp! account:str text:str!~"),
     _schema("compensation", None,

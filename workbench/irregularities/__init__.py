@@ -9,6 +9,10 @@ Public API:
   financial_results=None) -> list[Finding]``; the Rule 10b5-1 plan rules it applies are
   data, :func:`workbench.irregularities.plans.load_plan_rules` / ``plan_defence``;
   :func:`~workbench.irregularities.trading.price_chart` -> matplotlib Figure
+- :func:`workbench.irregularities.filings.merge_amendments` ``(trades) -> (frame, notes)`` (Form 4/A
+  applied transaction by transaction); :func:`~workbench.irregularities.filings.late_form4_filings`
+  ``(trades) -> list[Finding]`` and :func:`~workbench.irregularities.filings.form4_timeliness`
+  (the same with its table and notes)
 - :func:`workbench.irregularities.links.score_domain` ``(domain, official_domains) -> DomainScore``;
   :func:`~workbench.irregularities.links.lookalike_links` ``(messages, official_domains)``;
   :func:`~workbench.irregularities.links.check_urls` ``(urls, official_domains)``

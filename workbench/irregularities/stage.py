@@ -21,6 +21,7 @@ from workbench.assessment import Assessment
 from workbench.findings import Finding, findings_frame, sort_findings
 from workbench.stagebase import Stage, StageName, StageResult, register
 from workbench.irregularities.compensation import awards_in_window
+from workbench.irregularities.filings import LATE_COLUMNS, form4_timeliness
 from workbench.irregularities.letters import letter_problems
 from workbench.irregularities.links import lookalike_links
 from workbench.irregularities.trading import (
@@ -47,11 +48,12 @@ TABLE_COLUMNS: dict[str, list[str]] = {
     "letter_problems": ["check", "severity", "people", "notices", "title"],
     "awards_in_window": ["person", "title", "date", "kind", "amount_usd", "days_after_discovery",
                          "days_after_disclosure"],
+    "late_form4_filings": LATE_COLUMNS,
 }
 #: The check each table belongs to (its "not assessed" reason is the table's).
 TABLE_CHECK: dict[str, str] = {"insider_sales": "insider_trading", "share_price_chart": "insider_trading",
                                "linked_domains": "lookalike_links", "letter_problems": "notice_letters",
-                               "awards_in_window": "compensation"}
+                               "awards_in_window": "compensation", "late_form4_filings": "insider_trading"}
 
 
 @dataclass
@@ -144,6 +146,8 @@ def run_insider_trading(store, case, result: Irregularities) -> None:
                           before_days=win.before_discovery_days, after_days=win.after_disclosure_days,
                           look_back_days=win.look_back_days, lowest_close_days=win.lowest_close_trading_days,
                           prices=prices, financial_results=case.organization.financial_results_filed)
+    timeliness = form4_timeliness(trades)
+    found = found + timeliness.findings
     result.by_check["insider_trading"] = found
     not_sales = int(((trades["transaction_code"].astype("str").str.strip().str.upper() == "S")
                      & ~(trades["shares"] > 0).fillna(False)).sum())
@@ -165,11 +169,13 @@ def run_insider_trading(store, case, result: Irregularities) -> None:
         f"{others} sale row(s) of reporting persons who are neither officer, director nor 10% owner left out "
         "(not insider sales)" if others else None,
         f"{len(conflicting)} date(s) with conflicting closes left out of the share prices" if conflicting else None,
-        f"{len(result.form4_errors)} Form 4 file(s) could not be read" if result.form4_errors else None))
+        f"{len(result.form4_errors)} Form 4 file(s) could not be read" if result.form4_errors else None,
+        *timeliness.notes))
     result.tables["insider_sales"] = pd.DataFrame(
         [{**s, "insider": s.get("insider", f.subject), "check": f.code, "severity": f.severity}
-         for f in found for s in f.evidence["sales"]],
+         for f in found if "sales" in f.evidence for s in f.evidence["sales"]],
         columns=TABLE_COLUMNS["insider_sales"])
+    result.tables["late_form4_filings"] = timeliness.table
     window = trading_window(inc.discovered, inc.public_disclosure, before_days=win.before_discovery_days,
                             after_days=win.after_disclosure_days)
     result.chart_inputs = dict(prices=prices, trades=trades, discovered=inc.discovered,

@@ -28,6 +28,7 @@ from typing import Any
 import pandas as pd
 
 from workbench.findings import Finding
+from workbench.irregularities.filings import merge_amendments
 from workbench.form4 import FALSE_TEXTS, TRUE_TEXTS
 
 log = logging.getLogger("workbench.irregularities.trading")
@@ -55,25 +56,6 @@ def _plan_status(value: Any) -> str:
         v = value.strip().lower()
         return "plan" if v in TRUE_TEXTS else "no_plan" if v in FALSE_TEXTS else "unknown"
     return "plan" if bool(value) else "no_plan"
-
-
-def _dedupe_amendments(trades: pd.DataFrame) -> pd.DataFrame:
-    """Where a 4/A restates an insider's transactions of a day, keep only the latest amendment.
-
-    An amendment replaces what the original reported for the same insider, date, code and
-    table; without this, a corrected sale would be counted twice.
-    """
-    if "is_amendment" not in trades or not trades["is_amendment"].fillna(False).any():
-        return trades
-    key = ["insider_name", "transaction_date", "transaction_code", "is_derivative"]
-    t = trades.copy()
-    t["_amend"] = t["is_amendment"].fillna(False).astype(bool)
-    t["_filed"] = t["filing_date"].fillna(pd.Timestamp.min)
-    latest = (t[t["_amend"]].groupby(key, dropna=False)["_filed"].max()
-              .rename("_latest").reset_index())
-    t = t.merge(latest, on=key, how="left")
-    keep = t["_latest"].isna() | (t["_amend"] & (t["_filed"] == t["_latest"]))
-    return t.loc[keep, list(trades.columns)].reset_index(drop=True)
 
 
 def daily_closes(prices: pd.DataFrame | None) -> tuple[pd.Series, list[dt.date]]:
@@ -191,7 +173,7 @@ def classify_trades(trades: pd.DataFrame) -> pd.DataFrame:
     (``insider``, ``not_insider`` when every role flag is known false, ``unknown``),
     ``_persons`` (the cooling-off kinds of person it may be), ``_order`` (filing order) and
     ``_eq_shares`` (the shares sold, or the underlying shares of a put or call)."""
-    t = _dedupe_amendments(trades).reset_index(drop=True)
+    t = merge_amendments(trades)[0].reset_index(drop=True)
     deriv = t["is_derivative"].fillna(False).astype(bool) if "is_derivative" in t else pd.Series(False, index=t.index)
     code = t["transaction_code"].astype("str").str.strip().str.upper()
     ad = t["acquired_disposed"].astype("str").str.strip().str.upper()
