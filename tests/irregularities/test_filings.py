@@ -190,3 +190,16 @@ def test_rows_with_no_transaction_date_or_code_are_counted_not_fatal():
     t = form4_timeliness(contract_rows(transaction_date=[pd.NaT, pd.Timestamp("2017-08-10")],
                                        transaction_code=[pd.NA, None]))
     assert t.findings == [] and any("1 transaction(s) with no transaction date" in n for n in t.notes)
+
+
+def test_a_joint_filing_keeps_every_owners_rows_when_another_filing_is_amended(fixtures):
+    # one document, two reporting owners (an insider and his trust): each owner's row stays,
+    # even when an unrelated 4/A of another insider is applied in the same frame
+    from workbench.form4 import read_form4
+
+    frame, _ = read_form4(fixtures / "form4")
+    merged, notes = merge_amendments(frame)
+    joint = merged[merged["document_id"] == "form4_multiple_reporting_owners"]
+    assert sorted(joint["insider_name"]) == ["Poe Alan", "Poe Family Trust"]
+    assert notes[0].startswith("1 Form 4/A amendment(s) applied")
+    assert len(merged) == len(frame) - 1  # the one restated row replaces its original

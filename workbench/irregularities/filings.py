@@ -151,13 +151,15 @@ def merge_amendments(trades: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
 
     notes: list[str] = []
     rows_out = out.to_dict("records")
-    slots: dict[str, list[int]] = {}      # original doc -> positions of its current rows
+    # (insider, issuer, original doc) -> positions of its current rows: a joint filing is one
+    # document of several insiders, each with its own rows
+    slots: dict[tuple[str, str, str], list[int]] = {}
     final: list[tuple[int, int]] = []     # (sort position, row position in rows_out)
     restated = added = applied = 0
-    for filings in groups.values():
+    for gkey, filings in groups.items():
         originals = [f for f in filings.values() if not f.amendment]
         for f in originals:
-            slots[f.doc] = list(f.rows)
+            slots[(*gkey, f.doc)] = list(f.rows)
         target_of: dict[str, str] = {}
         amendments = sorted((f for f in filings.values() if f.amendment),
                             key=lambda f: (f.filed or pd.Timestamp.max, f.doc))
@@ -166,7 +168,7 @@ def merge_amendments(trades: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
             target = _original(a, originals, amendments, target_of, dates, keys, notes)
             if target is None:
                 notes.append(f"Form 4/A {a.doc}: no original filing found; its {len(a.rows)} row(s) kept as reported")
-                slots[a.doc] = list(a.rows)
+                slots[(*gkey, a.doc)] = list(a.rows)
                 continue
             target_of[a.doc] = target
             applied += 1
@@ -174,19 +176,20 @@ def merge_amendments(trades: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
             for i in a.rows:
                 n = seen.get(keys[i], 0)
                 seen[keys[i]] = n + 1
-                same = [j for j in slots[target] if keys[j] == keys[i]]
+                slot = slots[(*gkey, target)]
+                same = [j for j in slot if keys[j] == keys[i]]
                 rows_out[i]["amended_by"] = a.doc
                 if n < len(same):
                     j = same[n]
                     rows_out[i]["first_filed"] = rows_out[j]["first_filed"]
-                    slots[target][slots[target].index(j)] = i
+                    slot[slot.index(j)] = i
                     restated += 1
                 else:
-                    slots[target].append(i)
+                    slot.append(i)
                     added += 1
                     notes.append(f"Form 4/A {a.doc}: a transaction of {keys[i][0].date()} (code "
                                  f"{keys[i][1].upper() or '?'}) not in {target}: added")
-    for doc, positions in slots.items():
+    for positions in slots.values():
         first = min(positions) if positions else 0
         final += [(first, k, p) for k, p in enumerate(positions)]
     final.sort()
