@@ -7,6 +7,10 @@ Public API:
 - :func:`workbench.irregularities.trading.insider_sales` ``(trades, *, discovered, disclosed,
   before_days, after_days, prices=None) -> list[Finding]``;
   :func:`~workbench.irregularities.trading.price_chart` -> matplotlib Figure
+- :func:`workbench.irregularities.event_study.market_model` ``(prices, index, *, disclosed,
+  estimation_days=120, gap_days=10, window=(0, 1)) -> EventStudy`` (abnormal return on the
+  disclosure window); :func:`~workbench.irregularities.event_study.loss_avoided_net_of_market`
+  ``(shares, study) -> dict``
 - :func:`workbench.irregularities.links.score_domain` ``(domain, official_domains) -> DomainScore``;
   :func:`~workbench.irregularities.links.lookalike_links` ``(messages, official_domains)``;
   :func:`~workbench.irregularities.links.check_urls` ``(urls, official_domains)``
