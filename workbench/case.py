@@ -27,7 +27,7 @@ from workbench.law.elements import DATA_ELEMENTS  # the one vocabulary of expose
 #: only insider_trades and share_prices).
 INPUT_NAMES: tuple[str, ...] = (
     "affected_people", "notices", "regulator_notices", "insider_trades",
-    "communications", "compensation", "share_prices",
+    "communications", "compensation", "share_prices", "market_index",
 )
 
 
@@ -115,6 +115,8 @@ class Inputs(_Strict):
     communications: InputSpec | None = None
     compensation: InputSpec | None = None
     share_prices: InputSpec | None = None
+    #: A market index's daily closes (e.g. the S&P 500), for the event study of the disclosure.
+    market_index: InputSpec | None = None
 
 
 #: The longest window or period a case may set, in days (ten years): beyond it a number is

@@ -92,6 +92,7 @@ SCHEMAS: dict[str, InputSchema] = {s.name: s for s in [
     _schema("compensation", None,
             "person:str! title:str award_date:date! kind:str! amount_usd:float!"),
     _schema("share_prices", None, "date:date! close:float!"),
+    _schema("market_index", None, "date:date! close:float!"),
 ]}
 
 

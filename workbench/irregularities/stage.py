@@ -256,7 +256,8 @@ class IrregularitiesStage(Stage):
     """30: insider trades, look-alike links, notice letters, awards in the crisis window."""
 
     name = StageName.IRREGULARITIES
-    inputs = ("insider_trades", "share_prices", "communications", "affected_people", "notices", "compensation")
+    inputs = ("insider_trades", "share_prices", "market_index", "communications", "affected_people", "notices",
+              "compensation")
 
     def run(self, store, case) -> StageResult:
         found = irregularities(store)
