@@ -17,7 +17,8 @@ Public API:
 - :func:`workbench.irregularities.letters.letter_problems` ``(people, notices, *, data_elements,
   official_domains, determined, timezone="UTC") -> list[Finding]`` (DuckDB SQL)
 - :func:`workbench.irregularities.compensation.awards_in_window` ``(comp, *, discovered,
-  disclosed, window_days) -> list[Finding]``
+  disclosed, window_days) -> list[Finding]``; :func:`~workbench.irregularities.compensation.counts_note`
+  ``(comp) -> str | None`` (the rows that are not awards, counted)
 - :class:`workbench.irregularities.stage.IrregularitiesStage` (the stage on the case store, what
   notebook 30 runs through :func:`workbench.stages.run`);
   :func:`workbench.irregularities.stage.run_stage` ``(case) -> Irregularities`` (the same on a

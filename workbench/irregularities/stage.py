@@ -20,7 +20,7 @@ from workbench import assessment
 from workbench.assessment import Assessment
 from workbench.findings import Finding, findings_frame, sort_findings
 from workbench.stagebase import Stage, StageName, StageResult, register
-from workbench.irregularities.compensation import awards_in_window
+from workbench.irregularities.compensation import awards_in_window, counts_note
 from workbench.irregularities.letters import letter_problems
 from workbench.irregularities.links import lookalike_links
 from workbench.irregularities.trading import close_after, daily_closes, insider_sales, price_chart, trading_window
@@ -223,7 +223,7 @@ def run_compensation(store, case, result: Irregularities) -> None:
     found = awards_in_window(comp, discovered=inc.discovered,
                              disclosed=inc.public_disclosure, window_days=case.parameters.crisis_window_days)
     result.by_check["compensation"] = found
-    result.assessed["compensation"] = assessment.assessed()
+    result.assessed["compensation"] = assessment.assessed(counts_note(comp))
     result.tables["awards_in_window"] = pd.DataFrame(
         [{"person": f.subject, "title": f.evidence.get("title"), **a} for f in found for a in f.evidence["awards"]],
         columns=TABLE_COLUMNS["awards_in_window"])
