@@ -92,6 +92,14 @@ def test_a_day_missing_in_one_series_is_skipped_and_counted():
     assert study.car == pytest.approx(-0.10, abs=0.01)
 
 
+def test_a_close_of_zero_is_left_out_and_said():
+    prices, index = series()
+    index.loc[index["date"] == pd.Timestamp("2017-07-03"), "close"] = 0.0
+    study = market_model(prices, index, disclosed=DISCLOSED)
+    assert study.computable and study.non_positive_closes == 1 and study.gaps == 1
+    assert "1 close(s) of zero or less left out" in study.notes and math.isfinite(study.beta)
+
+
 def test_a_conflicting_close_in_the_estimation_window_is_left_out_and_said():
     prices, index = series()
     twice = pd.DataFrame({"date": [pd.Timestamp("2017-07-03")], "close": [1.0]})

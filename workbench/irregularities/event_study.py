@@ -9,7 +9,8 @@ Method (also in ``docs/methods/event_study.md``, with the same symbols):
 
 1. **One close per day, on the days of both series.** Each series is reduced to one close per
    day (:func:`workbench.irregularities.trading.daily_closes`: a date given twice with the
-   same close counts once, with different closes it is left out). The two are joined on the
+   same close counts once, with different closes it is left out; a close of zero or less
+   is left out and counted). The two are joined on the
    date: a day with a close in only one series is skipped, and the next return spans it
    (``gaps`` counts those days over the span the study uses).
 2. **Returns.** On the joined days :math:`t = 1..T`, simple daily returns
@@ -86,6 +87,8 @@ class EventStudy:
     gaps: int = 0
     #: Dates with conflicting closes (either series) left out over that span.
     conflicting_dates: list[dt.date] = field(default_factory=list)
+    #: Closes of zero or less (either series, anywhere) left out: no return can be taken from them.
+    non_positive_closes: int = 0
 
     @property
     def notes(self) -> list[str]:
@@ -96,6 +99,8 @@ class EventStudy:
         if self.conflicting_dates:
             out.append(f"{len(self.conflicting_dates)} date(s) with conflicting closes left out: "
                        + ", ".join(d.isoformat() for d in self.conflicting_dates[:5]))
+        if self.non_positive_closes:
+            out.append(f"{self.non_positive_closes} close(s) of zero or less left out")
         return out
 
     def as_dict(self) -> dict:
@@ -110,6 +115,7 @@ class EventStudy:
                 "close_before": None if self.close_before is None else
                 {"date": _iso(self.close_before["date"]), "close": self.close_before["close"]},
                 "gaps": self.gaps, "conflicting_dates": [_iso(d) for d in self.conflicting_dates],
+                "non_positive_closes": self.non_positive_closes,
                 "notes": self.notes}
 
 
@@ -171,6 +177,9 @@ def market_model(prices: pd.DataFrame | None, index: pd.DataFrame | None, *, dis
         return replace(base, reason="no market index")
     stock, stock_conflicts = _closes(prices, "share_prices")
     market, market_conflicts = _closes(index, "market_index")
+    non_positive = int((stock <= 0).sum() + (market <= 0).sum())
+    stock, market = stock[stock > 0], market[market > 0]
+    base = replace(base, non_positive_closes=non_positive)
     conflicts = sorted((d, "share_prices") for d in stock_conflicts) + \
         sorted((d, "market_index") for d in market_conflicts)
     days = stock.index.intersection(market.index).sort_values()
