@@ -27,7 +27,7 @@ from workbench.law.elements import DATA_ELEMENTS  # the one vocabulary of expose
 #: only insider_trades and share_prices).
 INPUT_NAMES: tuple[str, ...] = (
     "affected_people", "notices", "regulator_notices", "insider_trades",
-    "communications", "compensation", "share_prices",
+    "communications", "compensation", "share_prices", "market_index",
 )
 
 
@@ -120,6 +120,8 @@ class Inputs(_Strict):
     communications: InputSpec | None = None
     compensation: InputSpec | None = None
     share_prices: InputSpec | None = None
+    #: A market index's daily closes (e.g. the S&P 500), for the event study of the disclosure.
+    market_index: InputSpec | None = None
 
 
 #: The longest window or period a case may set, in days (ten years): beyond it a number is
@@ -139,10 +141,27 @@ class TradingWindow(_Strict):
     lowest_close_trading_days: int = Field(default=10, ge=1, le=MAX_WINDOW_DAYS)
 
 
+class EventStudyParameters(_Strict):
+    """The market-model event study of the disclosure (needs the market_index input)."""
+
+    #: Returns the market model is estimated on, ending ``gap_trading_days`` before the window.
+    estimation_trading_days: int = Field(default=120, ge=30, le=MAX_WINDOW_DAYS)
+    gap_trading_days: int = Field(default=10, ge=0, le=MAX_WINDOW_DAYS)
+    #: The event window in trading days relative to day 0 (the first trading day on or after disclosure).
+    window: tuple[int, int] = (0, 1)
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if self.window[0] > self.window[1]:
+            raise ValueError(f"event_study.window {list(self.window)}: the first day must not be after the last")
+        return self
+
+
 class Parameters(_Strict):
     as_of: dt.date
     assessment_days: int = Field(default=30, ge=1, le=MAX_WINDOW_DAYS)
     trading_window: TradingWindow = TradingWindow()
+    event_study: EventStudyParameters = EventStudyParameters()
     #: Days after disclosure that still count as the crisis window for awards.
     crisis_window_days: int = Field(default=365, ge=0, le=MAX_WINDOW_DAYS)
     mask_personal_data: bool = True

@@ -97,8 +97,9 @@ SCHEMAS: dict[str, InputSchema] = {s.name: s for s in [
     _schema("communications", "message_id",
             "message_id:str! channel:str! published_at:timestamp! account:str text:str!~"),
     _schema("compensation", None,
-            "person:str! title:str award_date:date! kind:str! amount_usd:float!"),
+            "person:str! title:str award_date:date! kind:str! amount_usd:float! prior_annual_pay_usd:float"),
     _schema("share_prices", None, "date:date! close:float!"),
+    _schema("market_index", None, "date:date! close:float!"),
 ]}
 
 

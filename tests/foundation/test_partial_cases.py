@@ -37,18 +37,23 @@ NEEDS: dict[str, dict[str, list[str]]] = {
     "communications": {"10_data_quality": ["suite:communications"], "30_irregularities": ["lookalike_links"]},
     "compensation": {"10_data_quality": ["suite:compensation"], "30_irregularities": ["compensation"]},
     "share_prices": {"10_data_quality": ["suite:share_prices"]},
+    "market_index": {"10_data_quality": ["suite:market_index"]},
 }
 
 
 @pytest.fixture(scope="module")
 def full_case(tmp_path_factory) -> Path:
-    """A 300-person synthetic case with every input, insider trades as CSV (one file each)."""
+    """A 300-person synthetic case with every input, insider trades as CSV (one file each);
+    the generator writes no market index, so one is added: the share closes, halved."""
     from workbench.synth import generate_case
 
     folder = tmp_path_factory.mktemp("partial") / "full"
     result = generate_case(folder, 300, seed=7)
     data = yaml.safe_load(result.case_yaml.read_text())
     data["inputs"]["insider_trades"] = "data/insider_trades.csv"
+    prices = pd.read_csv(folder / "data" / "share_prices.csv")
+    prices.assign(close=prices["close"] / 2).to_csv(folder / "data" / "market_index.csv", index=False)
+    data["inputs"]["market_index"] = "data/market_index.csv"
     result.case_yaml.write_text(yaml.safe_dump(data, sort_keys=False))
     return result.case_yaml
 

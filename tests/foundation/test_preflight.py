@@ -38,6 +38,7 @@ FILE_SCENARIOS: dict[str, tuple[str, str, bytes, str]] = {
     "required_column_missing": ("notices", "notices.csv", b"notice_id,person_id,channel,status\n",
                                 "missing required column(s) sent_at"),
     "column_named_twice": ("share_prices", "prices.csv", b"date,close,close\n", "column(s) named twice: close"),
+    "market_index_without_close": ("market_index", "sp500.csv", b"date,level\n", "missing required column(s) close"),
     "unnamed_column": ("share_prices", "prices.csv", b"date,,close\n", "have no name"),
     "nul_in_header": ("share_prices", "prices.csv", b"date,clo\x00se\n", "NUL byte"),
     "unknown_suffix": ("share_prices", "prices.xlsx", b"PK\x03\x04", "unknown file kind '.xlsx'"),

@@ -13,13 +13,18 @@ Public API:
   applied transaction by transaction); :func:`~workbench.irregularities.filings.late_form4_filings`
   ``(trades) -> list[Finding]`` and :func:`~workbench.irregularities.filings.form4_timeliness`
   (the same with its table and notes)
+- :func:`workbench.irregularities.event_study.market_model` ``(prices, index, *, disclosed,
+  estimation_days=120, gap_days=10, window=(0, 1)) -> EventStudy`` (abnormal return on the
+  disclosure window); :func:`~workbench.irregularities.event_study.loss_avoided_net_of_market`
+  ``(shares, study) -> dict``
 - :func:`workbench.irregularities.links.score_domain` ``(domain, official_domains) -> DomainScore``;
   :func:`~workbench.irregularities.links.lookalike_links` ``(messages, official_domains)``;
   :func:`~workbench.irregularities.links.check_urls` ``(urls, official_domains)``
 - :func:`workbench.irregularities.letters.letter_problems` ``(people, notices, *, data_elements,
   official_domains, determined, timezone="UTC") -> list[Finding]`` (DuckDB SQL)
 - :func:`workbench.irregularities.compensation.awards_in_window` ``(comp, *, discovered,
-  disclosed, window_days) -> list[Finding]``
+  disclosed, window_days) -> list[Finding]``; :func:`~workbench.irregularities.compensation.counts_note`
+  ``(comp) -> str | None`` (the rows that are not awards, counted)
 - :class:`workbench.irregularities.stage.IrregularitiesStage` (the stage on the case store, what
   notebook 30 runs through :func:`workbench.stages.run`);
   :func:`workbench.irregularities.stage.run_stage` ``(case) -> Irregularities`` (the same on a

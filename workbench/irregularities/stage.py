@@ -20,7 +20,8 @@ from workbench import assessment
 from workbench.assessment import Assessment
 from workbench.findings import Finding, findings_frame, sort_findings
 from workbench.stagebase import Stage, StageName, StageResult, register
-from workbench.irregularities.compensation import awards_in_window
+from workbench.irregularities.compensation import awards_in_window, counts_note
+from workbench.irregularities.event_study import EventStudy, market_adjusted, market_model
 from workbench.irregularities.filings import LATE_COLUMNS, form4_timeliness
 from workbench.irregularities.letters import letter_problems
 from workbench.irregularities.links import lookalike_links
@@ -42,8 +43,9 @@ TABLE_COLUMNS: dict[str, list[str]] = {
                       "shares_owned_other_lines", "holdings_before", "plan_10b5_1", "plan_adopted", "plan_modified",
                       "plan_defence", "exercise_and_sale", "reference_close_first", "reference_close_first_date",
                       "loss_avoided_first", "reference_close_lowest", "reference_close_lowest_date",
-                      "loss_avoided_lowest", "loss_avoided_note"],
+                      "loss_avoided_lowest", "loss_avoided_net_of_market", "loss_avoided_note"],
     "share_price_chart": ["date", "close"],
+    "event_study": ["date", "stock_return", "market_return", "expected_return", "abnormal_return"],
     "linked_domains": ["where", "domain", "shown_as", "closest_official", "score", "reasons", "severity", "count"],
     "letter_problems": ["check", "severity", "people", "notices", "title"],
     "awards_in_window": ["person", "title", "date", "kind", "amount_usd", "days_after_discovery",
@@ -52,6 +54,7 @@ TABLE_COLUMNS: dict[str, list[str]] = {
 }
 #: The check each table belongs to (its "not assessed" reason is the table's).
 TABLE_CHECK: dict[str, str] = {"insider_sales": "insider_trading", "share_price_chart": "insider_trading",
+                               "event_study": "insider_trading",
                                "linked_domains": "lookalike_links", "letter_problems": "notice_letters",
                                "awards_in_window": "compensation", "late_form4_filings": "insider_trading"}
 
@@ -127,6 +130,19 @@ def _notes(*parts: str | None) -> str | None:
     return "; ".join(kept) or None
 
 
+def event_study(store, case, prices) -> EventStudy:
+    """The market-model event study of the disclosure (case.yaml ``parameters.event_study``),
+    or why there is none: no market_index input, no disclosure date, or the study's own reason."""
+    if not store.has("market_index"):
+        return EventStudy(False, "no market_index input in case.yaml")
+    if not case.incident.public_disclosure:
+        return EventStudy(False, "no incident.public_disclosure")
+    es = case.parameters.event_study
+    return market_model(prices, store.frame("market_index"), disclosed=case.incident.public_disclosure,
+                        estimation_days=es.estimation_trading_days, gap_days=es.gap_trading_days,
+                        window=tuple(es.window))
+
+
 def run_insider_trading(store, case, result: Irregularities) -> None:
     absent = _missing(store, "insider_trades")
     inc, params = case.incident, case.parameters
@@ -146,6 +162,8 @@ def run_insider_trading(store, case, result: Irregularities) -> None:
                           before_days=win.before_discovery_days, after_days=win.after_disclosure_days,
                           look_back_days=win.look_back_days, lowest_close_days=win.lowest_close_trading_days,
                           prices=prices, financial_results=case.organization.financial_results_filed)
+    study = event_study(store, case, prices)
+    found = market_adjusted(found, study)
     timeliness = form4_timeliness(trades)
     found = found + timeliness.findings
     result.by_check["insider_trading"] = found
@@ -170,7 +188,11 @@ def run_insider_trading(store, case, result: Irregularities) -> None:
         "(not insider sales)" if others else None,
         f"{len(conflicting)} date(s) with conflicting closes left out of the share prices" if conflicting else None,
         f"{len(result.form4_errors)} Form 4 file(s) could not be read" if result.form4_errors else None,
+        (f"loss avoided net of the market not estimated: {study.reason}" if not study.computable
+         and store.has("market_index") else None),
+        *(f"event study: {n}" for n in study.notes),
         *timeliness.notes))
+    result.tables["event_study"] = pd.DataFrame(study.rows, columns=TABLE_COLUMNS["event_study"])
     result.tables["insider_sales"] = pd.DataFrame(
         [{**s, "insider": s.get("insider", f.subject), "check": f.code, "severity": f.severity}
          for f in found if "sales" in f.evidence for s in f.evidence["sales"]],
@@ -242,7 +264,7 @@ def run_compensation(store, case, result: Irregularities) -> None:
     found = awards_in_window(comp, discovered=inc.discovered,
                              disclosed=inc.public_disclosure, window_days=case.parameters.crisis_window_days)
     result.by_check["compensation"] = found
-    result.assessed["compensation"] = assessment.assessed()
+    result.assessed["compensation"] = assessment.assessed(counts_note(comp))
     result.tables["awards_in_window"] = pd.DataFrame(
         [{"person": f.subject, "title": f.evidence.get("title"), **a} for f in found for a in f.evidence["awards"]],
         columns=TABLE_COLUMNS["awards_in_window"])
@@ -275,7 +297,8 @@ class IrregularitiesStage(Stage):
     """30: insider trades, look-alike links, notice letters, awards in the crisis window."""
 
     name = StageName.IRREGULARITIES
-    inputs = ("insider_trades", "share_prices", "communications", "affected_people", "notices", "compensation")
+    inputs = ("insider_trades", "share_prices", "market_index", "communications", "affected_people", "notices",
+              "compensation")
 
     def run(self, store, case) -> StageResult:
         found = irregularities(store)
