@@ -116,3 +116,25 @@ def test_delay_covers_the_regulator_only_where_the_statute_says_so():
 def test_bad_delay_is_refused(delay, message):
     with pytest.raises(ValueError, match=message):
         BOOK.due("US-CA", "individual", START, assessment_days=30, law_enforcement_delay=delay)
+
+
+def test_every_california_version_carries_the_delay_clause():
+    # § 1798.82(c) exists since SB 1386 (operative 2003-07-01); the data's versions start in 2012
+    versions = BOOK.history("US-CA")
+    assert [v.version for v in versions] == ["US-CA@2012-01-01", "US-CA@2015-01-01", "US-CA@2026-01-01"]
+    for v in versions:
+        assert v.law_enforcement_delay is not None and v.law_enforcement_delay.effect == "tolls", v.version
+        assert "1798.82" in v.law_enforcement_delay.text and v.law_enforcement_delay.source, v.version
+    assert "promptly after" in versions[1].law_enforcement_delay.text      # AB 1710 (2014)
+    assert "promptly" not in versions[0].law_enforcement_delay.text
+
+
+def test_a_2019_california_yardstick_moves_by_the_delay():
+    # no number before SB 446: 30 assessment days from Mon 2019-03-04 = 2019-04-03, plus 9 days
+    start = dt.datetime(2019, 3, 4, tzinfo=LA)
+    nine = (dt.datetime(2019, 3, 6, 9, tzinfo=LA), dt.datetime(2019, 3, 15, 9, tzinfo=LA))
+    due = BOOK.due("US-CA", "individual", start, assessment_days=30, law_enforcement_delay=nine)
+    assert due.basis == "assessment" and due.rule_version == "US-CA@2015-01-01"
+    assert due.due_at == eod(2019, 4, 12)
+    assert BOOK.due("US-CA", "individual", start, assessment_days=30).due_at == eod(2019, 4, 3)
+

@@ -48,11 +48,41 @@ def test_texas_weekday_is_not_touched():
 
 
 def test_state_without_a_rollover_record_does_not_move():
-    # Washington: 30 days; 2024-02-01 + 30 = Saturday 2024-03-02; no computation-of-time record
-    assert BOOK.time_rule("US-WA") is None
+    # Florida: 30 days (§ 501.171(4)(a)); 2024-02-01 + 30 = Saturday 2024-03-02; no computation-of-time record
+    ny = ZoneInfo("America/New_York")
+    assert BOOK.time_rule("US-FL") is None
+    due = BOOK.due("US-FL", "individual", dt.datetime(2024, 2, 1, tzinfo=ny), assessment_days=30)
+    assert due.due_at == eod(2024, 3, 2, ny)
+    assert "not moved: no rollover rule for US-FL is in the law data" in due.reason
+
+
+def test_washington_saturday_moves_to_monday():
+    # RCW 19.255.010: 30 days; 2024-02-01 + 30 = Saturday 2024-03-02; RCW 1.12.040 excludes a last
+    # day that is "a holiday, Saturday, or Sunday"
     due = BOOK.due("US-WA", "individual", dt.datetime(2024, 2, 1, tzinfo=LA), assessment_days=30)
-    assert due.due_at == eod(2024, 3, 2, LA)
-    assert "not moved: no rollover rule for US-WA is in the law data" in due.reason
+    assert due.due_at == eod(2024, 3, 4, LA)
+    assert "moved from SAT 2024-03-02 to MON 2024-03-04 under RCW 1.12.040" in due.reason
+
+
+def test_washington_friday_is_not_touched():
+    # 2024-01-31 + 30 = Friday 2024-03-01
+    due = BOOK.due("US-WA", "individual", dt.datetime(2024, 1, 31, tzinfo=LA), assessment_days=30)
+    assert due.due_at == eod(2024, 3, 1, LA) and "moved" not in due.reason
+
+
+def test_illinois_fixed_period_would_move_past_the_weekend():
+    # Illinois sets no number today; a 30-day version of its rule shows 5 ILCS 70/1.11 at work:
+    # 2024-02-01 + 30 = Saturday 2024-03-02; Sunday, and Monday 2024-03-04 is Casimir Pulaski Day
+    # (an Illinois holiday in the calendar), are excluded too -> Tuesday 2024-03-05
+    rule = replace(BOOK.current("US-IL"), individual_deadline=Deadline(30, "calendar_days"))
+    due = BOOK.due(rule, "individual", dt.datetime(2024, 2, 1, tzinfo=CHI), assessment_days=30)
+    assert due.due_at == eod(2024, 3, 5, CHI)
+    assert "moved from SAT 2024-03-02 to TUE 2024-03-05 under 5 ILCS 70/1.11" in due.reason
+
+
+def test_iowa_is_not_recorded():
+    # Iowa Code § 4.1(34) was not read in full (docs/research/us_states_review.md): no record, no move
+    assert BOOK.time_rule("US-IA") is None
 
 
 def test_state_whose_rule_is_none_does_not_move():
@@ -89,6 +119,16 @@ def test_assessment_yardstick_never_moves():
     ("sunday_or_holiday_to_next_business_day", "US-MA", dt.date(2025, 7, 4), dt.date(2025, 7, 7)),
     ("sunday_or_holiday_to_next_business_day", "US-MA", dt.date(2024, 3, 2), dt.date(2024, 3, 2)),
     ("sunday_or_holiday_to_next_business_day", "US-MA", dt.date(2024, 3, 3), dt.date(2024, 3, 4)),
+    # O.C.G.A. § 1-3-1(d)(3): Saturday or Sunday -> the following Monday, even a holiday Monday
+    ("weekend_to_monday_holiday_to_next_day", "US-GA", dt.date(2024, 3, 2), dt.date(2024, 3, 4)),
+    ("weekend_to_monday_holiday_to_next_day", "US-GA", dt.date(2024, 3, 3), dt.date(2024, 3, 4)),
+    ("weekend_to_monday_holiday_to_next_day", "US-GA", dt.date(2024, 5, 25), dt.date(2024, 5, 27)),  # Memorial Day
+    # a holiday -> the next day; a Friday holiday -> the Monday after
+    ("weekend_to_monday_holiday_to_next_day", "US-GA", dt.date(2024, 5, 27), dt.date(2024, 5, 28)),
+    ("weekend_to_monday_holiday_to_next_day", "US-GA", dt.date(2025, 7, 4), dt.date(2025, 7, 7)),
+    ("weekend_to_monday_holiday_to_next_day", "US-GA", dt.date(2024, 3, 4), dt.date(2024, 3, 4)),
+    # one step only: Thanksgiving -> Friday 2024-11-29, though the calendar's "State Holiday" too
+    ("weekend_to_monday_holiday_to_next_day", "US-GA", dt.date(2024, 11, 28), dt.date(2024, 11, 29)),
 ])
 def test_rollover_rules(rollover, calendar, day, expected):
     assert roll_over(day, rollover, calendar) == expected

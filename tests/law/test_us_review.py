@@ -81,12 +81,13 @@ def test_maryland_notice_due_30_days_after_law_enforcement_clears_it():
 
 def test_washington_delay_extends_the_30_days():
     # RCW 19.255.010 (2020): 30 days; 2024-01-02 -> 2024-02-01, plus a 10-day delay -> Sunday
-    # 2024-02-11, not moved: no computation-of-time rule is recorded for US-WA
+    # 2024-02-11, excluded under RCW 1.12.040 -> Monday 2024-02-12
     la = ZoneInfo("America/Los_Angeles")
     delay = (dt.datetime(2024, 1, 8, tzinfo=la), dt.datetime(2024, 1, 18, tzinfo=la))
     due = BOOK.due("US-WA", "individual", dt.datetime(2024, 1, 2, tzinfo=la), assessment_days=30,
                    law_enforcement_delay=delay)
-    assert due.due_at == eod(2024, 2, 11, la) and "19.255.010(3)" in due.reason
+    assert due.due_at == eod(2024, 2, 12, la) and "19.255.010(3)" in due.reason
+    assert "moved from SUN 2024-02-11 to MON 2024-02-12 under RCW 1.12.040" in due.reason
 
 
 def test_new_delay_records_say_where_they_come_from():

@@ -36,7 +36,8 @@ def test_same_person_judged_by_the_old_law_when_discovered_before_the_change(tmp
                      [("WA1", "US", "WA")], notice, as_of="2020-09-01")
     r_old, r_new = _row(old, "US-WA"), _row(new, "US-WA")
     assert r_old["rule_version"] == "US-WA@2015-07-24" and r_old["on_time"] == 1
-    assert r_old["due_at"] == pd.Timestamp("2020-04-05T23:59:59Z")
+    # 2020-02-20 + 45 days = Sunday 2020-04-05, excluded under RCW 1.12.040 ("holiday, Saturday, or Sunday")
+    assert r_old["due_at"] == pd.Timestamp("2020-04-06T23:59:59Z")
     assert r_new["rule_version"] == "US-WA@2020-03-01" and r_new["late"] == 1
     assert r_new["due_at"] == pd.Timestamp("2020-04-01T23:59:59Z")
 

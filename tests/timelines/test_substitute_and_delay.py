@@ -73,6 +73,28 @@ def test_a_delay_still_in_force_runs_until_the_audit_moment(tmp_path):
     assert people.loc["CA1", "status"] == "pending"
 
 
+@pytest.mark.parametrize("year, version", [(2013, "US-CA@2012-01-01"), (2019, "US-CA@2015-01-01")])
+def test_before_sb_446_a_delay_moves_the_california_yardstick_by_its_length(tmp_path, year, version):
+    # Before 2026 California set no number: the case's 30-day assessment yardstick (Mon 03-04 -> 04-03)
+    # moves by the 20-day delay (03-06 .. 03-26) to 04-23, as § 1798.82(c) has let law enforcement
+    # delay the notice since SB 1386 (2003); a notice on 04-15 is then on time, late without the delay.
+    delay = {**FBI_DELAY, "requested": f"{year}-03-06", "ended": f"{year}-03-26"}
+    notice = [("CA1", "mail", f"{year}-04-15T10:00:00Z", "sent")]
+    results = {}
+    for name, keys in (("with", {"law_enforcement_delays": [delay]}), ("without", None)):
+        case = write_case(tmp_path / name, {"discovered": f"{year}-03-04"}, [("CA1", "US", "CA")], notice,
+                          as_of=f"{year}-09-01", case_keys=keys)
+        out = assess_case(case, person_status_path=tmp_path / name / "people.parquet")
+        people = pd.read_parquet(tmp_path / name / "people.parquet").set_index("person_id")
+        results[name] = out.jurisdictions.set_index("jurisdiction").loc["US-CA"], people.loc["CA1", "status"]
+    (with_delay, status_with), (without, status_without) = results["with"], results["without"]
+    assert with_delay["rule_version"] == version and with_delay["basis"] == "assessment"
+    assert with_delay["due_at"] == pd.Timestamp(f"{year}-04-23T23:59:59Z")
+    assert "Cal. Civ. Code § 1798.82(c)" in with_delay["reason"]
+    assert status_with == "on_time"
+    assert without["due_at"] == pd.Timestamp(f"{year}-04-03T23:59:59Z") and status_without == "late"
+
+
 def test_the_ag_sample_notice_follows_the_delayed_individual_due_moment(tmp_path):
     keys = {"law_enforcement_delays": [FBI_DELAY], "declared_residents": {"US-CA": 600}}
     _, table, _ = _run(tmp_path, [("CA1", "US", "CA")], [], keys)

@@ -26,7 +26,7 @@ from workbench.law.model import CONFIDENCE_LEVELS, Rule
 
 #: Keys of one definition record / trigger / safe-harbour entry / name_means: name -> required?
 DEFINITION_KEYS: dict[str, bool] = {
-    "code": True, "term": True, "citation": True, "source": True, "confidence": True,
+    "code": True, "term": True, "citation": True, "source": True, "confidence": True, "since": False, "until": False,
     "any_personal_data": False, "triggers": False, "safe_harbor": False, "name_means": False, "notes": False,
 }
 TRIGGER_KEYS: dict[str, bool] = {"all": True, "since": True, "until": False, "condition": False, "confidence": False}
@@ -101,7 +101,12 @@ class NameMeans:
 
 @dataclass(frozen=True)
 class Definition:
-    """One jurisdiction's definition of the personal information whose exposure is notifiable."""
+    """One jurisdiction's definition of the personal information whose exposure is notifiable.
+
+    ``since`` / ``until`` bound a record that holds only for a period (a member state's own
+    pre-GDPR law, e.g. BDSG (old) § 42a for EU-DE); such a record wins over the code's
+    record without a period (for ``EU-XX``: the copy of ``EU``) on its dates.
+    """
 
     code: str
     term: str
@@ -113,8 +118,18 @@ class Definition:
     safe_harbors: tuple[SafeHarbor, ...]
     name_means: NameMeans | None
     notes: str
+    since: dt.date | None = None
+    until: dt.date | None = None
     file: str = field(default="", compare=False)
     line: int = field(default=0, compare=False)
+
+    @property
+    def dated(self) -> bool:
+        """True for a record that holds only on ``[since, until)``."""
+        return self.since is not None or self.until is not None
+
+    def in_force(self, on: dt.date) -> bool:
+        return (self.since is None or self.since <= on) and (self.until is None or on < self.until)
 
 
 @dataclass(frozen=True)
@@ -269,47 +284,83 @@ def parse_definition(file: str, rec: Any) -> Definition:
         raise r.fail("triggers", "a record with any_personal_data: true takes no triggers")
     if not any_pd and not triggers:
         raise r.fail(None, "give triggers, or any_personal_data: true")
+    since, until = r.interval()
     return Definition(
         code=code, term=r.text("term", required=True), citation=r.text("citation", required=True),
         source=r.sources(), confidence=r.confidence(required=True), any_personal_data=any_pd, triggers=triggers,
         safe_harbors=tuple(_safe_harbor(file, s, code) for s in r.items("safe_harbor")),
-        name_means=_name_means(r), notes=r.text("notes") or "", file=file, line=r.line,
+        name_means=_name_means(r), notes=r.text("notes") or "", since=since, until=until, file=file, line=r.line,
     )
 
 
-def check_definitions(definitions: list[Definition], rules: list[Rule], members: list[dict]) -> dict[str, Definition]:
+def check_definitions(definitions: list[Definition], rules: list[Rule],
+                      members: list[dict]) -> dict[str, tuple[Definition, ...]]:
     """Validate the definitions against the rules and copy ``EU`` to every ``EU-XX``.
 
-    One record per code; the code must have rule versions; every trigger and safe-harbour
-    date must lie inside that code's history (from its first version's ``effective_from``
-    to its last ``superseded_on``); an encryption safe harbour must not contradict the
-    ``encryption_safe_harbor`` of a rule version in force at the same time.
+    Per code at most one record without a period and any number of dated records
+    (``since`` / ``until``) that do not overlap each other; the code must have rule versions;
+    every record, trigger and safe-harbour date must lie inside that code's history (from its
+    first version's ``effective_from`` to its last ``superseded_on``); an encryption safe
+    harbour must not contradict the ``encryption_safe_harbor`` of a rule version in force at
+    the same time. Returns per code its dated records (by start) and then the record without
+    a period; an ``EU-XX`` without one of its own gets the copy of ``EU`` as that fallback.
     """
     by_code: dict[str, list[Rule]] = {}
     for r in rules:
         by_code.setdefault(r.code, []).append(r)
-    out: dict[str, Definition] = {}
+    dated: dict[str, list[Definition]] = {}
+    base: dict[str, Definition] = {}
     for d in definitions:
-        if d.code in out:
-            raise LawDataError(d.file, f"{d.code}: a second definition record for the code "
-                                       f"(the first is at line {out[d.code].line})", line=d.line)
         versions = sorted(by_code.get(d.code, []), key=lambda r: r.effective_from or dt.date.min)
         if not versions:
             raise LawDataError(d.file, f"{d.code}: no rule versions for this code in the law data", line=d.line)
+        if not d.dated and d.code in base:
+            raise LawDataError(d.file, f"{d.code}: a second definition record without since/until for the code "
+                                       f"(the first is at line {base[d.code].line})", line=d.line)
+        for other in dated.get(d.code, []) if d.dated else ():
+            if _periods_overlap(d, other):
+                raise LawDataError(d.file, f"{d.code}: definition record [{d.since}, {d.until}) overlaps the one at "
+                                           f"line {other.line} [{other.since}, {other.until})", line=d.line)
         _check_dates(d, versions)
         _check_encryption(d, versions)
-        out[d.code] = d
-    if "EU" in out:
+        if d.dated:
+            dated.setdefault(d.code, []).append(d)
+        else:
+            base[d.code] = d
+    if "EU" in base:
         for m in members:
             code = f"EU-{m['country']}"
-            if code not in out and code in by_code:
-                out[code] = replace(out["EU"], code=code)
+            if code not in base and code in by_code:
+                base[code] = replace(base["EU"], code=code)
+    out: dict[str, tuple[Definition, ...]] = {}
+    for code in sorted(set(dated) | set(base)):
+        records = sorted(dated.get(code, []), key=lambda d: d.since or dt.date.min)
+        out[code] = tuple(records) + ((base[code],) if code in base else ())
     return out
+
+
+def _periods_overlap(a: Definition, b: Definition) -> bool:
+    return (a.until is None or b.since is None or b.since < a.until) and (
+        b.until is None or a.since is None or a.since < b.until)
+
+
+def definition_on(records: tuple[Definition, ...], on: dt.date | None) -> Definition | None:
+    """The record of one code in force on ``on``: a dated record covering it, else the one without a period.
+
+    Without ``on``, the record without a period (the code's general definition), or the last dated one.
+    """
+    if not records:
+        return None
+    if on is None:
+        return next((d for d in records if not d.dated), records[-1])
+    return next((d for d in records if d.dated and d.in_force(on)),
+                next((d for d in records if not d.dated), None))
 
 
 def _check_dates(d: Definition, versions: list[Rule]) -> None:
     first, last = versions[0].effective_from, versions[-1].superseded_on
-    for what, item in [("trigger", t) for t in d.triggers] + [("safe_harbor entry", s) for s in d.safe_harbors]:
+    items = [("trigger", t) for t in d.triggers] + [("safe_harbor entry", s) for s in d.safe_harbors]
+    for what, item in [("record", d)] + items:
         for key, day in (("since", item.since), ("until", item.until)):
             if day is None:
                 continue

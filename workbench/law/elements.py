@@ -4,7 +4,9 @@ A case names the elements an incident exposed (``incident.data_elements``) and t
 data's definitions of personal information (``workbench/law/data/pi_definitions.yaml``)
 combine them into triggers; both use only these names. The first seventeen are the
 workbench's original vocabulary; the rest were added for the statutes' own elements
-(research notes: ``docs/research/us_pi_definitions.md``).
+(research notes: ``docs/research/us_pi_definitions.md``); the last two for categories of
+the EU member states' own laws before the GDPR (Germany's BDSG (old) § 42a), which no US
+definition names.
 """
 
 from __future__ import annotations
@@ -53,6 +55,11 @@ ELEMENTS: MappingProxyType[str, str] = MappingProxyType({
     "tax_records": "tax information (returns, tax records)",
     "work_evaluations": "work-related evaluations",
     "age_verification_data": "information collected by a website operator to verify a visitor's age",
+    # --- added for the EU member states' own pre-GDPR laws (BDSG (old) § 42a)
+    "special_category": "racial or ethnic origin, political opinions, religious or philosophical beliefs, "
+                        "trade-union membership, sex life or sexual orientation (special categories of "
+                        "personal data other than health, genetic and biometric data)",
+    "criminal_offences": "data on criminal or administrative offences, convictions, or the suspicion of them",
 })
 
 #: The element names, in vocabulary order (what ``workbench.case`` validates against).

@@ -18,7 +18,7 @@ from typing import Callable, Iterable
 
 from workbench.errors import UnknownNameError
 from workbench.law.codes import UNKNOWN_JURISDICTION
-from workbench.law.definitions import Coverage, Definition, as_elements, evaluate, no_definition
+from workbench.law.definitions import Coverage, Definition, as_elements, definition_on, evaluate, no_definition
 from workbench.law.loader import data_hash, load_all
 from workbench.law.model import OBLIGATIONS, Condition, Deadline, Due, RelativeTiming, Rule, TimeRule
 from workbench.law.units import CLOCK_EVENTS, ROLLOVER_UNITS, add_period, closed_day, end_of_day, roll_over
@@ -41,7 +41,7 @@ class RuleBook:
     """All rule versions, indexed by code, plus the deadline engine."""
 
     def __init__(self, rules: list[Rule], member_states: list[dict], version_hash: str, files: list[Path],
-                 definitions: dict[str, Definition] | None = None, time_rules: list[TimeRule] = ()):
+                 definitions: dict[str, tuple[Definition, ...]] | None = None, time_rules: list[TimeRule] = ()):
         self._by_code: dict[str, list[Rule]] = {}
         for r in rules:
             self._by_code.setdefault(r.code, []).append(r)
@@ -51,7 +51,7 @@ class RuleBook:
         self.member_states: dict[str, dict] = {m["country"]: m for m in member_states}
         self.version_hash = version_hash
         self.files = tuple(files)
-        self._definitions: dict[str, Definition] = dict(definitions or {})
+        self._definitions: dict[str, tuple[Definition, ...]] = dict(definitions or {})
         self.time_rules: dict[str, TimeRule] = {t.code: t for t in time_rules}
 
     # ------------------------------------------------------------ lookup
@@ -92,9 +92,16 @@ class RuleBook:
         return self._versions(code)[0].name
 
     # ------------------------------------------------------------ definitions of personal information
-    def definition(self, code: str) -> Definition | None:
-        """The definition of personal information of ``code`` (``pi_definitions.yaml``), or None."""
-        return self._definitions.get(code)
+    def definition(self, code: str, on: dt.date | None = None) -> Definition | None:
+        """The definition of personal information of ``code`` (``pi_definitions.yaml``) in force on ``on``, or None.
+
+        A record dated for a period (a member state's own pre-GDPR law) wins on its dates; otherwise
+        the code's record without a period applies (for ``EU-XX``: the copy of ``EU``). Without
+        ``on``, that general record.
+        """
+        if isinstance(on, dt.datetime):
+            on = on.date()
+        return definition_on(self._definitions.get(code, ()), on)
 
     def coverage(self, code: str, elements: Iterable[str], on: dt.date, *, encrypted: bool = False,
                  redacted: bool = False, key_compromised: bool = False) -> Coverage:
@@ -106,7 +113,7 @@ class RuleBook:
         """
         if isinstance(on, dt.datetime):
             on = on.date()
-        d = self._definitions.get(code)
+        d = self.definition(code, on)
         if d is None:
             if code != UNKNOWN_JURISDICTION:
                 self._versions(code)  # an unknown code is an error, as for due()

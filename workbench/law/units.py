@@ -108,6 +108,19 @@ def _sunday_or_holiday_to_next_business_day(day: dt.date, calendar: str) -> dt.d
     return day
 
 
+@ROLLOVERS.register("weekend_to_monday_holiday_to_next_day")
+def _weekend_to_monday_holiday_to_next_day(day: dt.date, calendar: str) -> dt.date:
+    # O.C.G.A. § 1-3-1(d)(3): a Saturday or Sunday runs "through the following Monday"; a
+    # holiday "through the following day", or the following Monday when that day is a Saturday
+    # or Sunday. One step only: the statute does not move the new day again if it is a holiday.
+    if day.weekday() >= 5:
+        return day + dt.timedelta(days=7 - day.weekday())
+    if day in holiday_calendar(calendar):
+        nxt = day + dt.timedelta(days=1)
+        return nxt + dt.timedelta(days=7 - nxt.weekday()) if nxt.weekday() >= 5 else nxt
+    return day
+
+
 def roll_over(day: dt.date, rollover: str, calendar: str) -> dt.date:
     """The day a period whose last day is ``day`` really ends under the named rollover rule."""
     return ROLLOVERS.get(rollover)(day, calendar)

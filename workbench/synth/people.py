@@ -141,7 +141,11 @@ def _scatter(n: int, us_idx: np.ndarray, us_arr: pa.Array, ab_idx: np.ndarray, a
     return pa.concat_arrays([us_arr, ab_arr]).take(pa.array(order))
 
 
-def _elements(rng: np.random.Generator, is_us: np.ndarray) -> np.ndarray:
+#: per place index: True where every resident's exposed data include the payment card
+_CARD_EXPOSED = np.array([code in sc.CARD_EXPOSED_PLACES and not PLACE_IS_US[i] for i, code in enumerate(PLACE_CODES)])
+
+
+def _elements(rng: np.random.Generator, is_us: np.ndarray, card_exposed: np.ndarray) -> np.ndarray:
     n = len(is_us)
     mask = np.ones(n, np.int64)  # bit 0: name, always
     for bit, element in enumerate(sc.DATA_ELEMENTS):
@@ -153,7 +157,8 @@ def _elements(rng: np.random.Generator, is_us: np.ndarray) -> np.ndarray:
         mask |= (rng.random(n) < p).astype(np.int64) << bit
     dob = 1 << sc.DATA_ELEMENTS.index("date_of_birth")
     mask = np.where(mask == 1, mask | dob, mask)  # at least two elements, so one can be dropped
-    return mask
+    card = 1 << sc.DATA_ELEMENTS.index("payment_card")
+    return np.where(card_exposed, mask | card, mask)  # sc.CARD_EXPOSED_PLACES
 
 
 def _invalid_emails(rng: np.random.Generator, locals_: list[str], domains: list[str]) -> list[str]:
@@ -191,7 +196,7 @@ def build_people_chunk(plan: Plan, chunk: int) -> PeopleChunk:
     us_cols = _us_columns(rng, places[us_idx])
     ab_cols = _abroad_columns(rng, places[ab_idx])
     line, city, region, postal = (_scatter(size, us_idx, u, ab_idx, a) for u, a in zip(us_cols, ab_cols))
-    elements = _ELEMENT_STRINGS.take(_elements(rng, is_us))
+    elements = _ELEMENT_STRINGS.take(_elements(rng, is_us, _CARD_EXPOSED[places]))
 
     kinds = np.zeros(size, np.int8)
     pos, codes = plan.defect_positions(chunk, places)

@@ -26,6 +26,12 @@ DATA_ELEMENTS = ("name", "ssn", "date_of_birth", "address", "drivers_license", "
 #: record held an SSN, so every US person is owed a notice unless planted otherwise).
 ELEMENT_PROBABILITY = {"ssn": 1.0, "date_of_birth": 0.93, "address": 0.85,
                        "drivers_license": 0.07, "payment_card": 0.004}
+#: Places abroad whose 2017 national law covers only listed categories of data: every resident's
+#: exposed data include the payment card there (drawn after the random elements, so no other
+#: draw changes). BDSG (old) § 42a covers bank or credit card account data but not names,
+#: addresses or dates of birth, so without the card no German resident would be owed a notice
+#: and the clean notice to the German authority (EU_REGULATORS_2017) would not be owed either.
+CARD_EXPOSED_PLACES = ("DE",)
 
 # Notice letters.
 OFFICIAL_LETTER_LINK = "https://www.example-breach-2017.com/enroll"
