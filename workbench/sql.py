@@ -62,7 +62,7 @@ from typing import Any, Iterator
 
 import pandas as pd
 
-from workbench import sqlguard
+from workbench import extras, sqlguard
 from workbench.case import Case, SqlInput
 from workbench.errors import InputError, WorkbenchError
 from workbench.schemas import SCHEMAS, InputSchema, InputStats
@@ -213,6 +213,9 @@ def make_engine(spec: SqlInput, *, read_only: bool = True):
     import sqlalchemy as sa
     from sqlalchemy.pool import NullPool
 
+    absent = extras.missing("postgres", f"a {spec.url.partition(':')[0]}:// source")
+    if absent:
+        raise InputError(describe(spec), absent)
     return sa.create_engine(_driver_url(spec.url), connect_args=connect_args(spec, read_only=read_only),
                             poolclass=NullPool, hide_parameters=True,
                             execution_options=READ_ONLY_ENGINE_OPTIONS if read_only else {})
