@@ -455,6 +455,16 @@ def load_case(path: str | Path) -> Case:
     return parse_case(data, path)
 
 
+def summary_record(case: Case) -> dict[str, Any]:
+    """The validated case as JSON-ready data (``workbench case check --json``): every field of
+    case.yaml with its defaults filled in, database URLs without credentials."""
+    data = case.model_dump(mode="json")
+    for spec in data["inputs"].values():
+        if isinstance(spec, dict) and spec.get("url"):
+            spec["url"] = sqlguard.redact_url(spec["url"])
+    return {"ok": True, "case_yaml": str(case.path), **data}
+
+
 def summary(case: Case) -> str:
     """A short human summary, printed by ``workbench case check``."""
     inc = case.incident

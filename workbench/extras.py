@@ -19,11 +19,9 @@ from __future__ import annotations
 import importlib.util
 from dataclasses import dataclass
 
+from workbench import DISTRIBUTION
 from workbench.errors import WorkbenchError
 from workbench.registry import Registry
-
-#: The distribution name on PyPI (what ``pip install`` takes).
-DISTRIBUTION = "breach-audit-workbench"
 
 
 @dataclass(frozen=True)
