@@ -106,22 +106,27 @@ def read_urls(ns: argparse.Namespace) -> list[str]:
     """The URLs to check, in order: the arguments (``-`` is standard input), then each --from file."""
     from workbench.errors import InputError
 
+    sources = [("stdin" if u == "-" else "url", u) for u in ns.urls]
+    sources += [("stdin" if f == "-" else "file", f) for f in ns.from_files]
     urls: list[str] = []
     stdin_read = False
-    for source in [*ns.urls, *(f"@{f}" for f in ns.from_files)]:
-        if source in ("-", "@-"):
-            if not stdin_read:
+    for kind, value in sources:
+        if kind == "url":
+            urls.append(value)
+            continue
+        if kind == "stdin" and stdin_read:
+            continue
+        try:
+            if kind == "stdin":
                 urls += _url_lines(sys.stdin)
                 stdin_read = True
-        elif source.startswith("@"):
-            try:
-                with open(source[1:], encoding="utf-8") as f:
+            else:
+                with open(value, encoding="utf-8") as f:
                     urls += _url_lines(f)
-            except (OSError, UnicodeDecodeError) as err:
-                raise InputError(source[1:], f"cannot read the URL list ({err.__class__.__name__}: "
-                                 f"{getattr(err, 'strerror', None) or err})", expected="a UTF-8 text file, one URL a line")
-        else:
-            urls.append(source)
+        except (OSError, UnicodeDecodeError) as err:
+            raise InputError("standard input" if kind == "stdin" else value,
+                             f"cannot read the URL list ({err.__class__.__name__}: {getattr(err, 'strerror', None) or err})",
+                             expected="UTF-8 text, one URL a line") from None
     if not urls:
         raise InputError("links check", "no URL to check",
                          expected="URLs as arguments, --from FILE, or - to read them from standard input")
