@@ -10,6 +10,20 @@ Public API (stable names the notebooks use):
 - :mod:`workbench.sources` -- reading inputs with rejects and hashes
 - :mod:`workbench.values` -- the one parser of each column kind (timestamps, dates, numbers...)
 - :class:`workbench.findings.Finding` -- the one shape every check returns
+- :func:`version` -- the installed version (``workbench --version``)
 """
 
 __version__ = "0.1.0"
+#: The distribution's name on PyPI (``pip install breach-audit-workbench``).
+DISTRIBUTION = "breach-audit-workbench"
+
+
+def version() -> str:
+    """The installed distribution's version (:mod:`importlib.metadata`); ``__version__`` when
+    the package runs from a source tree that was never installed."""
+    from importlib import metadata
+
+    try:
+        return metadata.version(DISTRIBUTION)
+    except metadata.PackageNotFoundError:
+        return __version__

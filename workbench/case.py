@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
-from workbench import sqlguard
+from workbench import extras, sqlguard
 from workbench.casefacts import (
     Clock, HarmAssessment, LawEnforcementDelay, SubstituteNoticeGiven, conflicts, declared_problems, fact_date_problems,
 )
@@ -407,7 +407,11 @@ def _check_inputs(specs: dict[str, InputSpec], root: Path) -> list[str]:
     for name, spec in specs.items():
         if isinstance(spec, SqlInput):
             problems += [f"inputs.{name}.url: {p}" for p in sqlguard.url_problems(spec.url)]
-            if spec.query is not None:
+            scheme = spec.url.partition(":")[0] or "postgresql"
+            absent = extras.missing("postgres", f"a {scheme}:// source")
+            if absent:  # the query cannot be parsed without pglast either
+                problems.append(f"inputs.{name}: {absent}")
+            elif spec.query is not None:
                 problems += [f"inputs.{name}.query: {p}" for p in sqlguard.query_problems(spec.query)]
             continue
         p = (root / spec).resolve()
@@ -478,6 +482,16 @@ def load_case(path: str | Path) -> Case:
     if not isinstance(data, dict):
         raise CaseError(str(path), ["expected a mapping of keys (case_id, organization, incident, inputs, parameters)"])
     return parse_case(data, path)
+
+
+def summary_record(case: Case) -> dict[str, Any]:
+    """The validated case as JSON-ready data (``workbench case check --json``): every field of
+    case.yaml with its defaults filled in, database URLs without credentials."""
+    data = case.model_dump(mode="json")
+    for spec in data["inputs"].values():
+        if isinstance(spec, dict) and spec.get("url"):
+            spec["url"] = sqlguard.redact_url(spec["url"])
+    return {"ok": True, "case_yaml": str(case.path), **data}
 
 
 def summary(case: Case) -> str:

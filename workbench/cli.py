@@ -3,17 +3,21 @@
 Subcommands register themselves in ``COMMANDS`` with :func:`command`; each handler takes
 the parsed ``argparse.Namespace`` and returns the exit code.
 Exit codes: 0 success, 1 a run or verification failed, 2 bad input or usage,
-3 a completed run with findings at or above ``workbench run --fail-on SEVERITY``,
-130 / 143 a run interrupted by SIGINT (Ctrl-C) / SIGTERM.
+3 a completed run with findings at or above ``workbench run --fail-on SEVERITY`` (or a URL
+at or above ``workbench links check --fail-on``), 130 / 143 a run interrupted by SIGINT
+(Ctrl-C) / SIGTERM. ``--json`` prints machine-readable output on every command that prints
+results. ``python -m workbench`` is the same command (:mod:`workbench.__main__`).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 from typing import Callable
 
+from workbench import version
 from workbench.errors import WorkbenchError
 from workbench.registry import Registry
 
@@ -33,16 +37,33 @@ def _case_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("action", choices=["check"], help="check: validate case.yaml and look at its inputs "
                    "(kind, encoding, header, sample); print a summary, or every problem and exit 2")
     p.add_argument("case_yaml", help="path to the case's case.yaml")
+    p.add_argument("--json", action="store_true",
+                   help="print one JSON document: the validated case, or {ok: false, problems} (exit 2)")
 
 
 @command("case", "validate a case.yaml", _case_args)
 def _case(ns: argparse.Namespace) -> int:
-    from workbench.case import summary
+    from workbench.case import summary, summary_record
+    from workbench.errors import CaseError
     from workbench.preflight import check_case
 
-    case = check_case(ns.case_yaml)
-    print(summary(case))
+    try:
+        case = check_case(ns.case_yaml)
+    except CaseError as err:
+        if not ns.json:
+            raise
+        _print_json({"ok": False, "case_yaml": err.path, "problems": err.problems})
+        return 2
+    if ns.json:
+        _print_json(summary_record(case))
+    else:
+        print(summary(case))
     return 0
+
+
+def _print_json(document) -> None:
+    """One JSON document on stdout (paths and dates as text)."""
+    print(json.dumps(document, indent=2, ensure_ascii=False, default=str))
 
 
 def _run_args(p: argparse.ArgumentParser) -> None:
@@ -111,6 +132,7 @@ def _verify_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-inputs", action="store_true", help="do not hash the inputs (outputs only)")
     p.add_argument("--against", default=None, metavar="RUN_DIR",
                    help="also compare findings and input hashes with another run of the case (a re-run)")
+    p.add_argument("--json", action="store_true", help="print one JSON document: {ok, verify, compare}")
 
 
 @command("verify", "recompute a run folder's hashes against its manifest (exit 0 intact, 1 otherwise)", _verify_args)
@@ -118,12 +140,14 @@ def _verify(ns: argparse.Namespace) -> int:
     from workbench.verify import compare_runs, verify_run
 
     result = verify_run(ns.run_dir, case_path=ns.case, check_inputs=not ns.no_inputs)
+    other = compare_runs(ns.run_dir, ns.against) if ns.against else None
+    ok = result.ok and (other is None or other.ok)
+    if ns.json:
+        _print_json({"ok": ok, "verify": result.to_dict(), "compare": other and other.to_dict()})
+        return 0 if ok else 1
     print(result.report())
-    ok = result.ok
-    if ns.against:
-        other = compare_runs(ns.run_dir, ns.against)
+    if other is not None:
         print(other.report().replace(f"verify {ns.run_dir}", f"compare {ns.run_dir} with {ns.against}", 1))
-        ok = ok and other.ok
     return 0 if ok else 1
 
 
@@ -201,6 +225,7 @@ def _synth_args(p: argparse.ArgumentParser) -> None:
                    help="also load the case into PostgreSQL (SQLAlchemy URL without password; credentials from "
                         "PGPASSWORD, a .env beside case.yaml or ~/.pgpass) and write case.postgres.yaml reading from it")
     p.add_argument("--db-schema", default=None, help="PostgreSQL schema for the tables (default: the search path)")
+    p.add_argument("--json", action="store_true", help="print one JSON document: what was written (and loaded)")
 
 
 @command("synth", "write a synthetic case with planted defects (and truth.json listing them)", _synth_args)
@@ -209,18 +234,27 @@ def _synth(ns: argparse.Namespace) -> int:
 
     r = generate_scenario(ns.scenario, ns.out, people=ns.people, seed=ns.seed, chunk_rows=ns.chunk_rows,
                           force=ns.force, notices_format=ns.notices_format)
-    print(f"wrote {r.case_yaml} ({r.people} people, {r.rows['notices']} notices) in {r.seconds:.1f} s; "
-          f"planted defects: {r.truth_path}")
+    if not ns.json:
+        print(f"wrote {r.case_yaml} ({r.people} people, {r.rows['notices']} notices) in {r.seconds:.1f} s; "
+              f"planted defects: {r.truth_path}")
+    loaded = None
     if ns.to_db:
         from workbench.sqlload import load_case_folder
 
-        print(load_case_folder(ns.out, ns.to_db, schema=ns.db_schema).summary())
+        loaded = load_case_folder(ns.out, ns.to_db, schema=ns.db_schema)
+        if not ns.json:
+            print(loaded.summary())
+    if ns.json:
+        from dataclasses import asdict
+
+        _print_json({"scenario": ns.scenario, **asdict(r), "database": loaded and asdict(loaded)})
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="workbench", description="Breach Audit Workbench")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMANDS:
         help_, configure, fn = COMMANDS.get(name)

@@ -10,8 +10,8 @@ An input in case.yaml may be a SQLAlchemy URL plus a table or a query::
 Credentials never come from case.yaml (``load_case`` rejects a URL holding a password
 anywhere: user info, query string, ``options``; see :mod:`workbench.sqlguard`). They come,
 first match wins, from the process environment (``PGPASSWORD``, ``PGUSER``,
-``PGPASSFILE``...), then from a ``.env`` file beside case.yaml (``KEY=value`` lines; only
-``PG*`` keys are used), then from libpq's own ``~/.pgpass``. Every URL this module logs or
+``PGPASSFILE``...), then from a ``.env`` file beside case.yaml (read by python-dotenv,
+:func:`read_env_file`; only ``PG*`` keys are used), then from libpq's own ``~/.pgpass``. Every URL this module logs or
 records goes through :func:`redact_url` (user kept, credentials dropped), and error
 messages are scrubbed of the password.
 
@@ -62,7 +62,7 @@ from typing import Any, Iterator
 
 import pandas as pd
 
-from workbench import sqlguard
+from workbench import extras, sqlguard
 from workbench.case import Case, SqlInput
 from workbench.errors import InputError, WorkbenchError
 from workbench.schemas import SCHEMAS, InputSchema, InputStats
@@ -110,24 +110,22 @@ def describe(spec: SqlInput) -> str:
 
 
 def read_env_file(path: str | Path) -> dict[str, str]:
-    """``KEY=value`` lines of a .env file (``export`` prefix and quotes allowed); PG* keys only."""
+    """The libpq (``PG*``) settings of a ``.env`` file; any other key is ignored.
+
+    Read by python-dotenv (:func:`dotenv.dotenv_values`), as other tools read the file:
+    ``export`` prefixes, single and double quotes (escapes inside double quotes), values over
+    several lines in quotes, and ``# comments``, whole-line or after an unquoted value
+    (``PGUSER=auditor  # the audit role``). No ``${VAR}`` expansion: a password is taken as
+    written. Nothing is put in the process environment; :func:`connect_args` uses a value
+    only where the environment has none.
+    """
+    from dotenv import dotenv_values
+
     path = Path(path)
-    out: dict[str, str] = {}
     if not path.is_file():
-        return out
-    for line in path.read_text(encoding="utf-8").splitlines():
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        if line.startswith("export "):
-            line = line[7:].lstrip()
-        key, sep, value = line.partition("=")
-        key, value = key.strip(), value.strip()
-        if not sep or key not in ENV_KEYS:
-            continue
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-            value = value[1:-1]
-        out[key] = value
+        return {}
+    values = dotenv_values(path, interpolate=False, encoding="utf-8")
+    out = {k: v for k, v in values.items() if k in ENV_KEYS and v is not None}
     if out and path.stat().st_mode & 0o077:
         log.warning("%s is readable by other users; restrict it with chmod 600", path)
     return out
@@ -213,6 +211,9 @@ def make_engine(spec: SqlInput, *, read_only: bool = True):
     import sqlalchemy as sa
     from sqlalchemy.pool import NullPool
 
+    absent = extras.missing("postgres", f"a {spec.url.partition(':')[0]}:// source")
+    if absent:
+        raise InputError(describe(spec), absent)
     return sa.create_engine(_driver_url(spec.url), connect_args=connect_args(spec, read_only=read_only),
                             poolclass=NullPool, hide_parameters=True,
                             execution_options=READ_ONLY_ENGINE_OPTIONS if read_only else {})

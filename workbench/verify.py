@@ -79,6 +79,13 @@ class VerifyResult:
         lines.append(f"  {self.checked_outputs} output(s), {self.checked_inputs} input(s) checked: {verdict}")
         return "\n".join(lines)
 
+    def to_dict(self) -> dict[str, Any]:
+        """The result as JSON-ready data (``workbench verify --json``)."""
+        return {"run_dir": str(self.run_dir), "ok": self.ok, "checked_outputs": self.checked_outputs,
+                "checked_inputs": self.checked_inputs, "differences": [vars(d) | {"what": DIFFERENCE_KINDS.get(d.kind)}
+                                                                       for d in self.differences],
+                "notes": list(self.notes)}
+
 
 def _short(h: str | None) -> str | None:
     return h[:12] if h else h

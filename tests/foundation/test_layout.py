@@ -36,12 +36,14 @@ def _norm(name: str) -> str:
 
 
 CONDA_NAMES = {"python-duckdb": "duckdb"}
+#: conda packages that are not Python distributions (pip cannot install them).
+CONDA_ONLY = {"openjdk"}  # Java 17 for the [spark] extra
 
 
 def test_environment_yml_lists_the_same_packages_as_pyproject():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    pip_deps = project["dependencies"] + project["optional-dependencies"]["dev"]
-    pip_names = {_norm(re.split(r"[<>=!~ \[;]", d, maxsplit=1)[0]) for d in pip_deps}
+    pip_deps = project["dependencies"] + [d for extra in project["optional-dependencies"].values() for d in extra]
+    pip_names = {_norm(re.split(r"[<>=!~ \[;]", d, maxsplit=1)[0]) for d in pip_deps} - {_norm(project["name"])}
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     conda_names = set()
     for dep in env["dependencies"]:
@@ -50,7 +52,8 @@ def test_environment_yml_lists_the_same_packages_as_pyproject():
         else:
             n = _norm(re.split(r"[<>=!~ ]", dep, maxsplit=1)[0])
             conda_names.add(CONDA_NAMES.get(n, n))
-    conda_names -= {"python", "pip"}
+    assert CONDA_ONLY <= conda_names, f"environment.yml should list {CONDA_ONLY - conda_names}"
+    conda_names -= {"python", "pip"} | CONDA_ONLY
     assert pip_names == conda_names, f"only in pyproject: {pip_names - conda_names}; only in environment.yml: {conda_names - pip_names}"
 
 

@@ -1,7 +1,7 @@
 """``workbench law show|due|deadlines|list``: arguments and handlers (registered in workbench.cli).
 
 Machine-readable output: ``--json`` prints one JSON document (``show``, ``due``, ``list``,
-``deadlines --format json``); ``due --batch`` writes CSV, or JSON lines with ``--json``.
+``deadlines``, where it is ``--format json``); ``due --batch`` writes CSV, or JSON lines with ``--json``.
 """
 
 from __future__ import annotations
@@ -52,6 +52,7 @@ def configure(p: argparse.ArgumentParser) -> None:
     k = sub.add_parser("deadlines", help="every obligation a case triggers, sorted by due date")
     k.add_argument("case_yaml", help="path to the case's case.yaml")
     k.add_argument("--format", choices=["table", "csv", "json", "ics"], default="table")
+    k.add_argument("--json", action="store_true", help="print one JSON document (the same as --format json)")
     k.add_argument("--out", metavar="FILE", help="write here instead of stdout")
     k.add_argument("--include", action="append", default=[], metavar="CODE",
                    help="add an organisation-dependent regime (US-HIPAA, US-SEC-8K...); repeatable")
@@ -230,6 +231,8 @@ def _deadlines(ns: argparse.Namespace) -> int:
         if code not in book:
             book.history(code)  # raises UnknownNameError listing the known codes
     obligations = case_deadlines(case, include=ns.include, residents=residents, book=book)
+    if ns.json:
+        ns.format = "json"
     if ns.format == "ics":
         data: bytes | str = to_ics(obligations, case_id=case.case_id, stamp=dt.datetime.now(dt.timezone.utc))
     elif ns.format == "csv":

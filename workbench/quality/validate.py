@@ -42,6 +42,7 @@ def validate_case(case, engine: str = "chunked", *, names: Iterable[str] | None 
     from workbench.population import PopulationStore
 
     run_engine = ENGINES.get(engine)
+    _require_engine_extra(case, engine)
     opts = options or EngineOptions(mask_personal_data=case.parameters.mask_personal_data)
     wanted = [n for n in (names or case.declared_inputs()) if case.input_spec(n) is not None]
     specs = load_suites(wanted, expectations)
@@ -58,3 +59,18 @@ def validate_case(case, engine: str = "chunked", *, names: Iterable[str] | None 
             pool.close()
         if own_store:
             store.close()
+
+
+def _require_engine_extra(case, engine: str) -> None:
+    """A case validated with an engine whose extra is not installed is a case problem (exit 2),
+    named with the extra to install, before any input is read."""
+    from workbench import extras
+    from workbench.errors import CaseError
+
+    absent = extras.ENGINE_EXTRAS.get(engine) and extras.missing(extras.ENGINE_EXTRAS[engine], f"the {engine} engine")
+    if absent:
+        try:
+            where = str(case.path)
+        except ValueError:
+            where = f"case {case.case_id}"
+        raise CaseError(where, [f"engine {engine}: {absent}"])

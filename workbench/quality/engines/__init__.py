@@ -18,7 +18,8 @@
     the suites pushed down to PostgreSQL for a database input (``chunked`` for a file).
 ``spark`` (:mod:`.spark`)
     the same suites through GX's Spark datasource (``local[2]`` by default; a cluster
-    master URL is a parameter).
+    master URL is a parameter). Needs the ``[spark]`` extra and Java 17: without pyspark,
+    :func:`~workbench.quality.validate.validate_case` stops with a case error naming the extra.
 
 What they share (options, the registry, reading chunks) is :mod:`.base`. Importing this
 package imports every engine module, so :data:`ENGINES` holds them all.

@@ -16,6 +16,9 @@ from workbench.quality.suites import SuiteSpec, _evidence_keys
 
 def spark_session(master: str = DEFAULT_SPARK_MASTER, app_name: str = "breach-audit-workbench"):
     """A SparkSession for GX's Spark datasource: UTC session time, no UI, no console progress."""
+    from workbench.extras import require
+
+    require("spark", "the spark engine")
     from pyspark.sql import SparkSession
 
     spark = (SparkSession.builder.master(master).appName(app_name)
