@@ -97,6 +97,9 @@ def test_same_name_on_another_suffix_may_be_brand_owned():
     finding = link_finding(ds, code_prefix="", where="official messages", count=1, evidence={})
     assert finding.code == "lookalike_link"
     assert "may be brand-owned, missing from official_domains" in finding.detail
+    for shared in ("equifax.github.io", "www.equifax.blogspot.com"):  # private suffixes: anyone may take the name
+        s = score_domain(shared, ["equifax.com"])
+        assert not s.maybe_brand_owned and s.severity == "critical", s
     typo = link_finding(score_domain("equifacs.com", ["equifax.com"]), code_prefix="", where="official messages",
                         count=1, evidence={})
     assert "brand-owned" not in typo.detail and not typo.evidence["maybe_brand_owned"]

@@ -410,10 +410,12 @@ def is_well_known(host: str) -> bool:
 
 
 def _same_name_elsewhere(host: str, official: str) -> bool:
-    """``host`` has the official domain's name under another public suffix (``equifax.com.vn``)."""
+    """``host`` has the official domain's name under another registry's public suffix
+    (``equifax.com.vn``); not under a private one (``equifax.github.io``, ``paypal.blogspot.com``),
+    where anyone may take the name."""
     _, name, suffix = split_domain(host)
     _, oname, osuffix = split_domain(official)
-    return name == oname and suffix != osuffix
+    return name == oname and suffix != osuffix and not _suffixes().extract_str(host).is_private
 
 
 def score_domain(domain: str, official_domains: Iterable[str]) -> DomainScore:
