@@ -72,7 +72,7 @@ def permutations(brand: str, inputs: Inputs, fuzzers: tuple[str, ...] = ()) -> l
 
     fuzzer = dnstwist.Fuzzer(brand, dictionary=list(inputs.words), tld_dictionary=list(inputs.tlds))
     fuzzer.generate(fuzzers=list(fuzzers))
-    return [(d["fuzzer"], d["domain"]) for d in fuzzer.domains if d["fuzzer"] != "*original"]
+    return sorted((d["fuzzer"], d["domain"]) for d in fuzzer.domains if d["fuzzer"] != "*original")
 
 
 def detection(inputs: Inputs, brands: tuple[str, ...] = BRANDS) -> dict:
