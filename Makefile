@@ -7,13 +7,14 @@ STAMP := $(VENV)/.installed
 DEMO_PEOPLE ?= 50000
 DEMO_SEED ?= 2017
 
-.PHONY: help venv demo test test-fast lab bench clean-reports
+.PHONY: help venv demo test test-fast lab bench bench-links clean-reports
 
 help:
 	@echo "make demo   - set up, generate the demo case, audit it, print the report path"
 	@echo "make test   - set up (or reuse) the virtualenv and run the test suite"
 	@echo "make lab    - open the notebooks in JupyterLab"
 	@echo "make bench  - run the benchmarks (not part of the tests; BENCH_ARGS=--with-150m adds 150M people)"
+	@echo "make bench-links - measure the look-alike link check (dnstwist permutations, real domains)"
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -39,6 +40,9 @@ lab: venv
 
 bench: venv
 	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
+
+bench-links: venv
+	$(BIN)/python -m benchmarks.domains
 
 clean-reports:
 	find reports -mindepth 1 -maxdepth 1 ! -name README.md ! -name .gitkeep -exec rm -rf {} +

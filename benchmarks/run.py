@@ -186,6 +186,14 @@ def environment(argv: list[str]) -> dict[str, Any]:
             "command": "python -m benchmarks.run " + " ".join(argv)}
 
 
+def _with_links_section(results: str) -> str:
+    """RESULTS.md with the look-alike links section of the last ``benchmarks.domains`` run kept."""
+    from benchmarks.domains import section_from_json, upsert_section
+
+    text = section_from_json()
+    return upsert_section(results, text) if text else results
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     ap = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.splitlines()[0])
@@ -231,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
 
         doc = json.loads(Path(ns.json).read_text(encoding="utf-8"))
         notes = Path(ns.notes).read_text(encoding="utf-8") if ns.notes and Path(ns.notes).is_file() else ""
-        Path(ns.out).write_text(render(doc, notes), encoding="utf-8")
+        Path(ns.out).write_text(_with_links_section(render(doc, notes)), encoding="utf-8")
         print(f"[bench] rewrote {ns.out} from {ns.json}", flush=True)
         return 0
 
@@ -257,7 +265,7 @@ def main(argv: list[str] | None = None) -> int:
         env["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
         Path(ns.json).write_text(json.dumps(doc, indent=1, default=str) + "\n", encoding="utf-8")
         notes = Path(ns.notes).read_text(encoding="utf-8") if ns.notes and Path(ns.notes).is_file() else ""
-        Path(ns.out).write_text(render(doc, notes), encoding="utf-8")
+        Path(ns.out).write_text(_with_links_section(render(doc, notes)), encoding="utf-8")
 
     bytes_per_person = BYTES_PER_PERSON_ESTIMATE
     large = parse_size(ns.large_from)

@@ -18,7 +18,7 @@ from workbench.manifest import MANIFEST_SCHEMA_VERSION, output_files, write_mani
 from workbench.paths import PACKAGE_DIR
 
 OFFICIAL = "equifax.com"
-LOOKALIKE = "https://equifaxsecurity2017.com/enroll"  # critical (score >= 0.8)
+LOOKALIKE = "https://equifaxsecurity2017.com/enroll"  # an added word: high (0.88), not a near copy
 UNRELATED = "trustedidpremier.com"                   # low
 
 
@@ -49,12 +49,13 @@ def test_python_dash_m_workbench_is_the_same_command(tmp_path):
     assert (r.returncode, r.stdout) == (0, f"workbench {workbench.version()}\n"), r.stderr
     r = subprocess.run([sys.executable, "-m", "workbench", "links", "check", "--official", OFFICIAL, LOOKALIKE,
                         "--fail-on", "high"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
-    assert r.returncode == 3 and r.stdout.startswith("critical"), r.stderr
+    assert r.returncode == 3 and r.stdout.startswith("high"), r.stderr
 
 
 # --------------------------------------------------------------------------- links check
 
-@pytest.mark.parametrize("threshold, code", [("critical", 3), ("high", 3), ("0.8", 3), ("0.95", 0), ("low", 3)])
+@pytest.mark.parametrize("threshold, code", [("critical", 0), ("high", 3), ("0.8", 3), ("0.88", 3), ("0.9", 0),
+                                             ("low", 3)])
 def test_links_check_exits_3_when_a_url_is_at_or_above_fail_on(capsys, threshold, code):
     assert main(["links", "check", "--official", OFFICIAL, LOOKALIKE, "--fail-on", threshold]) == code
     err = capsys.readouterr().err

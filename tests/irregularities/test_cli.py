@@ -29,3 +29,10 @@ def test_links_check(capsys):
         ("consumer.ftc.gov", False, "info")]
     main(["links", "check", "--official", "example.com", "examp1e.com"])
     assert capsys.readouterr().out.startswith("critical")
+
+
+def test_links_check_says_when_a_domain_may_be_brand_owned(capsys):
+    main(["links", "check", "--official", "equifax.com", "https://www.equifax.com.vn/x", "equifacs.com"])
+    brand, typo = capsys.readouterr().out.splitlines()
+    assert "may be brand-owned, missing from official_domains" in brand
+    assert "brand-owned" not in typo and typo.startswith("high")

@@ -148,7 +148,8 @@ def run_links(ns: argparse.Namespace) -> int:
         score = "-" if row["score"] is None else f"{row['score']:.2f}"
         shown = row["domain"] if row.get("unicode") in (None, row["domain"]) else f"{row['domain']} ({row['unicode']})"
         print(f"{row['severity']:8}  score {score:4}  {'official' if row['official'] else 'unofficial':10}  "
-              f"{shown}  closest: {row['closest_official'] or '-'}  [{', '.join(row['reasons'])}]")
+              f"{shown}  closest: {row['closest_official'] or '-'}  [{', '.join(row['reasons'])}]"
+              + ("  (may be brand-owned, missing from official_domains)" if row.get("maybe_brand_owned") else ""))
     if tripped:
         print(f"{tripped} URL(s) at or above {ns.fail_on} (--fail-on): exit 3", file=sys.stderr)
         return 3

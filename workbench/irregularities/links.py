@@ -8,49 +8,54 @@ it resembles one, offline (no DNS, no web):
 
 - words reordered (``securityequifax2017`` / ``equifaxsecurity2017``),
 - small edit distance (typos, transposed letters),
-- inserted or removed hyphens, inserted or removed words,
-- homoglyphs and punycode (``xn--`` labels are decoded with the ``idna`` codec; Cyrillic
-  and Greek letters, ``0``/``o``, ``1``/``l``, ``rn``/``m`` are folded to one skeleton),
-- the same name under another top-level domain (``.com`` / ``.net``),
+- inserted or removed hyphens, words added or removed at a word boundary,
+- homoglyphs and punycode (Cyrillic and Greek letters, ``0``/``o``, ``1``/``l``,
+  ``rn``/``m`` are folded to one skeleton),
+- the name split across a dot (``equi.fax.com``),
+- the same name under another public suffix (``.com`` / ``.net`` / ``.com.vn``): such a
+  domain *may be brand-owned, missing from official_domains*, and the finding says so,
 - the official name used as a subdomain of someone else's domain.
 
-The registrable domain ("example.co.uk" of "www.example.co.uk") is split with a small
-curated list of multi-label public suffixes (:data:`MULTI_LABEL_SUFFIXES`), not the full
-Public Suffix List: it needs no download and covers the suffixes breach notices use; an
-unlisted multi-label suffix is treated as a single label (conservative: the score still
-compares names).
+The libraries made for each job do the parsing:
 
-Severity: a close look-alike (score >= 0.8) is ``critical``; a well-known unrelated
-domain that notices legitimately link (the FTC's identitytheft.gov, annualcreditreport.com,
-any ``.gov``) is ``info``; other unofficial domains are ``high``, ``medium`` or ``low`` by
-score.
+- registrable domains come from ``tldextract`` with the Public Suffix List snapshot it
+  bundles, private suffixes included (``user.github.io`` is its own registrable domain),
+  never fetched (``suffix_list_urls=()``, no cache directory);
+- hosts are converted with the ``idna`` package, IDNA 2008 with UTS 46 mapping
+  (non-transitional: ``meße.de`` stays ``meße.de``, ``xn--mee-6ka.de``, not ``messe.de``);
+- URLs in free text are found by ``linkify-it-py`` (the markdown-it linkifier, Unicode
+  hosts included), fed every top-level domain of that same suffix list, so a bare
+  ``deals.shop`` or ``bit.ly/x`` is found as surely as a ``.com``.
+
+Severity bands (:data:`BANDS`): ``critical`` for a near-copy of an official name
+(homoglyph, reordering, hyphenation, one typo, another suffix, the name split or used as
+a subdomain), ``high`` for an official name with a word added or removed or two typos,
+``medium`` for a name that is only similar in spelling, ``low`` for an unrelated domain;
+a well-known unrelated domain that notices legitimately link (the FTC's identitytheft.gov,
+annualcreditreport.com, any ``.gov``) is ``info``.
 """
 
 from __future__ import annotations
 
 import functools
+import ipaddress
 import itertools
+import math
 import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+import idna
 import pandas as pd
+import tldextract
+from confusable_homoglyphs.confusables import confusables_data
+from linkify_it import LinkifyIt
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 
 from workbench.findings import Finding
-
-#: Multi-label public suffixes recognised offline (a curated subset of the Public Suffix List).
-MULTI_LABEL_SUFFIXES: frozenset[str] = frozenset({
-    "co.uk", "org.uk", "ac.uk", "gov.uk", "ltd.uk", "plc.uk", "me.uk", "net.uk", "nhs.uk",
-    "com.au", "net.au", "org.au", "gov.au", "edu.au", "co.nz", "org.nz", "govt.nz",
-    "co.jp", "ne.jp", "or.jp", "go.jp", "co.kr", "or.kr", "com.br", "gov.br", "com.mx", "gob.mx",
-    "com.cn", "gov.cn", "com.hk", "com.sg", "gov.sg", "co.in", "gov.in", "com.ar", "co.za",
-    "gov.za", "com.tr", "gc.ca", "gouv.fr", "gv.at", "co.il", "gov.il", "com.pl", "edu.pl",
-    "ca.gov", "ny.gov", "tx.gov", "state.ny.us", "state.ca.us",
-})
 
 #: Well-known legitimate domains that breach notices link on purpose (registrable domains).
 WELL_KNOWN_DOMAINS: frozenset[str] = frozenset({
@@ -58,23 +63,23 @@ WELL_KNOWN_DOMAINS: frozenset[str] = frozenset({
     "fbi.gov", "ic3.gov", "annualcreditreport.com", "equifax.com", "experian.com",
     "transunion.com", "optoutprescreen.com", "ico.org.uk", "europa.eu", "edpb.europa.eu",
 })
-#: Top-level suffixes that only governments can register.
+#: Public suffixes that only governments can register.
 GOVERNMENT_SUFFIXES: tuple[str, ...] = ("gov", "mil", "gov.uk", "gc.ca", "gouv.fr", "gov.au", "govt.nz")
 
-#: Letters that look alike, folded to one ASCII skeleton (Unicode TR39 in miniature).
-_CONFUSABLES = str.maketrans({
-    "а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "у": "y", "х": "x", "і": "i", "ј": "j",
-    "ѕ": "s", "ԁ": "d", "һ": "h", "ӏ": "l", "ԛ": "q", "ԝ": "w", "к": "k", "ѵ": "v", "ɡ": "g",
-    "α": "a", "ο": "o", "ν": "v", "ρ": "p", "ι": "i", "κ": "k", "υ": "u", "χ": "x", "ε": "e",
-    "τ": "t", "ı": "i", "ɑ": "a", "ʏ": "y", "ℓ": "l", "0": "o", "1": "l", "|": "l",
-})
-_MULTI_CONFUSABLES = (("rn", "m"), ("vv", "w"), ("cl", "d"))
+#: An official name this long (letters) tolerates two typos; a shorter one only one
+#: (``moodle``/``google`` and ``app``/``apple`` are other names, not typos).
+LONG_NAME = 7
+#: Severity by score, highest first: a domain gets the first band whose floor its score reaches.
+BANDS: tuple[tuple[float, str], ...] = ((0.9, "critical"), (0.8, "high"), (0.6, "medium"), (0.0, "low"))
 
-_BARE_TLDS = ("com|net|org|gov|edu|mil|info|biz|io|co|us|uk|ca|au|de|fr|eu|ie|in|me|app|online|"
-              "site|xyz|top|ru|cn|support|help|security|services|news|link|click|xn--[a-z0-9-]+")
-_SCHEMED = re.compile(r"""(?i)\b(?:https?|hxxps?)://[^\s<>"'(){}\[\]]+""")
-_BARE = re.compile(r"""(?i)(?<![\w@./:-])(?:[^\W_](?:[\w-]{0,61}[^\W_])?\.)+(?:""" + _BARE_TLDS
-                   + r""")(?![\w-])(?:/[^\s<>"']*)?""")
+#: Near-glyphs Unicode's confusables data (TR39) leaves out but readers still misread.
+_EXTRA_CONFUSABLES = {"к": "k", "κ": "k", "χ": "x", "ε": "e", "τ": "t", "ɢ": "g", "ʏ": "y", "ӏ": "l"}
+#: ASCII look-alikes folded after the Unicode ones (``0``/``o``, ``1``/``l``, ``i``/``l``).
+_ASCII_CONFUSABLES = str.maketrans({"0": "o", "1": "l", "|": "l", "i": "l"})
+_MULTI_CONFUSABLES = (("rn", "m"), ("nn", "m"), ("vv", "w"), ("cl", "d"))
+
+#: Schemes written defanged in security advisories, read as the scheme they stand for.
+_DEFANGED = {"hxxp:": "http:", "hxxps:": "https:"}
 _TRAILING = ".,;:!?)]}'\""
 
 
@@ -91,31 +96,47 @@ class DomainScore:
     reasons: tuple[str, ...]
     severity: str                    # "none" for official domains, else a Finding severity
     well_known: bool = False
+    maybe_brand_owned: bool = False  # same name as an official domain under another suffix
 
     def to_dict(self) -> dict:
         return {"domain": self.domain, "unicode": self.unicode, "registrable": self.registrable,
                 "official": self.is_official, "closest_official": self.closest_official,
                 "score": self.score, "reasons": list(self.reasons), "severity": self.severity,
-                "well_known": self.well_known}
+                "well_known": self.well_known, "maybe_brand_owned": self.maybe_brand_owned}
+
+
+# --------------------------------------------------------------------------- libraries, built once
+
+
+@functools.cache
+def _suffixes() -> tldextract.TLDExtract:
+    """The Public Suffix List as bundled in ``tldextract``: no fetch, no cache file."""
+    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None, fallback_to_snapshot=True,
+                                 include_psl_private_domains=True)
+
+
+@functools.cache
+def _linkifier() -> LinkifyIt:
+    """A linkifier knowing every top-level domain of the bundled suffix list."""
+    tlds = sorted({s.rsplit(".", 1)[-1] for s in _suffixes().tlds})
+    linkify = LinkifyIt().tlds(tlds, True)
+    for defanged, scheme in _DEFANGED.items():
+        linkify.add(defanged, scheme)
+    return linkify
 
 
 # --------------------------------------------------------------------------- URLs and hosts
 
 
 def extract_urls(text: str | None) -> list[str]:
-    """URLs in free text: schemed ones and bare domains with a common top-level domain."""
+    """URLs in free text, in order: schemed ones and bare domains on any top-level domain.
+
+    E-mail addresses are not links and are left out; defanged ``hxxp(s)://`` URLs are kept.
+    """
     if not text or not isinstance(text, str):
         return []
-    found: list[str] = []
-    spans: list[tuple[int, int]] = []
-    for m in _SCHEMED.finditer(text):
-        found.append(m.group(0).rstrip(_TRAILING))
-        spans.append(m.span())
-    for m in _BARE.finditer(text):
-        if any(a <= m.start() < b for a, b in spans):
-            continue
-        found.append(m.group(0).rstrip(_TRAILING))
-    return found
+    matches = _linkifier().match(text) or []
+    return [m.raw.rstrip(_TRAILING) for m in matches if m.schema.lower() != "mailto:"]
 
 
 def host_of(url: str) -> str | None:
@@ -136,37 +157,63 @@ def host_of(url: str) -> str | None:
 
 
 def to_ascii(host: str) -> str:
-    """Punycode form of a host (``xn--...``); unchanged when already ASCII or not encodable."""
+    """ASCII form of a host by IDNA 2008 with UTS 46 mapping (``xn--`` labels).
+
+    A label IDNA 2008 refuses (an underscore, a symbol) is kept as written, lower-cased.
+    """
     host = host.lower()
     if host.isascii():
         return host
     try:
-        return host.encode("idna").decode("ascii")
-    except UnicodeError:
-        return host
+        return idna.encode(host, uts46=True, transitional=False).decode("ascii")
+    except idna.IDNAError:
+        return ".".join(_label_to_ascii(label) for label in host.split("."))
+
+
+def _label_to_ascii(label: str) -> str:
+    try:
+        return idna.encode(label, uts46=True, transitional=False).decode("ascii")
+    except idna.IDNAError:
+        return label
 
 
 def to_unicode(host: str) -> str:
-    """Display form of a host: ``xn--`` labels decoded; unchanged when not decodable."""
+    """Display form of a host: ``xn--`` labels decoded by IDNA 2008; undecodable ones kept."""
     if "xn--" not in host:
         return host
     try:
-        return host.encode("ascii").decode("idna")
-    except UnicodeError:
-        return host
+        return idna.decode(host)
+    except idna.IDNAError:
+        return ".".join(_label_to_unicode(label) for label in host.split("."))
+
+
+def _label_to_unicode(label: str) -> str:
+    try:
+        return idna.decode(label)
+    except idna.IDNAError:
+        return label
 
 
 def split_domain(host: str) -> tuple[str, str, str]:
-    """(subdomain, name label, public suffix) of a host, using :data:`MULTI_LABEL_SUFFIXES`."""
-    labels = host.lower().strip(".").split(".")
-    if len(labels) == 1:
-        return "", labels[0], ""
-    n = 2 if len(labels) >= 3 and ".".join(labels[-2:]) in MULTI_LABEL_SUFFIXES else 1
-    if len(labels) >= 4 and ".".join(labels[-3:]) in MULTI_LABEL_SUFFIXES:
-        n = 3
-    suffix = ".".join(labels[-n:])
-    name = labels[-n - 1]
-    sub = ".".join(labels[:-n - 1])
+    """(subdomain, name label, public suffix) of a host, by the bundled Public Suffix List.
+
+    A host on a suffix the list does not know (``db-breach.example``) is split at its last
+    label; an IP address is all name.
+    """
+    host = host.lower().strip(".")
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        pass
+    else:
+        return "", host, ""
+    parts = _suffixes().extract_str(host)
+    sub, name, suffix = parts.subdomain, parts.domain, parts.suffix
+    if not suffix and sub:  # an unknown suffix: its last label stands for it
+        *rest, name, suffix = f"{sub}.{name}".split(".")
+        sub = ".".join(rest)
+    elif not name and suffix:  # the host is itself a public suffix (or under a wildcard rule)
+        name, _, suffix = suffix.partition(".")
     return sub, name, suffix
 
 
@@ -194,14 +241,52 @@ def _normalise_official(official_domains: Iterable[str]) -> tuple[str, ...]:
 # --------------------------------------------------------------------------- resemblance
 
 
-def skeleton(label: str) -> str:
-    """Fold look-alike letters (homoglyphs, accents, 0/o, 1/l, rn/m) to one ASCII form."""
-    s = unicodedata.normalize("NFKD", label.lower())
-    s = "".join(c for c in s if not unicodedata.combining(c))
-    s = s.translate(_CONFUSABLES).replace("i", "l")
-    for a, b in _MULTI_CONFUSABLES:
+@functools.cache
+def _confusables() -> dict[int, str]:
+    """Each non-ASCII letter that Unicode's confusables data (TR39) says looks like an
+    ASCII letter or digit, directly or through other look-alikes (``ƿ`` -> ``þ`` -> ``p``),
+    mapped to it (``ǥ`` -> ``g``, Cyrillic ``р`` -> ``p``)."""
+    def ascii_of(glyph: str) -> str | None:
+        folded = _strip_accents(glyph)
+        return folded if folded.isascii() and folded.isalnum() else None
+
+    table: dict[int, str] = {}
+    for char in confusables_data:
+        if len(char) != 1 or char.isascii():
+            continue
+        seen, frontier = {char}, [char]
+        for _ in range(3):  # breadth first: the closest ASCII look-alike wins
+            found = [a for g in frontier for a in [ascii_of(x["c"]) for x in confusables_data.get(g, ())] if a]
+            if found:
+                table[ord(char)] = found[0]
+                break
+            frontier = [x["c"] for g in frontier for x in confusables_data.get(g, ()) if x["c"] not in seen]
+            seen.update(frontier)
+    return table | {ord(k): v for k, v in _EXTRA_CONFUSABLES.items()}
+
+
+def _strip_accents(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).lower()
+
+
+def skeleton(label: str, *, multi: bool = True) -> str:
+    """Fold look-alike letters (homoglyphs, accents, 0/o, 1/l and, with ``multi``, rn/m)
+    to one ASCII form; a letter with no ASCII look-alike is kept as it is."""
+    s = _strip_accents(label.lower().translate(_confusables())).translate(_confusables())
+    s = s.translate(_ASCII_CONFUSABLES)
+    for a, b in _MULTI_CONFUSABLES if multi else ():
         s = s.replace(a, b)
     return s
+
+
+def glyph_distance(cand: str, off: str) -> float:
+    """Edit distance between the skeletons of two names, a letter with no ASCII look-alike
+    standing in for one (``aƿƿle`` / ``apple``) counting half: a reader sees a letter there."""
+    best = float(min(OSA.distance(skeleton(cand, multi=m), skeleton(off, multi=m)) for m in (True, False)))
+    a, b = skeleton(cand, multi=False), skeleton(off, multi=False)
+    if len(a) == len(b):
+        best = min(best, sum(1.0 if x.isascii() else 0.5 for x, y in zip(a, b) if x != y))
+    return best
 
 
 def _reordered(cand: str, off: str, max_blocks: int = 4) -> bool:
@@ -223,16 +308,50 @@ def _reordered(cand: str, off: str, max_blocks: int = 4) -> bool:
     return False
 
 
-def _one_block_removed(longer: str, shorter: str, min_keep: int = 4) -> bool:
-    """``shorter`` is ``longer`` with one contiguous block (a word) taken out."""
-    if len(shorter) < min_keep or len(shorter) >= len(longer):
-        return False
-    if not (longer.startswith(shorter[:1]) or longer.endswith(shorter[-1:])):
-        return False
+def word_boundaries(label: str) -> frozenset[int]:
+    """Positions in ``label`` with its hyphens removed where a word may start or end.
+
+    Its two ends, where a hyphen stood, and where letters meet digits
+    (``equifax-security2017``: 0, 7, 15, 19).
+    """
+    cuts, pos = {0}, 0
+    for part in label.split("-"):
+        for a, b in itertools.pairwise(part):
+            pos += 1
+            if a.isdigit() != b.isdigit():
+                cuts.add(pos)
+        pos += 1 if part else 0
+        cuts.add(pos)
+    return frozenset(cuts)
+
+
+def _one_word_removed(longer: str, shorter: str, boundaries: frozenset[int], min_keep: int = 4) -> bool:
+    """``shorter`` is ``longer`` (plain, no hyphens) with one word of 2+ letters taken out,
+    the word starting or ending at one of ``longer``'s word ``boundaries``."""
     cut = len(longer) - len(shorter)
-    if cut < 2:  # one letter more or less is a typo (edit distance), not a word
+    if len(shorter) < min_keep or cut < 2:  # one letter more or less is a typo, not a word
         return False
-    return any(longer[:i] + longer[i + cut:] == shorter for i in range(len(longer) - cut + 1))
+    return any(longer[:i] + longer[i + cut:] == shorter and (i in boundaries or i + cut in boundaries)
+               for i in range(len(longer) - cut + 1))
+
+
+def _contains_at_boundary(plain: str, oplain: str, boundaries: frozenset[int]) -> bool:
+    """``oplain`` occurs in ``plain`` starting or ending at a word boundary (``paypal-x2``, not ``bethappleton``)."""
+    return any(i in boundaries or i + len(oplain) in boundaries
+               for i in range(len(plain) - len(oplain) + 1) if plain.startswith(oplain, i))
+
+
+def _split_across_dot(sub: str, name: str, oplain: str) -> bool:
+    """The official name written across labels: ``equi.fax.com``, ``e.quifax.com``."""
+    labels = [s.replace("-", "") for s in sub.split(".") if s] if sub else []
+    return any(skeleton("".join(labels[-k:]) + name.replace("-", "")) == skeleton(oplain)
+               for k in range(1, len(labels) + 1))
+
+
+#: Reasons in the order a finding lists them.
+_REASON_ORDER = ("swapped_tld", "homoglyph", "punycode", "hyphenation", "reordered_words", "split_across_dot",
+                 "added_word", "contains_official_name", "removed_word", "edit_distance",
+                 "official_name_in_subdomain", "other_tld")
 
 
 @functools.lru_cache(maxsize=65536)
@@ -240,7 +359,7 @@ def _resemblance(host: str, official: str) -> tuple[float, tuple[str, ...]]:
     """Score (0..1) and reasons for how much ``host`` looks like ``official``."""
     sub, name, suffix = split_domain(to_ascii(host))
     _, oname, osuffix = split_domain(official)
-    uname, uoname = to_unicode(name), to_unicode(oname)
+    usub, uname, uoname = to_unicode(sub), to_unicode(name), to_unicode(oname)
     signals: dict[str, float] = {}
     if name.startswith("xn--") and uname != name:
         signals["punycode"] = 0.0  # a marker; the resemblance comes from the other signals
@@ -255,36 +374,30 @@ def _resemblance(host: str, official: str) -> tuple[float, tuple[str, ...]]:
             "-" in uname + uoname and uname != uoname
             and sorted(uname.split("-")) == sorted(uoname.split("-"))):
         signals["reordered_words"] = 0.93
-    if _one_block_removed(plain, oplain):
+    if len(oplain) >= 4 and _split_across_dot(usub, uname, oplain):
+        signals["split_across_dot"] = 0.93
+    if _one_word_removed(plain, oplain, word_boundaries(uname)):
         signals["added_word"] = 0.88
-    elif len(oplain) >= 5 and oplain in plain and plain != oplain:
+    elif len(oplain) >= 5 and plain != oplain and _contains_at_boundary(plain, oplain, word_boundaries(uname)):
         signals["contains_official_name"] = 0.85
-    if _one_block_removed(oplain, plain):
+    if _one_word_removed(oplain, plain, word_boundaries(uoname)):
         signals["removed_word"] = 0.85
     if len(oplain) >= 5 and plain != oplain:
-        dist = OSA.distance(skeleton(plain), skeleton(oplain))
-        if 0 < dist <= 2:
-            signals["edit_distance"] = 0.92 - 0.07 * (dist - 1)
-    if sub and len(oplain) >= 4 and any(oplain == s.replace("-", "") for s in sub.split(".")):
+        dist = glyph_distance(plain, oplain)
+        if 0 < dist <= (1 if len(oplain) < LONG_NAME else 2):
+            signals["edit_distance"] = round(0.92 - 0.07 * (math.ceil(dist) - 1), 3)
+    if sub and len(oplain) >= 4 and any(oplain == s.replace("-", "") for s in usub.split(".")):
         signals["official_name_in_subdomain"] = 0.9
     base = fuzz.ratio(skeleton(plain), skeleton(oplain)) / 100 * 0.75
     score = max([base, *signals.values()])
     if suffix != osuffix and "swapped_tld" not in signals and score >= 0.8:
         signals["other_tld"] = 0.0
-    reasons = tuple(k for k in ("swapped_tld", "homoglyph", "punycode", "hyphenation", "reordered_words",
-                                "added_word", "contains_official_name", "removed_word", "edit_distance",
-                                "official_name_in_subdomain", "other_tld") if k in signals)
-    return round(score, 3), reasons or (("similar_spelling",) if score >= 0.5 else ("unrelated",))
+    reasons = tuple(k for k in _REASON_ORDER if k in signals)
+    return round(score, 3), reasons or (("similar_spelling",) if score >= BANDS[-2][0] else ("unrelated",))
 
 
 def _severity(score: float) -> str:
-    if score >= 0.8:
-        return "critical"
-    if score >= 0.65:
-        return "high"
-    if score >= 0.5:
-        return "medium"
-    return "low"
+    return next(band for floor, band in BANDS if score >= floor)
 
 
 def is_well_known(host: str) -> bool:
@@ -294,6 +407,15 @@ def is_well_known(host: str) -> bool:
     _, _, suffix = split_domain(h)
     return (reg in WELL_KNOWN_DOMAINS or any(h.endswith("." + d) or h == d for d in WELL_KNOWN_DOMAINS)
             or suffix in GOVERNMENT_SUFFIXES or suffix.split(".")[-1] in ("gov", "mil"))
+
+
+def _same_name_elsewhere(host: str, official: str) -> bool:
+    """``host`` has the official domain's name under another registry's public suffix
+    (``equifax.com.vn``); not under a private one (``equifax.github.io``, ``paypal.blogspot.com``),
+    where anyone may take the name."""
+    _, name, suffix = split_domain(host)
+    _, oname, osuffix = split_domain(official)
+    return name == oname and suffix != osuffix and not _suffixes().extract_str(host).is_private
 
 
 def score_domain(domain: str, official_domains: Iterable[str]) -> DomainScore:
@@ -311,7 +433,9 @@ def score_domain(domain: str, official_domains: Iterable[str]) -> DomainScore:
     DomainScore
         ``score`` is the best resemblance to any official domain (0..1) with its reasons;
         ``severity`` is ``"none"`` for an official domain, ``info`` for a well-known
-        unrelated legitimate domain, else ``critical`` / ``high`` / ``medium`` / ``low`` by score.
+        unrelated legitimate domain, else by :data:`BANDS`. ``maybe_brand_owned`` is true
+        when the domain is an official one's name under another public suffix: it may be
+        the brand's own, missing from ``official_domains``.
     """
     host = host_of(domain) or to_ascii(domain)
     officials = _normalise_official(official_domains)
@@ -328,7 +452,11 @@ def score_domain(domain: str, official_domains: Iterable[str]) -> DomainScore:
     score, reasons, closest = best
     if is_well_known(host) and score < 0.97:
         return DomainScore(host, uni, reg, False, closest, score, reasons + ("well_known_domain",), "info", True)
-    return DomainScore(host, uni, reg, False, closest, score, reasons, _severity(score))
+    owned = any(_same_name_elsewhere(host, off) for off in officials)
+    if owned:
+        closest = next(off for off in officials if _same_name_elsewhere(host, off))
+        score, reasons = _resemblance(host, closest)
+    return DomainScore(host, uni, reg, False, closest, score, reasons, _severity(score), maybe_brand_owned=owned)
 
 
 def check_urls(urls: Iterable[str], official_domains: Iterable[str]) -> list[dict]:
@@ -350,6 +478,9 @@ def check_urls(urls: Iterable[str], official_domains: Iterable[str]) -> list[dic
 LINK_CITATION = None
 _CODES = {"lookalike": "lookalike_link", "unofficial": "unofficial_link", "known": "third_party_link"}
 MAX_EXAMPLES = 20
+#: What a finding adds when the domain is an official name under another suffix.
+BRAND_OWNED_NOTE = ("It has the name of {official} under another suffix: it may be brand-owned, "
+                    "missing from official_domains; if so, add it there, else treat it as a look-alike.")
 
 
 def link_finding(ds: DomainScore, *, code_prefix: str, where: str, count: int,
@@ -361,8 +492,9 @@ def link_finding(ds: DomainScore, *, code_prefix: str, where: str, count: int,
     if kind == "lookalike":
         title = f"{where.capitalize()} link a look-alike of an official domain"
         detail = (f"{count} {where} link {shown}, which resembles the official domain "
-                  f"{ds.closest_official} (score {ds.score:.2f}: {', '.join(ds.reasons)}). "
-                  "Anyone can register such a domain; readers sent there can be phished.")
+                  f"{ds.closest_official} (score {ds.score:.2f}: {', '.join(ds.reasons)}). ")
+        detail += (BRAND_OWNED_NOTE.format(official=ds.closest_official) if ds.maybe_brand_owned else
+                   "Anyone can register such a domain; readers sent there can be phished.")
     elif kind == "known":
         title = f"{where.capitalize()} link a well-known third-party domain"
         detail = f"{count} {where} link {shown}, a well-known legitimate site, not an official domain of the case."
