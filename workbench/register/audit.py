@@ -61,10 +61,11 @@ def _year(row_notified, row_discovered) -> str:
 
 def _late_findings(judged: pd.DataFrame, code: str, mapping: RegisterMapping) -> list[Finding]:
     late = judged[(judged["status"] == "late") & ~judged["filing"].isin(["amendment", "duplicate"])]
+    later_filings = judged["duplicate_of"].dropna().astype("int64").value_counts().to_dict()
     out = []
     for r in late.itertuples(index=False):
         strict = r.basis == "statutory" and r.clock_source in ("discovered", "determined")
-        later = int((judged["duplicate_of"] == r.source_row).sum())
+        later = int(later_filings.get(r.source_row, 0))
         out.append(Finding(
             category=CATEGORY_OF[r.obligation], code=FINDING_CODE, severity="high" if strict else "medium",
             title=f"{r.organisation}: {r.obligation} notice {r.days_late} day(s) late",
@@ -75,11 +76,15 @@ def _late_findings(judged: pd.DataFrame, code: str, mapping: RegisterMapping) ->
             jurisdiction=code, subject=f"row {r.source_row}: {r.organisation}", count=int(r.days_late),
             citation=r.citation or None,
             evidence={"source_row": int(r.source_row), "record_id": r.record_id, "organisation": r.organisation,
-                      "discovered": r.discovered, "notified": r.notified, "due_at": r.due_at,
+                      "discovered": _iso(r.discovered), "notified": _iso(r.notified), "due_at": r.due_at,
                       "days_late": int(r.days_late), "rule_version": r.rule_version, "basis": r.basis,
                       "clock_source": r.clock_source, "confidence": r.confidence, "incident_id": r.incident_id,
                       "letter_url": r.letter_url, "count_unit": "days late"}))
     return out
+
+
+def _iso(day) -> str:
+    return "" if day is None or pd.isna(day) else day.isoformat()
 
 
 def _reject_finding(rejects: pd.DataFrame, code: str, path: str) -> list[Finding]:
@@ -150,19 +155,50 @@ def _quantiles(days: pd.Series) -> dict:
             "unit": "days"}
 
 
+def finding_dict(f: Finding) -> dict:
+    """``f.to_dict()`` for a register finding, built directly: its evidence is already plain
+    JSON (text and whole numbers), so the deep copy and JSON round trip of ``to_dict`` (a
+    third of the write time at 100,000 rows) are skipped. A test holds it equal to ``to_dict``."""
+    return {"id": f.id, "category": f.category, "severity": f.severity, "title": f.title, "detail": f.detail,
+            "jurisdiction": f.jurisdiction, "subject": f.subject, "count": int(f.count), "citation": f.citation,
+            "evidence": {"check": f.code, **dict(sorted(f.evidence.items()))}}
+
+
+def _cell_text(series: pd.Series) -> list:
+    """One column as the text a CSV cell holds: missing values empty, dates ISO, numbers as written."""
+    if pd.api.types.is_bool_dtype(series):
+        return series.map({True: "True", False: "False"}).fillna("").tolist()
+    return ["" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v) for v in series.tolist()]
+
+
+def _write_csv(path: Path, frame: pd.DataFrame) -> None:
+    """Write a table through workbench.safecsv (every cell neutralised), column by column."""
+    from workbench.safecsv import SafeWriter
+
+    cols = [_cell_text(frame[c]) for c in frame.columns]
+    tmp = path.with_name(path.name + ".tmp")
+    with tmp.open("w", encoding="utf-8", newline="") as fh:
+        w = SafeWriter(fh)
+        w.writerow(list(frame.columns))
+        w.writerows(zip(*cols))
+    tmp.replace(path)
+
+
 def write_audit(audit: RegisterAudit, out: str | Path) -> dict[str, Path]:
     """Write the four output files into ``out`` (created); returns role -> path."""
     from workbench.artifacts import atomic_write_text
-    from workbench.safecsv import frame_csv_text
 
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     paths = {role: folder / name for role, name in OUTPUT_FILES.items()}
-    atomic_write_text(paths["judged"], frame_csv_text(audit.judged))
-    atomic_write_text(paths["rejects"], frame_csv_text(audit.rejects))
-    doc = {"schema_version": SCHEMA_VERSION, "stage": "register", "jurisdiction": audit.summary["jurisdiction"],
-           "disclaimer": NOT_LEGAL_ADVICE, "findings": [f.to_dict() for f in audit.findings]}
-    atomic_write_text(paths["findings"], json.dumps(doc, indent=2, ensure_ascii=False, default=str) + "\n")
+    _write_csv(paths["judged"], audit.judged)
+    _write_csv(paths["rejects"], audit.rejects)
+    head = {"schema_version": SCHEMA_VERSION, "stage": "register", "jurisdiction": audit.summary["jurisdiction"],
+            "disclaimer": NOT_LEGAL_ADVICE}
+    # one finding per line: readable, and written by json's C encoder (indent would use the Python one)
+    items = ",\n".join("  " + json.dumps(finding_dict(f), ensure_ascii=False, default=str) for f in audit.findings)
+    text = json.dumps(head, indent=2, ensure_ascii=False)[:-2] + ',\n  "findings": [\n' + items + "\n  ]\n}\n"
+    atomic_write_text(paths["findings"], text)
     atomic_write_text(paths["summary"], json.dumps(audit.summary, indent=2, ensure_ascii=False, default=str) + "\n")
     return paths
 

@@ -94,7 +94,12 @@ def _with_count(reason: str, rep: int | None, actual: int | None) -> str:
     """The engine's reason for the bucket's representative count, told with the row's own count."""
     if rep is None or actual is None or rep == actual:
         return reason
-    return re.sub(rf"\b{rep}\b(?= (?:residents|affected))", str(actual), reason)
+    mine, theirs = str(actual), str(rep)
+    return _COUNT_IN_REASON.sub(lambda m: mine if m.group(1) == theirs else m.group(1), reason)
+
+
+#: A resident count as the engine writes it into a reason ("600 residents", "600 affected").
+_COUNT_IN_REASON = re.compile(r"(?<![\d,.])(\d+)(?= (?:residents|affected))")
 
 
 def judge_register(accepted: pd.DataFrame, code: str, mapping: RegisterMapping, book: RuleBook, *,
@@ -111,96 +116,106 @@ def judge_register(accepted: pd.DataFrame, code: str, mapping: RegisterMapping, 
     tz = mapping.tz
     df = accepted.reset_index(drop=True)
     n = len(df)
-    out = pd.DataFrame(index=df.index, columns=list(JUDGED_COLUMNS), dtype=object)
-    out["jurisdiction"], out["obligation"] = code, obligation
-    out["clock_source"], out["days_late"] = "none", pd.NA
-    out["date_check"] = ""
-
-    disc = df["discovered"]
-    has_disc = disc.notna().to_numpy()
-    det = df["determined"].where(df["determined"].notna(), None)
-    ind = df["individual_notified"].where(df["individual_notified"].notna(), None)
-    residents = df["residents_affected"]
+    disc = df["discovered"].to_numpy(dtype=object)
+    det = df["determined"].to_numpy(dtype=object)
+    ind = df["individual_notified"].to_numpy(dtype=object)
+    res = df["residents_affected"].to_numpy(dtype="float64", na_value=np.nan)
+    has_disc = np.array([d is not None and not pd.isna(d) for d in disc], dtype=bool)
+    none = lambda v: None if v is None or pd.isna(v) else v  # noqa: E731
 
     # 1. the clock start of each distinct (discovered, determined) pair
-    clock_date = pd.Series([None] * n, index=df.index, dtype=object)
-    pairs = pd.DataFrame({"d": disc, "t": det})[has_disc]
-    for (d, t), idx in pairs.groupby(["d", "t"], dropna=False, sort=False).groups.items():
-        t = None if t is None or pd.isna(t) else t
-        day, event, source, note = _clock(book, code, d, t)
-        clock_date.loc[idx] = day
-        out.loc[idx, "clock_event"], out.loc[idx, "clock_source"], out.loc[idx, "clock_note"] = event, source, note
-        out.loc[idx, "clock_start"] = day.isoformat()
+    clocks: dict[tuple, tuple[dt.date, str, str, str]] = {}
+    clock_of = np.empty(n, dtype=object)
+    for p in np.flatnonzero(has_disc):
+        key = (disc[p], none(det[p]))
+        hit = clocks.get(key)
+        if hit is None:
+            hit = clocks[key] = _clock(book, code, key[0], key[1])
+        clock_of[p] = hit
 
     # 2. one engine call per (clock date, resident bucket[, individual notice date])
-    dues: dict[tuple, tuple[Due, int | None]] = {}
-    due_of = np.empty(n, dtype=object)
-    rep_of = np.empty(n, dtype=object)
+    rules: dict[dt.date, tuple[Rule | None, tuple[int, ...], bool]] = {}
+    dues: dict[tuple, int] = {}
+    answers: list[tuple[Due, int | None]] = []
+    due_ix = np.full(n, -1, dtype=np.int64)
     under = np.zeros(n, dtype=bool)
-    res_np = residents.to_numpy(dtype="float64", na_value=np.nan)
-    judged = pd.Series(clock_date[has_disc])
-    for day, idx in judged.groupby(judged, sort=False).groups.items():
-        rule = book.rule_in_force(code, day)
-        ts = _thresholds(rule, obligation)
-        pos = df.index.get_indexer(idx)
-        r = res_np[pos]
-        bucket = np.full(len(pos), -1, dtype=np.int64)
-        known = ~np.isnan(r)
-        bucket[known] = sum(((r[known] >= t).astype(np.int64) << i) for i, t in enumerate(ts)) if ts else 0
-        relative = obligation == "regulator" and rule is not None and rule.regulator_relative is not None
-        ind_part = ind.iloc[pos].tolist() if relative else [None] * len(pos)
-        start = _localise(day, tz)
-        if obligation == "regulator" and rule is not None and rule.regulator_threshold is not None:
-            under[pos] = known & (r < rule.regulator_threshold)
-        for j, p in enumerate(pos):
-            key = (day, int(bucket[j]), ind_part[j])
-            hit = dues.get(key)
-            if hit is None:
-                rep = None if bucket[j] < 0 else int(r[j])
-                due = book.due(code, obligation, start, residents=rep, assessment_days=assessment_days,
-                               individual_sent_at=_localise(ind_part[j], tz))
-                hit = dues[key] = (due, rep)
-            due_of[p], rep_of[p] = hit
-
-    # 3. spread the answers back and decide the status
-    status = np.full(n, "", dtype=object)
-    why = np.full(n, "", dtype=object)
-    sent_local = pd.to_datetime(df["notified"], errors="coerce")
     for p in np.flatnonzero(has_disc):
-        due: Due = due_of[p]
-        own = None if pd.isna(residents.iat[p]) else int(residents.iat[p])
-        out.iat[p, out.columns.get_loc("reason")] = _with_count(due.reason, rep_of[p], own)
-        out.iat[p, out.columns.get_loc("due_at")] = due.due_at.isoformat() if due.due_at else ""
-        out.iat[p, out.columns.get_loc("basis")] = due.basis
-        out.iat[p, out.columns.get_loc("citation")] = due.citation or ""
-        out.iat[p, out.columns.get_loc("rule_version")] = due.rule_version or ""
-        out.iat[p, out.columns.get_loc("confidence")] = due.confidence or ""
-        if due.basis == "not_assessed":
-            status[p], why[p] = "not_assessed", due.reason
-        elif not due.applies:
-            status[p] = "under_threshold" if under[p] else "not_required"
-            why[p] = out.iat[p, out.columns.get_loc("reason")]
-        elif pd.isna(sent_local.iat[p]):
-            status[p], why[p] = "not_determinable", f"no notification date ({df['notified_reason'].iat[p]})"
-        else:
-            due_local = due.due_at.replace(tzinfo=None)
-            sent = sent_local.iat[p].to_pydatetime()
-            if due_local.time() != END_OF_DAY and sent.date() == due_local.date():
-                status[p], why[p] = "not_determinable", ("the notice is dated the day an hour-based deadline fell "
-                                                         "due and the register gives no time")
-            elif sent <= due_local:
-                status[p], why[p] = "on_time", f"notified {sent.date()} on or before the due moment"
-                out.iat[p, out.columns.get_loc("days_late")] = 0
-            else:
-                late = math.ceil((sent - due_local).total_seconds() / 86400)
-                status[p], why[p] = "late", f"notified {sent.date()}, {late} day(s) after the due moment"
-                out.iat[p, out.columns.get_loc("days_late")] = late
-    nodisc = ~has_disc
-    status[nodisc] = "not_determinable"
-    why[nodisc] = ["no discovery date (" + str(x) + ")" for x in df["discovered_reason"].to_numpy()[nodisc]]
+        day = clock_of[p][0]
+        info = rules.get(day)
+        if info is None:
+            rule = book.rule_in_force(code, day)
+            relative = obligation == "regulator" and rule is not None and rule.regulator_relative is not None
+            info = rules[day] = (rule, _thresholds(rule, obligation), relative)
+        rule, ts, relative = info
+        r = res[p]
+        known = not math.isnan(r)
+        bucket = sum((1 << i) for i, t in enumerate(ts) if r >= t) if known else -1
+        sent_ind = none(ind[p]) if relative else None
+        key = (day, bucket, sent_ind)
+        i = dues.get(key)
+        if i is None:
+            rep = int(r) if known else None
+            due = book.due(code, obligation, _localise(day, tz), residents=rep, assessment_days=assessment_days,
+                           individual_sent_at=_localise(sent_ind, tz))
+            i = dues[key] = len(answers)
+            answers.append((due, rep))
+        due_ix[p] = i
+        if known and obligation == "regulator" and rule is not None and rule.regulator_threshold is not None:
+            under[p] = r < rule.regulator_threshold
+
+    # 3. spread the answers back (by index into the distinct answers) and decide the status
+    def col(get, default=""):
+        values = np.array([get(d) for d, _ in answers] + [default], dtype=object)
+        return values[due_ix]  # -1: the default
+
+    out = pd.DataFrame(index=df.index)
+    out["jurisdiction"], out["obligation"] = code, obligation
+    out["clock_event"] = [c[1] if c is not None else "" for c in clock_of]
+    out["clock_source"] = [c[2] if c is not None else "none" for c in clock_of]
+    out["clock_start"] = [c[0].isoformat() if c is not None else "" for c in clock_of]
+    out["clock_note"] = [c[3] if c is not None else "" for c in clock_of]
+    out["due_at"] = col(lambda d: d.due_at.isoformat() if d.due_at else "")
+    out["basis"] = col(lambda d: d.basis)
+    out["citation"] = col(lambda d: d.citation or "")
+    out["rule_version"] = col(lambda d: d.rule_version or "")
+    out["confidence"] = col(lambda d: d.confidence or "")
+    told: dict[tuple, str] = {}
+    reasons = np.full(n, "", dtype=object)
+    for p in np.flatnonzero(has_disc):
+        own = None if math.isnan(res[p]) else int(res[p])
+        key = (due_ix[p], own)
+        text = told.get(key)
+        if text is None:
+            due, rep = answers[due_ix[p]]
+            text = told[key] = _with_count(due.reason, rep, own)
+        reasons[p] = text
+    out["reason"] = reasons
+
+    applies = col(lambda d: d.applies, False).astype(bool)
+    assessed = col(lambda d: d.basis != "not_assessed", True).astype(bool)
+    due_local = pd.to_datetime(pd.Series(col(lambda d: d.due_at.replace(tzinfo=None) if d.due_at else None, None)))
+    end_of_day = col(lambda d: d.due_at is None or d.due_at.time() == END_OF_DAY, True).astype(bool)
+    sent = pd.to_datetime(df["notified"], errors="coerce")
+    no_sent = sent.isna().to_numpy()
+    late_s = ((sent - due_local).dt.total_seconds() / 86400).to_numpy()
+    same_day = (~end_of_day) & (sent.dt.date.to_numpy() == due_local.dt.date.to_numpy())
+    is_late = ~no_sent & (np.nan_to_num(late_s, nan=0.0) > 0)
+    conds = [~has_disc, ~assessed, ~applies & under, ~applies, no_sent, same_day, is_late]
+    status = np.select(conds, ["not_determinable", "not_assessed", "under_threshold", "not_required",
+                               "not_determinable", "not_determinable", "late"], default="on_time").astype(object)
+    sent_txt = sent.dt.strftime("%Y-%m-%d").fillna("").to_numpy(dtype=object)
+    days = np.where(is_late, np.ceil(np.nan_to_num(late_s, nan=0.0)), 0).astype(np.int64)
+    why = np.select(conds, [
+        "no discovery date (" + df["discovered_reason"].astype(str).to_numpy(dtype=object) + ")",
+        reasons, reasons, reasons,
+        "no notification date (" + df["notified_reason"].astype(str).to_numpy(dtype=object) + ")",
+        np.full(n, "the notice is dated the day an hour-based deadline fell due and the register gives no time", dtype=object),
+        "notified " + sent_txt + ", " + days.astype(str).astype(object) + " day(s) after the due moment",
+    ], default="notified " + sent_txt + " on or before the due moment")
     out["status"], out["status_reason"] = status, why
-    before = (pd.to_datetime(df["notified"], errors="coerce") < pd.to_datetime(disc, errors="coerce")).fillna(False)
-    out.loc[before.to_numpy(dtype=bool), "date_check"] = "notified before discovered"
-    out = out.fillna({c: "" for c in JUDGED_COLUMNS if c != "days_late"})
-    stats = JudgeStats(n, int(has_disc.sum()), int(judged.nunique()), len(dues))
-    return pd.concat([df, out], axis=1), stats
+    out["days_late"] = pd.array(np.where(status == "late", days, np.where(status == "on_time", 0, -1)), dtype="Int64")
+    out.loc[~np.isin(status, ["late", "on_time"]), "days_late"] = pd.NA
+    before = (sent < pd.to_datetime(df["discovered"], errors="coerce")).to_numpy(dtype=bool)
+    out["date_check"] = np.where(before, "notified before discovered", "")
+    stats = JudgeStats(n, int(has_disc.sum()), len({c[0] for c in clock_of if c is not None}), len(answers))
+    return pd.concat([df, out[list(JUDGED_COLUMNS)]], axis=1), stats
