@@ -60,7 +60,10 @@ def _year(row_notified, row_discovered) -> str:
 
 
 def _late_findings(judged: pd.DataFrame, code: str, mapping: RegisterMapping) -> list[Finding]:
-    late = judged[(judged["status"] == "late") & ~judged["filing"].isin(["amendment", "duplicate"])]
+    fields = ["obligation", "basis", "clock_source", "organisation", "days_late", "source_row", "discovered",
+              "notified", "due_at", "rule_version", "reason", "clock_note", "citation", "record_id", "confidence",
+              "incident_id", "letter_url"]
+    late = judged.loc[(judged["status"] == "late") & ~judged["filing"].isin(["amendment", "duplicate"]), fields]
     later_filings = judged["duplicate_of"].dropna().astype("int64").value_counts().to_dict()
     out = []
     for r in late.itertuples(index=False):

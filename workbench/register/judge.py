@@ -90,16 +90,18 @@ def _localise(day: dt.date | None, tz) -> dt.datetime | None:
     return None if day is None or pd.isna(day) else dt.datetime.combine(day, dt.time(0, 0), tzinfo=tz)
 
 
-def _with_count(reason: str, rep: int | None, actual: int | None) -> str:
-    """The engine's reason for the bucket's representative count, told with the row's own count."""
-    if rep is None or actual is None or rep == actual:
-        return reason
-    mine, theirs = str(actual), str(rep)
-    return _COUNT_IN_REASON.sub(lambda m: mine if m.group(1) == theirs else m.group(1), reason)
-
-
 #: A resident count as the engine writes it into a reason ("600 residents", "600 affected").
 _COUNT_IN_REASON = re.compile(r"(?<![\d,.])(\d+)(?= (?:residents|affected))")
+_SLOT = "\x00"
+
+
+def _count_slot(reason: str, rep: int | None) -> str:
+    """The engine's reason for a bucket's representative count ``rep``, that count made a slot
+    that each row of the bucket fills with its own count (every row of a bucket has a known count)."""
+    if rep is None:
+        return reason
+    theirs = str(rep)
+    return _COUNT_IN_REASON.sub(lambda m: _SLOT if m.group(1) == theirs else m.group(1), reason)
 
 
 def judge_register(accepted: pd.DataFrame, code: str, mapping: RegisterMapping, book: RuleBook, *,
@@ -179,16 +181,12 @@ def judge_register(accepted: pd.DataFrame, code: str, mapping: RegisterMapping, 
     out["citation"] = col(lambda d: d.citation or "")
     out["rule_version"] = col(lambda d: d.rule_version or "")
     out["confidence"] = col(lambda d: d.confidence or "")
-    told: dict[tuple, str] = {}
+    # the engine's reason for each answer, with its representative count as a slot for the row's own
+    templates = [_count_slot(d.reason, rep) for d, rep in answers]
     reasons = np.full(n, "", dtype=object)
     for p in np.flatnonzero(has_disc):
-        own = None if math.isnan(res[p]) else int(res[p])
-        key = (due_ix[p], own)
-        text = told.get(key)
-        if text is None:
-            due, rep = answers[due_ix[p]]
-            text = told[key] = _with_count(due.reason, rep, own)
-        reasons[p] = text
+        t = templates[due_ix[p]]
+        reasons[p] = t if _SLOT not in t else t.replace(_SLOT, str(int(res[p])))
     out["reason"] = reasons
 
     applies = col(lambda d: d.applies, False).astype(bool)

@@ -73,6 +73,7 @@ def _residents(text: str) -> tuple[int | None, str]:
 
 def _row(values: dict[str, str], m: RegisterMapping, source_row: int) -> dict:
     out: dict = {"source_row": source_row}
+    mapped = {f for f, c in m.columns.items() if c}
     get = lambda f: values.get(f, "")  # noqa: E731
     out["record_id"] = get("record_id").strip()
     org = " ".join(get("organisation").split())
@@ -83,7 +84,7 @@ def _row(values: dict[str, str], m: RegisterMapping, source_row: int) -> dict:
     spans = {}
     for f in ("breach_start", "breach_end"):
         try:
-            spans[f] = parse_span(get(f), pats) if m.column(f) else None
+            spans[f] = parse_span(get(f), pats) if f in mapped else None
         except ValueError as err:
             raise _Reject(f, get(f), str(err), _formats(m)) from None
     start, end = spans["breach_start"] or parse_span("", pats), spans["breach_end"]
@@ -95,7 +96,7 @@ def _row(values: dict[str, str], m: RegisterMapping, source_row: int) -> dict:
         raise _Reject("breach_end", get("breach_end"), f"the breach ends ({out['breach_end']}) before it starts "
                       f"({out['breach_start']})", "an end on or after the start")
     for f in DATE_FIELDS:
-        if not m.column(f):
+        if f not in mapped:
             out[f], out[f"{f}_reason"] = None, "the register has no such column"
             continue
         try:
@@ -103,7 +104,7 @@ def _row(values: dict[str, str], m: RegisterMapping, source_row: int) -> dict:
         except ValueError as err:
             raise _Reject(f, get(f), str(err), _formats(m)) from None
         out[f], out[f"{f}_reason"] = d.value, d.reason
-    if m.column("residents_affected"):
+    if "residents_affected" in mapped:
         out["residents_affected"], out["residents_reason"] = _residents(get("residents_affected"))
     else:
         out["residents_affected"], out["residents_reason"] = None, "the register has no such column"
