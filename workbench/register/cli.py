@@ -71,7 +71,7 @@ def _audit(ns: argparse.Namespace) -> int:
     print(f"{src}: {rows['read']} row(s) read = {rows['accepted']} accepted + {rows['rejected']} rejected"
           f" ({'reconciles' if rows['reconciles'] else 'DOES NOT RECONCILE'}); mapping {mapping.name} "
           f"(confidence {mapping.confidence}); {s['jurisdiction']} {s['obligation']} notice")
-    print("  " + ", ".join(f"{k} {v}" for k, v in s["status_counts"].items() if v))
+    print("  " + (", ".join(f"{k} {v}" for k, v in s["status_counts"].items() if v) or "no rows"))
     inc = s["incidents"]
     print(f"  incidents {inc['incidents']}: {inc['amendment']} amendment(s), {inc['duplicate']} duplicate(s), "
           f"{inc['not_checked']} row(s) without breach dates; unmatched data types in "
