@@ -111,3 +111,31 @@ def test_an_unknown_jurisdiction_is_an_error_listing_the_codes():
     empty = read_register(FIX / "wa_notices_around_the_2020_03_01_change.csv", m).accepted.head(0)
     with pytest.raises(UnknownNameError, match="US-WA"):
         judge_register(empty, "US-ZZ", m, load_rulebook())
+
+
+def test_a_regulator_notice_timed_after_the_individual_notice_uses_the_registers_individual_date(tmp_path):
+    # California from 2026-01-01: the AG sample copy within 15 days after the individual notice (SB 446)
+    p = tmp_path / "ca_2026_relative_ag_notice.csv"
+    p.write_text("organisation,discovered,individual_notified,notified,residents_affected\n"
+                 "On Time,2026-02-01,2026-02-20,2026-03-09,900\nLate,2026-02-01,2026-02-20,2026-03-12,900\n"
+                 "Earlier Letters,2026-02-01,2026-02-10,2026-03-09,900\n")
+    m = load_mapping("generic")
+    judged, stats = judge_register(read_register(p, m).accepted, "US-CA", m, load_rulebook())
+    j = judged.set_index("organisation")
+    assert j.loc["On Time", "status"] == "on_time" and j.loc["On Time", "due_at"].startswith("2026-03-09")
+    assert "moved from SAT 2026-03-07" in j.loc["On Time", "reason"]  # the law data's rollover, from the engine
+    assert j.loc["Late", "status"] == "late" and j.loc["Late", "days_late"] == 3
+    assert j.loc["Earlier Letters", "status"] == "late"  # due 2026-02-25 from its own individual notice
+    assert stats.engine_calls == 2  # one per individual notice date
+
+
+def test_a_date_only_notice_on_the_day_an_hour_deadline_falls_due_is_not_determinable(tmp_path):
+    p = tmp_path / "gdpr_72_hours.csv"
+    p.write_text("organisation,discovered,notified,residents_affected\n"
+                 "Same Day,2021-01-04,2021-01-07,900\nDay After,2021-01-04,2021-01-08,900\n"
+                 "Day Before,2021-01-04,2021-01-06,900\n")
+    m = load_mapping("generic")
+    j = judge_register(read_register(p, m).accepted, "EU-IE", m, load_rulebook())[0].set_index("organisation")
+    assert j.loc["Same Day", "status"] == "not_determinable" and "gives no time" in j.loc["Same Day", "status_reason"]
+    assert j.loc["Day After", "status"] == "late" and j.loc["Day After", "days_late"] == 1
+    assert j.loc["Day Before", "status"] == "on_time"
