@@ -1,4 +1,4 @@
-"""``workbench register audit`` end to end on a tiny register: four files, reconciled counts."""
+"""``workbench register audit`` end to end on a tiny register: every output file, reconciled counts."""
 
 import json
 from pathlib import Path

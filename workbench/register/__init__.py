@@ -16,12 +16,13 @@ from workbench.register.dates import DATE_PATTERNS, parse_date, parse_span
 from workbench.register.datatypes import load_synonyms, normalise_data_types
 from workbench.register.mapping import FIELDS, RegisterMapping, builtin_mappings, load_mapping
 from workbench.register.duplicates import flag_duplicates, organisation_key
+from workbench.register.elsewhere import judge_elsewhere
 from workbench.register.judge import STATUSES, JudgeStats, judge_register
 from workbench.register.read import RegisterRead, read_register
 
 __all__ = [
     "DATE_PATTERNS", "FIELDS", "JudgeStats", "RegisterAudit", "RegisterMapping", "RegisterRead", "STATUSES",
-    "assess", "audit_register", "builtin_mappings", "flag_duplicates", "judge_register", "load_mapping",
+    "assess", "audit_register", "builtin_mappings", "flag_duplicates", "judge_elsewhere", "judge_register", "load_mapping",
     "load_synonyms", "normalise_data_types", "organisation_key", "parse_date", "parse_span", "read_register",
     "write_audit",
 ]

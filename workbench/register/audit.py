@@ -1,10 +1,12 @@
 """A register audit end to end: read, judge, flag duplicates, findings and summary; then write.
 
 :func:`assess` is pure (a read register in, a :class:`RegisterAudit` out); :func:`write_audit`
-writes its four files; :func:`audit_register` does both for the CLI. Outputs (docs/register.md):
+writes its five files; :func:`audit_register` does both for the CLI. Outputs (docs/register.md):
 
 - ``judged_register.csv``: every input row, accepted or rejected, with its status;
 - ``rejects.csv``: the rejected rows with row, field, value, reason and what was expected;
+- ``other_jurisdictions.csv``: the individual notice judged in each other code a row names
+  (``residents_elsewhere``; :mod:`workbench.register.elsewhere`);
 - ``findings.json``: one finding per late notice (first filings only; amendments and
   duplicates point to their first filing), in the workbench's Finding shape, and one
   data-quality finding when rows were rejected;
@@ -24,6 +26,7 @@ import pandas as pd
 from workbench.findings import SCHEMA_VERSION, Finding, sort_findings
 from workbench.law.rulebook import RuleBook, load_rulebook
 from workbench.register.duplicates import DUPLICATE_COLUMNS, flag_duplicates
+from workbench.register.elsewhere import judge_elsewhere
 from workbench.register.judge import CLOCK_SOURCES, JUDGED_COLUMNS, STATUSES, JudgeStats, judge_register
 from workbench.register.mapping import RegisterMapping, load_mapping
 from workbench.register.read import ACCEPTED_COLUMNS, RegisterRead, read_register
@@ -33,6 +36,7 @@ NOT_LEGAL_ADVICE = ("Computed by the Breach Audit Workbench from its reviewed la
                     "discovered_for_determination is the strictest reading of a register without determination dates.")
 #: Output files, by role.
 OUTPUT_FILES: dict[str, str] = {"judged": "judged_register.csv", "rejects": "rejects.csv",
+                                "elsewhere": "other_jurisdictions.csv",
                                 "findings": "findings.json", "summary": "summary.json"}
 #: Columns of judged_register.csv, in order.
 REGISTER_COLUMNS: tuple[str, ...] = (
@@ -50,6 +54,7 @@ class RegisterAudit:
     findings: list[Finding]
     summary: dict
     stats: JudgeStats
+    elsewhere: pd.DataFrame  # one row per (register row, other code it names)
 
 
 def _year(row_notified, row_discovered) -> str:
@@ -59,12 +64,11 @@ def _year(row_notified, row_discovered) -> str:
     return "unknown"
 
 
-def _late_findings(judged: pd.DataFrame, code: str, mapping: RegisterMapping) -> list[Finding]:
-    fields = ["obligation", "basis", "clock_source", "organisation", "days_late", "source_row", "discovered",
+def _late_findings(judged: pd.DataFrame, mapping: RegisterMapping, later_filings: dict[int, int]) -> list[Finding]:
+    fields = ["jurisdiction", "obligation", "basis", "clock_source", "organisation", "days_late", "source_row", "discovered",
               "notified", "due_at", "rule_version", "reason", "clock_note", "citation", "record_id", "confidence",
               "incident_id", "letter_url"]
     late = judged.loc[(judged["status"] == "late") & ~judged["filing"].isin(["amendment", "duplicate"]), fields]
-    later_filings = judged["duplicate_of"].dropna().astype("int64").value_counts().to_dict()
     out = []
     for r in late.itertuples(index=False):
         strict = r.basis == "statutory" and r.clock_source in ("discovered", "determined")
@@ -73,10 +77,10 @@ def _late_findings(judged: pd.DataFrame, code: str, mapping: RegisterMapping) ->
             category=CATEGORY_OF[r.obligation], code=FINDING_CODE, severity="high" if strict else "medium",
             title=f"{r.organisation}: {r.obligation} notice {r.days_late} day(s) late",
             detail=(f"Register row {r.source_row}: discovered {r.discovered}, notified {r.notified} "
-                    f"({mapping.notified_means or r.obligation}); due {r.due_at} under {r.rule_version} "
+                    f"({_means(r.obligation, mapping)}); due {r.due_at} under {r.rule_version} "
                     f"({r.basis}): {r.reason}" + (f". Clock: {r.clock_note}" if r.clock_note else "")
                     + (f". {later} later filing(s) of the same incident" if later else "")),
-            jurisdiction=code, subject=f"row {r.source_row}: {r.organisation}", count=int(r.days_late),
+            jurisdiction=r.jurisdiction, subject=f"row {r.source_row}: {r.organisation}", count=int(r.days_late),
             citation=r.citation or None,
             evidence={"source_row": int(r.source_row), "record_id": r.record_id, "organisation": r.organisation,
                       "discovered": _iso(r.discovered), "notified": _iso(r.notified), "due_at": r.due_at,
@@ -84,6 +88,13 @@ def _late_findings(judged: pd.DataFrame, code: str, mapping: RegisterMapping) ->
                       "clock_source": r.clock_source, "confidence": r.confidence, "incident_id": r.incident_id,
                       "letter_url": r.letter_url, "count_unit": "days late"}))
     return out
+
+
+def _means(obligation: str, mapping: RegisterMapping) -> str:
+    """What the row's notified date is: the mapping's words, or the individual-notice date elsewhere."""
+    if obligation == mapping.notified_obligation:
+        return mapping.notified_means or obligation
+    return "the register's individual-notice date"
 
 
 def _iso(day) -> str:
@@ -114,7 +125,13 @@ def assess(read: RegisterRead, code: str, book: RuleBook, *, assessment_days: in
                              "jurisdiction": code, "obligation": mapping.notified_obligation})
     whole = pd.concat([judged, rejected], ignore_index=True) if len(rejected) else judged
     whole = whole.sort_values("source_row", kind="stable").reset_index(drop=True)[list(REGISTER_COLUMNS)]
-    findings = sort_findings([*_late_findings(judged, code, mapping), *_reject_finding(rej, code, read.path)])
+    later = judged["duplicate_of"].dropna().astype("int64").value_counts().to_dict()
+    elsewhere, _ = judge_elsewhere(read.accepted, mapping, book, assessment_days=assessment_days)
+    own = judged[["source_row", "filing", "incident_id", "record_id", "letter_url", "clock_note"]]
+    ew = elsewhere.drop(columns=["clock_note"]).merge(own, on="source_row", how="left", validate="many_to_one")
+    ew["notified"] = ew["individual_notified"]
+    findings = sort_findings([*_late_findings(judged, mapping, later), *_late_findings(ew, mapping, later),
+                              *_reject_finding(rej, code, read.path)])
 
     years: dict[str, Counter] = {}
     for y, s in zip((_year(a, b) for a, b in zip(judged["notified"], judged["discovered"])), judged["status"]):
@@ -145,9 +162,11 @@ def assess(read: RegisterRead, code: str, book: RuleBook, *, assessment_days: in
         "engine": {"judged_rows": stats.judged_rows, "distinct_clock_dates": stats.clock_dates,
                    "engine_calls": stats.engine_calls},
         "findings": {"count": len(findings), "late_notice_findings": sum(f.code == FINDING_CODE for f in findings)},
-        "not_assessed_here": "residents of other jurisdictions named in the register are not judged (one code per audit)",
+        "other_jurisdictions": {c: dict(Counter(g["status"])) for c, g in elsewhere.groupby("jurisdiction")},
+        "other_jurisdictions_mean": "the individual notice judged in each code the register's residents_elsewhere names, "
+                                    "on its individual_notified date",
     }
-    return RegisterAudit(whole, rej, findings, summary, stats)
+    return RegisterAudit(whole, rej, findings, summary, stats, elsewhere)
 
 
 def _quantiles(days: pd.Series) -> dict:
@@ -188,7 +207,7 @@ def _write_csv(path: Path, frame: pd.DataFrame) -> None:
 
 
 def write_audit(audit: RegisterAudit, out: str | Path) -> dict[str, Path]:
-    """Write the four output files into ``out`` (created); returns role -> path."""
+    """Write the output files into ``out`` (created); returns role -> path."""
     from workbench.artifacts import atomic_write_text
 
     folder = Path(out)
@@ -196,6 +215,7 @@ def write_audit(audit: RegisterAudit, out: str | Path) -> dict[str, Path]:
     paths = {role: folder / name for role, name in OUTPUT_FILES.items()}
     _write_csv(paths["judged"], audit.judged)
     _write_csv(paths["rejects"], audit.rejects)
+    _write_csv(paths["elsewhere"], audit.elsewhere)
     head = {"schema_version": SCHEMA_VERSION, "stage": "register", "jurisdiction": audit.summary["jurisdiction"],
             "disclaimer": NOT_LEGAL_ADVICE}
     # one finding per line: readable, and written by json's C encoder (indent would use the Python one)

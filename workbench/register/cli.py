@@ -28,7 +28,7 @@ def configure(p: argparse.ArgumentParser) -> None:
                    help="which column is which: a mapping file or a built-in name (default generic; "
                         "'workbench register mappings' lists them)")
     a.add_argument("--out", default=None, metavar="DIR",
-                   help="folder for judged_register.csv, rejects.csv, findings.json, summary.json "
+                   help="folder for judged_register.csv, rejects.csv, other_jurisdictions.csv, findings.json, summary.json "
                         "(default: register_audit_<register name> beside the register)")
     a.add_argument("--assessment-days", type=int, default=30,
                    help="yardstick where the law sets no number, labelled assessment (default 30)")

@@ -32,6 +32,7 @@ FIELDS: dict[str, str] = {
     "notified": "the day the notice this register evidences was given (see notified_obligation)",
     "individual_notified": "the day the individuals were notified (for regulator notices timed after it)",
     "residents_affected": "residents of the jurisdiction affected",
+    "residents_elsewhere": "where the other affected people live: law-data codes with counts, 'US-NY=120; US-NJ=40'",
     "data_types": "free-text data types (normalised to workbench data elements)",
     "letter_url": "link to the notice letter",
     "sector": "industry or sector of the organisation",

@@ -29,7 +29,7 @@ ACCEPTED_COLUMNS: tuple[str, ...] = (
     "source_row", "record_id", "organisation", "breach_start", "breach_end", "breach_dates_pattern",
     "breach_dates_reason", "discovered", "discovered_reason", "determined", "determined_reason", "notified",
     "notified_reason", "individual_notified", "individual_notified_reason", "residents_affected",
-    "residents_reason", "data_types", "data_elements", "data_elements_broad", "unmatched_data_types",
+    "residents_reason", "residents_elsewhere", "data_types", "data_elements", "data_elements_broad", "unmatched_data_types",
     "letter_url", "sector")
 #: Columns of the rejects table.
 REJECT_COLUMNS: tuple[str, ...] = ("source_row", "field", "value", "reason", "expected", "raw")
@@ -71,6 +71,25 @@ def _residents(text: str) -> tuple[int | None, str]:
                   "a whole number such as 1200 or 1,200, or blank/Unknown")
 
 
+_ELSEWHERE_ITEM = re.compile(r"([A-Za-z]{2}(?:-[A-Za-z0-9]{1,12})*)\s*[=:]\s*(\d{1,3}(?:,\d{3})+|\d+)")
+
+
+def _elsewhere(text: str) -> str:
+    """``"US-NY=120; us-nj: 40"`` -> ``"US-NY=120;US-NJ=40"`` (codes upper-cased, counts plain);
+    blank or Unknown -> ``""``. Anything else rejects the row."""
+    t = text.strip()
+    if not t or t.lower() in MISSING_WORDS:
+        return ""
+    items = []
+    for part in (x for x in re.split(r"\s*[;|\n]\s*", t) if x):
+        m = _ELSEWHERE_ITEM.fullmatch(part)
+        if m is None:
+            raise _Reject("residents_elsewhere", text, f"{part!r} is not CODE=COUNT",
+                          "law-data codes with counts separated by ';', e.g. US-NY=120; US-NJ=40")
+        items.append(f"{m[1].upper()}={int(m[2].replace(',', ''))}")
+    return ";".join(items)
+
+
 def _row(values: dict[str, str], m: RegisterMapping, source_row: int) -> dict:
     out: dict = {"source_row": source_row}
     mapped = {f for f, c in m.columns.items() if c}
@@ -108,6 +127,7 @@ def _row(values: dict[str, str], m: RegisterMapping, source_row: int) -> dict:
         out["residents_affected"], out["residents_reason"] = _residents(get("residents_affected"))
     else:
         out["residents_affected"], out["residents_reason"] = None, "the register has no such column"
+    out["residents_elsewhere"] = _elsewhere(get("residents_elsewhere"))
     text = get("data_types")
     dt_ = normalise_data_types(text)
     out["data_types"] = text.strip()
