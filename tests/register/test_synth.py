@@ -13,7 +13,17 @@ def test_the_generator_plants_against_the_washington_versions_of_the_law_data():
         rule = book.rule_in_force("US-WA", first)
         assert rule.effective_from == first
         assert (rule.regulator_deadline.amount, rule.regulator_deadline.unit) == (days, "calendar_days")
-        assert rule.regulator_threshold == WA_THRESHOLD and book.time_rule("US-WA") is None  # no rollover
+        assert rule.regulator_threshold == WA_THRESHOLD
+
+
+def test_every_planted_due_date_is_an_open_day_so_no_rollover_rule_can_move_it():
+    from workbench.law.units import closed_day
+
+    frame, truth = synthetic_register(400, seed=9)
+    disc = pd.to_datetime(frame["discovered"], errors="coerce")
+    days = [45 if d < pd.Timestamp(WA_VERSIONS[1][0]) else 30 for d in disc.fillna(pd.Timestamp("2021-01-01"))]
+    due = [(d + pd.Timedelta(days=n)).date() for d, n in zip(disc, days) if not pd.isna(d)]
+    assert due and not any(closed_day(x, "US-WA") for x in due)
 
 
 def test_same_seed_same_register():

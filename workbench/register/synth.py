@@ -6,6 +6,9 @@ the answer the audit must give (``expected_status``, ``expected_days_late``,
 Washington versions the generator plants notices against (45 days before 2020-03-01, 30
 from then, AG threshold 501; RCW 19.255.010, no weekend rollover in the law data) - not by
 the judge, so the benchmark also checks the judge. A test holds the constants to the law data.
+Every planted due date is an open day (a weekday that is no Washington public holiday of the
+``holidays`` package), so the answers hold whether or not the law data moves a last day that
+falls on a weekend or holiday (a computation-of-time rule for US-WA).
 """
 
 from __future__ import annotations
@@ -24,6 +27,28 @@ DATA_TYPES = ("Social Security Number", "SSN; Driver's License", "Name and Finan
               "Medical Information, Health Insurance Information", "Passport Number", "Username and Password",
               "SSN, shoe size")
 SUFFIXES = ("Inc", "Inc.", "LLC", "Corp", "Co.", "")
+
+
+def _closed(days: np.ndarray) -> np.ndarray:
+    """True for a Saturday, Sunday or Washington public holiday."""
+    import holidays
+
+    years = range(START.year, END.year + 2)
+    off = np.array(sorted(holidays.country_holidays("US", subdiv="WA", years=years)), dtype="datetime64[D]")
+    weekday = (days.astype("datetime64[D]").view("int64") - 4) % 7  # 1970-01-01 was a Thursday: 0 = Monday
+    return (weekday >= 5) | np.isin(days, off)
+
+
+def _open_due(disc: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(discovered, days, due): discovery moved a day earlier until its due date is an open day."""
+    for _ in range(10):
+        days = _deadline_days(disc)
+        due = disc + days.astype("timedelta64[D]")
+        closed = _closed(due)
+        if not closed.any():
+            return disc, days, due
+        disc = np.where(closed, disc - np.timedelta64(1, "D"), disc)
+    raise AssertionError("no open due date within 10 days")  # pragma: no cover
 
 
 def _deadline_days(discovered: np.ndarray) -> np.ndarray:
@@ -45,10 +70,9 @@ def synthetic_register(rows: int, *, seed: int = 20, amend_share: float = 0.03) 
     extra = rows - base
     span = (END - START).days
     disc = np.datetime64(START) + rng.integers(0, span, base).astype("timedelta64[D]")
+    disc, days, due = _open_due(disc)
     start = disc - rng.integers(1, 60, base).astype("timedelta64[D]")
     end = start + rng.integers(0, 5, base).astype("timedelta64[D]")
-    days = _deadline_days(disc)
-    due = disc + days.astype("timedelta64[D]")
     late = rng.random(base) < 1 / 3
     offset = np.where(late, rng.integers(1, 121, base), -rng.integers(0, days + 1))
     notified = due + offset.astype("timedelta64[D]")
