@@ -207,6 +207,19 @@ def _links(ns: argparse.Namespace) -> int:
     return run_links(ns)
 
 
+def _register_args(p: argparse.ArgumentParser) -> None:
+    from workbench.register.cli import configure
+
+    configure(p)
+
+
+@command("register", "regulator mode: judge a register of received breach notices against the law in force", _register_args)
+def _register(ns: argparse.Namespace) -> int:
+    from workbench.register.cli import run
+
+    return run(ns)
+
+
 def _synth_args(p: argparse.ArgumentParser) -> None:
     from workbench.synth.scenarios import DEFAULT_SCENARIO, SCENARIOS
 
