@@ -324,6 +324,14 @@ class _DueContext:
                                "encrypted data: the rule's encryption safe harbour applies (unless the key was also compromised)")
         return None
 
+    def gate(self, threshold: int | None, who: str) -> tuple[Due | None, str]:
+        """What every notice to others than individuals asks first: the safe harbour, then the
+        threshold. The early answer (or None) and the note on how the threshold was met."""
+        harbour = self.safe_harbour("all")
+        if harbour:
+            return harbour, ""
+        return self.threshold(threshold, who)
+
     def threshold(self, threshold: int | None, who: str) -> tuple[Due | None, str]:
         """Not-required answer when below threshold; else the note on how it was met."""
         if threshold is None:
@@ -439,12 +447,9 @@ def _answer_earliest(ctx: _DueContext, limits: list[_Limit], who: str, suffix: s
 @OBLIGATION_RULES.register("regulator")
 def _regulator(ctx: _DueContext) -> Due:
     r = ctx.rule
-    harbour = ctx.safe_harbour("all")
-    if harbour:
-        return harbour
-    below, note = ctx.threshold(r.regulator_threshold, "regulator")
-    if below:
-        return below
+    early, note = ctx.gate(r.regulator_threshold, "regulator")
+    if early:
+        return early
     unmet, cond_note = ctx.conditions(r.regulator_conditions, "regulator")
     if unmet:
         return unmet
@@ -472,12 +477,9 @@ def _regulator(ctx: _DueContext) -> Due:
 @OBLIGATION_RULES.register("cra")
 def _cra(ctx: _DueContext) -> Due:
     r = ctx.rule
-    harbour = ctx.safe_harbour("all")
-    if harbour:
-        return harbour
-    below, note = ctx.threshold(r.cra_threshold, "consumer-reporting-agency")
-    if below:
-        return below
+    early, note = ctx.gate(r.cra_threshold, "consumer-reporting-agency")
+    if early:
+        return early
     unmet, cond_note = ctx.conditions((), "consumer-reporting-agency")
     if unmet:
         return unmet
@@ -494,12 +496,9 @@ def _cra(ctx: _DueContext) -> Due:
 def _media(ctx: _DueContext) -> Due:
     # Judged per State: ``residents`` are the residents of the one State asked about.
     r = ctx.rule
-    harbour = ctx.safe_harbour("all")
-    if harbour:
-        return harbour
-    below, note = ctx.threshold(r.media_threshold, "media")
-    if below:
-        return below
+    early, note = ctx.gate(r.media_threshold, "media")
+    if early:
+        return early
     at, rolled = ctx.period(ctx.clock_start, r.media_deadline, "media")
     return ctx.answer(True, at, "statutory",
                       f"notice to prominent media outlets serving the State: within {r.media_deadline} of "
