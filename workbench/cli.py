@@ -50,6 +50,11 @@ def _run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", default=None, help="folder for run folders (default: reports/ of the project)")
     p.add_argument("--cell-timeout", type=int, default=None, help="seconds a notebook cell may run (default: no limit)")
     p.add_argument("--notebooks", default=None, help="folder of numbered notebooks to run (default: the project's notebooks/)")
+    p.add_argument("--packages", default=None, metavar="WHICH",
+                   help="regulator packages to render: with-findings (jurisdictions with a finding of their own), "
+                        "all, none, or codes such as US-CA,US-TX (default: case.yaml's parameters.report_packages, "
+                        "itself with-findings); the others are listed in regulators/index.json and can be rendered "
+                        "later with workbench report RUN_DIR --packages ...")
     p.add_argument("--fail-on", default=None, metavar="SEVERITY",
                    choices=["critical", "high", "medium", "low", "info"],
                    help="exit 3 when the completed run has findings at or above SEVERITY "
@@ -66,8 +71,13 @@ def _run(ns: argparse.Namespace) -> int:
 
     from workbench.runner import notebook_set
 
+    if ns.packages is not None:  # a value that is no selection fails now, not after the audit
+        from workbench.regulator_packages import PackageSelection
+
+        PackageSelection.parse(ns.packages)
     nbs = notebook_set(Path(ns.notebooks)) if ns.notebooks else None
-    result = run_case(ns.case_yaml, ns.out or REPORTS_DIR, notebooks=nbs, cell_timeout=ns.cell_timeout)
+    result = run_case(ns.case_yaml, ns.out or REPORTS_DIR, notebooks=nbs, cell_timeout=ns.cell_timeout,
+                      packages=ns.packages)
     print(result.run_dir)
     if not result.ok:
         from workbench.status import RunStatus
@@ -141,6 +151,24 @@ def _runs(ns: argparse.Namespace) -> int:
     rows = list_runs(ns.out or REPORTS_DIR, ns.case_id)
     for r in rows:
         print(f"{r['case_id']:16} {r['run_id']:22} {r['state']:11} {r['finished_at'] or '-':21} {'latest' if r['latest'] else ''}")
+    return 0
+
+
+def _report_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("run_dir", help="a completed run folder (holding manifest.json; <case>/latest works)")
+    p.add_argument("--packages", required=True, metavar="WHICH",
+                   help="regulator packages to render into the run: codes such as US-CA,US-TX, with-findings or all "
+                        "(regulators/index.json lists the ones the run left out)")
+    p.add_argument("--workers", type=int, default=None, help="processes rendering PDFs (default: CPUs, at most 4)")
+
+
+@command("report", "render regulator packages a completed run left out, and record them in its manifest", _report_args)
+def _report(ns: argparse.Namespace) -> int:
+    from workbench.amend import add_packages_to_run
+
+    a = add_packages_to_run(ns.run_dir, ns.packages, workers=ns.workers)
+    print(f"{a.run_dir}: {len(a.packages)} package(s) rendered: {', '.join(a.packages) or 'none'}; "
+          f"{len(a.added)} file(s) added, {len(a.replaced)} replaced in manifest.json; list: {a.run_dir / a.index}")
     return 0
 
 
