@@ -693,24 +693,48 @@ def _workers() -> int:
     return max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)))
 
 
-def _render_pdfs(jobs: list[tuple[str, Path]], workers: int) -> None:
-    """Render (html, path) jobs; in a spawn-started process pool when there is more than one."""
-    if len(jobs) <= 1 or workers <= 1:
-        for html, path in jobs:
-            html_to_pdf(html, path)
-        return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
+class _PdfRenderer:
+    """Renders (html, path) PDF jobs as they are submitted: in a spawn-started process pool
+    when more than one job is expected and ``workers`` > 1, else in this process. The pool
+    starts with the first job, so WeasyPrint's layout of one document overlaps this process
+    drawing the charts and HTML of the next (submit the largest, the full report, first).
+    :meth:`close` waits for every job; jobs a broken pool could not finish (a ``__main__``
+    that spawned workers cannot import...) are rendered in this process."""
 
-    try:
-        with ProcessPoolExecutor(max_workers=min(workers, len(jobs)),
-                                 mp_context=multiprocessing.get_context("spawn")) as pool:
-            for _ in pool.map(html_to_pdf, *zip(*jobs)):
-                pass
-    except BrokenProcessPool as err:  # e.g. a __main__ that spawned workers cannot import
-        log.warning("PDF worker processes failed (%s); rendering %d PDF(s) in this process", err, len(jobs))
-        for html, path in jobs:
+    def __init__(self, workers: int, expected: int):
+        self.workers = max(1, min(workers, expected))
+        self.pool = None
+        self.jobs: list[tuple[str, Path, Any]] = []
+
+    def submit(self, html: str, path: Path) -> Path:
+        if self.workers <= 1:
+            return html_to_pdf(html, path)
+        if self.pool is None:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"))
+        self.jobs.append((html, path, self.pool.submit(html_to_pdf, html, path)))
+        return path
+
+    def close(self) -> None:
+        if self.pool is None:
+            return
+        from concurrent.futures.process import BrokenProcessPool
+
+        unfinished: list[tuple[str, Path]] = []
+        try:
+            for html, path, future in self.jobs:
+                try:
+                    future.result()
+                except BrokenProcessPool as err:
+                    if not unfinished:
+                        log.warning("PDF worker processes failed (%s); rendering the rest in this process", err)
+                    unfinished.append((html, path))
+        finally:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+        for html, path in unfinished:
             html_to_pdf(html, path)
 
 
@@ -789,12 +813,11 @@ def _write_packages(ctx: ReportContext, run_dir: Path, codes: Sequence[str], reg
     return packages
 
 
-def _writer(workers: int, pdf_jobs: list[tuple[str, Path]]) -> Callable[[str, ReportContext, Path], Path]:
-    """Write one format; PDFs are queued for :func:`_render_pdfs` when workers > 1."""
+def _writer(pdfs: _PdfRenderer) -> Callable[[str, ReportContext, Path], Path]:
+    """Write one format into a folder; PDFs go to ``pdfs`` (a process pool, see :class:`_PdfRenderer`)."""
     def write(name: str, c: ReportContext, folder: Path) -> Path:
-        if name == "pdf" and workers > 1:
-            pdf_jobs.append((render_html(c), folder / "report.pdf"))
-            return folder / "report.pdf"
+        if name == "pdf":
+            return pdfs.submit(render_html(c), folder / "report.pdf")
         return REPORT_FORMATS.get(name)(c, folder)
     return write
 
@@ -841,13 +864,16 @@ def build_report(run_dir: str | Path, case_path: str | Path | None = None, *,
     plan = plan_packages(package_candidates(ctx), selection, source=source)  # raises before any rendering
     index = plan.to_json(str(run_dir))
     ctx.packages = index
-    workers = _workers() if workers is None else workers
-    pdf_jobs: list[tuple[str, Path]] = []   # rendered in a process pool when workers > 1
-    write = _writer(workers, pdf_jobs)
-    outputs = {name: write(name, ctx, run_dir) for name in formats}
+    # only the selected packages' PDFs are rendered, the full report's first (the largest)
+    pdfs = _PdfRenderer(_workers() if workers is None else workers,
+                        ("pdf" in formats) + len(plan.rendered) * ("pdf" in regulator_formats))
+    write = _writer(pdfs)
     mask = ctx.parameters.get("mask_personal_data", True) if mask_personal_data is None else mask_personal_data
-    rendered = _write_packages(ctx, run_dir, plan.rendered, regulator_formats, bool(mask), write, [])
-    _render_pdfs(pdf_jobs, workers)
+    try:
+        outputs = {name: write(name, ctx, run_dir) for name in formats}
+        rendered = _write_packages(ctx, run_dir, plan.rendered, regulator_formats, bool(mask), write, [])
+    finally:
+        pdfs.close()
     atomic_write_text(run_dir / INDEX_PATH, json.dumps(index, indent=2, ensure_ascii=False) + "\n")
     log.info("report: %d finding(s), %d regulator package(s) in %s (--packages %s); %d jurisdiction(s) with "
              "residents without one", len(ctx.findings), len(rendered), run_dir, plan.selection, len(plan.not_rendered))
@@ -866,13 +892,13 @@ def add_packages(run_dir: str | Path, packages: Any, case_path: str | Path | Non
     ctx = load_context(run_dir, case_path)
     plan = plan_packages(package_candidates(ctx), packages, source="workbench report --packages")
     index = plan.to_json(str(run_dir), previous=_read_index(run_dir))
-    workers = _workers() if workers is None else workers
-    pdf_jobs: list[tuple[str, Path]] = []
+    pdfs = _PdfRenderer(_workers() if workers is None else workers, len(plan.rendered) * ("pdf" in regulator_formats))
     mask = ctx.parameters.get("mask_personal_data", True) if mask_personal_data is None else mask_personal_data
     written: list[Path] = []
-    rendered = _write_packages(ctx, run_dir, plan.rendered, regulator_formats, bool(mask), _writer(workers, pdf_jobs),
-                               written)
-    _render_pdfs(pdf_jobs, workers)
+    try:
+        rendered = _write_packages(ctx, run_dir, plan.rendered, regulator_formats, bool(mask), _writer(pdfs), written)
+    finally:
+        pdfs.close()
     atomic_write_text(run_dir / INDEX_PATH, json.dumps(index, indent=2, ensure_ascii=False) + "\n")
     written.append(run_dir / INDEX_PATH)
     log.info("report: %d regulator package(s) added to %s (--packages %s)", len(rendered), run_dir, plan.selection)

@@ -97,6 +97,32 @@ def test_default_renders_only_jurisdictions_with_their_own_findings(tmp_path, mi
     assert frame.set_index("jurisdiction")["not_rendered"].to_dict()["US-TX"].startswith("no finding concerns")
 
 
+@pytest.mark.parametrize("workers", [1, 2], ids=["in_process", "process_pool"])
+def test_only_the_selected_packages_pdfs_are_rendered_the_full_report_first(tmp_path, minimal_case, monkeypatch, workers):
+    from workbench import report
+
+    rendered: list[str] = []
+
+    class Pool:  # stands in for the spawn pool: records what is submitted, renders nothing
+        def __init__(self, **kw):
+            assert kw["max_workers"] == 2
+        def submit(self, fn, html, path):
+            from concurrent.futures import Future
+
+            rendered.append(path.relative_to(run_dir).as_posix())
+            done = Future()
+            done.set_result(path)
+            return done
+        def shutdown(self, **kw):
+            pass
+
+    monkeypatch.setattr(report, "html_to_pdf", lambda html, path: rendered.append(path.relative_to(run_dir).as_posix()))
+    monkeypatch.setattr("concurrent.futures.ProcessPoolExecutor", Pool)
+    run_dir = _hostile_run(tmp_path, texas_residents=True)
+    build_report(run_dir, minimal_case, formats=("html", "pdf"), packages="with-findings", workers=workers)
+    assert rendered == ["report.pdf", "regulators/US-CA/report.pdf", "regulators/US-NY/report.pdf"]
+
+
 def test_none_renders_no_package_and_says_so(tmp_path, minimal_case):
     run_dir = _hostile_run(tmp_path)
     result = build_report(run_dir, minimal_case, packages="none", **FAST)
