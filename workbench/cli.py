@@ -138,19 +138,54 @@ def _verify(ns: argparse.Namespace) -> int:
 
 
 def _runs_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("action", choices=["list"], help="list: every run folder with its status")
+    p.add_argument("action", choices=["list", "prune"],
+                   help="list: every run folder with its status; prune: delete the oldest run folders beyond "
+                        "the newest --keep N per case (never latest, a running run, or one younger than --min-age-hours)")
     p.add_argument("case_id", nargs="?", default=None, help="only this case's runs")
+    p.add_argument("--case", default=None, dest="case_opt", metavar="CASE_ID", help="only this case's runs (as case_id)")
     p.add_argument("--out", default=None, help="folder of run folders (default: reports/ of the project)")
+    p.add_argument("--json", action="store_true", help="print a JSON array (one object per run folder) instead of text")
+    p.add_argument("--keep", type=int, default=None, metavar="N", help="prune: run folders to keep per case (at least 1)")
+    p.add_argument("--min-age-hours", type=float, default=None, metavar="H",
+                   help="prune: never delete a run younger than H hours (default 24; 0: any age)")
+    p.add_argument("--dry-run", action="store_true", help="prune: print what would be removed, remove nothing")
 
 
-@command("runs", "list run folders and their status (a killed run shows as incomplete)", _runs_args)
+@command("runs", "list run folders and their status (a killed run shows as incomplete), or prune old ones", _runs_args)
 def _runs(ns: argparse.Namespace) -> int:
-    from workbench.paths import REPORTS_DIR
-    from workbench.verify import list_runs
+    import json
 
-    rows = list_runs(ns.out or REPORTS_DIR, ns.case_id)
-    for r in rows:
-        print(f"{r['case_id']:16} {r['run_id']:22} {r['state']:11} {r['finished_at'] or '-':21} {'latest' if r['latest'] else ''}")
+    from workbench.paths import REPORTS_DIR
+
+    if ns.case_id and ns.case_opt and ns.case_id != ns.case_opt:
+        raise WorkbenchError(f"two cases given: {ns.case_id} and --case {ns.case_opt}; give one")
+    case_id = ns.case_opt or ns.case_id
+    out = ns.out or REPORTS_DIR
+    if ns.action == "list":
+        from workbench.verify import list_runs
+
+        if ns.keep is not None or ns.min_age_hours is not None or ns.dry_run:
+            raise WorkbenchError("--keep, --min-age-hours and --dry-run belong to workbench runs prune")
+        rows = list_runs(out, case_id)
+        if ns.json:
+            print(json.dumps(rows, indent=1))
+        for r in rows if not ns.json else ():
+            print(f"{r['case_id']:16} {r['run_id']:22} {r['state']:11} {r['finished_at'] or '-':21} {'latest' if r['latest'] else ''}")
+        return 0
+    from workbench.prune import DEFAULT_MIN_AGE_HOURS, prune_runs
+
+    if ns.keep is None:
+        raise WorkbenchError("workbench runs prune needs --keep N (run folders to keep per case)")
+    decisions = prune_runs(out, ns.keep, case_id=case_id, dry_run=ns.dry_run,
+                           min_age_hours=DEFAULT_MIN_AGE_HOURS if ns.min_age_hours is None else ns.min_age_hours)
+    removed = [d for d in decisions if d.remove]
+    if ns.json:
+        print(json.dumps([{**d.to_json(), "removed": d.remove and not ns.dry_run} for d in decisions], indent=1))
+        return 0
+    verb = "would remove" if ns.dry_run else "removed"
+    for d in removed:
+        print(f"{verb} {d.path} ({d.state}, {d.reason})")
+    print(f"{verb} {len(removed)} run folder(s); kept {len(decisions) - len(removed)}")
     return 0
 
 
