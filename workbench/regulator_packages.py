@@ -27,7 +27,7 @@ say which, why, and the command that renders them later
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from workbench.errors import WorkbenchError
@@ -184,15 +184,22 @@ class PackagePlan:
         """``regulators/index.json``: the selection, each package rendered (folder) and each
         left out (residents, findings, reason), and the command that renders those.
 
-        ``previous`` is the index already in the run folder: packages it lists as rendered
-        and this plan did not touch stay rendered (``workbench report`` adds packages)."""
+        ``previous`` is the index already in the run folder (``workbench report`` adds
+        packages): its selection, its packages and its reasons for those still left out
+        stay, and ``added_later`` records this plan's packages."""
         rendered = dict.fromkeys(self.rendered)
+        left = list(self.not_rendered)
+        doc: dict[str, Any] = {"selection": str(self.selection), "source": self.source}
         if previous:
             rendered = {**dict.fromkeys(p["jurisdiction"] for p in previous.get("rendered", [])), **rendered}
-        left = [n for n in self.not_rendered if n.code not in rendered]
-        plan = PackagePlan(self.selection, self.source, tuple(rendered), tuple(left))
+            why = {n["jurisdiction"]: n["reason"] for n in previous.get("not_rendered", [])}
+            left = [replace(n, reason=why.get(n.code, n.reason)) for n in left]
+            doc = {"selection": previous.get("selection", doc["selection"]), "source": previous.get("source", doc["source"]),
+                   "added_later": [*previous.get("added_later", []),
+                                   {"selection": str(self.selection), "packages": list(self.rendered)}]}
+        plan = PackagePlan(self.selection, self.source, tuple(rendered), tuple(n for n in left if n.code not in rendered))
         return {
-            "selection": str(self.selection), "source": self.source,
+            **doc,
             "rendered": [{"jurisdiction": c, "folder": f"regulators/{safe_dirname(c)}"} for c in plan.rendered],
             "not_rendered": [{"jurisdiction": n.code, "residents": n.residents, "findings": n.findings,
                               "reason": n.reason} for n in plan.not_rendered],

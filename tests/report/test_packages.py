@@ -182,6 +182,7 @@ def test_adding_a_package_to_a_run_renders_only_it_and_the_run_still_verifies(tm
     index = json.loads((run_dir / "regulators" / "index.json").read_text())
     assert [r["jurisdiction"] for r in index["rendered"]] == ["US-NY", "US-CA"] and index["not_rendered"] == []
     assert index["render_command"] is None
+    assert index["selection"] == "US-NY" and index["added_later"] == [{"selection": "US-CA", "packages": ["US-CA"]}]
     result = verify_run(run_dir, check_inputs=False)
     assert result.ok, result.report()
     assert any("workbench report --packages US-CA" in n and "2 file(s) added, 1 replaced" in n for n in result.notes)
@@ -220,5 +221,9 @@ def test_workbench_report_cli_adds_packages_or_exits_2_naming_the_unknown_code(t
     assert "no jurisdiction US-TX with affected residents in this run; valid codes: US-CA, US-NY" in err
     assert main(["report", str(run_dir), "--packages", "US-NY", "--workers", "1"]) == 0
     assert "1 package(s) rendered: US-NY" in capsys.readouterr().out
+    index = json.loads((run_dir / "regulators" / "index.json").read_text())
+    assert index["not_rendered"] == [{"jurisdiction": "US-CA", "residents": 3, "findings": 2,
+                                      "reason": "no package was asked for (--packages none)"}], "the run's reason stays"
+    assert index["render_command"] == f"workbench report {run_dir.resolve()} --packages US-CA"
     assert (run_dir / "regulators" / "US-NY" / "report.pdf").is_file()
     assert main(["verify", str(run_dir), "--no-inputs"]) == 0
