@@ -94,6 +94,7 @@ def _run(ns: argparse.Namespace) -> int:
         return 1
     report = result.run_dir / "report.html"
     print(f"report: {report if report.exists() else result.run_dir / 'html'}")
+    _print_packages_left_out(result.run_dir)
     if ns.fail_on:
         from workbench.report import findings_at_or_above, gather_findings
 
@@ -102,6 +103,22 @@ def _run(ns: argparse.Namespace) -> int:
             print(f"{len(hits)} finding(s) at or above {ns.fail_on} (--fail-on): exit 3", file=sys.stderr)
             return 3
     return 0
+
+
+def _print_packages_left_out(run_dir) -> None:
+    """Say which jurisdictions with residents got no regulator package (regulators/index.json), and how to render them."""
+    import json
+
+    from workbench.regulator_packages import INDEX_PATH
+
+    try:
+        index = json.loads((run_dir / INDEX_PATH).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    left = index.get("not_rendered") or []
+    print(f"regulator packages: {len(index.get('rendered') or [])} rendered (--packages {index.get('selection')})"
+          + (f"; {len(left)} jurisdiction(s) with residents have none ({run_dir / INDEX_PATH}); render them with: "
+             f"{index.get('render_command')}" if left else ""))
 
 
 def interrupted_exit_code(signame: str | None) -> int:

@@ -87,6 +87,9 @@ def test_run_packages_reach_the_report_and_later_packages_keep_the_run_verifiabl
     out = tmp_path / "reports"
     assert main(["run", str(minimal_case), "--out", str(out), "--notebooks", str(nbs), "--packages", "US-NY"]) == 0
     run_dir = (out / "MINI-2017" / "latest").resolve()
+    printed = capsys.readouterr().out
+    assert f"regulator packages: 1 rendered (--packages US-NY); 1 jurisdiction(s) with residents have none" in printed
+    assert f"render them with: workbench report {run_dir} --packages US-CA" in printed
     manifest = json.loads((run_dir / "manifest.json").read_text())
     assert manifest["parameters"]["packages"] == "US-NY"
     assert "regulators/US-NY/report.pdf" in manifest["outputs"] and not (run_dir / "regulators" / "US-CA").exists()
