@@ -156,6 +156,39 @@ def whole_run(case_path: str, notebooks: str | None = None, out: str | None = No
     return {"rows": _io_rows(case), "status": status, "notebook_seconds": notebooks_s}
 
 
+#: What a report stage reads from a run folder (its own outputs are left behind, so each
+#: measurement renders everything it is asked for).
+REPORT_INPUTS = ("artifacts", "store", "manifest.json")
+
+
+@TASKS.register("report")
+def report_stage(run_dir: str, packages: str = "with-findings", case_path: str | None = None,
+                 workers: int | None = None) -> dict[str, Any]:
+    """The report stage alone (``build_report``: findings, report.html/.pdf, the selected
+    regulator packages) on a copy of a run folder's artifacts, store and manifest."""
+    from workbench.report import build_report
+
+    if not (Path(run_dir) / "artifacts").is_dir():  # measuring an empty report would look like a fast one
+        raise FileNotFoundError(f"{run_dir}: no artifacts/ folder; expected a run folder whose stages 00-30 ran")
+    with tempfile.TemporaryDirectory(prefix="bench_report_") as tmp:
+        work = Path(tmp) / "run"
+        work.mkdir()
+        for name in REPORT_INPUTS:
+            src = Path(run_dir) / name
+            if src.is_dir():
+                shutil.copytree(src, work / name)
+            elif src.is_file():
+                shutil.copy2(src, work / name)
+        t0 = time.perf_counter()
+        r = build_report(work, case_path, packages=packages, workers=workers)
+        seconds = time.perf_counter() - t0
+        pdfs = len(list(work.rglob("report.pdf")))
+    people = r.context.people
+    return {"rows": int(people["people"].sum()) if people is not None else 0, "packages": len(r.regulators),
+            "not_rendered": len(r.plan.not_rendered), "pdfs": pdfs, "findings": len(r.findings),
+            "build_report_s": round(seconds, 2)}
+
+
 def notebook_seconds_from_log(out: str | Path) -> dict[str, float]:
     """Per-notebook seconds from the newest run.log under ``out`` (for a run that was killed)."""
     logs = sorted(Path(out).rglob("run.log"), key=lambda p: p.stat().st_mtime)

@@ -171,6 +171,27 @@ class Parameters(_Strict):
     #: parquet``, one row per person): evidence of who was late, asked for by case, since it
     #: is a fifth of the timelines' time at population scale.
     person_status_export: bool = False
+    #: Which regulator packages the report renders (:mod:`workbench.regulator_packages`):
+    #: ``with-findings`` (the default when absent), ``all``, ``none`` or a list of codes. So
+    #: that a scheduled run can say it in the case; ``workbench run --packages`` overrides it.
+    report_packages: str | None = None
+
+    @field_validator("report_packages", mode="before")
+    @classmethod
+    def _package_selection(cls, v: Any) -> str | None:
+        from workbench.regulator_packages import PackageSelection, PackageSelectionError
+
+        if v is None:
+            return None
+        if isinstance(v, list) and all(isinstance(x, str) for x in v):
+            v = ",".join(v)
+        if not isinstance(v, str):
+            raise ValueError("parameters.report_packages: expected with-findings, all, none or a list of "
+                             "jurisdiction codes such as [US-CA, US-TX]")
+        try:
+            return str(PackageSelection.parse(v))
+        except PackageSelectionError as err:
+            raise ValueError(f"parameters.report_packages: {str(err).removeprefix('--packages ')}") from None
 
 
 class Case(_Strict):

@@ -71,6 +71,11 @@ def _run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", default=None, help="folder for run folders (default: reports/ of the project)")
     p.add_argument("--cell-timeout", type=int, default=None, help="seconds a notebook cell may run (default: no limit)")
     p.add_argument("--notebooks", default=None, help="folder of numbered notebooks to run (default: the project's notebooks/)")
+    p.add_argument("--packages", default=None, metavar="WHICH",
+                   help="regulator packages to render: with-findings (jurisdictions with a finding of their own), "
+                        "all, none, or codes such as US-CA,US-TX (default: case.yaml's parameters.report_packages, "
+                        "itself with-findings); the others are listed in regulators/index.json and can be rendered "
+                        "later with workbench report RUN_DIR --packages ...")
     p.add_argument("--fail-on", default=None, metavar="SEVERITY",
                    choices=["critical", "high", "medium", "low", "info"],
                    help="exit 3 when the completed run has findings at or above SEVERITY "
@@ -87,8 +92,13 @@ def _run(ns: argparse.Namespace) -> int:
 
     from workbench.runner import notebook_set
 
+    if ns.packages is not None:  # a value that is no selection fails now, not after the audit
+        from workbench.regulator_packages import PackageSelection
+
+        PackageSelection.parse(ns.packages)
     nbs = notebook_set(Path(ns.notebooks)) if ns.notebooks else None
-    result = run_case(ns.case_yaml, ns.out or REPORTS_DIR, notebooks=nbs, cell_timeout=ns.cell_timeout)
+    result = run_case(ns.case_yaml, ns.out or REPORTS_DIR, notebooks=nbs, cell_timeout=ns.cell_timeout,
+                      packages=ns.packages)
     print(result.run_dir)
     if not result.ok:
         from workbench.status import RunStatus
@@ -105,6 +115,7 @@ def _run(ns: argparse.Namespace) -> int:
         return 1
     report = result.run_dir / "report.html"
     print(f"report: {report if report.exists() else result.run_dir / 'html'}")
+    _print_packages_left_out(result.run_dir)
     if ns.fail_on:
         from workbench.report import findings_at_or_above, gather_findings
 
@@ -113,6 +124,22 @@ def _run(ns: argparse.Namespace) -> int:
             print(f"{len(hits)} finding(s) at or above {ns.fail_on} (--fail-on): exit 3", file=sys.stderr)
             return 3
     return 0
+
+
+def _print_packages_left_out(run_dir) -> None:
+    """Say which jurisdictions with residents got no regulator package (regulators/index.json), and how to render them."""
+    import json
+
+    from workbench.regulator_packages import INDEX_PATH
+
+    try:
+        index = json.loads((run_dir / INDEX_PATH).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    left = index.get("not_rendered") or []
+    print(f"regulator packages: {len(index.get('rendered') or [])} rendered (--packages {index.get('selection')})"
+          + (f"; {len(left)} jurisdiction(s) with residents have none ({run_dir / INDEX_PATH}); render them with: "
+             f"{index.get('render_command')}" if left else ""))
 
 
 def interrupted_exit_code(signame: str | None) -> int:
@@ -152,19 +179,72 @@ def _verify(ns: argparse.Namespace) -> int:
 
 
 def _runs_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("action", choices=["list"], help="list: every run folder with its status")
+    p.add_argument("action", choices=["list", "prune"],
+                   help="list: every run folder with its status; prune: delete the oldest run folders beyond "
+                        "the newest --keep N per case (never latest, a running run, or one younger than --min-age-hours)")
     p.add_argument("case_id", nargs="?", default=None, help="only this case's runs")
+    p.add_argument("--case", default=None, dest="case_opt", metavar="CASE_ID", help="only this case's runs (as case_id)")
     p.add_argument("--out", default=None, help="folder of run folders (default: reports/ of the project)")
+    p.add_argument("--json", action="store_true", help="print a JSON array (one object per run folder) instead of text")
+    p.add_argument("--keep", type=int, default=None, metavar="N", help="prune: run folders to keep per case (at least 1)")
+    p.add_argument("--min-age-hours", type=float, default=None, metavar="H",
+                   help="prune: never delete a run younger than H hours (default 24; 0: any age)")
+    p.add_argument("--dry-run", action="store_true", help="prune: print what would be removed, remove nothing")
 
 
-@command("runs", "list run folders and their status (a killed run shows as incomplete)", _runs_args)
+@command("runs", "list run folders and their status (a killed run shows as incomplete), or prune old ones", _runs_args)
 def _runs(ns: argparse.Namespace) -> int:
-    from workbench.paths import REPORTS_DIR
-    from workbench.verify import list_runs
+    import json
 
-    rows = list_runs(ns.out or REPORTS_DIR, ns.case_id)
-    for r in rows:
-        print(f"{r['case_id']:16} {r['run_id']:22} {r['state']:11} {r['finished_at'] or '-':21} {'latest' if r['latest'] else ''}")
+    from workbench.paths import REPORTS_DIR
+
+    if ns.case_id and ns.case_opt and ns.case_id != ns.case_opt:
+        raise WorkbenchError(f"two cases given: {ns.case_id} and --case {ns.case_opt}; give one")
+    case_id = ns.case_opt or ns.case_id
+    out = ns.out or REPORTS_DIR
+    if ns.action == "list":
+        from workbench.verify import list_runs
+
+        if ns.keep is not None or ns.min_age_hours is not None or ns.dry_run:
+            raise WorkbenchError("--keep, --min-age-hours and --dry-run belong to workbench runs prune")
+        rows = list_runs(out, case_id)
+        if ns.json:
+            print(json.dumps(rows, indent=1))
+        for r in rows if not ns.json else ():
+            print(f"{r['case_id']:16} {r['run_id']:22} {r['state']:11} {r['finished_at'] or '-':21} {'latest' if r['latest'] else ''}")
+        return 0
+    from workbench.prune import DEFAULT_MIN_AGE_HOURS, prune_runs
+
+    if ns.keep is None:
+        raise WorkbenchError("workbench runs prune needs --keep N (run folders to keep per case)")
+    decisions = prune_runs(out, ns.keep, case_id=case_id, dry_run=ns.dry_run,
+                           min_age_hours=DEFAULT_MIN_AGE_HOURS if ns.min_age_hours is None else ns.min_age_hours)
+    removed = [d for d in decisions if d.remove]
+    if ns.json:
+        print(json.dumps([{**d.to_json(), "removed": d.remove and not ns.dry_run} for d in decisions], indent=1))
+        return 0
+    verb = "would remove" if ns.dry_run else "removed"
+    for d in removed:
+        print(f"{verb} {d.path} ({d.state}, {d.reason})")
+    print(f"{verb} {len(removed)} run folder(s); kept {len(decisions) - len(removed)}")
+    return 0
+
+
+def _report_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("run_dir", help="a completed run folder (holding manifest.json; <case>/latest works)")
+    p.add_argument("--packages", required=True, metavar="WHICH",
+                   help="regulator packages to render into the run: codes such as US-CA,US-TX, with-findings or all "
+                        "(regulators/index.json lists the ones the run left out)")
+    p.add_argument("--workers", type=int, default=None, help="processes rendering PDFs (default: CPUs, at most 4)")
+
+
+@command("report", "render regulator packages a completed run left out, and record them in its manifest", _report_args)
+def _report(ns: argparse.Namespace) -> int:
+    from workbench.amend import add_packages_to_run
+
+    a = add_packages_to_run(ns.run_dir, ns.packages, workers=ns.workers)
+    print(f"{a.run_dir}: {len(a.packages)} package(s) rendered: {', '.join(a.packages) or 'none'}; "
+          f"{len(a.added)} file(s) added, {len(a.replaced)} replaced in manifest.json; list: {a.run_dir / a.index}")
     return 0
 
 

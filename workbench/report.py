@@ -24,9 +24,15 @@ Outputs in the run folder:
     by WeasyPrint with a fetcher that refuses every URL but ``data:``.
 ``regulators/<jurisdiction>/``
     ``report.html``, ``report.pdf`` and ``findings.json`` for each jurisdiction with affected
-    residents: only that jurisdiction's residents, obligations and findings (plus the
-    organisation-wide findings that concern no resident), personal data masked unless the
-    case's ``mask_personal_data`` is false.
+    residents that the package selection asks for (:mod:`workbench.regulator_packages`:
+    ``with-findings`` by default, ``all``, ``none`` or a list of codes): only that
+    jurisdiction's residents, obligations and findings (plus the organisation-wide findings
+    that concern no resident), personal data masked unless the case's
+    ``mask_personal_data`` is false.
+``regulators/index.json``
+    The packages rendered, and every jurisdiction with residents that has none, with the
+    reason and the command that renders them later (``workbench report RUN --packages ...``,
+    :func:`add_packages`).
 
 Formats are a registry (:data:`REPORT_FORMATS`: ``json``, ``csv``, ``html``, ``pdf``), so a new
 export is one registered function.
@@ -52,6 +58,7 @@ from workbench.findings import CATEGORIES, SCHEMA_VERSION, SEVERITIES, SEVERITY_
 from workbench.masking import _mask_value, masked_dict
 from workbench.paths import MANIFEST_NAME, TEMPLATES_DIR
 from workbench.registry import Registry
+from workbench.regulator_packages import INDEX_PATH, Candidate, PackagePlan, plan_packages, safe_dirname
 from workbench.safecsv import rows_csv_text
 
 log = logging.getLogger("workbench.report")
@@ -221,6 +228,7 @@ class ReportContext:
     inputs: Any = None                      # DataFrame (00 overview input counts) or None
     scope: str | None = None                # jurisdiction of a regulator package
     masked: bool = False
+    packages: dict[str, Any] | None = None  # the full report's regulators/index.json document
     #: Rendered HTML, so that the html and pdf formats draw the charts once (not copied by replace()).
     _html: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
 
@@ -298,6 +306,18 @@ def jurisdictions_with_residents(ctx: ReportContext) -> list[str]:
     else:
         codes = {f["jurisdiction"] for f in ctx.findings if f.get("jurisdiction")}
     return sorted(c for c in codes if c and c != UNKNOWN_JURISDICTION and c.lower() not in ("nan", "<na>"))
+
+
+def package_candidates(ctx: ReportContext) -> list[Candidate]:
+    """Each jurisdiction with affected residents (:func:`jurisdictions_with_residents`), with
+    its residents and the number of findings whose jurisdiction it is: those are the findings
+    that concern its residents (``with-findings``); organisation-wide findings go into every
+    package but call for none."""
+    people = {}
+    if ctx.people is not None:
+        people = {str(j): _count(n) for j, n in zip(ctx.people["jurisdiction"], ctx.people["people"])}
+    own = Counter(f.get("jurisdiction") for f in ctx.findings if f.get("jurisdiction"))
+    return [Candidate(code, people.get(code), own.get(code, 0)) for code in jurisdictions_with_residents(ctx)]
 
 
 def _count(v: Any) -> int:
@@ -586,6 +606,7 @@ def report_variables(ctx: ReportContext) -> dict[str, Any]:
             "name", "kind", "rows_read", "rows_accepted", "rows_rejected", "sha256") if c in ctx.inputs.columns]]),
         "assessed_rows": assessed_rows, "missing_stages": missing,
         "charts": charts, "chart_list": chart_list, "limitations": LIMITATIONS,
+        "packages": None if ctx.scope else ctx.packages,
     }
 
 
@@ -667,36 +688,54 @@ def write_pdf(ctx: ReportContext, folder: Path) -> Path:
 
 # --------------------------------------------------------------------------- one call
 
-def safe_dirname(code: str) -> str:
-    """A folder name for a jurisdiction code from the data (no separators, no dot-dot)."""
-    name = re.sub(r"[^A-Za-z0-9_.-]", "_", str(code)).lstrip(".")
-    return name or "_"
-
-
 def _workers() -> int:
     import os
 
     return max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)))
 
 
-def _render_pdfs(jobs: list[tuple[str, Path]], workers: int) -> None:
-    """Render (html, path) jobs; in a spawn-started process pool when there is more than one."""
-    if len(jobs) <= 1 or workers <= 1:
-        for html, path in jobs:
-            html_to_pdf(html, path)
-        return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
+class _PdfRenderer:
+    """Renders (html, path) PDF jobs as they are submitted: in a spawn-started process pool
+    when more than one job is expected and ``workers`` > 1, else in this process. The pool
+    starts with the first job, so WeasyPrint's layout of one document overlaps this process
+    drawing the charts and HTML of the next (submit the largest, the full report, first).
+    :meth:`close` waits for every job; jobs a broken pool could not finish (a ``__main__``
+    that spawned workers cannot import...) are rendered in this process."""
 
-    try:
-        with ProcessPoolExecutor(max_workers=min(workers, len(jobs)),
-                                 mp_context=multiprocessing.get_context("spawn")) as pool:
-            for _ in pool.map(html_to_pdf, *zip(*jobs)):
-                pass
-    except BrokenProcessPool as err:  # e.g. a __main__ that spawned workers cannot import
-        log.warning("PDF worker processes failed (%s); rendering %d PDF(s) in this process", err, len(jobs))
-        for html, path in jobs:
+    def __init__(self, workers: int, expected: int):
+        self.workers = max(1, min(workers, expected))
+        self.pool = None
+        self.jobs: list[tuple[str, Path, Any]] = []
+
+    def submit(self, html: str, path: Path) -> Path:
+        if self.workers <= 1:
+            return html_to_pdf(html, path)
+        if self.pool is None:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"))
+        self.jobs.append((html, path, self.pool.submit(html_to_pdf, html, path)))
+        return path
+
+    def close(self) -> None:
+        if self.pool is None:
+            return
+        from concurrent.futures.process import BrokenProcessPool
+
+        unfinished: list[tuple[str, Path]] = []
+        try:
+            for html, path, future in self.jobs:
+                try:
+                    future.result()
+                except BrokenProcessPool as err:
+                    if not unfinished:
+                        log.warning("PDF worker processes failed (%s); rendering the rest in this process", err)
+                    unfinished.append((html, path))
+        finally:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+        for html, path in unfinished:
             html_to_pdf(html, path)
 
 
@@ -709,6 +748,9 @@ class ReportResult:
     outputs: dict[str, Path]
     regulators: dict[str, Path]
     context: ReportContext
+    plan: PackagePlan | None = None
+    #: Files :func:`add_packages` wrote (the ones its caller records in the manifest).
+    written: list[Path] = field(default_factory=list)
 
     def summary_frame(self):
         """Findings per severity and category (for the notebook)."""
@@ -721,23 +763,72 @@ class ReportResult:
                                  ignore_index=True)
 
     def regulators_frame(self):
-        """One row per regulator package: jurisdiction, residents, findings, folder."""
+        """One row per jurisdiction with residents: residents, its own findings, and the
+        package folder, or why it has none (``not_rendered``)."""
         import pandas as pd
 
         people = {}
         if self.context.people is not None:
             people = {str(j): _count(n) for j, n in zip(self.context.people["jurisdiction"], self.context.people["people"])}
-        return pd.DataFrame([{"jurisdiction": j, "residents": people.get(j),
-                              "findings": sum(1 for f in self.findings if f.jurisdiction == j),
-                              "folder": p.relative_to(self.run_dir).as_posix()} for j, p in self.regulators.items()],
-                            columns=["jurisdiction", "residents", "findings", "folder"])
+        rows = [{"jurisdiction": j, "residents": people.get(j),
+                 "findings": sum(1 for f in self.findings if f.jurisdiction == j),
+                 "folder": p.relative_to(self.run_dir).as_posix(), "not_rendered": None} for j, p in self.regulators.items()]
+        for n in (self.plan.not_rendered if self.plan else ()):
+            rows.append({"jurisdiction": n.code, "residents": n.residents, "findings": n.findings,
+                         "folder": None, "not_rendered": n.reason})
+        return pd.DataFrame(rows, columns=["jurisdiction", "residents", "findings", "folder", "not_rendered"])
+
+
+def _selection_source(packages: Any, ctx: ReportContext) -> tuple[Any, str]:
+    """The selection to apply and where it came from: the argument, else case.yaml's
+    ``parameters.report_packages``, else the default."""
+    if packages is not None:
+        return packages, "the packages option (--packages)"
+    if ctx.parameters.get("report_packages") is not None:
+        return ctx.parameters["report_packages"], "case.yaml's parameters.report_packages"
+    return None, "the default"
+
+
+def _read_index(run_dir: Path) -> dict[str, Any] | None:
+    path = run_dir / INDEX_PATH
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as err:
+        log.warning("%s unreadable (%s): written anew", path, err)
+        return None
+
+
+def _write_packages(ctx: ReportContext, run_dir: Path, codes: Sequence[str], regulator_formats: Sequence[str],
+                    mask: bool, write: Callable[[str, ReportContext, Path], Path], written: list[Path]) -> dict[str, Path]:
+    """Each code's package folder; the paths of the files written (or queued) are added to ``written``."""
+    packages: dict[str, Path] = {}
+    for code in codes:
+        rctx = regulator_context(ctx, code, mask=mask)
+        folder = run_dir / "regulators" / safe_dirname(code)
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in regulator_formats:
+            written.append(write(name, rctx, folder))
+        packages[code] = folder
+    return packages
+
+
+def _writer(pdfs: _PdfRenderer) -> Callable[[str, ReportContext, Path], Path]:
+    """Write one format into a folder; PDFs go to ``pdfs`` (a process pool, see :class:`_PdfRenderer`)."""
+    def write(name: str, c: ReportContext, folder: Path) -> Path:
+        if name == "pdf":
+            return pdfs.submit(render_html(c), folder / "report.pdf")
+        return REPORT_FORMATS.get(name)(c, folder)
+    return write
 
 
 def build_report(run_dir: str | Path, case_path: str | Path | None = None, *,
-                 formats: Sequence[str] = DEFAULT_FORMATS, regulators: bool = True,
+                 formats: Sequence[str] = DEFAULT_FORMATS, packages: Any = None, regulators: bool = True,
                  regulator_formats: Sequence[str] = REGULATOR_FORMATS, mask_personal_data: bool | None = None,
                  generated_at: str | None = None, workers: int | None = None) -> ReportResult:
-    """Gather a run's findings and write findings.json/.csv, report.html/.pdf and regulator packages.
+    """Gather a run's findings and write findings.json/.csv, report.html/.pdf, the selected
+    regulator packages and ``regulators/index.json``.
 
     Parameters
     ----------
@@ -748,8 +839,14 @@ def build_report(run_dir: str | Path, case_path: str | Path | None = None, *,
         to the one recorded in the run's manifest.
     formats
         Names from :data:`REPORT_FORMATS` for the full report.
+    packages
+        Which regulator packages to render (:class:`~workbench.regulator_packages.PackageSelection`):
+        ``"with-findings"``, ``"all"``, ``"none"``, or codes (``"US-CA,US-TX"`` or a list).
+        Default: case.yaml's ``parameters.report_packages`` (itself ``with-findings`` by
+        default). A code without residents in the run raises
+        :class:`~workbench.regulator_packages.UnknownPackageError` before anything is written.
     regulators
-        Also write ``regulators/<jurisdiction>/`` for every jurisdiction with affected residents.
+        False is ``packages="none"`` (kept for callers that predate ``packages``).
     regulator_formats
         Names from :data:`REPORT_FORMATS` for each regulator package.
     mask_personal_data
@@ -764,26 +861,46 @@ def build_report(run_dir: str | Path, case_path: str | Path | None = None, *,
     """
     run_dir = Path(run_dir)
     ctx = load_context(run_dir, case_path, generated_at=generated_at)
-    workers = _workers() if workers is None else workers
-    pdf_jobs: list[tuple[str, Path]] = []   # rendered in a process pool when workers > 1
-
-    def write(name: str, c: ReportContext, folder: Path) -> Path:
-        if name == "pdf" and workers > 1:
-            pdf_jobs.append((render_html(c), folder / "report.pdf"))
-            return folder / "report.pdf"
-        return REPORT_FORMATS.get(name)(c, folder)
-
-    outputs = {name: write(name, ctx, run_dir) for name in formats}
+    selection, source = _selection_source("none" if not regulators else packages, ctx)
+    plan = plan_packages(package_candidates(ctx), selection, source=source)  # raises before any rendering
+    index = plan.to_json(str(run_dir))
+    ctx.packages = index
+    # only the selected packages' PDFs are rendered, the full report's first (the largest)
+    pdfs = _PdfRenderer(_workers() if workers is None else workers,
+                        ("pdf" in formats) + len(plan.rendered) * ("pdf" in regulator_formats))
+    write = _writer(pdfs)
     mask = ctx.parameters.get("mask_personal_data", True) if mask_personal_data is None else mask_personal_data
-    packages: dict[str, Path] = {}
-    if regulators:
-        for code in jurisdictions_with_residents(ctx):
-            rctx = regulator_context(ctx, code, mask=bool(mask))
-            folder = run_dir / "regulators" / safe_dirname(code)
-            folder.mkdir(parents=True, exist_ok=True)
-            for name in regulator_formats:
-                write(name, rctx, folder)
-            packages[code] = folder
-    _render_pdfs(pdf_jobs, workers)
-    log.info("report: %d finding(s), %d regulator package(s) in %s", len(ctx.findings), len(packages), run_dir)
-    return ReportResult(run_dir, [Finding.from_dict(f) for f in ctx.findings], outputs, packages, ctx)
+    try:
+        outputs = {name: write(name, ctx, run_dir) for name in formats}
+        rendered = _write_packages(ctx, run_dir, plan.rendered, regulator_formats, bool(mask), write, [])
+    finally:
+        pdfs.close()
+    atomic_write_text(run_dir / INDEX_PATH, json.dumps(index, indent=2, ensure_ascii=False) + "\n")
+    log.info("report: %d finding(s), %d regulator package(s) in %s (--packages %s); %d jurisdiction(s) with "
+             "residents without one", len(ctx.findings), len(rendered), run_dir, plan.selection, len(plan.not_rendered))
+    return ReportResult(run_dir, [Finding.from_dict(f) for f in ctx.findings], outputs, rendered, ctx, plan)
+
+
+def add_packages(run_dir: str | Path, packages: Any, case_path: str | Path | None = None, *,
+                 regulator_formats: Sequence[str] = REGULATOR_FORMATS, mask_personal_data: bool | None = None,
+                 workers: int | None = None) -> ReportResult:
+    """Render regulator packages into a run folder whose report is already built, and only
+    those: ``regulators/<code>/`` for each code selected, and ``regulators/index.json``
+    (packages already rendered stay listed). The full report and findings.json are not
+    rewritten. :func:`workbench.amend.add_packages_to_run` also records the new files in
+    the run's manifest (``workbench report RUN --packages ...``)."""
+    run_dir = Path(run_dir)
+    ctx = load_context(run_dir, case_path)
+    plan = plan_packages(package_candidates(ctx), packages, source="workbench report --packages")
+    index = plan.to_json(str(run_dir), previous=_read_index(run_dir))
+    pdfs = _PdfRenderer(_workers() if workers is None else workers, len(plan.rendered) * ("pdf" in regulator_formats))
+    mask = ctx.parameters.get("mask_personal_data", True) if mask_personal_data is None else mask_personal_data
+    written: list[Path] = []
+    try:
+        rendered = _write_packages(ctx, run_dir, plan.rendered, regulator_formats, bool(mask), _writer(pdfs), written)
+    finally:
+        pdfs.close()
+    atomic_write_text(run_dir / INDEX_PATH, json.dumps(index, indent=2, ensure_ascii=False) + "\n")
+    written.append(run_dir / INDEX_PATH)
+    log.info("report: %d regulator package(s) added to %s (--packages %s)", len(rendered), run_dir, plan.selection)
+    return ReportResult(run_dir, [Finding.from_dict(f) for f in ctx.findings], {}, rendered, ctx, plan, written)

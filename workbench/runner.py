@@ -162,9 +162,14 @@ def point_latest(run_dir: Path) -> Path:
 
 def run_case(case_path: str | Path, out: str | Path = REPORTS_DIR, *,
              notebooks: list[Path] | None = None, kernel_name: str = "python3",
-             progress: bool | None = None, cell_timeout: int | None = None) -> RunResult:
+             progress: bool | None = None, cell_timeout: int | None = None,
+             packages: str | None = None) -> RunResult:
     """Run the notebook set on a case. Never raises for a failing notebook: returns a
-    failed :class:`RunResult` (the CLI turns it into exit code 1)."""
+    failed :class:`RunResult` (the CLI turns it into exit code 1).
+
+    ``packages`` (``workbench run --packages``) reaches every notebook whose parameters cell
+    declares ``packages`` (the report notebook) as a papermill parameter, and the manifest's
+    ``parameters``; None leaves the choice to case.yaml's ``parameters.report_packages``."""
     case = check_case(case_path)  # CaseError propagates: exit 2, no run folder
     out = Path(out).resolve()
     # Nor for a failed write (a full disk) or an interruption: SIGINT and SIGTERM are
@@ -176,18 +181,20 @@ def run_case(case_path: str | Path, out: str | Path = REPORTS_DIR, *,
         run_dir = new_run_dir(out, case.case_id)
         handler = _attach_log(run_dir)
         try:
-            return _run(case, run_dir, paths, nbs, stop, handler, kernel_name, progress, cell_timeout)
+            return _run(case, run_dir, paths, nbs, stop, handler, kernel_name, progress, cell_timeout,
+                        {} if packages is None else {"packages": packages})
         finally:
             _detach_log(handler)
 
 
 def _run(case: Case, run_dir: Path, paths: list[Path], nbs: list[NotebookRun], stop: _StopSignals,
-         handler: logging.Handler, kernel_name: str, progress: bool | None, cell_timeout: int | None) -> RunResult:
+         handler: logging.Handler, kernel_name: str, progress: bool | None, cell_timeout: int | None,
+         options: dict[str, Any]) -> RunResult:
     started = utc_now()
     manifest: dict[str, Any] = {"inputs": {}}
     status, error = RunStatus.COMPLETED, None
     try:
-        manifest.update(_manifest(case, run_dir, started, RunStatus.RUNNING, nbs, inputs={}))
+        manifest.update(_manifest(case, run_dir, started, RunStatus.RUNNING, nbs, inputs={}, options=options))
         # which process runs it: `workbench runs list` tells a live run from a killed one,
         # already while the inputs are hashed (minutes on a large case)
         manifest["process"] = {"pid": os.getpid(), "host": socket.gethostname()}
@@ -195,8 +202,14 @@ def _run(case: Case, run_dir: Path, paths: list[Path], nbs: list[NotebookRun], s
         manifest["inputs"] = _input_hashes(case)
         write_manifest(run_dir, manifest)
         log.info("run %s: %d notebook(s) -> %s", case.case_id, len(nbs), run_dir)
+        declared = {p: _declared_parameters(p) for p in paths}
+        for name in options:
+            if not any(name in d for d in declared.values()):
+                log.warning("--%s given, but no notebook of the set declares a %s parameter: it has no effect",
+                            name, name)
         for nb_path, nbrun in zip(paths, nbs):
-            if not _execute(nb_path, case, run_dir, nbrun, kernel_name, progress, cell_timeout):
+            extra = {k: v for k, v in options.items() if k in declared[nb_path]}
+            if not _execute(nb_path, case, run_dir, nbrun, kernel_name, progress, cell_timeout, extra):
                 status, error = RunStatus.FAILED, nbrun.error
                 break
         if status == RunStatus.COMPLETED:
@@ -250,7 +263,8 @@ def _finish(case: Case, run_dir: Path, manifest: dict[str, Any], started, status
         outputs = None
         if status == RunStatus.COMPLETED:
             status, error = RunStatus.FAILED, {"ename": type(err).__name__, "evalue": str(err)}
-    doc = {**manifest, **_manifest(case, run_dir, started, status, nbs, utc_now(), inputs=manifest["inputs"])}
+    doc = {**manifest, **_manifest(case, run_dir, started, status, nbs, utc_now(), inputs=manifest["inputs"],
+                                   options=manifest.get("parameters", {}))}
     doc["outputs"] = outputs
     if error is not None:
         doc["error"] = error
@@ -305,8 +319,15 @@ def _check_inputs_unchanged(case: Case, at_start: dict[str, dict[str, Any]]) -> 
         raise InputChangedError(changes)
 
 
+def _declared_parameters(nb_path: Path) -> set[str]:
+    """The names a notebook's ``parameters`` cell declares (papermill passes only these on)."""
+    import papermill as pm
+
+    return set(pm.inspect_notebook(str(nb_path)))
+
+
 def _execute(nb_path: Path, case: Case, run_dir: Path, nbrun: NotebookRun, kernel_name: str,
-             progress: bool | None, cell_timeout: int | None) -> bool:
+             progress: bool | None, cell_timeout: int | None, extra: dict[str, Any] | None = None) -> bool:
     import papermill as pm
 
     target = run_dir / "notebooks" / nb_path.name
@@ -318,7 +339,7 @@ def _execute(nb_path: Path, case: Case, run_dir: Path, nbrun: NotebookRun, kerne
         with _kernel_env():
             pm.execute_notebook(
                 str(nb_path), str(target),
-                parameters={"case_path": str(case.path), "run_dir": str(run_dir)},
+                parameters={"case_path": str(case.path), "run_dir": str(run_dir), **(extra or {})},
                 kernel_name=kernel_name, cwd=str(nb_path.parent),
                 progress_bar=sys.stderr.isatty() if progress is None else progress,
                 execution_timeout=cell_timeout, log_output=False, report_mode=False,
@@ -391,7 +412,7 @@ def _detach_log(handler: logging.Handler) -> None:
 
 
 def _manifest(case: Case, run_dir: Path, started, status: RunStatus, nbs: list[NotebookRun],
-              finished=None, *, inputs: dict[str, dict[str, Any]]) -> dict[str, Any]:
+              finished=None, *, inputs: dict[str, dict[str, Any]], options: dict[str, Any]) -> dict[str, Any]:
     return {
         "schema_version": MANIFEST_SCHEMA_VERSION,
         "case_id": case.case_id,
@@ -402,7 +423,8 @@ def _manifest(case: Case, run_dir: Path, started, status: RunStatus, nbs: list[N
         "duration_seconds": round((finished - started).total_seconds(), 3) if finished else None,
         "case_path": str(case.path),
         "parameters": {"case_path": str(case.path), "run_dir": str(run_dir),
-                       **case.parameters.model_dump(mode="json")},
+                       **case.parameters.model_dump(mode="json"),
+                       **{k: v for k, v in options.items() if k == "packages"}},  # what --packages asked
         "incident": case.incident.model_dump(mode="json"),
         "inputs": inputs,  # hashed once, at the start; checked again at the end
         "law_data_version": law_version(),

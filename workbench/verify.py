@@ -122,6 +122,10 @@ def verify_run(run_dir: str | Path, *, case_path: str | Path | None = None,
                                              f"{manifest.get('status')}" + ("" if manifest.get("finished_at") else ", no finished_at")
                                              + (f": {str(reason)[:200]}" if reason else "")))
     _check_outputs(run_dir, manifest, result)
+    for a in manifest.get("amendments") or []:  # files added by `workbench report` are in outputs, so checked above
+        result.notes.append(f"outputs amended after the run by `{a.get('command')}` at {a.get('at')}: packages "
+                            f"{', '.join(a.get('packages') or []) or 'none'}; {len(a.get('added') or [])} file(s) "
+                            f"added, {len(a.get('replaced') or {})} replaced (hashed in the manifest's outputs)")
     if check_inputs:
         _check_inputs(manifest, case_path, result)
     _environment_notes(manifest, result)

@@ -126,3 +126,23 @@ def test_an_error_with_newlines_and_pipes_stays_in_its_table_cell():
                                           ("150M", 150_000_000, "150M")])
 def test_sizes(text, n, label):
     assert parse_size(text) == n and size_label(n) == label
+
+
+def test_the_report_stage_task_renders_only_the_packages_asked_for(tmp_path, minimal_case):
+    import shutil
+
+    from benchmarks.tasks import report_stage
+
+    run_dir = tmp_path / "run"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "fixtures" / "report" / "two_states_hostile_text", run_dir)
+    result = report_stage(str(run_dir), packages="US-NY", case_path=str(minimal_case), workers=1)
+    assert (result["packages"], result["not_rendered"], result["pdfs"]) == (1, 1, 2), result
+    assert result["rows"] == 6 and result["build_report_s"] > 0
+    assert not (run_dir / "report.html").exists(), "the run folder measured is only read"
+
+
+def test_the_report_stage_task_refuses_a_folder_without_artifacts(tmp_path):
+    from benchmarks.tasks import report_stage
+
+    with pytest.raises(FileNotFoundError, match="no artifacts/ folder; expected a run folder whose stages 00-30 ran"):
+        report_stage(str(tmp_path / "reports" / "typo"))

@@ -78,3 +78,33 @@ def test_a_sigkilled_run_never_replaces_latest_and_shows_as_incomplete(minimal_c
     assert main(["runs", "list", "--out", str(out)]) == 0
     listing = capsys.readouterr().out
     assert f"{killed.name}" in listing and "incomplete" in listing
+
+
+def test_run_packages_reach_the_report_and_later_packages_keep_the_run_verifiable(minimal_case, tmp_path, capsys):
+    nbs = tmp_path / "nbs"
+    make_notebook(nbs, "10_stages.ipynb", f"import shutil\nshutil.copytree({str(HOSTILE)!r}, run_dir, dirs_exist_ok=True)")
+    shutil.copy(NOTEBOOKS_DIR / "90_audit_report.ipynb", nbs / "90_audit_report.ipynb")
+    out = tmp_path / "reports"
+    assert main(["run", str(minimal_case), "--out", str(out), "--notebooks", str(nbs), "--packages", "US-NY"]) == 0
+    run_dir = (out / "MINI-2017" / "latest").resolve()
+    printed = capsys.readouterr().out
+    assert f"regulator packages: 1 rendered (--packages US-NY); 1 jurisdiction(s) with residents have none" in printed
+    assert f"render them with: workbench report {run_dir} --packages US-CA" in printed
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    assert manifest["parameters"]["packages"] == "US-NY"
+    assert "regulators/US-NY/report.pdf" in manifest["outputs"] and not (run_dir / "regulators" / "US-CA").exists()
+    index = json.loads((run_dir / "regulators" / "index.json").read_text())
+    assert index["render_command"] == f"workbench report {run_dir} --packages US-CA"
+    capsys.readouterr()
+    assert main(["report", str(out / "MINI-2017" / "latest"), "--packages", "US-CA"]) == 0
+    assert main(["verify", str(run_dir)]) == 0
+    listing = capsys.readouterr().out
+    assert "INTACT" in listing and "outputs amended after the run by `workbench report --packages US-CA`" in listing
+    assert "regulators/US-CA/report.pdf" in json.loads((run_dir / "manifest.json").read_text())["outputs"]
+
+
+def test_a_run_packages_value_that_is_no_selection_exits_2_before_the_run(minimal_case, tmp_path, capsys):
+    out = tmp_path / "reports"
+    assert main(["run", str(minimal_case), "--out", str(out), "--packages", "everything,US-CA"]) == 2
+    assert "not a jurisdiction code: 'everything'" in capsys.readouterr().err
+    assert not out.exists()
