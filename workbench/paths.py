@@ -48,3 +48,20 @@ TEMPLATES_DIR = PACKAGE_DIR / "templates"
 #: Inside a run folder.
 ARTIFACTS_SUBDIR = "artifacts"
 MANIFEST_NAME = "manifest.json"
+
+
+def notebook_paths(case_path: str | os.PathLike | None, run_dir: str | os.PathLike | None) -> tuple[Path, Path]:
+    """A notebook's ``case_path`` and ``run_dir`` parameters, with the documented defaults.
+
+    ``workbench run`` always passes both. A notebook opened by hand (in JupyterLab, copied
+    anywhere) may leave them empty: the case is then the demo case of the project folder
+    (:data:`DEMO_CASE`: ``WORKBENCH_HOME/cases/demo/case.yaml``, else the checkout's, else the
+    current folder's), and the run folder ``reports/scratch`` of the project. A relative path
+    is taken from the current folder (the notebook's own, in Jupyter).
+    """
+    case = Path(case_path).expanduser() if case_path else DEMO_CASE
+    if not case_path and not case.is_file():
+        raise FileNotFoundError(
+            f"no case_path given and no demo case at {case}: write one with `workbench synth --out "
+            f"{case.parent}`, set WORKBENCH_HOME to the project folder, or set case_path")
+    return case, Path(run_dir).expanduser() if run_dir else REPORTS_DIR / "scratch"
