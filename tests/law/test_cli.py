@@ -166,3 +166,12 @@ def test_batch_handles_thousands_of_rows_in_seconds(tmp_path, capsys):
     out = list(csv.DictReader((tmp_path / "out.csv").open()))
     assert len(out) == 5000 and all(r["status"] != "invalid" for r in out)
     assert elapsed < 10, elapsed
+
+
+def test_law_show_prints_hipaas_media_notice_per_state(capsys):
+    from workbench.cli import main
+
+    assert main(["law", "show", "US-HIPAA", "--on", "2024-02-21"]) == 0
+    out = capsys.readouterr().out
+    assert "media notice   per State, from 501 residents of that State, within 60 calendar days" in out
+    assert "164.406" in out

@@ -108,6 +108,8 @@ def _rule_lines(rule: Rule) -> list[str]:
         lines += [
             f"  CRA notice     {'from ' + str(r.cra_threshold) + ' residents' if r.cra_threshold else 'none'}"
             + (f"; {r.cra_relative}" if r.cra_relative else ""),
+            *([f"  media notice   per State, from {r.media_threshold} residents of that State, within "
+               f"{r.media_deadline}: {r.media_standard}"] if r.media_threshold else []),
             f"  harm exception {_yn(r.risk_of_harm_exception)};  encryption safe harbour {_yn(r.encryption_safe_harbor)}"
             + (" (individual notice only)" if r.safe_harbor_scope == "individual" else ""),
             f"  substitute     {r.substitute_notice or 'not recorded'}",
