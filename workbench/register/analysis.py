@@ -111,7 +111,7 @@ def late_per_year(judged: pd.DataFrame) -> pd.DataFrame:
             **{s: int((st == s).sum()) for s in ("not_determinable", "not_assessed", "under_threshold", "not_required",
                                                   "rejected")},
         })
-    out = pd.DataFrame(rows, columns=list(LATE_PER_YEAR_COLUMNS))
+    out = pd.DataFrame(rows, columns=list(LATE_PER_YEAR_COLUMNS)).astype({"max_days_late": "Int64"})
     out["_k"] = out["year"].map(lambda y: (y == UNKNOWN_YEAR, y))
     return out.sort_values("_k").drop(columns="_k").reset_index(drop=True)
 
@@ -228,7 +228,7 @@ def delay_per_year(judged: pd.DataFrame) -> pd.DataFrame:
         q = {k: (float(d.quantile(p)) if len(d) else None) for k, p in QUANTILES.items()}
         rows.append({"year": year, "notices": len(g), "measured": len(d), "not_measured": int(g["_delay"].isna().sum()),
                      **q, "max": int(d.max()) if len(d) else None, "notified_before_discovery": int((d < 0).sum())})
-    out = pd.DataFrame(rows, columns=list(DELAY_COLUMNS))
+    out = pd.DataFrame(rows, columns=list(DELAY_COLUMNS)).astype({"max": "Int64"})
     out["_k"] = out["year"].map(lambda y: (y == UNKNOWN_YEAR, y))
     return out.sort_values("_k").drop(columns="_k").reset_index(drop=True)
 
