@@ -69,5 +69,11 @@ def test_the_notebook_runs_on_two_registers_and_its_figures_equal_summary_json(t
     assert shown["US-WA"]["late_by_year"] == {"2019": 1, "2020": 1, "2021": 2}
     across = (out / "across_registers.csv").read_text()
     assert "acme health" in across and ",28," in across
+    from tests.register.test_report import assert_same_figures
+
+    for code in ("US-WA", "US-NY"):  # the report the notebook wrote repeats the same figures
+        html = (out / code / "register_report.html").read_text()
+        assert_same_figures(html, json.loads((out / code / "summary.json").read_text()))
+        assert "acme health" in html.lower() and (out / code / "register_report.pdf").is_file()
     images = sum("image/png" in o.get("data", {}) for c in nb["cells"] for o in c.get("outputs", []))
     assert images == 4  # late and delay charts of each register (NY: a year with no late notice is a zero bar)

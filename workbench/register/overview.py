@@ -109,6 +109,13 @@ def write_tables(v: RegisterView, folder: Path) -> None:
         atomic_write_text(folder / TABLES_DIR / f"{name}.csv", frame_csv_text(t))
 
 
+def folder_of(ov: Overview, v: RegisterView, root: str | Path) -> Path:
+    """Where register ``v``'s outputs go: ``root`` for a single register, else ``root/<CODE>``."""
+    from workbench.report import safe_dirname
+
+    return Path(root) if len(ov.views) == 1 else Path(root) / safe_dirname(v.code)
+
+
 def audit_registers(paths: str | Sequence[str], codes: str | Sequence[str], mappings: str | Sequence[str] = "generic",
                     *, out: str | Path | None = None, assessment_days: int = 30,
                     book: RuleBook | None = None) -> Overview:
@@ -128,12 +135,11 @@ def audit_registers(paths: str | Sequence[str], codes: str | Sequence[str], mapp
     if out:
         from workbench.artifacts import atomic_write_text
         from workbench.register.audit import write_audit
-        from workbench.report import safe_dirname
         from workbench.safecsv import frame_csv_text
 
         root = Path(out)
         for v in ov.views:
-            folder = root if len(ov.views) == 1 else root / safe_dirname(v.code)
+            folder = folder_of(ov, v, root)
             write_audit(v.audit, folder)
             write_tables(v, folder)
         if len(ov.views) > 1:
