@@ -249,24 +249,28 @@ def filed_more_than_once(judged: pd.DataFrame) -> pd.DataFrame:
     cols = ["incident_id", "organisation", "breach_start", "breach_end", "filings", "first_row", "later_rows",
             "amendments", "duplicates", "first_notified", "last_notified", "days_between", "statuses"]
     n = pd.to_numeric(judged["filings_in_incident"], errors="coerce")
-    df = judged[n > 1]
-    rows = []
-    for inc, g in df.groupby("incident_id", sort=False):
-        g = g.sort_values("source_row")
-        first = g[~g["filing"].isin(LATER_FILINGS)].iloc[0]
-        later = g[g["filing"].isin(LATER_FILINGS)]
-        sent = _day(g["notified"]).dropna()
-        rows.append({"incident_id": inc, "organisation": first["organisation"],
-                     "breach_start": _iso(first["breach_start"]), "breach_end": _iso(first["breach_end"]),
-                     "filings": len(g), "first_row": int(first["source_row"]),
-                     "later_rows": "; ".join(str(int(r)) for r in later["source_row"]),
-                     "amendments": int((later["filing"] == "amendment").sum()),
-                     "duplicates": int((later["filing"] == "duplicate").sum()),
-                     "first_notified": sent.min().date().isoformat() if len(sent) else "",
-                     "last_notified": sent.max().date().isoformat() if len(sent) else "",
-                     "days_between": int((sent.max() - sent.min()).days) if len(sent) else None,
-                     "statuses": "; ".join(g["status"])})
-    return pd.DataFrame(rows, columns=cols)
+    df = judged[n > 1].sort_values("source_row", kind="stable")
+    if df.empty:
+        return pd.DataFrame(columns=cols)
+    df = df.assign(_sent=_day(df["notified"]), _later=df["filing"].isin(LATER_FILINGS), _row=df["source_row"].astype(str))
+    g = df.groupby("incident_id", sort=False)
+    first = df[~df["_later"]].groupby("incident_id", sort=False).head(1).set_index("incident_id")
+    later = df[df["_later"]].groupby("incident_id", sort=False)
+    out = pd.DataFrame({"filings": g.size(), "first_notified": g["_sent"].min(), "last_notified": g["_sent"].max(),
+                        "statuses": g["status"].agg("; ".join)})
+    out["organisation"] = first["organisation"]
+    out["breach_start"] = first["breach_start"].map(_iso)
+    out["breach_end"] = first["breach_end"].map(_iso)
+    out["first_row"] = first["source_row"].astype("int64")
+    out["later_rows"] = later["_row"].agg("; ".join)
+    out["amendments"] = later["filing"].agg(lambda f: int((f == "amendment").sum()))
+    out["duplicates"] = later["filing"].agg(lambda f: int((f == "duplicate").sum()))
+    out = out.fillna({"later_rows": "", "amendments": 0, "duplicates": 0})
+    out["days_between"] = (out["last_notified"] - out["first_notified"]).dt.days.astype("Int64")
+    for c in ("first_notified", "last_notified"):
+        out[c] = out[c].dt.strftime("%Y-%m-%d").fillna("")
+    out = out.astype({"amendments": "int64", "duplicates": "int64"})
+    return out.rename_axis("incident_id").reset_index()[cols]
 
 
 def _iso(v) -> str:
@@ -289,6 +293,7 @@ def across_registers(judged_by_code: Mapping[str, pd.DataFrame]) -> pd.DataFrame
     last State notified; ``not_dated`` counts registers where its notice has no date (they
     take no part in the gap). Rows without breach dates are never matched.
     """
+    keys = ["organisation_key", "breach_start", "breach_end"]
     parts = []
     for code, judged in judged_by_code.items():
         df = judged[_first_filings(judged) & (judged["status"] != "rejected")]
@@ -299,25 +304,28 @@ def across_registers(judged_by_code: Mapping[str, pd.DataFrame]) -> pd.DataFrame
             "status": df["status"]}).dropna(subset=["breach_start"]))
     if not parts:
         return pd.DataFrame(columns=list(ACROSS_COLUMNS))
-    allrows = pd.concat(parts, ignore_index=True)
-    rows = []
-    for (key, start, end), g in allrows.groupby(["organisation_key", "breach_start", "breach_end"]):
-        if g["code"].nunique() < 2:
-            continue
-        per = g.sort_values("notified", na_position="last").groupby("code", sort=False).head(1)
-        dated = per.dropna(subset=["notified"]).sort_values(["notified", "code"])
-        first, last = (dated.iloc[0], dated.iloc[-1]) if len(dated) else (None, None)
-        rows.append({"organisation": per["organisation"].iloc[0], "organisation_key": key,
-                     "breach_start": start.date().isoformat(), "breach_end": end.date().isoformat(),
-                     "jurisdictions": "; ".join(sorted(per["code"])), "registers": len(per),
-                     "first_notified": first["notified"].date().isoformat() if first is not None else "",
-                     "first_jurisdiction": first["code"] if first is not None else "",
-                     "last_notified": last["notified"].date().isoformat() if last is not None else "",
-                     "last_jurisdiction": last["code"] if last is not None else "",
-                     "gap_days": int((last["notified"] - first["notified"]).days) if len(dated) > 1 else None,
-                     "not_dated": int(per["notified"].isna().sum()),
-                     "statuses": "; ".join(f"{c}: {s}" for c, s in sorted(zip(per["code"], per["status"])))})
-    out = pd.DataFrame(rows, columns=list(ACROSS_COLUMNS))
+    rows = pd.concat(parts, ignore_index=True).sort_values(["notified", "code"], na_position="last", kind="stable")
+    per = rows.drop_duplicates(["code", *keys])  # the first filing of the incident in each register
+    per = per[per.groupby(keys)["code"].transform("size") >= 2]
+    if per.empty:
+        return pd.DataFrame(columns=list(ACROSS_COLUMNS))
+    by_code = per.sort_values("code", kind="stable").assign(_st=lambda d: d["code"] + ": " + d["status"])
+    g = by_code.groupby(keys)
+    out = pd.DataFrame({"jurisdictions": g["code"].agg("; ".join), "registers": g.size(),
+                        "not_dated": g["notified"].agg(lambda s: int(s.isna().sum())), "statuses": g["_st"].agg("; ".join)})
+    out["organisation"] = per.groupby(keys)["organisation"].first()
+    dated = per.dropna(subset=["notified"]).groupby(keys)
+    first, last = dated.head(1).set_index(keys), dated.tail(1).set_index(keys)
+    out["first_notified"], out["first_jurisdiction"] = first["notified"], first["code"]
+    out["last_notified"], out["last_jurisdiction"] = last["notified"], last["code"]
+    out["gap_days"] = (out["last_notified"] - out["first_notified"]).dt.days.where(dated.size().reindex(out.index) > 1)
+    out["gap_days"] = out["gap_days"].astype("Int64")
+    for c in ("first_notified", "last_notified"):
+        out[c] = out[c].dt.strftime("%Y-%m-%d").fillna("")
+    out = out.fillna({"first_jurisdiction": "", "last_jurisdiction": ""}).reset_index()
+    for c in ("breach_start", "breach_end"):
+        out[c] = out[c].dt.strftime("%Y-%m-%d")
+    out = out[list(ACROSS_COLUMNS)]
     return out.sort_values(["gap_days", "organisation_key"], ascending=[False, True], na_position="last").reset_index(drop=True)
 
 
