@@ -6,6 +6,7 @@ import ast
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from workbench.paths import PROJECT_ROOT
@@ -31,7 +32,7 @@ def test_the_notebook_opens_with_its_question_and_literal_commented_parameters()
         assert isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Constant), line
         assert "  # " in line and "../" not in line, line
     assert {t.id for s in ast.parse("\n".join(lines)).body for t in s.targets} == \
-        {"register_paths", "jurisdictions", "mappings", "run_dir", "assessment_days"}
+        {"register_paths", "jurisdictions", "mappings", "run_dir", "assessment_days", "write_report"}
     for c in code:
         tree = ast.parse("".join(c["source"]))
         assert not any(isinstance(n, (ast.FunctionDef, ast.ClassDef)) for n in ast.walk(tree))
@@ -65,7 +66,11 @@ def test_the_notebook_runs_on_two_registers_and_its_figures_equal_summary_json(t
         late = {y: c["late"] for y, c in summary["status_by_year"].items() if c.get("late")}
         assert {y: n for y, n in shown[code]["late_by_year"].items() if n} == late
         assert shown[code]["not_determinable"] == summary["status_counts"]["not_determinable"]
-        assert (out / code / "register_tables" / "late_per_year.csv").is_file()
+        table = pd.read_csv(out / code / "register_tables" / "late_per_year.csv", dtype={"year": str})
+        assert dict(zip(table["year"], table["late"])) == shown[code]["late_by_year"]  # the CSV of the figure
+        assert int(table["not_determinable"].sum()) == shown[code]["not_determinable"]
+        judged = pd.read_csv(out / code / "judged_register.csv", dtype=str, keep_default_na=False)
+        assert int((judged["status"] == "late").sum()) == sum(shown[code]["late_by_year"].values())
     assert shown["US-WA"]["late_by_year"] == {"2019": 1, "2020": 1, "2021": 2}
     across = (out / "across_registers.csv").read_text()
     assert "acme health" in across and ",28," in across
@@ -75,5 +80,8 @@ def test_the_notebook_runs_on_two_registers_and_its_figures_equal_summary_json(t
         html = (out / code / "register_report.html").read_text()
         assert_same_figures(html, json.loads((out / code / "summary.json").read_text()))
         assert "acme health" in html.lower() and (out / code / "register_report.pdf").is_file()
+    manifest = json.loads((out / "register_manifest.json").read_text())
+    assert [i["jurisdiction"] for i in manifest["inputs"]] == ["US-WA", "US-NY"] and manifest["law_data_version"]
+    assert "US-WA/register_report.pdf" in manifest["outputs"] and manifest["packages"]["pandas"]
     images = sum("image/png" in o.get("data", {}) for c in nb["cells"] for o in c.get("outputs", []))
     assert images == 4  # late and delay charts of each register (NY: a year with no late notice is a zero bar)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -28,6 +29,9 @@ def test_two_registers_give_one_view_each_and_the_incident_they_share(tmp_path):
     t = ov.table("late_per_year")
     assert t.columns[0] == "jurisdiction" and set(t["jurisdiction"]) == {"US-WA", "US-NY"}
     assert (tmp_path / "US-WA" / "judged_register.csv").is_file() and (tmp_path / "across_registers.csv").is_file()
+    manifest = json.loads((tmp_path / "register_manifest.json").read_text())
+    assert manifest["parameters"]["jurisdictions"] == ["US-WA", "US-NY"] and manifest["inputs"][1]["rows"]["read"] == 2
+    assert "US-NY/register_tables/late_per_year.csv" in manifest["outputs"] and manifest["started_at"].endswith("Z")
 
 
 def test_the_late_chart_draws_the_change_date_and_no_chart_without_a_year():
