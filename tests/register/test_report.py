@@ -43,6 +43,8 @@ def test_the_report_shows_the_summary_figures_every_late_notice_and_every_row_no
     assert external_references(html) == [] and "not legal advice" in html
     assert "US-WA@2020-03-01" in html and "individual notice deadline: 45 calendar days -&gt; 30 calendar days" in html
     assert "RCW 19.255.010" in html and "Late Again Inc" in html  # a repeat late filer
+    # row 2: discovered 2019-03-11 under the 45-day version, notified 2019-06-03
+    assert "clock 2019-03-11 (discovered) + deadline of US-WA@2015-07-24 = due 2019-04-25; notified 2019-06-03: 39 day(s) late" in html
     assert "Unknown Discovery LLC" in html and "no discovery date (the register says &#39;Unknown&#39;)" in html
     assert "statutory" in html and "assessment" in html  # the basis is said
 

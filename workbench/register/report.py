@@ -31,8 +31,8 @@ from workbench.register.overview import Overview, RegisterView, folder_of, key_f
 
 REPORT_FILES: dict[str, str] = {"html": "register_report.html", "pdf": "register_report.pdf", "csv": "findings.csv"}
 #: Columns of the late-notice list: the deadline arithmetic of each.
-LATE_COLUMNS: tuple[str, ...] = ("source_row", "organisation", "filing", "clock_source", "clock_start", "rule_version",
-                                 "basis", "reason", "due_at", "notified", "days_late", "citation")
+LATE_COLUMNS: tuple[str, ...] = ("source_row", "organisation", "filing", "arithmetic", "days_late", "basis", "reason",
+                                 "citation", "due_at")
 
 
 def _environment():
@@ -52,8 +52,12 @@ def late_notices(judged: pd.DataFrame) -> pd.DataFrame:
     """Every late row with its arithmetic: clock start (and what started it), the rule version
     and its deadline in the engine's words, the due moment, the notice date, the days late."""
     late = judged[judged["status"] == "late"]
-    out = late.reindex(columns=list(LATE_COLUMNS)).copy()
-    out["notified"] = [d.isoformat() if hasattr(d, "isoformat") else str(d) for d in late["notified"]]
+    sent = [d.isoformat() if hasattr(d, "isoformat") else str(d) for d in late["notified"]]
+    out = late.reindex(columns=[c for c in LATE_COLUMNS if c != "arithmetic"]).copy()
+    out.insert(3, "arithmetic", [
+        f"clock {c} ({src}) + deadline of {v} = due {str(due)[:10]}; notified {n}: {d} day(s) late"
+        for c, src, v, due, n, d in zip(late["clock_start"], late["clock_source"], late["rule_version"], late["due_at"],
+                                        sent, late["days_late"])])
     return out.reset_index(drop=True)
 
 
