@@ -95,8 +95,25 @@ def data_uri(fig) -> str | None:
     return None if fig is None else "data:image/png;base64," + base64.b64encode(png(fig)).decode("ascii")
 
 
-def show(fig, missing: str = "No dated rows to chart."):
-    """For a notebook: the figure as an IPython image, or the words ``missing`` when there is none."""
-    from IPython.display import Image, Markdown
 
-    return Markdown(missing) if fig is None else Image(png(fig))
+class Shown:
+    """A chart as a notebook shows it (IPython reads ``_repr_png_``, no IPython import needed
+    here), or the words saying why there is none."""
+
+    def __init__(self, fig, missing: str):
+        self._png = None if fig is None else png(fig)
+        self.missing = missing
+
+    def _repr_png_(self):
+        return self._png
+
+    def _repr_markdown_(self):
+        return self.missing if self._png is None else None
+
+    def __repr__(self) -> str:
+        return self.missing if self._png is None else f"<chart: {len(self._png)} bytes of PNG>"
+
+
+def show(fig, missing: str = "No dated rows to chart.") -> Shown:
+    """For a notebook: ``display(show(fig))`` shows the figure, or the words ``missing`` when there is none."""
+    return Shown(fig, missing)
