@@ -29,9 +29,17 @@ def test_two_registers_give_one_view_each_and_the_incident_they_share(tmp_path):
     t = ov.table("late_per_year")
     assert t.columns[0] == "jurisdiction" and set(t["jurisdiction"]) == {"US-WA", "US-NY"}
     assert (tmp_path / "US-WA" / "judged_register.csv").is_file() and (tmp_path / "across_registers.csv").is_file()
-    manifest = json.loads((tmp_path / "register_manifest.json").read_text())
+
+
+def test_a_run_writes_its_manifest_last_listing_every_file(tmp_path):
+    from workbench.register.run import MANIFEST_FILE, run_registers
+
+    run_registers(f"{WA};{NY}", "US-WA;US-NY", out=tmp_path, pdf=False)
+    manifest = json.loads((tmp_path / MANIFEST_FILE).read_text())
     assert manifest["parameters"]["jurisdictions"] == ["US-WA", "US-NY"] and manifest["inputs"][1]["rows"]["read"] == 2
-    assert "US-NY/register_tables/late_per_year.csv" in manifest["outputs"] and manifest["started_at"].endswith("Z")
+    assert {"US-NY/register_tables/late_per_year.csv", "US-WA/register_report.html", "across_registers.csv"} <= \
+        set(manifest["outputs"])
+    assert manifest["started_at"].endswith("Z") and manifest["law_data_version"] and "not legal advice" in manifest["disclaimer"]
 
 
 def test_the_late_chart_draws_the_change_date_and_no_chart_without_a_year():

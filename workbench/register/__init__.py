@@ -8,7 +8,7 @@ Public API::
     judged = judge_register(r.accepted, "US-WA", m, book)   # status, due, days late, citation per row
     audit_register("register.csv", "US-WA", mapping="us-wa-ag", out="out/")   # every output file
     # the whole register seen (tables, charts) and the regulator's report:
-    # workbench.register.overview.audit_registers, workbench.register.report.write_reports
+    # workbench.register.run.run_registers (overview, report, manifest)
 
 The mode and its outputs: docs/register.md. Not legal advice.
 """

@@ -21,8 +21,6 @@ from workbench.register.audit import RegisterAudit, audit_register
 
 TABLES_DIR = "register_tables"
 ACROSS_FILE = "across_registers.csv"
-#: Provenance of a register run (not the case runner's manifest.json, whose shape differs).
-MANIFEST_FILE = "register_manifest.json"
 
 
 @dataclass
@@ -95,7 +93,8 @@ def overview(audits: Sequence[RegisterAudit], book: RuleBook) -> Overview:
     return Overview(views, across)
 
 
-def _split(value: str | Sequence[str]) -> list[str]:
+def split_list(value: str | Sequence[str]) -> list[str]:
+    """``"a; b"`` or ``["a", "b"]`` -> ``["a", "b"]``."""
     if isinstance(value, str):
         return [p.strip() for p in value.split(";") if p.strip()]
     return [str(p) for p in value]
@@ -119,16 +118,13 @@ def folder_of(ov: Overview, v: RegisterView, root: str | Path) -> Path:
 
 
 def audit_registers(paths: str | Sequence[str], codes: str | Sequence[str], mappings: str | Sequence[str] = "generic",
-                    *, out: str | Path | None = None, assessment_days: int = 30, report: bool = False,
-                    pdf: bool = True, book: RuleBook | None = None) -> Overview:
+                    *, out: str | Path | None = None, assessment_days: int = 30,
+                    book: RuleBook | None = None) -> Overview:
     """Audit each register (``paths``; text separated by ``;`` or a list) for its code, through
-    its mapping (one mapping for all, or one per register); write the outputs under ``out``:
-    each audit's files and tables, with ``report`` the regulator's report
-    (:func:`workbench.register.report.write_reports`), and last :data:`MANIFEST_FILE`."""
-    from workbench.manifest import utc_now
-
-    started = utc_now()
-    paths, codes, maps = _split(paths), _split(codes), _split(mappings)
+    its mapping (one mapping for all, or one per register); write each audit's files and
+    tables under ``out`` (:func:`folder_of`). The notebook's one call, with the report and the
+    manifest, is :func:`workbench.register.run.run_registers`."""
+    paths, codes, maps = split_list(paths), split_list(codes), split_list(mappings)
     if len(maps) == 1:
         maps = maps * len(paths)
     if not paths or len(codes) != len(paths) or len(maps) != len(paths):
@@ -151,33 +147,5 @@ def audit_registers(paths: str | Sequence[str], codes: str | Sequence[str], mapp
             write_tables(v, folder)
         if len(ov.views) > 1:
             atomic_write_text(root / ACROSS_FILE, frame_csv_text(ov.across))
-        if report:
-            from workbench.register.report import write_reports
-
-            write_reports(ov, root, pdf=pdf)
-        parameters = {"register_paths": paths, "jurisdictions": codes, "mappings": maps,
-                      "assessment_days": assessment_days, "report": report, "pdf": pdf}
-        write_manifest(ov, root, parameters, started)
     return ov
 
-
-def write_manifest(ov: Overview, root: Path, parameters: dict, started) -> Path:
-    """:data:`MANIFEST_FILE`: parameters, each register's sha256 and mapping, law-data version,
-    package versions, git commit, times, and every file written under ``root``."""
-    import json
-
-    from workbench.artifacts import atomic_write_text
-    from workbench.manifest import git_state, iso, package_versions, utc_now
-
-    doc = {"kind": "register_audit", "status": "completed", "parameters": parameters,
-           "inputs": [{"path": v.audit.summary["register"]["path"], "sha256": v.audit.summary["register"]["sha256"],
-                       "jurisdiction": v.code, "mapping": v.audit.summary["mapping"].get("name"),
-                       "mapping_confidence": v.audit.summary["mapping"].get("confidence"),
-                       "rows": v.audit.summary["rows"]} for v in ov.views],
-           "law_data_version": ov.views[0].audit.summary["law_data_version"] if ov.views else None,
-           "git": git_state(), "packages": package_versions(), "started_at": iso(started), "finished_at": iso(utc_now()),
-           "outputs": sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file() and p.name != MANIFEST_FILE),
-           "disclaimer": ov.views[0].audit.summary["disclaimer"] if ov.views else ""}
-    path = root / MANIFEST_FILE
-    atomic_write_text(path, json.dumps(doc, indent=2, ensure_ascii=False, default=str) + "\n")
-    return path
