@@ -7,6 +7,8 @@ Public API::
     r = read_register("register.csv", m)          # accepted + rejects, read = accepted + rejected
     judged = judge_register(r.accepted, "US-WA", m, book)   # status, due, days late, citation per row
     audit_register("register.csv", "US-WA", mapping="us-wa-ag", out="out/")   # every output file
+    # the whole register seen (tables, charts) and the regulator's report:
+    # workbench.register.run.run_registers (overview, report, manifest)
 
 The mode and its outputs: docs/register.md. Not legal advice.
 """

@@ -34,6 +34,8 @@ def configure(p: argparse.ArgumentParser) -> None:
                    help="yardstick where the law sets no number, labelled assessment (default 30)")
     a.add_argument("--timezone", default=None, help="IANA timezone the register's dates are local to (default: the mapping's)")
     a.add_argument("--json", action="store_true", help="print the summary as JSON instead of text")
+    a.add_argument("--report", action="store_true", help="also write findings.csv, register_tables/*.csv and the regulator's "
+                   "report register_report.html/.pdf (off by default: the PDF of a large register takes minutes)")
     m = sub.add_parser("mappings", help="list the built-in register mappings with their source and confidence")
     m.add_argument("--json", action="store_true", help="print one JSON document")
 
@@ -48,6 +50,7 @@ def _audit(ns: argparse.Namespace) -> int:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     from workbench.errors import WorkbenchError
+    from workbench.law.rulebook import load_rulebook
     from workbench.register.audit import NOT_LEGAL_ADVICE, OUTPUT_FILES, audit_register
     from workbench.register.mapping import load_mapping
 
@@ -62,6 +65,12 @@ def _audit(ns: argparse.Namespace) -> int:
     out = Path(ns.out) if ns.out else src.parent / f"register_audit_{src.stem}"
     t0 = time.perf_counter()
     audit = audit_register(src, ns.jurisdiction, mapping=mapping, out=out, assessment_days=ns.assessment_days)
+    if ns.report:
+        from workbench.register.overview import view, write_tables
+        from workbench.register.report import write_report
+
+        write_tables(v := view(audit, load_rulebook()), out)
+        write_report(v, out)
     seconds = time.perf_counter() - t0
     s = audit.summary
     if ns.json:
@@ -78,7 +87,7 @@ def _audit(ns: argparse.Namespace) -> int:
           f"{s['data_types']['rows_with_unmatched']} row(s)")
     print(f"  {s['findings']['late_notice_findings']} late-notice finding(s); {s['engine']['engine_calls']} engine "
           f"call(s) for {s['engine']['judged_rows']} judged row(s); {seconds:.2f} s")
-    print(f"  wrote {', '.join(OUTPUT_FILES.values())} to {out}")
+    print(f"  wrote {', '.join(OUTPUT_FILES.values())}{' and the report' if ns.report else ''} to {out}")
     print(NOT_LEGAL_ADVICE)
     return 0
 
