@@ -28,6 +28,7 @@ from typing import Any
 from workbench.case import Case
 from workbench.preflight import check_case
 from workbench.errors import RunError
+from workbench.logs import RUN_LOG_ENV, RUN_LOG_NAME, ROOT_LOGGER, file_handler
 from workbench.manifest import (MANIFEST_SCHEMA_VERSION, git_state, iso, law_version, output_files,
                                 overwrite_manifest_in_place, package_versions, utc_now, write_manifest)
 from workbench.paths import NOTEBOOKS_DIR, REPORTS_DIR
@@ -336,7 +337,7 @@ def _execute(nb_path: Path, case: Case, run_dir: Path, nbrun: NotebookRun, kerne
     nbrun.status = NotebookStatus.RUNNING
     log.info("notebook %s ...", nb_path.name)
     try:
-        with _kernel_env():
+        with _kernel_env(run_dir):
             pm.execute_notebook(
                 str(nb_path), str(target),
                 parameters={"case_path": str(case.path), "run_dir": str(run_dir), **(extra or {})},
@@ -380,11 +381,15 @@ def _html_copy(target: Path) -> None:
 
 
 class _kernel_env:
-    """Set the kernel environment for the duration of a notebook run."""
+    """Set the kernel environment for the duration of a notebook run: :data:`KERNEL_ENV`
+    and the run's log (:mod:`workbench.logs`), where the kernel appends its records."""
+
+    def __init__(self, run_dir: Path):
+        self._env = {**KERNEL_ENV, RUN_LOG_ENV: str(Path(run_dir).resolve() / RUN_LOG_NAME)}
 
     def __enter__(self):
-        self._old = {k: os.environ.get(k) for k in KERNEL_ENV}
-        os.environ.update(KERNEL_ENV)
+        self._old = {k: os.environ.get(k) for k in self._env}
+        os.environ.update(self._env)
 
     def __exit__(self, *exc):
         for k, v in self._old.items():
@@ -397,9 +402,8 @@ class _kernel_env:
 def _attach_log(run_dir: Path) -> logging.Handler:
     logging.getLogger("papermill").setLevel(logging.WARNING)  # its per-notebook INFO lines are noise here
     logging.getLogger("traitlets").setLevel(logging.ERROR)    # nbconvert's alt-text warnings
-    handler = logging.FileHandler(run_dir / "run.log", encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger("workbench")
+    handler = file_handler(run_dir / RUN_LOG_NAME)
+    root = logging.getLogger(ROOT_LOGGER)
     root.addHandler(handler)
     if root.level == logging.NOTSET or root.level > logging.INFO:
         root.setLevel(logging.INFO)
@@ -407,7 +411,7 @@ def _attach_log(run_dir: Path) -> logging.Handler:
 
 
 def _detach_log(handler: logging.Handler) -> None:
-    logging.getLogger("workbench").removeHandler(handler)
+    logging.getLogger(ROOT_LOGGER).removeHandler(handler)
     handler.close()
 
 

@@ -55,3 +55,22 @@ def test_invalid_case_exits_2_without_run_folder(minimal_case, tmp_path):
     out = tmp_path / "reports"
     assert main(["run", str(minimal_case), "--out", str(out)]) == 2
     assert not out.exists() or not any(out.rglob("manifest.json"))
+
+
+def test_what_the_kernel_logs_reaches_run_log_in_order(minimal_case, tmp_path, monkeypatch):
+    monkeypatch.setenv("WORKBENCH_PROGRESS_SECONDS", "0.000001")  # every item of a slow loop logs
+    folder = tmp_path / "nb_logs"
+    make_notebook(folder, "10_logs.ipynb",
+                  "import logging, time\nfrom workbench.progress import track\n"
+                  "logging.getLogger('workbench.stages').info('stage info from the kernel')\n"
+                  "for _ in track(range(2), 'planted loop', unit='input'):\n    time.sleep(0.01)")
+    make_notebook(folder, "20_quiet.ipynb", "x = 1")
+    result = run_case(minimal_case, tmp_path / "reports", notebooks=sorted(folder.glob("*.ipynb")))
+    assert result.ok
+    lines = (result.run_dir / "run.log").read_text().splitlines()
+    start = next(i for i, line in enumerate(lines) if line.endswith("notebook 10_logs.ipynb ..."))
+    info = next(i for i, line in enumerate(lines) if line.endswith("INFO workbench.stages: stage info from the kernel"))
+    progress = next(i for i, line in enumerate(lines) if "workbench.progress: planted loop: 1/2 input(s) done" in line)
+    end = next(i for i, line in enumerate(lines) if "notebook 10_logs.ipynb done in" in line)
+    assert start < info < progress < end < next(i for i, line in enumerate(lines) if "notebook 20_quiet.ipynb ..." in line)
+
