@@ -331,6 +331,8 @@ def _execute(nb_path: Path, case: Case, run_dir: Path, nbrun: NotebookRun, kerne
              progress: bool | None, cell_timeout: int | None, extra: dict[str, Any] | None = None) -> bool:
     import papermill as pm
 
+    from workbench.kernels import RunKernelManager
+
     target = run_dir / "notebooks" / nb_path.name
     target.parent.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
@@ -341,7 +343,7 @@ def _execute(nb_path: Path, case: Case, run_dir: Path, nbrun: NotebookRun, kerne
             pm.execute_notebook(
                 str(nb_path), str(target),
                 parameters={"case_path": str(case.path), "run_dir": str(run_dir), **(extra or {})},
-                kernel_name=kernel_name, cwd=str(nb_path.parent),
+                kernel_name=kernel_name, kernel_manager_class=RunKernelManager, cwd=str(nb_path.parent),
                 progress_bar=sys.stderr.isatty() if progress is None else progress,
                 execution_timeout=cell_timeout, log_output=False, report_mode=False,
             )

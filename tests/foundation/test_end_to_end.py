@@ -92,3 +92,4 @@ def test_run_log_holds_what_the_stages_logged(demo_run):
     # the intake's own INFO lines, from its kernel, inside its notebook's start and end
     assert at("notebook 00_case_overview.ipynb ...") < at("INFO workbench.store: intake: reading notices") \
         < at("notebook 00_case_overview.ipynb done")
+    assert not any("without encryption" in line for line in lines)

@@ -74,3 +74,14 @@ def test_what_the_kernel_logs_reaches_run_log_in_order(minimal_case, tmp_path, m
     end = next(i for i, line in enumerate(lines) if "notebook 10_logs.ipynb done in" in line)
     assert start < info < progress < end < next(i for i, line in enumerate(lines) if "notebook 20_quiet.ipynb ..." in line)
 
+
+def test_tcp_warning_reaches_neither_stderr_nor_run_log(minimal_case, tmp_path, capfd):
+    folder = tmp_path / "nb_one"
+    make_notebook(folder, "10_one.ipynb", "x = 1")
+    result = run_case(minimal_case, tmp_path / "reports", notebooks=sorted(folder.glob("*.ipynb")))
+    assert result.ok
+    captured = capfd.readouterr()  # the file descriptors: what the kernel process itself wrote too
+    assert "without encryption" not in captured.err + captured.out
+    run_log = (result.run_dir / "run.log").read_text()
+    assert "notebook 10_one.ipynb done" in run_log and "without encryption" not in run_log
+
