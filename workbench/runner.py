@@ -162,16 +162,22 @@ def point_latest(run_dir: Path) -> Path:
 
 
 def run_case(case_path: str | Path, out: str | Path = REPORTS_DIR, *,
-             notebooks: list[Path] | None = None, kernel_name: str = "python3",
+             notebooks: list[Path] | None = None, kernel_name: str | None = None,
              progress: bool | None = None, cell_timeout: int | None = None,
              packages: str | None = None) -> RunResult:
     """Run the notebook set on a case. Never raises for a failing notebook: returns a
     failed :class:`RunResult` (the CLI turns it into exit code 1).
 
+    ``kernel_name`` is a kernel spec's name (default ``WORKBENCH_KERNEL``, else this
+    interpreter: :func:`workbench.kernels.resolve_kernel`).
+
     ``packages`` (``workbench run --packages``) reaches every notebook whose parameters cell
     declares ``packages`` (the report notebook) as a papermill parameter, and the manifest's
     ``parameters``; None leaves the choice to case.yaml's ``parameters.report_packages``."""
+    from workbench.kernels import resolve_kernel
+
     case = check_case(case_path)  # CaseError propagates: exit 2, no run folder
+    kernel_name = resolve_kernel(kernel_name)  # an unknown kernel: exit 2, no run folder either
     out = Path(out).resolve()
     # Nor for a failed write (a full disk) or an interruption: SIGINT and SIGTERM are
     # handled during the run (the previous handlers put back after it) and end it as
@@ -191,6 +197,8 @@ def run_case(case_path: str | Path, out: str | Path = REPORTS_DIR, *,
 def _run(case: Case, run_dir: Path, paths: list[Path], nbs: list[NotebookRun], stop: _StopSignals,
          handler: logging.Handler, kernel_name: str, progress: bool | None, cell_timeout: int | None,
          options: dict[str, Any]) -> RunResult:
+    from workbench.kernels import kernel_record
+
     started = utc_now()
     manifest: dict[str, Any] = {"inputs": {}}
     status, error = RunStatus.COMPLETED, None
@@ -199,6 +207,7 @@ def _run(case: Case, run_dir: Path, paths: list[Path], nbs: list[NotebookRun], s
         # which process runs it: `workbench runs list` tells a live run from a killed one,
         # already while the inputs are hashed (minutes on a large case)
         manifest["process"] = {"pid": os.getpid(), "host": socket.gethostname()}
+        manifest["kernel"] = kernel_record(kernel_name)  # which Python ran the notebooks
         write_manifest(run_dir, manifest)
         manifest["inputs"] = _input_hashes(case)
         write_manifest(run_dir, manifest)
