@@ -27,3 +27,10 @@ def version() -> str:
         return metadata.version(DISTRIBUTION)
     except metadata.PackageNotFoundError:
         return __version__
+
+
+# In a kernel started by `workbench run` (WORKBENCH_RUN_LOG set), the notebooks' log records
+# go to the run's run.log from the first workbench import on; elsewhere this does nothing.
+from workbench.logs import configure_run_logging as _configure_run_logging  # noqa: E402
+
+_configure_run_logging()

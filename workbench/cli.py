@@ -76,6 +76,9 @@ def _run_args(p: argparse.ArgumentParser) -> None:
                         "all, none, or codes such as US-CA,US-TX (default: case.yaml's parameters.report_packages, "
                         "itself with-findings); the others are listed in regulators/index.json and can be rendered "
                         "later with workbench report RUN_DIR --packages ...")
+    p.add_argument("--kernel", default=None, metavar="NAME",
+                   help="kernel spec to run the notebooks in, e.g. a JupyterHub or conda kernel "
+                        "(default: WORKBENCH_KERNEL, else this Python)")
     p.add_argument("--fail-on", default=None, metavar="SEVERITY",
                    choices=["critical", "high", "medium", "low", "info"],
                    help="exit 3 when the completed run has findings at or above SEVERITY "
@@ -98,7 +101,7 @@ def _run(ns: argparse.Namespace) -> int:
         PackageSelection.parse(ns.packages)
     nbs = notebook_set(Path(ns.notebooks)) if ns.notebooks else None
     result = run_case(ns.case_yaml, ns.out or REPORTS_DIR, notebooks=nbs, cell_timeout=ns.cell_timeout,
-                      packages=ns.packages)
+                      packages=ns.packages, kernel_name=ns.kernel)
     print(result.run_dir)
     if not result.ok:
         from workbench.status import RunStatus

@@ -28,6 +28,7 @@ from typing import Any
 from workbench.case import Case
 from workbench.preflight import check_case
 from workbench.errors import RunError
+from workbench.logs import RUN_LOG_ENV, RUN_LOG_NAME, ROOT_LOGGER, file_handler
 from workbench.manifest import (MANIFEST_SCHEMA_VERSION, git_state, iso, law_version, output_files,
                                 overwrite_manifest_in_place, package_versions, utc_now, write_manifest)
 from workbench.paths import NOTEBOOKS_DIR, REPORTS_DIR
@@ -161,16 +162,22 @@ def point_latest(run_dir: Path) -> Path:
 
 
 def run_case(case_path: str | Path, out: str | Path = REPORTS_DIR, *,
-             notebooks: list[Path] | None = None, kernel_name: str = "python3",
+             notebooks: list[Path] | None = None, kernel_name: str | None = None,
              progress: bool | None = None, cell_timeout: int | None = None,
              packages: str | None = None) -> RunResult:
     """Run the notebook set on a case. Never raises for a failing notebook: returns a
     failed :class:`RunResult` (the CLI turns it into exit code 1).
 
+    ``kernel_name`` is a kernel spec's name (default ``WORKBENCH_KERNEL``, else this
+    interpreter: :func:`workbench.kernels.resolve_kernel`).
+
     ``packages`` (``workbench run --packages``) reaches every notebook whose parameters cell
     declares ``packages`` (the report notebook) as a papermill parameter, and the manifest's
     ``parameters``; None leaves the choice to case.yaml's ``parameters.report_packages``."""
+    from workbench.kernels import resolve_kernel
+
     case = check_case(case_path)  # CaseError propagates: exit 2, no run folder
+    kernel_name = resolve_kernel(kernel_name)  # an unknown kernel: exit 2, no run folder either
     out = Path(out).resolve()
     # Nor for a failed write (a full disk) or an interruption: SIGINT and SIGTERM are
     # handled during the run (the previous handlers put back after it) and end it as
@@ -190,6 +197,8 @@ def run_case(case_path: str | Path, out: str | Path = REPORTS_DIR, *,
 def _run(case: Case, run_dir: Path, paths: list[Path], nbs: list[NotebookRun], stop: _StopSignals,
          handler: logging.Handler, kernel_name: str, progress: bool | None, cell_timeout: int | None,
          options: dict[str, Any]) -> RunResult:
+    from workbench.kernels import kernel_record
+
     started = utc_now()
     manifest: dict[str, Any] = {"inputs": {}}
     status, error = RunStatus.COMPLETED, None
@@ -198,6 +207,7 @@ def _run(case: Case, run_dir: Path, paths: list[Path], nbs: list[NotebookRun], s
         # which process runs it: `workbench runs list` tells a live run from a killed one,
         # already while the inputs are hashed (minutes on a large case)
         manifest["process"] = {"pid": os.getpid(), "host": socket.gethostname()}
+        manifest["kernel"] = kernel_record(kernel_name)  # which Python ran the notebooks
         write_manifest(run_dir, manifest)
         manifest["inputs"] = _input_hashes(case)
         write_manifest(run_dir, manifest)
@@ -330,17 +340,19 @@ def _execute(nb_path: Path, case: Case, run_dir: Path, nbrun: NotebookRun, kerne
              progress: bool | None, cell_timeout: int | None, extra: dict[str, Any] | None = None) -> bool:
     import papermill as pm
 
+    from workbench.kernels import RunKernelManager
+
     target = run_dir / "notebooks" / nb_path.name
     target.parent.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     nbrun.status = NotebookStatus.RUNNING
     log.info("notebook %s ...", nb_path.name)
     try:
-        with _kernel_env():
+        with _kernel_env(run_dir):
             pm.execute_notebook(
                 str(nb_path), str(target),
                 parameters={"case_path": str(case.path), "run_dir": str(run_dir), **(extra or {})},
-                kernel_name=kernel_name, cwd=str(nb_path.parent),
+                kernel_name=kernel_name, kernel_manager_class=RunKernelManager, cwd=str(nb_path.parent),
                 progress_bar=sys.stderr.isatty() if progress is None else progress,
                 execution_timeout=cell_timeout, log_output=False, report_mode=False,
             )
@@ -380,11 +392,15 @@ def _html_copy(target: Path) -> None:
 
 
 class _kernel_env:
-    """Set the kernel environment for the duration of a notebook run."""
+    """Set the kernel environment for the duration of a notebook run: :data:`KERNEL_ENV`
+    and the run's log (:mod:`workbench.logs`), where the kernel appends its records."""
+
+    def __init__(self, run_dir: Path):
+        self._env = {**KERNEL_ENV, RUN_LOG_ENV: str(Path(run_dir).resolve() / RUN_LOG_NAME)}
 
     def __enter__(self):
-        self._old = {k: os.environ.get(k) for k in KERNEL_ENV}
-        os.environ.update(KERNEL_ENV)
+        self._old = {k: os.environ.get(k) for k in self._env}
+        os.environ.update(self._env)
 
     def __exit__(self, *exc):
         for k, v in self._old.items():
@@ -397,9 +413,8 @@ class _kernel_env:
 def _attach_log(run_dir: Path) -> logging.Handler:
     logging.getLogger("papermill").setLevel(logging.WARNING)  # its per-notebook INFO lines are noise here
     logging.getLogger("traitlets").setLevel(logging.ERROR)    # nbconvert's alt-text warnings
-    handler = logging.FileHandler(run_dir / "run.log", encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger("workbench")
+    handler = file_handler(run_dir / RUN_LOG_NAME)
+    root = logging.getLogger(ROOT_LOGGER)
     root.addHandler(handler)
     if root.level == logging.NOTSET or root.level > logging.INFO:
         root.setLevel(logging.INFO)
@@ -407,7 +422,7 @@ def _attach_log(run_dir: Path) -> logging.Handler:
 
 
 def _detach_log(handler: logging.Handler) -> None:
-    logging.getLogger("workbench").removeHandler(handler)
+    logging.getLogger(ROOT_LOGGER).removeHandler(handler)
     handler.close()
 
 

@@ -145,6 +145,7 @@ def _source(case: Case, name: str) -> str:
 def _ingest(case: Case, name: str, folder: Path, rejects_dir: Path, sha256: str | None,
             chunk_rows: int, cap: int = REJECTS_CAP) -> InputRecord:
     """Read one input once, chunk by chunk, into ``folder/<name>.parquet`` and its rejects."""
+    from workbench.progress import track
     from workbench.safecsv import append_frame
     from workbench.sources import iter_input
 
@@ -154,7 +155,8 @@ def _ingest(case: Case, name: str, folder: Path, rejects_dir: Path, sha256: str 
     schema: pa.Schema | None = None
     kept, stats = 0, None
     try:
-        for part in iter_input(case, name, chunk_rows=chunk_rows, with_hash=False):
+        parts = iter_input(case, name, chunk_rows=chunk_rows, with_hash=False)
+        for part in track(parts, f"intake: reading {name} ({chunk_rows} rows a chunk)", unit="chunk", logger=log):
             stats = part.stats
             frame = _with_jurisdiction(name, part.frame)
             if writer is None:
@@ -214,19 +216,20 @@ def _ingest_job(args: tuple) -> InputRecord:
 def _ingest_all(jobs: dict[str, tuple], parallel: tuple[list[str], int]) -> dict[str, InputRecord]:
     """Every input's record, in the order of ``jobs``: the large ones in a spawn-started
     process pool while this process reads the others."""
+    from workbench.progress import track
+
     big, workers = parallel
     records: dict[str, InputRecord] = {}
     if not big:
-        return {n: _ingest_job(j) for n, j in jobs.items()}
+        return {n: _ingest_job(jobs[n]) for n in track(list(jobs), "intake", unit="input", logger=log)}
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         futures = {n: pool.submit(_ingest_job, jobs[n]) for n in big}
-        for n, j in jobs.items():
-            if n not in futures:
-                records[n] = _ingest_job(j)
+        for n in track([n for n in jobs if n not in futures], "intake (in this process)", unit="input", logger=log):
+            records[n] = _ingest_job(jobs[n])
         for n, fut in futures.items():
             try:
                 records[n] = fut.result()  # a worker's error (a bad input) is raised here, as it was raised

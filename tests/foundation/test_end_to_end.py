@@ -80,3 +80,16 @@ def test_report_outputs_and_verify(demo_run):
     assert {"data_quality", "notice_timeliness", "regulator_notice", "insider_trading",
             "lookalike_link", "notice_letter", "compensation"} <= categories
     assert main(["verify", str(run_dir)]) == 0
+
+
+def test_run_log_holds_what_the_stages_logged(demo_run):
+    _, run_dir, _ = demo_run
+    lines = (run_dir / "run.log").read_text(encoding="utf-8").splitlines()
+
+    def at(text: str) -> int:
+        return next(i for i, line in enumerate(lines) if text in line)
+
+    # the intake's own INFO lines, from its kernel, inside its notebook's start and end
+    assert at("notebook 00_case_overview.ipynb ...") < at("INFO workbench.store: intake: reading notices") \
+        < at("notebook 00_case_overview.ipynb done")
+    assert not any("without encryption" in line for line in lines)

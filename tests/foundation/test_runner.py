@@ -55,3 +55,68 @@ def test_invalid_case_exits_2_without_run_folder(minimal_case, tmp_path):
     out = tmp_path / "reports"
     assert main(["run", str(minimal_case), "--out", str(out)]) == 2
     assert not out.exists() or not any(out.rglob("manifest.json"))
+
+
+def test_what_the_kernel_logs_reaches_run_log_in_order(minimal_case, tmp_path, monkeypatch):
+    monkeypatch.setenv("WORKBENCH_PROGRESS_SECONDS", "0.000001")  # every item of a slow loop logs
+    folder = tmp_path / "nb_logs"
+    make_notebook(folder, "10_logs.ipynb",
+                  "import logging, time\nfrom workbench.progress import track\n"
+                  "logging.getLogger('workbench.stages').info('stage info from the kernel')\n"
+                  "for _ in track(range(2), 'planted loop', unit='input'):\n    time.sleep(0.01)")
+    make_notebook(folder, "20_quiet.ipynb", "x = 1")
+    result = run_case(minimal_case, tmp_path / "reports", notebooks=sorted(folder.glob("*.ipynb")))
+    assert result.ok
+    lines = (result.run_dir / "run.log").read_text().splitlines()
+    start = next(i for i, line in enumerate(lines) if line.endswith("notebook 10_logs.ipynb ..."))
+    info = next(i for i, line in enumerate(lines) if line.endswith("INFO workbench.stages: stage info from the kernel"))
+    progress = next(i for i, line in enumerate(lines) if "workbench.progress: planted loop: 1/2 input(s) done" in line)
+    end = next(i for i, line in enumerate(lines) if "notebook 10_logs.ipynb done in" in line)
+    assert start < info < progress < end < next(i for i, line in enumerate(lines) if "notebook 20_quiet.ipynb ..." in line)
+
+
+def test_tcp_warning_reaches_neither_stderr_nor_run_log(minimal_case, tmp_path, capfd):
+    folder = tmp_path / "nb_one"
+    make_notebook(folder, "10_one.ipynb", "x = 1")
+    result = run_case(minimal_case, tmp_path / "reports", notebooks=sorted(folder.glob("*.ipynb")))
+    assert result.ok
+    captured = capfd.readouterr()  # the file descriptors: what the kernel process itself wrote too
+    assert "without encryption" not in captured.err + captured.out
+    run_log = (result.run_dir / "run.log").read_text()
+    assert "notebook 10_one.ipynb done" in run_log and "without encryption" not in run_log
+
+
+def test_default_kernel_is_this_interpreter_whatever_python3_says(minimal_case, tmp_path, monkeypatch):
+    import sys
+
+    from tests.foundation.test_kernels import write_kernel_spec
+
+    jupyter_path = tmp_path / "jupyter"  # a machine-wide python3 spec pointing at another Python
+    write_kernel_spec(jupyter_path, "python3", ["/nonexistent/python", "-m", "ipykernel_launcher", "-f", "{connection_file}"])
+    monkeypatch.setenv("JUPYTER_PATH", str(jupyter_path))
+    monkeypatch.delenv("WORKBENCH_KERNEL", raising=False)
+    folder = tmp_path / "nb_which"
+    make_notebook(folder, "10_which.ipynb", "import sys\nfrom pathlib import Path\n"
+                                            "Path(run_dir, 'python.txt').write_text(sys.executable)")
+    result = run_case(minimal_case, tmp_path / "reports", notebooks=sorted(folder.glob("*.ipynb")))
+    assert result.ok, result.error
+    assert (result.run_dir / "python.txt").read_text() == sys.executable
+    assert result.manifest["kernel"]["name"] == "workbench-python"
+    assert result.manifest["kernel"]["argv"][0] == sys.executable
+
+
+def test_kernel_option_runs_a_named_kernel_spec(minimal_case, tmp_path, monkeypatch):
+    import sys
+
+    from tests.foundation.test_kernels import write_kernel_spec
+
+    jupyter_path = tmp_path / "jupyter"  # as a JupyterHub or conda kernel would be installed
+    write_kernel_spec(jupyter_path, "conda-audit", [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                      env={"PLANTED_KERNEL_MARK": "conda-audit"})
+    monkeypatch.setenv("JUPYTER_PATH", str(jupyter_path))
+    folder = tmp_path / "nb_mark"
+    make_notebook(folder, "10_mark.ipynb", "import os\nfrom pathlib import Path\n"
+                                           "Path(run_dir, 'mark.txt').write_text(os.environ.get('PLANTED_KERNEL_MARK', 'none'))")
+    out = tmp_path / "reports"
+    assert main(["run", str(minimal_case), "--out", str(out), "--notebooks", str(folder), "--kernel", "conda-audit"]) == 0
+    assert (out / "MINI-2017" / "latest" / "mark.txt").read_text() == "conda-audit"
