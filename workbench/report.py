@@ -634,11 +634,13 @@ def render_html(ctx: ReportContext) -> str:
 
 def html_to_pdf(html: str, path: Path) -> Path:
     """Render HTML to PDF with WeasyPrint; only ``data:`` URLs may be fetched (no network, no files)."""
+    # before the import: weasyprint logs its progress (at INFO, on a logger of its own) while
+    # it parses its built-in stylesheets on first import
+    for name in ("weasyprint", "weasyprint.progress", "fontTools"):
+        logging.getLogger(name).setLevel(logging.ERROR)
     from weasyprint import HTML
     from weasyprint.urls import URLFetcher
 
-    logging.getLogger("weasyprint").setLevel(logging.ERROR)
-    logging.getLogger("fontTools").setLevel(logging.ERROR)
     pdf = HTML(string=html, base_url=None, url_fetcher=URLFetcher(allowed_protocols={"data"})).write_pdf()
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
