@@ -25,8 +25,8 @@ def validate_frame(frame: pd.DataFrame, spec: SuiteSpec, params: dict[str, Any],
     outcomes = {e.check: Outcome.empty(spec.input, e) for e in spec.expectations}
     if len(frame):
         frame = frame if "source_row" in frame.columns else frame.assign(source_row=range(1, len(frame) + 1))
-        result = gx.validate(gx.batch_definition("pandas", spec.input), frame, gx.suite(spec, None),
-                             params, _evidence_keys(spec), max_examples)
+        result = gx.validate(spec.input, gx.batch_definition("pandas", spec.input), gx.suite(spec, None),
+                             params, _evidence_keys(spec), max_examples, dataframe=frame)
         _fold_suite_result(result, spec, outcomes, max_examples)
     return list(outcomes.values())
 

@@ -27,8 +27,8 @@ def _validate_one(gx: _Gx, spec: SuiteSpec, scope: str | None, params: dict, fra
                   batch: dict[str, Any], cap: int, mask: bool) -> tuple[dict[str, Outcome], dict[str, Any]]:
     """One batch through GX: its outcomes per check and its evidence (masked, capped)."""
     outcomes = {e.check: Outcome.empty(spec.input, e) for e in spec.expectations}
-    result = gx.validate(gx.batch_definition("pandas", spec.input), frame, gx.suite(spec, scope), params,
-                         _evidence_keys(spec), cap)
+    result = gx.validate(spec.input, gx.batch_definition("pandas", spec.input), gx.suite(spec, scope), params,
+                         _evidence_keys(spec), cap, dataframe=frame)
     _fold_suite_result(result, spec, outcomes, cap)
     return outcomes, _evidence_result(result, spec, cap, mask, batch)
 
