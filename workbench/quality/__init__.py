@@ -1,8 +1,9 @@
 """Data quality of every input with Great Expectations (GX).
 
 The rules are reviewed data: one suite per input in ``expectations/<input>.json``, each
-expectation's ``meta`` holding a stable ``check`` name, a ``severity`` (our scale, not
-GX's) and a one-line ``rationale``. Case-dependent values (discovery date, audit date, the
+expectation's ``meta`` holding a stable ``check`` name, a ``severity`` (our five-level
+scale, from which GX's own three-level ``severity`` field is set: :data:`GX_SEVERITY`) and
+a one-line ``rationale``. Case-dependent values (discovery date, audit date, the
 incident's data elements, valid US region codes) reach the suites as suite parameters
 (``{"$PARAMETER": "as_of_date"}``), see :func:`suite_parameters`.
 
@@ -44,14 +45,14 @@ from workbench.quality.gx import build_gx_suite, result_format
 from workbench.quality.outcomes import DEFAULT_MAX_EXAMPLES, InputValidation, Outcome
 from workbench.quality.stage import STAGE, DataQualityStage, choose_engine, run_stage
 from workbench.quality.suites import (
-    POPULATION_TYPES, ROW_LEVEL_TYPES, ExpectationSpec, SuiteError, SuiteSpec, expectations_dir, load_suite_spec,
+    GX_SEVERITY, POPULATION_TYPES, ROW_LEVEL_TYPES, ExpectationSpec, SuiteError, SuiteSpec, expectations_dir, load_suite_spec,
     load_suites, suite_parameters,
 )
 from workbench.quality.validate import validate_case, validate_frame
 from workbench.quality.views import DataQuality, examples_table, failures_figure, outcomes_table, summary_table
 
 __all__ = [
-    "DEFAULT_MAX_EXAMPLES", "DEFAULT_SPARK_MASTER", "ENGINES", "LARGE_INPUT_BYTES", "MAX_WORKERS", "PERSONAL_COLUMNS",
+    "DEFAULT_MAX_EXAMPLES", "DEFAULT_SPARK_MASTER", "ENGINES", "GX_SEVERITY", "LARGE_INPUT_BYTES", "MAX_WORKERS", "PERSONAL_COLUMNS",
     "POPULATION_TYPES", "ROW_LEVEL_TYPES", "STAGE", "DataQuality", "DataQualityStage", "Engine", "EngineOptions",
     "ExpectationSpec", "InputValidation", "Outcome", "SuiteError", "SuiteSpec", "build_gx_suite", "choose_engine",
     "duckdb_url", "examples_table", "expectations_dir", "failures_figure", "findings_for", "load_suite_spec",

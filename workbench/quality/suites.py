@@ -1,7 +1,8 @@
 """Expectation suites as reviewed data: read and checked without Great Expectations.
 
 One suite per input in ``expectations/<input>.json``, each expectation's ``meta`` holding a
-stable ``check`` name, a ``severity`` (our scale, not GX's) and a one-line ``rationale``.
+stable ``check`` name, a ``severity`` (our five-level scale; GX's own ``severity`` field is
+set from it, :data:`GX_SEVERITY`) and a one-line ``rationale``.
 Case-dependent values (discovery date, audit date, the incident's data elements, valid US
 region codes) reach the suites as suite parameters (``{"$PARAMETER": "as_of_date"}``), see
 :func:`suite_parameters`.
@@ -33,6 +34,25 @@ ROW_LEVEL_TYPES: frozenset[str] = frozenset({
 })
 
 _COLUMN_KWARGS = ("column", "column_A", "column_B")
+
+#: GX 1.x's own ``severity`` field of an expectation (``critical``, ``warning``, ``info``;
+#: GX's default is ``critical``), set from the workbench's finer ``meta.severity``, which
+#: stays the one the findings carry. GX's ``critical`` is what stops a pipeline; in an audit
+#: that is only a row that cannot be cited at all (``critical``). A ``high`` or ``medium``
+#: failure changes what the audit can conclude but does not stop it (``warning``); ``low``
+#: and ``info`` are for the reader (``info``).
+#:
+#: =================  ============
+#: ``meta.severity``  GX severity
+#: =================  ============
+#: critical           critical
+#: high               warning
+#: medium             warning
+#: low                info
+#: info               info
+#: =================  ============
+GX_SEVERITY: dict[str, str] = {"critical": "critical", "high": "warning", "medium": "warning",
+                               "low": "info", "info": "info"}
 
 
 class SuiteError(WorkbenchError):
@@ -110,7 +130,8 @@ class SuiteSpec:
 
     def gx_document(self, scope: str | None = None) -> dict[str, Any]:
         """The suite as GX reads it, optionally only the expectations of one scope."""
-        exps = [x for x, spec in zip(self.document["expectations"], self.expectations)
+        exps = [x | {"severity": GX_SEVERITY[spec.severity]}
+                for x, spec in zip(self.document["expectations"], self.expectations)
                 if scope is None or spec.scope == scope]
         return {"name": self.document["name"], "meta": dict(self.document.get("meta") or {}),
                 "expectations": json.loads(json.dumps(exps))}
@@ -167,6 +188,9 @@ def load_suite_spec(name: str, directory: str | Path | None = None) -> SuiteSpec
         seen.add(check)
         if severity not in SEVERITIES:
             raise SuiteError(path, f"{where} ({check}): meta.severity {severity!r} is not one of {', '.join(SEVERITIES)}")
+        if "severity" in exp and exp["severity"] != GX_SEVERITY[severity]:
+            raise SuiteError(path, f"{where} ({check}): GX severity {exp['severity']!r} contradicts meta.severity "
+                                   f"{severity!r} (which sets it: {GX_SEVERITY[severity]!r}); drop the field")
         if not isinstance(rationale, str) or not rationale.strip() or "\n" in rationale:
             raise SuiteError(path, f"{where} ({check}): meta.rationale must be one non-empty line")
         scope = m.get("scope", "row")
