@@ -50,11 +50,19 @@ def _mask_result_dict(d: dict, column: str | None, cap: int, mask: bool) -> dict
     return out
 
 
+#: Random ids GX gives objects added to its (in-memory, per-process) context: they name
+#: nothing outside the process. The run id (input name and time) stays: it names the page.
+_CONTEXT_IDS = ("validation_id", "checkpoint_id")
+
+
 def _evidence_result(result, spec: SuiteSpec, cap: int, mask: bool, batch: dict[str, Any]) -> dict[str, Any]:
     doc = result.to_json_dict()
     by_check = {e.check: e for e in spec.expectations}
     cleaned = []
+    for key in _CONTEXT_IDS:
+        doc.get("meta", {}).pop(key, None)
     for r in doc.get("results", []):
+        (r.get("expectation_config") or {}).pop("id", None)
         check = ((r.get("expectation_config") or {}).get("meta") or {}).get("check")
         col = by_check[check].column if check in by_check else None
         cleaned.append(_mask_result_dict(r, col, cap, mask))
