@@ -45,7 +45,7 @@ from workbench.quality.gx import build_gx_suite, result_format
 from workbench.quality.outcomes import DEFAULT_MAX_EXAMPLES, InputValidation, Outcome
 from workbench.quality.stage import STAGE, DataQualityStage, choose_engine, run_stage
 from workbench.quality.suites import (
-    GX_SEVERITY, POPULATION_TYPES, ROW_LEVEL_TYPES, ExpectationSpec, SuiteError, SuiteSpec, expectations_dir, load_suite_spec,
+    AGGREGATE_TYPES, GX_SEVERITY, POPULATION_TYPES, ROW_LEVEL_TYPES, SCOPES, ExpectationSpec, SuiteError, SuiteSpec, expectations_dir, load_suite_spec,
     load_suites, suite_parameters,
 )
 from workbench.quality.validate import validate_case, validate_frame
@@ -53,7 +53,7 @@ from workbench.quality.views import DataQuality, examples_table, failures_figure
 
 __all__ = [
     "DEFAULT_MAX_EXAMPLES", "DEFAULT_SPARK_MASTER", "ENGINES", "GX_SEVERITY", "LARGE_INPUT_BYTES", "MAX_WORKERS", "PERSONAL_COLUMNS",
-    "POPULATION_TYPES", "ROW_LEVEL_TYPES", "STAGE", "DataQuality", "DataQualityStage", "Engine", "EngineOptions",
+    "POPULATION_TYPES", "ROW_LEVEL_TYPES", "SCOPES", "STAGE", "AGGREGATE_TYPES", "DataQuality", "DataQualityStage", "Engine", "EngineOptions",
     "ExpectationSpec", "InputValidation", "Outcome", "SuiteError", "SuiteSpec", "build_gx_suite", "choose_engine",
     "duckdb_url", "examples_table", "expectations_dir", "failures_figure", "findings_for", "load_suite_spec",
     "load_suites", "mask_example", "mask_text", "outcomes_table", "result_format", "run_stage", "spark_session",

@@ -33,6 +33,19 @@ ROW_LEVEL_TYPES: frozenset[str] = frozenset({
     "expect_column_pair_values_a_to_be_greater_than_b", "expect_column_pair_values_to_be_equal",
 })
 
+#: Expectation types that aggregate a whole input into one observed value (a row count, a
+#: column's mean...), judged once per input: never per chunk, no failing rows to count.
+#: Their scope is ``aggregate`` (the default for these types).
+AGGREGATE_TYPES: frozenset[str] = frozenset({
+    "expect_table_row_count_to_be_between", "expect_table_row_count_to_equal",
+    "expect_column_mean_to_be_between", "expect_column_min_to_be_between", "expect_column_max_to_be_between",
+    "expect_column_sum_to_be_between",
+})
+
+#: The scopes an expectation can have and the types each allows.
+SCOPES: dict[str, frozenset[str]] = {"row": ROW_LEVEL_TYPES, "population": POPULATION_TYPES,
+                                     "aggregate": AGGREGATE_TYPES}
+
 _COLUMN_KWARGS = ("column", "column_A", "column_B")
 
 #: GX 1.x's own ``severity`` field of an expectation (``critical``, ``warning``, ``info``;
@@ -72,7 +85,9 @@ class ExpectationSpec:
     check: str
     severity: str
     rationale: str
-    scope: str = "row"  # "row": valid per chunk; "population": needs every row at once
+    #: "row": valid per chunk; "population": needs every row at once; "aggregate": one
+    #: value of the whole input (row count, mean...), judged once
+    scope: str = "row"
 
     @property
     def column(self) -> str | None:
@@ -121,6 +136,9 @@ class SuiteSpec:
     def population_level(self) -> list[ExpectationSpec]:
         return [e for e in self.expectations if e.scope == "population"]
 
+    def aggregate_level(self) -> list[ExpectationSpec]:
+        return [e for e in self.expectations if e.scope == "aggregate"]
+
     @property
     def columns(self) -> set[str]:
         cols = set(self.evidence_keys)
@@ -155,7 +173,7 @@ def load_suite_spec(name: str, directory: str | Path | None = None) -> SuiteSpec
     SuiteError
         naming the file, when it is missing, not JSON, or an expectation lacks a type,
         kwargs, a known severity, a rationale or a unique check name, or uses a type
-        whose counts cannot be computed exactly (see :data:`ROW_LEVEL_TYPES`).
+        whose counts cannot be computed exactly (see :data:`SCOPES`).
     """
     path = Path(directory or expectations_dir()) / f"{name}.json"
     if not path.is_file():
@@ -193,14 +211,17 @@ def load_suite_spec(name: str, directory: str | Path | None = None) -> SuiteSpec
                                    f"{severity!r} (which sets it: {GX_SEVERITY[severity]!r}); drop the field")
         if not isinstance(rationale, str) or not rationale.strip() or "\n" in rationale:
             raise SuiteError(path, f"{where} ({check}): meta.rationale must be one non-empty line")
-        scope = m.get("scope", "row")
+        scope = m.get("scope", "aggregate" if exp["type"] in AGGREGATE_TYPES else "row")
+        if scope not in SCOPES:
+            raise SuiteError(path, f"{where} ({check}): meta.scope must be one of {', '.join(SCOPES)}, got {scope!r}")
         if scope == "population" and exp["type"] not in POPULATION_TYPES:
             raise SuiteError(path, f"{where} ({check}): scope 'population' is supported for {', '.join(sorted(POPULATION_TYPES))} only")
+        if scope == "aggregate" and exp["type"] not in AGGREGATE_TYPES:
+            raise SuiteError(path, f"{where} ({check}): scope 'aggregate' is supported for {', '.join(sorted(AGGREGATE_TYPES))} only")
         if scope == "row" and exp["type"] not in ROW_LEVEL_TYPES:
             raise SuiteError(path, f"{where} ({check}): {exp['type']} is not a row-level expectation whose counts add up "
-                                   f"over chunks; use one of {', '.join(sorted(ROW_LEVEL_TYPES))} or scope 'population'")
-        if scope not in ("row", "population"):
-            raise SuiteError(path, f"{where} ({check}): meta.scope must be 'row' or 'population', got {scope!r}")
+                                   f"over chunks; use one of {', '.join(sorted(ROW_LEVEL_TYPES))}, scope 'population', "
+                                   f"or an aggregate type ({', '.join(sorted(AGGREGATE_TYPES))})")
         specs.append(ExpectationSpec(exp["type"], exp["kwargs"], check, severity, rationale, scope))
     return SuiteSpec(name, path, tuple(keys), tuple(specs), doc)
 

@@ -166,6 +166,14 @@ def _validate_chunks(case, spec: SuiteSpec, params: dict, store, opts: EngineOpt
             raw.append({"batch": {"population": True, "engine": "duckdb", "check": e.check},
                         "result": {k: v for k, v in pop.items() if k != "examples"} | {
                             "examples": [mask_example(x) if opts.mask_personal_data else x for x in pop["examples"]]}})
+    if scope == "row" and store is not None and spec.aggregate_level() and store.rows(spec.input):
+        # one value of the whole input (row count, mean): GX over every row's kept columns, once
+        columns = [e.column for e in spec.aggregate_level() if e.column]
+        whole, evidence = _validate_one(gx, spec, "aggregate", params, store.frame(spec.input, columns),
+                                        {"population": True, "engine": "chunked", "scope": "aggregate"}, cap, mask)
+        for e in spec.aggregate_level():
+            outcomes[e.check].merge(whole[e.check], cap)
+        raw.append(evidence)
     rej_total = sum(len(r) for r in rejects)
     return InputValidation(spec.input, engine, stats, _rejects_summary(rejects), list(outcomes.values()), raw, rej_total)
 
