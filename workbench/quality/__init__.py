@@ -13,8 +13,10 @@ does). Results become findings (category ``data_quality``): one per failing expe
 input, with exact unexpected counts and up to ``max_examples`` failing rows named by
 business key and ``source_row``; rows that ``sources`` could not parse become findings
 too. Raw validation results are kept as JSON evidence in ``<run_dir>/evidence/gx/`` with
-personal values masked. GX Data Docs are never written: they load scripts from public
-CDNs, and a run folder must open offline.
+personal values masked. Each input's suite is a GX ``ValidationDefinition`` run by that
+input's ``Checkpoint``; GX's Data Docs of those results are written to
+``<run_dir>/data_docs/`` (masked, and self-contained: a run folder must open offline),
+recorded in ``artifacts/10_data_quality.data_docs.json``.
 
 One module per concept:
 
@@ -27,6 +29,7 @@ One module per concept:
 ``validate``                the validation API: a frame, or every input of a case
 ``findings``                findings from validated inputs
 ``evidence``                raw results kept as JSON, capped, personal values masked
+``datadocs``                GX's Data Docs of a run, made self-contained, and their record
 ``views``                   the stage's view: display tables and the failures figure
 ``stage``                   the data-quality stage (:class:`DataQualityStage`, :func:`run_stage`)
 ==========================  ====================================================================

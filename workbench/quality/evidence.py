@@ -1,8 +1,8 @@
 """Evidence: raw validation results kept as JSON in ``<run_dir>/evidence/gx/``, personal values masked.
 
 Lists are capped, personal values masked (one masking module: :mod:`workbench.masking`),
-queries that could name every failing row dropped. GX Data Docs are never written: they
-load scripts from public CDNs, and a run folder must open offline.
+queries that could name every failing row dropped. GX's Data Docs of the same results are
+:mod:`workbench.quality.datadocs` (masked the same way).
 """
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ def _evidence_result(result, spec: SuiteSpec, cap: int, mask: bool, batch: dict[
 
 
 def write_evidence(run_dir: str | Path, validations: Iterable[InputValidation], params: dict[str, Any]) -> list[Path]:
-    """Raw validation results, one JSON file per input under ``evidence/gx/`` (no Data Docs)."""
+    """Raw validation results, one JSON file per input under ``evidence/gx/``."""
     from workbench.artifacts import atomic_write_text
 
     folder = Path(run_dir) / "evidence" / "gx"

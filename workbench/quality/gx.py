@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+from pathlib import Path
 from typing import Any
 
 from workbench.errors import WorkbenchError
@@ -232,6 +233,51 @@ class _Gx:
         (identifier, result), = run.run_results.items()
         self.results.append((input_name, identifier, result))
         return result
+
+
+    def build_data_docs(self, folder: Path, *, cap: int, mask: bool) -> dict[str, list[Path]]:
+        """GX's Data Docs of every Checkpoint run of this context, into ``folder``.
+
+        Rendered from the validation results the Checkpoints stored (nothing is validated
+        again), through a local site whose ``base_directory`` is ``folder``. Before
+        rendering, each stored result is replaced by a copy with lists capped at ``cap``
+        and, when ``mask``, personal values masked as in the evidence files. Returns the
+        validation pages by input name, in run order. The HTML is GX's, external links
+        included: :func:`workbench.quality.datadocs.build_site` makes it self-contained.
+        """
+        from urllib.parse import unquote, urlparse
+
+        context = self.context
+        site = "workbench_run"
+        config = {"class_name": "SiteBuilder", "show_how_to_buttons": False,
+                  "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(folder)},
+                  "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"}}
+        if site in context.list_data_docs_sites():
+            context.update_data_docs_site(site, config)
+        else:
+            context.add_data_docs_site(site, config)
+        store = context.validation_results_store
+        for _, key, result in self.results:
+            store.set(key, _masked_copy(result, cap, mask))
+        context.build_data_docs(site_names=[site])
+        pages: dict[str, list[Path]] = {}
+        for name, key, _ in self.results:
+            for url in context.get_docs_sites_urls(resource_identifier=key, site_name=site):
+                pages.setdefault(name, []).append(Path(unquote(urlparse(url["site_url"]).path)))
+        return pages
+
+
+def _masked_copy(result, cap: int, mask: bool):
+    """A suite validation result as the evidence keeps it: lists capped, personal values masked."""
+    import copy
+
+    from workbench.quality.evidence import _mask_result_dict
+
+    out = copy.deepcopy(result)
+    for r in out.results:
+        column = (r.expectation_config.kwargs or {}).get("column")
+        r.result = _mask_result_dict({"result": r.result or {}}, column, cap, mask)["result"]
+    return out
 
 
 def _utc_now():

@@ -148,11 +148,16 @@ class SuiteSpec:
 
     def gx_document(self, scope: str | None = None) -> dict[str, Any]:
         """The suite as GX reads it, optionally only the expectations of one scope."""
-        exps = [x | {"severity": GX_SEVERITY[spec.severity]}
+        exps = [x | {"severity": GX_SEVERITY[spec.severity], "notes": x.get("notes") or _notes(spec)}
                 for x, spec in zip(self.document["expectations"], self.expectations)
                 if scope is None or spec.scope == scope]
         return {"name": self.document["name"], "meta": dict(self.document.get("meta") or {}),
                 "expectations": json.loads(json.dumps(exps))}
+
+
+def _notes(spec: ExpectationSpec) -> str:
+    """What GX's Data Docs show under an expectation: the workbench's severity and rationale."""
+    return f"Workbench severity: {spec.severity} (GX: {GX_SEVERITY[spec.severity]}). {spec.rationale}"
 
 
 def _evidence_keys(spec: SuiteSpec) -> list[str]:
