@@ -52,14 +52,16 @@ def write_data_docs(gx: _Gx, run_dir: str | Path, validations, *, cap: int, mask
     """The run's Data Docs (``<run_dir>/data_docs/``, from the results already produced) and
     their record ``artifacts/10_data_quality.data_docs.json``, whose ``index`` the report links."""
     import json
+    import time
 
     from workbench.artifacts import artifacts_dir, atomic_write_text
     from workbench.quality.datadocs import RECORD, build_site
 
+    t0 = time.perf_counter()
     record = build_site(gx, run_dir, validations, cap=cap, mask=mask)
     path = artifacts_dir(run_dir) / RECORD
     atomic_write_text(path, json.dumps(record, indent=1) + "\n")
-    log.info("Data Docs: %s (%d pages)", record["index"], len(record["pages"]))
+    log.info("Data Docs: %s (%d pages) in %.1f s", record["index"], len(record["pages"]), time.perf_counter() - t0)
     return path
 
 
