@@ -72,6 +72,7 @@ class PopulationStore:
         self.columns: dict[str, list[str]] = {}
         for name, spec in specs.items():
             cols = list(spec.evidence_keys) + [e.column for e in spec.population_level()]
+            cols += [e.column for e in spec.aggregate_level() if e.column]  # judged over every row
             cols += list(CROSS_COLUMNS.get(name, ()))
             self.columns[name] = list(dict.fromkeys(cols)) + ["source_row"]
         self.loaded: set[str] = set()
@@ -133,6 +134,12 @@ class PopulationStore:
 
     def rows(self, name: str) -> int:
         return self.con.execute(f"SELECT count(*) FROM {_q(name)}").fetchone()[0] if self.has(name) else 0
+
+    def frame(self, name: str, columns: list[str]) -> pd.DataFrame:
+        """These kept columns of every row of an input, in file order (for the aggregate
+        expectations that the chunked engine judges over the whole population)."""
+        cols = ", ".join(_q(c) for c in dict.fromkeys([*columns, "source_row"]))
+        return self.con.execute(f"SELECT {cols} FROM {_q(name)} ORDER BY source_row").df()
 
     def column_uniqueness(self, name: str, column: str, keys: list[str], *, cap: int) -> dict[str, Any]:
         """GX's ``expect_column_values_to_be_unique`` over every row: rows whose non-null

@@ -115,3 +115,33 @@ def test_validate_frame_is_a_pure_check_on_a_frame(planted_case):
     assert (outcomes["date_unique"].unexpected_count, outcomes["close_positive"].unexpected_count) == (2, 1)
     assert [x["source_row"] for x in outcomes["close_positive"].examples] == [3]
     pd.testing.assert_frame_equal(frame, before)  # input not mutated
+
+
+def test_gx_severity_is_set_from_meta_severity_by_the_mapping_table(tmp_path):
+    """GX 1.x's own field is set for every expectation (GX's default would make each one
+    critical); the workbench's finer level stays in meta and on the findings."""
+    assert quality.GX_SEVERITY == {"critical": "critical", "high": "warning", "medium": "warning",
+                                   "low": "info", "info": "info"}
+    exps = [{"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "price"},
+             "meta": {"check": f"price_present_{level}", "severity": level, "rationale": level}}
+            for level in SEVERITIES]
+    (tmp_path / "share_prices.json").write_text(json.dumps({"name": "share_prices", "meta": {"evidence_keys": ["date"]},
+                                                            "expectations": exps}))
+    suite = quality.build_gx_suite(quality.load_suite_spec("share_prices", tmp_path))
+    assert [(e.meta["severity"], e.severity.value) for e in suite.expectations] == [
+        ("critical", "critical"), ("high", "warning"), ("medium", "warning"), ("low", "info"), ("info", "info")]
+
+
+def test_the_shipped_suites_are_not_all_critical_to_gx():
+    levels = {quality.build_gx_suite(quality.load_suite_spec(n)).expectations[i].severity.value
+              for n in INPUT_NAMES for i in range(len(quality.load_suite_spec(n).expectations))}
+    assert levels == {"critical", "warning", "info"}
+
+
+def test_a_gx_severity_that_contradicts_meta_fails_naming_the_file(tmp_path):
+    doc = {"name": "share_prices", "meta": {"evidence_keys": ["date"]}, "expectations": [
+        {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "price"}, "severity": "critical",
+         "meta": {"check": "price_present", "severity": "low", "rationale": "A day without a price."}}]}
+    (tmp_path / "share_prices.json").write_text(json.dumps(doc))
+    with pytest.raises(quality.SuiteError, match=r"share_prices.json: .*GX severity 'critical' contradicts"):
+        quality.load_suite_spec("share_prices", tmp_path)

@@ -1,8 +1,8 @@
 """Evidence: raw validation results kept as JSON in ``<run_dir>/evidence/gx/``, personal values masked.
 
 Lists are capped, personal values masked (one masking module: :mod:`workbench.masking`),
-queries that could name every failing row dropped. GX Data Docs are never written: they
-load scripts from public CDNs, and a run folder must open offline.
+queries that could name every failing row dropped. GX's Data Docs of the same results are
+:mod:`workbench.quality.datadocs` (masked the same way).
 """
 
 from __future__ import annotations
@@ -50,11 +50,19 @@ def _mask_result_dict(d: dict, column: str | None, cap: int, mask: bool) -> dict
     return out
 
 
+#: Random ids GX gives objects added to its (in-memory, per-process) context: they name
+#: nothing outside the process. The run id (input name and time) stays: it names the page.
+_CONTEXT_IDS = ("validation_id", "checkpoint_id")
+
+
 def _evidence_result(result, spec: SuiteSpec, cap: int, mask: bool, batch: dict[str, Any]) -> dict[str, Any]:
     doc = result.to_json_dict()
     by_check = {e.check: e for e in spec.expectations}
     cleaned = []
+    for key in _CONTEXT_IDS:
+        doc.get("meta", {}).pop(key, None)
     for r in doc.get("results", []):
+        (r.get("expectation_config") or {}).pop("id", None)
         check = ((r.get("expectation_config") or {}).get("meta") or {}).get("check")
         col = by_check[check].column if check in by_check else None
         cleaned.append(_mask_result_dict(r, col, cap, mask))
@@ -63,7 +71,7 @@ def _evidence_result(result, spec: SuiteSpec, cap: int, mask: bool, batch: dict[
 
 
 def write_evidence(run_dir: str | Path, validations: Iterable[InputValidation], params: dict[str, Any]) -> list[Path]:
-    """Raw validation results, one JSON file per input under ``evidence/gx/`` (no Data Docs)."""
+    """Raw validation results, one JSON file per input under ``evidence/gx/``."""
     from workbench.artifacts import atomic_write_text
 
     folder = Path(run_dir) / "evidence" / "gx"

@@ -44,6 +44,17 @@ def findings_for(validations: Iterable[InputValidation], *, mask: bool = True) -
                     title=f"{v.input}: check '{o.check}' could not be evaluated",
                     detail=f"{o.rationale} The expectation raised an error: {o.error}",
                     subject=v.input, count=0, evidence={"expectation": o.type, "column": o.column, "engine": v.engine}))
+            elif o.aggregate_failed:
+                on = f" of {o.column}" if o.column else ""
+                out.append(Finding(
+                    category="data_quality", code=f"dq.{v.input}.{o.check}", severity=o.severity,
+                    title=f"{v.input}: '{o.check}' fails: {o.type}{on} observed {o.observed_value}",
+                    detail=(f"{o.rationale} {o.type}{on} over the whole input observed {o.observed_value}; "
+                            f"expected {_bounds_text(o.expected)}."),
+                    subject=v.input, count=1,  # one aggregate value out of bounds (it has no failing rows)
+                    evidence={"expectation": o.type, "column": o.column, "observed_value": o.observed_value,
+                              "expected": o.expected, "count_unit": "aggregate value",
+                              "engine": v.engine, "evidence_file": f"evidence/gx/{v.input}.json"}))
             elif o.unexpected_count:
                 examples = [mask_example(x) if mask else x for x in o.examples]
                 out.append(Finding(
@@ -58,3 +69,17 @@ def findings_for(validations: Iterable[InputValidation], *, mask: bool = True) -
                               "examples": examples, "examples_capped": o.unexpected_count > len(examples),
                               "engine": v.engine, "evidence_file": f"evidence/gx/{v.input}.json"}))
     return out
+
+
+def _bounds_text(expected: dict | None) -> str:
+    """``between 10 and 20`` / ``at least 3`` / ``exactly 5``: what an aggregate was held to."""
+    e = expected or {}
+    if e.get("value") is not None:
+        return f"exactly {e['value']}"
+    lo, hi = e.get("min_value"), e.get("max_value")
+    lo_op, hi_op = ("more than" if e.get("strict_min") else "at least"), ("less than" if e.get("strict_max") else "at most")
+    if lo is not None and hi is not None:
+        return f"{lo_op} {lo} and {hi_op} {hi}"
+    if lo is not None:
+        return f"{lo_op} {lo}"
+    return f"{hi_op} {hi}" if hi is not None else "no bound"

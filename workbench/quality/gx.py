@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+from pathlib import Path
 from typing import Any
 
 from workbench.errors import WorkbenchError
@@ -138,6 +139,14 @@ class _Gx:
     Made on first use: importing GX takes about 9 s, which a process that only reads
     chunks for its workers (:class:`workbench.quality.engines.chunked._ChunkPool`) never needs
     to pay.
+
+    Every batch is validated as GX's users know it: the input's suite and batch definition
+    are a ``ValidationDefinition``, run by that input's ``Checkpoint`` (:meth:`validate`).
+    One Checkpoint per input, not per run: a Checkpoint passes the same ``batch_parameters``
+    to each of its validation definitions, and each input's batch (its frame, or its chunk)
+    is its own. Each run's result stays in the context's (in-memory) validation results
+    store and in :attr:`results`, from which Data Docs are rendered without validating again
+    (:meth:`build_data_docs`).
     """
 
     def __init__(self, progress_bars: bool = False):
@@ -145,6 +154,10 @@ class _Gx:
         self._loaded: tuple[Any, Any] | None = None
         self._batch_defs: dict[tuple[str, str], Any] = {}
         self._suites: dict[tuple[str, str], Any] = {}
+        self._checkpoints: dict[tuple[int, str, str], tuple[Any, Any]] = {}
+        #: (input name, GX ValidationResultIdentifier, ExpectationSuiteValidationResult) of
+        #: every Checkpoint run in this process, in order.
+        self.results: list[tuple[str, Any, Any]] = []
 
     def _load(self) -> tuple[Any, Any]:
         if self._loaded is None:
@@ -168,9 +181,16 @@ class _Gx:
         return self._load()[1]
 
     def suite(self, spec: SuiteSpec, scope: str | None):
+        """The GX suite of ``spec`` (one scope only, when given), added to the context once.
+
+        A scoped suite is named ``<input>.<scope>`` so that it never replaces the whole one.
+        """
         key = (spec.input, scope or "all")
         if key not in self._suites:
-            self._suites[key] = build_gx_suite(spec, scope, gx=self.gx)
+            suite = build_gx_suite(spec, scope, gx=self.gx)
+            if scope is not None:
+                suite.name = f"{spec.input}.{scope}"
+            self._suites[key] = self.context.suites.add(suite)
         return self._suites[key]
 
     def batch_definition(self, kind: str, input_name: str, spark_config: dict | None = None):
@@ -187,9 +207,83 @@ class _Gx:
             self._batch_defs[key] = asset.add_batch_definition_whole_dataframe(f"{input_name}_batch")
         return self._batch_defs[key]
 
-    def validate(self, batch_def, dataframe, suite, params: dict, keys: list[str], cap: int):
-        batch = batch_def.get_batch(batch_parameters={"dataframe": dataframe})
-        return batch.validate(suite, expectation_parameters=params, result_format=result_format(keys, cap))
+    def checkpoint(self, input_name: str, batch_def, suite, keys: list[str], cap: int):
+        """The input's Checkpoint: one ValidationDefinition (``suite`` on ``batch_def``),
+        the workbench's :func:`result_format`, no actions. Made once per batch definition."""
+        key = (id(batch_def), suite.name, input_name)
+        if key not in self._checkpoints:
+            gx, context = self._load()
+            name = f"{input_name}.{suite.name}.{len(self._checkpoints)}"  # unique: a datasource may be re-made
+            vd = context.validation_definitions.add(gx.ValidationDefinition(name=name, data=batch_def, suite=suite))
+            checkpoint = context.checkpoints.add(gx.Checkpoint(
+                name=name, validation_definitions=[vd], result_format=result_format(keys, cap)))
+            self._checkpoints[key] = (batch_def, checkpoint)  # the batch definition held: its id stays its own
+        return self._checkpoints[key][1]
+
+    def validate(self, input_name: str, batch_def, suite, params: dict, keys: list[str], cap: int, *,
+                 dataframe=None):
+        """Run the input's Checkpoint on one batch (``dataframe``, or the batch definition's
+        whole table) and return its one ExpectationSuiteValidationResult."""
+        from great_expectations.core.run_identifier import RunIdentifier
+
+        checkpoint = self.checkpoint(input_name, batch_def, suite, keys, cap)
+        run = checkpoint.run(batch_parameters=None if dataframe is None else {"dataframe": dataframe},
+                             expectation_parameters=params,
+                             run_id=RunIdentifier(run_name=input_name, run_time=_utc_now()))
+        (identifier, result), = run.run_results.items()
+        self.results.append((input_name, identifier, result))
+        return result
+
+
+    def build_data_docs(self, folder: Path, *, cap: int, mask: bool) -> dict[str, list[Path]]:
+        """GX's Data Docs of every Checkpoint run of this context, into ``folder``.
+
+        Rendered from the validation results the Checkpoints stored (nothing is validated
+        again), through a local site whose ``base_directory`` is ``folder``. Before
+        rendering, each stored result is replaced by a copy with lists capped at ``cap``
+        and, when ``mask``, personal values masked as in the evidence files. Returns the
+        validation pages by input name, in run order. The HTML is GX's, external links
+        included: :func:`workbench.quality.datadocs.build_site` makes it self-contained.
+        """
+        from urllib.parse import unquote, urlparse
+
+        context = self.context
+        site = "workbench_run"
+        config = {"class_name": "SiteBuilder", "show_how_to_buttons": False,
+                  "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(folder)},
+                  "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"}}
+        if site in context.list_data_docs_sites():
+            context.update_data_docs_site(site, config)
+        else:
+            context.add_data_docs_site(site, config)
+        store = context.validation_results_store
+        for _, key, result in self.results:
+            store.set(key, _masked_copy(result, cap, mask))
+        context.build_data_docs(site_names=[site])
+        pages: dict[str, list[Path]] = {}
+        for name, key, _ in self.results:
+            for url in context.get_docs_sites_urls(resource_identifier=key, site_name=site):
+                pages.setdefault(name, []).append(Path(unquote(urlparse(url["site_url"]).path)))
+        return pages
+
+
+def _masked_copy(result, cap: int, mask: bool):
+    """A suite validation result as the evidence keeps it: lists capped, personal values masked."""
+    import copy
+
+    from workbench.quality.evidence import _mask_result_dict
+
+    out = copy.deepcopy(result)
+    for r in out.results:
+        column = (r.expectation_config.kwargs or {}).get("column")
+        r.result = _mask_result_dict({"result": r.result or {}}, column, cap, mask)["result"]
+    return out
+
+
+def _utc_now():
+    from datetime import datetime, timezone
+
+    return datetime.now(timezone.utc)
 
 
 def result_format(keys: list[str], cap: int) -> dict[str, Any]:

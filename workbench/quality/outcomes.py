@@ -34,6 +34,12 @@ class Outcome:
     missing_count: int = 0
     examples: list[dict[str, Any]] = field(default_factory=list)
     error: str | None = None
+    #: An aggregate expectation (scope ``aggregate``): the value GX observed over the whole
+    #: input, whether it failed, and the bounds it was held to (suite parameters resolved).
+    #: Its row counts stay 0: it has no failing rows.
+    observed_value: Any = None
+    aggregate_failed: bool = False
+    expected: dict[str, Any] | None = None
 
     @classmethod
     def empty(cls, input_name: str, spec: ExpectationSpec) -> "Outcome":
@@ -41,7 +47,7 @@ class Outcome:
 
     @property
     def success(self) -> bool:
-        return self.error is None and self.unexpected_count == 0
+        return self.error is None and self.unexpected_count == 0 and not self.aggregate_failed
 
     def add(self, element_count: int, unexpected_count: int, missing_count: int,
             examples: list[dict[str, Any]], cap: int) -> None:
@@ -57,6 +63,9 @@ class Outcome:
         """Fold in the outcome of the same check over another batch (an error sticks)."""
         if other.error is not None:
             self.error = other.error
+        if other.expected is not None:  # an aggregate is judged once per input: take its one result
+            self.observed_value, self.aggregate_failed, self.expected = (other.observed_value, other.aggregate_failed,
+                                                                         other.expected)
         self.add(other.element_count, other.unexpected_count, other.missing_count, other.examples, cap)
 
     def counts(self) -> tuple[str, str, int, int, int]:
@@ -123,6 +132,10 @@ def _raised(info: Any) -> str | None:
     return None
 
 
+#: The kwargs of an aggregate expectation that say what value it expects.
+_BOUNDS = ("value", "min_value", "max_value", "strict_min", "strict_max")
+
+
 def _fold_suite_result(result, spec: SuiteSpec, outcomes: dict[str, Outcome], cap: int) -> None:
     by_check = {e.check: e for e in spec.expectations}
     for r in result.results:
@@ -132,6 +145,15 @@ def _fold_suite_result(result, spec: SuiteSpec, outcomes: dict[str, Outcome], ca
         out = outcomes[check]
         res = r.result or {}
         error = _raised(r.exception_info)
+        if error is None and by_check[check].scope == "aggregate":
+            if "observed_value" not in res:
+                out.error = "the aggregate expectation returned no observed value"
+                continue
+            kwargs = dict(r.expectation_config.kwargs or {})
+            out.observed_value = _plain(res["observed_value"])
+            out.aggregate_failed = not r.success
+            out.expected = {k: _plain(kwargs[k]) for k in _BOUNDS if k in kwargs}
+            continue
         if error is None and not r.success and res.get("unexpected_count") is None:
             error = "the expectation failed without counts (GX returned no unexpected_count)"
         if error is not None:

@@ -14,6 +14,7 @@ from workbench.quality.engines import DEFAULT_SPARK_MASTER, EngineOptions
 from workbench.quality.engines.base import _rejects_summary
 from workbench.quality.evidence import write_evidence
 from workbench.quality.findings import findings_for
+from workbench.quality.gx import _Gx
 from workbench.quality.suites import load_suites, suite_parameters
 from workbench.quality.validate import validate_case
 from workbench.quality.views import DataQuality, examples_table, outcomes_table, summary_table
@@ -47,6 +48,23 @@ def _suite_assessment(name: str, stats: dict[str, Any]) -> assessment.Assessment
     return assessment.assessed(f"input {name} has zero rows: its expectations hold vacuously")
 
 
+def write_data_docs(gx: _Gx, run_dir: str | Path, validations, *, cap: int, mask: bool) -> Path:
+    """The run's Data Docs (``<run_dir>/data_docs/``, from the results already produced) and
+    their record ``artifacts/10_data_quality.data_docs.json``, whose ``index`` the report links."""
+    import json
+    import time
+
+    from workbench.artifacts import artifacts_dir, atomic_write_text
+    from workbench.quality.datadocs import RECORD, build_site
+
+    t0 = time.perf_counter()
+    record = build_site(gx, run_dir, validations, cap=cap, mask=mask)
+    path = artifacts_dir(run_dir) / RECORD
+    atomic_write_text(path, json.dumps(record, indent=1) + "\n")
+    log.info("Data Docs: %s (%d pages) in %.1f s", record["index"], len(record["pages"]), time.perf_counter() - t0)
+    return path
+
+
 def run_stage(case, run_dir: str | Path, engine: str = "auto", *, spark_master: str = DEFAULT_SPARK_MASTER,
               options: EngineOptions | None = None, expectations: str | Path | None = None) -> DataQuality:
     """Validate every input, run the whole-population checks, keep the evidence.
@@ -54,7 +72,8 @@ def run_stage(case, run_dir: str | Path, engine: str = "auto", *, spark_master: 
     Parameters
     ----------
     case : workbench.case.Case, or the path of a case.yaml
-    run_dir : the run folder; evidence goes to ``<run_dir>/evidence/gx/``.
+    run_dir : the run folder; evidence goes to ``<run_dir>/evidence/gx/``, GX's Data Docs to
+        ``<run_dir>/data_docs/`` (recorded in ``artifacts/10_data_quality.data_docs.json``).
     engine : a name in :data:`ENGINES` (``chunked`` keeps memory bounded), or ``auto``
         (:func:`choose_engine`: ``sql`` when an input is a database table, else ``chunked``).
     spark_master : Spark master URL for the ``spark`` engine (``local[2]``, ``spark://host:7077``...).
@@ -76,9 +95,10 @@ def run_stage(case, run_dir: str | Path, engine: str = "auto", *, spark_master: 
     opts = options or EngineOptions(mask_personal_data=case.parameters.mask_personal_data, spark_master=spark_master)
     declared = [n for n in INPUT_NAMES if case.input_spec(n) is not None]
     specs = load_suites(declared, expectations)
+    gx = _Gx(progress_bars=opts.progress_bars)
     with PopulationStore(specs) as store:
         validations = validate_case(case, engine, names=declared, options=opts, store=store,
-                                    expectations=expectations)
+                                    expectations=expectations, gx=gx)
         cross = cross_input_findings(store, case, max_examples=opts.max_examples)
         juris = jurisdiction_counts(store)
     findings = findings_for(validations, mask=opts.mask_personal_data) + cross.findings
@@ -90,6 +110,7 @@ def run_stage(case, run_dir: str | Path, engine: str = "auto", *, spark_master: 
     params = suite_parameters(case)
     files = write_evidence(run_dir, validations, params)
     files.append(cross.write(run_dir))
+    files.append(write_data_docs(gx, run_dir, validations, cap=opts.max_examples, mask=opts.mask_personal_data))
     rejects = pd.concat([v.rejects for v in validations if len(v.rejects)], ignore_index=True) \
         if any(len(v.rejects) for v in validations) else _rejects_summary([])
     log.info("data quality (%s engine): %d inputs, %d findings", engine, len(validations), len(findings))

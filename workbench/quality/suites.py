@@ -1,7 +1,8 @@
 """Expectation suites as reviewed data: read and checked without Great Expectations.
 
 One suite per input in ``expectations/<input>.json``, each expectation's ``meta`` holding a
-stable ``check`` name, a ``severity`` (our scale, not GX's) and a one-line ``rationale``.
+stable ``check`` name, a ``severity`` (our five-level scale; GX's own ``severity`` field is
+set from it, :data:`GX_SEVERITY`) and a one-line ``rationale``.
 Case-dependent values (discovery date, audit date, the incident's data elements, valid US
 region codes) reach the suites as suite parameters (``{"$PARAMETER": "as_of_date"}``), see
 :func:`suite_parameters`.
@@ -32,7 +33,39 @@ ROW_LEVEL_TYPES: frozenset[str] = frozenset({
     "expect_column_pair_values_a_to_be_greater_than_b", "expect_column_pair_values_to_be_equal",
 })
 
+#: Expectation types that aggregate a whole input into one observed value (a row count, a
+#: column's mean...), judged once per input: never per chunk, no failing rows to count.
+#: Their scope is ``aggregate`` (the default for these types).
+AGGREGATE_TYPES: frozenset[str] = frozenset({
+    "expect_table_row_count_to_be_between", "expect_table_row_count_to_equal",
+    "expect_column_mean_to_be_between", "expect_column_min_to_be_between", "expect_column_max_to_be_between",
+    "expect_column_sum_to_be_between",
+})
+
+#: The scopes an expectation can have and the types each allows.
+SCOPES: dict[str, frozenset[str]] = {"row": ROW_LEVEL_TYPES, "population": POPULATION_TYPES,
+                                     "aggregate": AGGREGATE_TYPES}
+
 _COLUMN_KWARGS = ("column", "column_A", "column_B")
+
+#: GX 1.x's own ``severity`` field of an expectation (``critical``, ``warning``, ``info``;
+#: GX's default is ``critical``), set from the workbench's finer ``meta.severity``, which
+#: stays the one the findings carry. GX's ``critical`` is what stops a pipeline; in an audit
+#: that is only a row that cannot be cited at all (``critical``). A ``high`` or ``medium``
+#: failure changes what the audit can conclude but does not stop it (``warning``); ``low``
+#: and ``info`` are for the reader (``info``).
+#:
+#: =================  ============
+#: ``meta.severity``  GX severity
+#: =================  ============
+#: critical           critical
+#: high               warning
+#: medium             warning
+#: low                info
+#: info               info
+#: =================  ============
+GX_SEVERITY: dict[str, str] = {"critical": "critical", "high": "warning", "medium": "warning",
+                               "low": "info", "info": "info"}
 
 
 class SuiteError(WorkbenchError):
@@ -52,7 +85,9 @@ class ExpectationSpec:
     check: str
     severity: str
     rationale: str
-    scope: str = "row"  # "row": valid per chunk; "population": needs every row at once
+    #: "row": valid per chunk; "population": needs every row at once; "aggregate": one
+    #: value of the whole input (row count, mean...), judged once
+    scope: str = "row"
 
     @property
     def column(self) -> str | None:
@@ -101,6 +136,9 @@ class SuiteSpec:
     def population_level(self) -> list[ExpectationSpec]:
         return [e for e in self.expectations if e.scope == "population"]
 
+    def aggregate_level(self) -> list[ExpectationSpec]:
+        return [e for e in self.expectations if e.scope == "aggregate"]
+
     @property
     def columns(self) -> set[str]:
         cols = set(self.evidence_keys)
@@ -110,10 +148,16 @@ class SuiteSpec:
 
     def gx_document(self, scope: str | None = None) -> dict[str, Any]:
         """The suite as GX reads it, optionally only the expectations of one scope."""
-        exps = [x for x, spec in zip(self.document["expectations"], self.expectations)
+        exps = [x | {"severity": GX_SEVERITY[spec.severity], "notes": x.get("notes") or _notes(spec)}
+                for x, spec in zip(self.document["expectations"], self.expectations)
                 if scope is None or spec.scope == scope]
         return {"name": self.document["name"], "meta": dict(self.document.get("meta") or {}),
                 "expectations": json.loads(json.dumps(exps))}
+
+
+def _notes(spec: ExpectationSpec) -> str:
+    """What GX's Data Docs show under an expectation: the workbench's severity and rationale."""
+    return f"Workbench severity: {spec.severity} (GX: {GX_SEVERITY[spec.severity]}). {spec.rationale}"
 
 
 def _evidence_keys(spec: SuiteSpec) -> list[str]:
@@ -134,7 +178,7 @@ def load_suite_spec(name: str, directory: str | Path | None = None) -> SuiteSpec
     SuiteError
         naming the file, when it is missing, not JSON, or an expectation lacks a type,
         kwargs, a known severity, a rationale or a unique check name, or uses a type
-        whose counts cannot be computed exactly (see :data:`ROW_LEVEL_TYPES`).
+        whose counts cannot be computed exactly (see :data:`SCOPES`).
     """
     path = Path(directory or expectations_dir()) / f"{name}.json"
     if not path.is_file():
@@ -167,16 +211,22 @@ def load_suite_spec(name: str, directory: str | Path | None = None) -> SuiteSpec
         seen.add(check)
         if severity not in SEVERITIES:
             raise SuiteError(path, f"{where} ({check}): meta.severity {severity!r} is not one of {', '.join(SEVERITIES)}")
+        if "severity" in exp and exp["severity"] != GX_SEVERITY[severity]:
+            raise SuiteError(path, f"{where} ({check}): GX severity {exp['severity']!r} contradicts meta.severity "
+                                   f"{severity!r} (which sets it: {GX_SEVERITY[severity]!r}); drop the field")
         if not isinstance(rationale, str) or not rationale.strip() or "\n" in rationale:
             raise SuiteError(path, f"{where} ({check}): meta.rationale must be one non-empty line")
-        scope = m.get("scope", "row")
+        scope = m.get("scope", "aggregate" if exp["type"] in AGGREGATE_TYPES else "row")
+        if scope not in SCOPES:
+            raise SuiteError(path, f"{where} ({check}): meta.scope must be one of {', '.join(SCOPES)}, got {scope!r}")
         if scope == "population" and exp["type"] not in POPULATION_TYPES:
             raise SuiteError(path, f"{where} ({check}): scope 'population' is supported for {', '.join(sorted(POPULATION_TYPES))} only")
+        if scope == "aggregate" and exp["type"] not in AGGREGATE_TYPES:
+            raise SuiteError(path, f"{where} ({check}): scope 'aggregate' is supported for {', '.join(sorted(AGGREGATE_TYPES))} only")
         if scope == "row" and exp["type"] not in ROW_LEVEL_TYPES:
             raise SuiteError(path, f"{where} ({check}): {exp['type']} is not a row-level expectation whose counts add up "
-                                   f"over chunks; use one of {', '.join(sorted(ROW_LEVEL_TYPES))} or scope 'population'")
-        if scope not in ("row", "population"):
-            raise SuiteError(path, f"{where} ({check}): meta.scope must be 'row' or 'population', got {scope!r}")
+                                   f"over chunks; use one of {', '.join(sorted(ROW_LEVEL_TYPES))}, scope 'population', "
+                                   f"or an aggregate type ({', '.join(sorted(AGGREGATE_TYPES))})")
         specs.append(ExpectationSpec(exp["type"], exp["kwargs"], check, severity, rationale, scope))
     return SuiteSpec(name, path, tuple(keys), tuple(specs), doc)
 

@@ -25,19 +25,21 @@ def validate_frame(frame: pd.DataFrame, spec: SuiteSpec, params: dict[str, Any],
     outcomes = {e.check: Outcome.empty(spec.input, e) for e in spec.expectations}
     if len(frame):
         frame = frame if "source_row" in frame.columns else frame.assign(source_row=range(1, len(frame) + 1))
-        result = gx.validate(gx.batch_definition("pandas", spec.input), frame, gx.suite(spec, None),
-                             params, _evidence_keys(spec), max_examples)
+        result = gx.validate(spec.input, gx.batch_definition("pandas", spec.input), gx.suite(spec, None),
+                             params, _evidence_keys(spec), max_examples, dataframe=frame)
         _fold_suite_result(result, spec, outcomes, max_examples)
     return list(outcomes.values())
 
 
 def validate_case(case, engine: str = "chunked", *, names: Iterable[str] | None = None,
                   options: EngineOptions | None = None, store=None,
-                  expectations: str | Path | None = None) -> list[InputValidation]:
+                  expectations: str | Path | None = None, gx: _Gx | None = None) -> list[InputValidation]:
     """Validate every declared input of a case (or ``names``) with the named engine.
 
     ``store`` is a :class:`workbench.population.PopulationStore` that the engine feeds
     with the key columns of every row read; one is made (and closed) when not given.
+    ``gx`` is the GX context whose Checkpoints validate (and keep) the results; one is made
+    when not given.
     """
     from workbench.population import PopulationStore
 
@@ -47,7 +49,7 @@ def validate_case(case, engine: str = "chunked", *, names: Iterable[str] | None 
     wanted = [n for n in (names or case.declared_inputs()) if case.input_spec(n) is not None]
     specs = load_suites(wanted, expectations)
     params = suite_parameters(case)
-    gx = _Gx(progress_bars=opts.progress_bars)
+    gx = gx or _Gx(progress_bars=opts.progress_bars)
     own_store = store is None
     store = store or PopulationStore(specs)
     workers = opts.worker_count()

@@ -38,7 +38,7 @@ def outcomes_table(validations: Iterable[InputValidation]) -> pd.DataFrame:
              "column": o.column, "scope": o.scope, "element_count": o.element_count,
              "unexpected_count": o.unexpected_count, "missing_count": o.missing_count,
              "unexpected_percent": _pct(o.unexpected_count, o.element_count),
-             "success": o.success, "error": o.error}
+             "success": o.success, "error": o.error, "observed_value": o.observed_value}
             for v in validations for o in v.outcomes]
     return pd.DataFrame(rows)
 

@@ -27,8 +27,8 @@ def _validate_one(gx: _Gx, spec: SuiteSpec, scope: str | None, params: dict, fra
                   batch: dict[str, Any], cap: int, mask: bool) -> tuple[dict[str, Outcome], dict[str, Any]]:
     """One batch through GX: its outcomes per check and its evidence (masked, capped)."""
     outcomes = {e.check: Outcome.empty(spec.input, e) for e in spec.expectations}
-    result = gx.validate(gx.batch_definition("pandas", spec.input), frame, gx.suite(spec, scope), params,
-                         _evidence_keys(spec), cap)
+    result = gx.validate(spec.input, gx.batch_definition("pandas", spec.input), gx.suite(spec, scope), params,
+                         _evidence_keys(spec), cap, dataframe=frame)
     _fold_suite_result(result, spec, outcomes, cap)
     return outcomes, _evidence_result(result, spec, cap, mask, batch)
 
@@ -166,6 +166,14 @@ def _validate_chunks(case, spec: SuiteSpec, params: dict, store, opts: EngineOpt
             raw.append({"batch": {"population": True, "engine": "duckdb", "check": e.check},
                         "result": {k: v for k, v in pop.items() if k != "examples"} | {
                             "examples": [mask_example(x) if opts.mask_personal_data else x for x in pop["examples"]]}})
+    if scope == "row" and store is not None and spec.aggregate_level() and store.rows(spec.input):
+        # one value of the whole input (row count, mean): GX over every row's kept columns, once
+        columns = [e.column for e in spec.aggregate_level() if e.column]
+        whole, evidence = _validate_one(gx, spec, "aggregate", params, store.frame(spec.input, columns),
+                                        {"population": True, "engine": "chunked", "scope": "aggregate"}, cap, mask)
+        for e in spec.aggregate_level():
+            outcomes[e.check].merge(whole[e.check], cap)
+        raw.append(evidence)
     rej_total = sum(len(r) for r in rejects)
     return InputValidation(spec.input, engine, stats, _rejects_summary(rejects), list(outcomes.values()), raw, rej_total)
 

@@ -16,7 +16,7 @@ import pandas as pd
 
 from workbench.quality.engines.base import ENGINES, EngineOptions, _rejects_summary
 from workbench.quality.evidence import _evidence_result
-from workbench.quality.gx import _Gx, _gx_duckdb_support, result_format
+from workbench.quality.gx import _Gx, _gx_duckdb_support
 from workbench.quality.outcomes import InputValidation, Outcome, _fold_suite_result
 from workbench.quality.suites import SuiteSpec, _evidence_keys
 
@@ -100,8 +100,7 @@ def validate_duckdb(db_path: str | Path, tables: dict[str, str], specs: dict[str
             if stats.get("rows_accepted"):  # as chunked: no batch for an input of no rows
                 t0 = _time.perf_counter()
                 bd = ds.add_table_asset(name, table_name=table).add_batch_definition_whole_table(f"{name}_table")
-                result = bd.get_batch().validate(gx.suite(spec, None), expectation_parameters=params,
-                                                 result_format=result_format(_evidence_keys(spec), cap))
+                result = gx.validate(name, bd, gx.suite(spec, None), params, _evidence_keys(spec), cap)
                 _fold_suite_result(result, spec, outcomes, cap)
                 raw.append(_evidence_result(result, spec, cap, opts.mask_personal_data,
                                             {"engine": "duckdb", "table": table}))

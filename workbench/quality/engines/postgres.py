@@ -11,7 +11,7 @@ import logging
 from workbench.quality.engines.base import ENGINES, EngineOptions, _chunks, _rejects_summary
 from workbench.quality.engines.chunked import _chunked_engine
 from workbench.quality.evidence import _evidence_result
-from workbench.quality.gx import _Gx, result_format
+from workbench.quality.gx import _Gx
 from workbench.quality.outcomes import InputValidation, Outcome, _fold_suite_result
 from workbench.quality.suites import SuiteSpec, _evidence_keys
 
@@ -59,8 +59,7 @@ def _sql_engine(case, spec: SuiteSpec, params: dict, store, opts: EngineOptions,
     ds = gx.context.data_sources.add_postgres(ds_name, connection_string=source.connection_string,
                                               kwargs=source.engine_kwargs)
     bd = ds.add_query_asset(spec.input, query=source.query).add_batch_definition_whole_table(f"{spec.input}_table")
-    result = bd.get_batch().validate(gx.suite(spec, None), expectation_parameters=params,
-                                     result_format=result_format(_evidence_keys(spec), opts.max_examples))
+    result = gx.validate(spec.input, bd, gx.suite(spec, None), params, _evidence_keys(spec), opts.max_examples)
     _fold_suite_result(result, spec, outcomes, opts.max_examples)
     raw = [_evidence_result(result, spec, opts.max_examples, opts.mask_personal_data,
                             {"engine": "sql", "source": stats.get("path")})]

@@ -98,7 +98,8 @@ def _spark_engine(case, spec: SuiteSpec, params: dict, store, opts: EngineOption
         try:
             sdf.count()
             bd = gx.batch_definition("spark", spec.input, {"spark.master": opts.spark_master})
-            result = gx.validate(bd, sdf, gx.suite(spec, None), params, _evidence_keys(spec), opts.max_examples)
+            result = gx.validate(spec.input, bd, gx.suite(spec, None), params, _evidence_keys(spec),
+                                 opts.max_examples, dataframe=sdf)
         finally:
             sdf.unpersist()
         _fold_suite_result(result, spec, outcomes, opts.max_examples)
