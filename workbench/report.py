@@ -229,6 +229,7 @@ class ReportContext:
     scope: str | None = None                # jurisdiction of a regulator package
     masked: bool = False
     packages: dict[str, Any] | None = None  # the full report's regulators/index.json document
+    data_docs: dict[str, Any] | None = None  # the data-quality stage's GX Data Docs record, or None
     #: Rendered HTML, so that the html and pdf formats draw the charts once (not copied by replace()).
     _html: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
 
@@ -284,7 +285,22 @@ def load_context(run_dir: str | Path, case_path: str | Path | None = None, *,
         notice_table=read_table(run_dir, *NOTICE_TABLE),
         notices_per_day=read_table(run_dir, "00_case_overview", "notices_per_day"),
         inputs=read_table(run_dir, "00_case_overview", "inputs"),
+        data_docs=_data_docs(run_dir),
     )
+
+
+def _data_docs(run_dir: Path) -> dict[str, Any] | None:
+    """The record of the run's GX Data Docs (``artifacts/10_data_quality.data_docs.json``,
+    written by :mod:`workbench.quality.datadocs`) when its index exists in the run folder."""
+    from workbench.artifacts import artifacts_dir
+    from workbench.quality.datadocs import RECORD
+
+    path = artifacts_dir(run_dir) / RECORD
+    if not path.is_file():
+        return None
+    record = json.loads(path.read_text(encoding="utf-8"))
+    index = record.get("index")
+    return record if isinstance(index, str) and (run_dir / index).is_file() else None
 
 
 def jurisdictions_with_residents(ctx: ReportContext) -> list[str]:
@@ -607,6 +623,7 @@ def report_variables(ctx: ReportContext) -> dict[str, Any]:
         "assessed_rows": assessed_rows, "missing_stages": missing,
         "charts": charts, "chart_list": chart_list, "limitations": LIMITATIONS,
         "packages": None if ctx.scope else ctx.packages,
+        "data_docs": None if ctx.scope else ctx.data_docs,
     }
 
 

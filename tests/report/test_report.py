@@ -140,8 +140,8 @@ def _assert_self_contained(html: str) -> None:
     p.feed(html)
     assert p.csp and "default-src 'none'" in p.csp and "img-src data:" in p.csp
     assert not ({"script", "link", "iframe", "object", "embed", "base"} & p.tags)
-    for url in p.urls:
-        assert url.startswith(("data:", "#")), url
+    for url in p.urls:  # a file of the run folder itself is the one other link allowed
+        assert url.startswith(("data:", "#")) or url == "data_docs/index.html", url
     for css in p.style:
         for url in re.findall(r"url\(\s*['\"]?([^'\")]+)", css):
             assert url.startswith("data:"), url
@@ -275,3 +275,16 @@ def test_unmasked_packages_when_the_case_says_so(tmp_path, minimal_case):
 @pytest.mark.parametrize("code, folder", [("US-CA", "US-CA"), ("../../etc", "_.._etc"), ("", "_"), ("EU/IE", "EU_IE")])
 def test_jurisdiction_folder_names_cannot_escape(code, folder):
     assert safe_dirname(code) == folder
+
+
+def test_the_report_links_the_runs_data_docs_when_the_stage_wrote_them(tmp_path, minimal_case):
+    run_dir = _run_dir(tmp_path)
+    (run_dir / "data_docs").mkdir()
+    (run_dir / "data_docs" / "index.html").write_text("<html></html>")
+    (run_dir / "artifacts" / "10_data_quality.data_docs.json").write_text(json.dumps({"index": "data_docs/index.html"}))
+    build_report(run_dir, minimal_case, formats=("html",), regulators=False)
+    html = (run_dir / "report.html").read_text()
+    assert '<a href="data_docs/index.html">data_docs/index.html</a>' in html
+    (run_dir / "data_docs" / "index.html").unlink()  # a record whose pages are gone links nothing
+    build_report(run_dir, minimal_case, formats=("html",), regulators=False)
+    assert "data_docs/index.html" not in (run_dir / "report.html").read_text()
