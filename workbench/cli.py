@@ -84,6 +84,9 @@ def _run_args(p: argparse.ArgumentParser) -> None:
                    help="exit 3 when the completed run has findings at or above SEVERITY "
                         "(exit codes: 0 completed, 1 failed, 2 invalid case, 3 findings at or above SEVERITY, "
                         "130/143 interrupted by SIGINT/SIGTERM)")
+    p.add_argument("--json", action="store_true",
+                   help="print one JSON document: run_dir, status, notebooks, report, regulator packages, "
+                        "findings at or above --fail-on, exit_code (messages still go to stderr)")
 
 
 @command("run", "audit a case: run every notebook into a new run folder", _run_args)
@@ -102,35 +105,60 @@ def _run(ns: argparse.Namespace) -> int:
     nbs = notebook_set(Path(ns.notebooks)) if ns.notebooks else None
     result = run_case(ns.case_yaml, ns.out or REPORTS_DIR, notebooks=nbs, cell_timeout=ns.cell_timeout,
                       packages=ns.packages, kernel_name=ns.kernel)
-    print(result.run_dir)
-    if not result.ok:
-        from workbench.status import RunStatus
+    doc, messages, code = _run_outcome(result, ns.fail_on)
+    if ns.json:
+        import json
 
+        print(json.dumps({**doc, "exit_code": code}, indent=2, default=str))
+    else:
+        for line in doc["lines"]:
+            print(line)
+    for line in messages:
+        print(line, file=sys.stderr)
+    return code
+
+
+def _run_outcome(result, fail_on: str | None) -> tuple[dict, list[str], int]:
+    """What a finished ``workbench run`` reports: the document (``--json``; its ``lines`` the
+    text form), the messages for stderr, and the exit code."""
+    from workbench.status import RunStatus
+
+    doc: dict = {"run_dir": str(result.run_dir), "status": str(result.status), "ok": bool(result.ok),
+                 "notebooks": [{"name": n.name, "status": str(n.status)} for n in result.notebooks]}
+    lines, messages = [str(result.run_dir)], []
+    if not result.ok:
         error = result.error or {}
         failed = [n for n in result.notebooks if n.status == "failed"]
         for n in failed:
-            print(f"failed: {n.name}: {n.error['ename']}: {n.error['evalue'][:300]}", file=sys.stderr)
+            messages.append(f"failed: {n.name}: {n.error['ename']}: {n.error['evalue'][:300]}")
         if error and not any(n.error == error for n in failed):
-            print(f"{result.status}: {error.get('ename')}: {str(error.get('evalue'))[:300]}", file=sys.stderr)
-        print(f"run {result.status}; executed notebooks kept in {result.run_dir}/notebooks", file=sys.stderr)
-        if result.status == RunStatus.INTERRUPTED:
-            return interrupted_exit_code(error.get("signal"))
-        return 1
+            messages.append(f"{result.status}: {error.get('ename')}: {str(error.get('evalue'))[:300]}")
+        messages.append(f"run {result.status}; executed notebooks kept in {result.run_dir}/notebooks")
+        doc["error"] = {"ename": error.get("ename"), "evalue": str(error.get("evalue"))[:300]} if error else None
+        code = interrupted_exit_code(error.get("signal")) if result.status == RunStatus.INTERRUPTED else 1
+        return {**doc, "lines": lines}, messages, code
     report = result.run_dir / "report.html"
-    print(f"report: {report if report.exists() else result.run_dir / 'html'}")
-    _print_packages_left_out(result.run_dir)
-    if ns.fail_on:
+    doc["report"] = str(report if report.exists() else result.run_dir / "html")
+    lines.append(f"report: {doc['report']}")
+    packages = _packages_left_out(result.run_dir)
+    if packages:
+        doc["regulator_packages"] = packages["document"]
+        lines.append(packages["line"])
+    code = 0
+    if fail_on:
         from workbench.report import findings_at_or_above, gather_findings
 
-        hits = findings_at_or_above(gather_findings(result.run_dir), ns.fail_on)
+        hits = findings_at_or_above(gather_findings(result.run_dir), fail_on)
+        doc["findings_at_or_above"] = {"severity": fail_on, "count": len(hits)}
         if hits:
-            print(f"{len(hits)} finding(s) at or above {ns.fail_on} (--fail-on): exit 3", file=sys.stderr)
-            return 3
-    return 0
+            messages.append(f"{len(hits)} finding(s) at or above {fail_on} (--fail-on): exit 3")
+            code = 3
+    return {**doc, "lines": lines}, messages, code
 
 
-def _print_packages_left_out(run_dir) -> None:
-    """Say which jurisdictions with residents got no regulator package (regulators/index.json), and how to render them."""
+def _packages_left_out(run_dir) -> dict | None:
+    """Which jurisdictions with residents got no regulator package (regulators/index.json),
+    and how to render them: the index's summary and its line of text, or None."""
     import json
 
     from workbench.regulator_packages import INDEX_PATH
@@ -138,11 +166,15 @@ def _print_packages_left_out(run_dir) -> None:
     try:
         index = json.loads((run_dir / INDEX_PATH).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return
+        return None
     left = index.get("not_rendered") or []
-    print(f"regulator packages: {len(index.get('rendered') or [])} rendered (--packages {index.get('selection')})"
-          + (f"; {len(left)} jurisdiction(s) with residents have none ({run_dir / INDEX_PATH}); render them with: "
-             f"{index.get('render_command')}" if left else ""))
+    line = (f"regulator packages: {len(index.get('rendered') or [])} rendered (--packages {index.get('selection')})"
+            + (f"; {len(left)} jurisdiction(s) with residents have none ({run_dir / INDEX_PATH}); render them with: "
+               f"{index.get('render_command')}" if left else ""))
+    return {"line": line, "document": {"selection": index.get("selection"), "rendered": index.get("rendered") or [],
+                                       "not_rendered": [x.get("jurisdiction") if isinstance(x, dict) else x for x in left],
+                                       "render_command": index.get("render_command") if left else None,
+                                       "index": str(run_dir / INDEX_PATH)}}
 
 
 def interrupted_exit_code(signame: str | None) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -120,3 +121,22 @@ def test_kernel_option_runs_a_named_kernel_spec(minimal_case, tmp_path, monkeypa
     out = tmp_path / "reports"
     assert main(["run", str(minimal_case), "--out", str(out), "--notebooks", str(folder), "--kernel", "conda-audit"]) == 0
     assert (out / "MINI-2017" / "latest" / "mark.txt").read_text() == "conda-audit"
+
+
+def test_run_json_is_one_document_with_the_outcome_and_the_exit_code(minimal_case, tmp_path, capsys):
+    good = tmp_path / "nb_good"
+    make_notebook(good, "10_writes.ipynb", "x = 1")
+    out = tmp_path / "reports"
+    assert main(["run", str(minimal_case), "--out", str(out), "--notebooks", str(good), "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert (doc["status"], doc["ok"], doc["exit_code"]) == ("completed", True, 0)
+    assert doc["notebooks"] == [{"name": "10_writes.ipynb", "status": "completed"}]
+    assert (out / "MINI-2017" / "latest").resolve() == Path(doc["run_dir"]).resolve()
+
+    bad = tmp_path / "nb_bad"
+    make_notebook(bad, "10_raises.ipynb", "raise ValueError('planted failure')")
+    assert main(["run", str(minimal_case), "--out", str(out), "--notebooks", str(bad), "--json"]) == 1
+    captured = capsys.readouterr()
+    doc = json.loads(captured.out)
+    assert (doc["status"], doc["exit_code"], doc["error"]["ename"]) == ("failed", 1, "ValueError")
+    assert "planted failure" in captured.err  # the messages still go to stderr
