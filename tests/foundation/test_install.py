@@ -1,5 +1,6 @@
 """Installed, not only checked out: the notebooks and suites ship in the wheel, the paths
-find them there, and a run that would execute no notebook fails loudly."""
+find them there, a minimal install (no [spark], no [postgres]) audits the demo, and a run
+that would execute no notebook fails loudly."""
 
 from __future__ import annotations
 
@@ -154,6 +155,10 @@ def test_a_wheel_installed_outside_the_checkout_audits_a_case(tmp_path):
     purelib = Path(_run([venv / "bin" / "python", "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"]).stdout.strip())
     here = {sysconfig.get_path("purelib"), sysconfig.get_path("platlib"), *site.getsitepackages()}
     (purelib / "zz_dependencies.pth").write_text("\n".join(sorted(here)) + "\n")
+    # a minimal install: the extras' packages ([spark], [postgres]) cannot be imported there,
+    # in the command nor in the notebooks' kernels (a .pth line that starts with import runs)
+    (purelib / "zz_no_extras.pth").write_text(
+        "import sys; sys.modules.update(dict.fromkeys(('pyspark', 'psycopg', 'psycopg_binary', 'pglast')))\n")
     # --ignore-installed: the checkout's own editable install is visible through the .pth; never touch it
     _run([sys.executable, "-m", "pip", "--python", venv / "bin" / "python", "install", "-q",
           "--no-deps", "--no-index", "--ignore-installed", wheel])
@@ -166,6 +171,10 @@ def test_a_wheel_installed_outside_the_checkout_audits_a_case(tmp_path):
                  cwd=work, env=env).stdout.split()
     assert where[0] == str(purelib / "workbench") and where[1] == "None"
     assert where[2] == str(purelib / "workbench" / "bundled" / "notebooks")
+
+    blocked = subprocess.run([str(venv / "bin" / "python"), "-c", "import pyspark"], cwd=work, env=env,
+                             capture_output=True, text=True)
+    assert blocked.returncode != 0 and "pyspark" in blocked.stderr, "the extras are hidden in the minimal install"
 
     wb = str(venv / "bin" / "workbench")
     _run([wb, "synth", "--people", "300", "--out", "case"], cwd=work, env=env)
