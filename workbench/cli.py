@@ -271,6 +271,7 @@ def _report_args(p: argparse.ArgumentParser) -> None:
                    help="regulator packages to render into the run: codes such as US-CA,US-TX, with-findings or all "
                         "(regulators/index.json lists the ones the run left out)")
     p.add_argument("--workers", type=int, default=None, help="processes rendering PDFs (default: CPUs, at most 4)")
+    p.add_argument("--json", action="store_true", help="print one JSON document: run_dir, packages, added, replaced, index")
 
 
 @command("report", "render regulator packages a completed run left out, and record them in its manifest", _report_args)
@@ -278,6 +279,12 @@ def _report(ns: argparse.Namespace) -> int:
     from workbench.amend import add_packages_to_run
 
     a = add_packages_to_run(ns.run_dir, ns.packages, workers=ns.workers)
+    if ns.json:
+        import json
+
+        print(json.dumps({"run_dir": str(a.run_dir), "packages": list(a.packages), "added": sorted(map(str, a.added)),
+                          "replaced": sorted(map(str, a.replaced)), "index": str(a.run_dir / a.index)}, indent=2))
+        return 0
     print(f"{a.run_dir}: {len(a.packages)} package(s) rendered: {', '.join(a.packages) or 'none'}; "
           f"{len(a.added)} file(s) added, {len(a.replaced)} replaced in manifest.json; list: {a.run_dir / a.index}")
     return 0

@@ -227,3 +227,11 @@ def test_workbench_report_cli_adds_packages_or_exits_2_naming_the_unknown_code(t
     assert index["render_command"] == f"workbench report {run_dir.resolve()} --packages US-CA"
     assert (run_dir / "regulators" / "US-NY" / "report.pdf").is_file()
     assert main(["verify", str(run_dir), "--no-inputs"]) == 0
+
+
+def test_workbench_report_json_says_what_it_rendered(tmp_path, minimal_case, capsys):
+    run_dir = _completed_run_with(tmp_path, minimal_case, "none")
+    assert main(["report", str(run_dir), "--packages", "US-CA", "--workers", "1", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["packages"] == ["US-CA"] and doc["index"].endswith("regulators/index.json")
+    assert any(f.startswith("regulators/US-CA/") for f in doc["added"])
