@@ -55,7 +55,10 @@ def validate_case(case, engine: str = "chunked", *, names: Iterable[str] | None 
     workers = opts.worker_count()
     pool = _ChunkPool(workers) if workers > 1 else None  # engines that cannot use it ignore it
     try:
-        return [run_engine(case, specs[n], params, store, opts, gx, pool=pool) for n in wanted]
+        from workbench.progress import track
+
+        return [run_engine(case, specs[n], params, store, opts, gx, pool=pool)
+                for n in track(wanted, "data quality", unit="input")]
     finally:
         if pool is not None:
             pool.close()
