@@ -115,6 +115,17 @@ NOTICE_COLUMNS: tuple[str, ...] = ("jurisdiction", "jurisdiction_name", "scope",
                                    "cra_status", "worst_severity")
 #: At most this many columns of a table of unknown shape (wide tables make unreadable PDFs).
 MAX_COLUMNS = 14
+#: A table with more columns than this is laid out on landscape pages (the template's ``wide``).
+WIDE_COLUMNS = 8
+#: Paper sizes (CSS ``size``): US Letter for a US regulator, A4 for the others.
+LETTER, A4 = "letter", "A4"
+
+
+def page_size(scope: str | None, jurisdictions: Iterable[str] = ()) -> str:
+    """US Letter for a US jurisdiction's package (and for a full report whose jurisdictions are
+    all US), A4 otherwise."""
+    codes = [scope] if scope else [j for j in jurisdictions if j != UNKNOWN_JURISDICTION]
+    return LETTER if codes and all(str(c).startswith("US") for c in codes) else A4
 UNKNOWN_JURISDICTION = "UNKNOWN"
 REPORT_STAGE = "90_audit_report"
 
@@ -624,15 +635,30 @@ def report_variables(ctx: ReportContext) -> dict[str, Any]:
         "charts": charts, "chart_list": chart_list, "limitations": LIMITATIONS,
         "packages": None if ctx.scope else ctx.packages,
         "data_docs": None if ctx.scope else ctx.data_docs,
+        "page_size": page_size(ctx.scope, jurisdictions_with_residents(ctx)), "wide_columns": WIDE_COLUMNS,
     }
+
+
+_BREAK_AFTER = re.compile(r"([_/])")
+
+
+def breakable(value: Any):
+    """A table cell's text, escaped, with a line-break opportunity (``<wbr>``) after each
+    underscore and slash: ``sent_not_required`` may wrap in a narrow column instead of pushing
+    the table off the page, and its text stays the same when read or copied."""
+    from markupsafe import Markup, escape
+
+    return Markup(_BREAK_AFTER.sub(r"\1<wbr>", str(escape(value))))
 
 
 def _environment():
     import jinja2
 
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR / "report")),
-                              autoescape=True, undefined=jinja2.StrictUndefined,
-                              trim_blocks=False, lstrip_blocks=False)
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR / "report")),
+                             autoescape=True, undefined=jinja2.StrictUndefined,
+                             trim_blocks=False, lstrip_blocks=False)
+    env.filters["breakable"] = breakable
+    return env
 
 
 def render_html(ctx: ReportContext) -> str:

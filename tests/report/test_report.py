@@ -288,3 +288,87 @@ def test_the_report_links_the_runs_data_docs_when_the_stage_wrote_them(tmp_path,
     (run_dir / "data_docs" / "index.html").unlink()  # a record whose pages are gone links nothing
     build_report(run_dir, minimal_case, formats=("html",), regulators=False)
     assert "data_docs/index.html" not in (run_dir / "report.html").read_text()
+
+
+def _text_beyond_the_page(path: Path) -> list[tuple[int, float, str]]:
+    """(page, x, text) of every piece of text that starts within 20 pt of the right edge or beyond."""
+    from pypdf import PdfReader
+
+    out = []
+    for i, page in enumerate(PdfReader(path).pages):
+        width = float(page.mediabox.width)
+
+        def visit(text, cm, tm, font, size):
+            x = cm[4] + tm[4] * cm[0]
+            if text.strip() and x > width - 20:
+                out.append((i, round(x), text[:30]))
+        page.extract_text(visitor_text=visit)
+    return out
+
+
+WIDE_ROWS = [  # the notice table as the timelines stage writes it for a real case: 15 columns
+    {"jurisdiction": "US-NY", "jurisdiction_name": "New York", "scope": "residence", "residents": 2, "on_time": 0,
+     "late": 1, "missing": 1, "overdue": 0, "not_assessed": 0, "basis": "assessment",
+     "due_at": "2017-08-28 23:59:59+00:00", "citation": "N.Y. Gen. Bus. Law § 899-aa(2)",
+     "regulator_status": "missing", "cra_status": "sent_not_required", "worst_severity": "high"},
+    {"jurisdiction": "US-CA", "jurisdiction_name": "California", "scope": "residence", "residents": 3, "on_time": 1,
+     "late": 2, "missing": 0, "overdue": 0, "not_assessed": 0, "basis": "assessment",
+     "due_at": "2017-08-28 23:59:59+00:00",
+     "citation": "Cal. Civ. Code § 1798.82 (businesses); § 1798.29 (agencies)",
+     "regulator_status": "not_required", "cra_status": "pending", "worst_severity": "medium"},
+]
+
+
+@pytest.fixture(scope="module")
+def wide(tmp_path_factory):
+    """The hostile-text run with the full-width notice table, its report and packages built."""
+    import pandas as pd
+
+    from tests.conftest import MINIMAL_CASE
+
+    tmp = tmp_path_factory.mktemp("wide")
+    shutil.copytree(MINIMAL_CASE, tmp / "case")
+    run_dir = _run_dir(tmp)
+    pd.DataFrame(WIDE_ROWS).to_csv(run_dir / "artifacts" / "20_notice_timelines.jurisdictions.csv", index=False)
+    result = build_report(run_dir, tmp / "case" / "case.yaml", packages="all", generated_at="2018-03-01T00:00:00Z")
+    return run_dir, result
+
+
+def test_the_pdf_loses_no_column_and_no_status_and_us_regulators_get_letter(wide):
+    # Issue 18: the widest table (notice obligations per jurisdiction) went off the page edge.
+    from pypdf import PdfReader
+
+    run_dir, result = wide
+    text = re.sub(r"\s+", "", _pdf_text(run_dir / "report.pdf"))
+    for value in [*WIDE_ROWS[0], *(str(v) for row in WIDE_ROWS for v in row.values())]:
+        assert re.sub(r"\s+", "", value) in text, value
+    assert _text_beyond_the_page(run_dir / "report.pdf") == []
+    assert sorted(result.regulators) == ["US-CA", "US-NY"]
+    for code, folder in result.regulators.items():
+        assert _text_beyond_the_page(folder / "report.pdf") == [], code
+        first = PdfReader(folder / "report.pdf").pages[0].mediabox
+        assert (float(first.width), float(first.height)) == (612, 792), f"{code}: US Letter"
+
+
+def test_page_size_is_letter_for_us_regulators_and_a4_for_the_others():
+    from workbench.report import page_size
+
+    assert page_size("US-CA") == "letter" and page_size("EU-FR") == "A4" and page_size("CA-QC") == "A4"
+    assert page_size(None, ["US-CA", "US-NY", "UNKNOWN"]) == "letter"
+    assert page_size(None, ["US-CA", "EU-IE"]) == "A4" and page_size(None, []) == "A4"
+
+
+def test_a_table_wider_than_a_portrait_page_is_laid_out_on_landscape_pages(wide):
+    from pypdf import PdfReader
+
+    from workbench.report import breakable
+
+    run_dir, _ = wide
+    html = (run_dir / "report.html").read_text()
+    assert html.count('<div class="wide">') == 1, "only the notice table is wide"
+    pages = PdfReader(run_dir / "report.pdf").pages
+    assert any(float(p.mediabox.width) > float(p.mediabox.height) for p in pages)
+    assert float(pages[0].mediabox.width) < float(pages[0].mediabox.height), "the rest stays portrait"
+    # cells may wrap after _ and /, their text unchanged and escaped
+    assert str(breakable("sent_not_required")) == "sent_<wbr>not_<wbr>required"
+    assert str(breakable("<b>a/b</b>")) == "&lt;b&gt;a/<wbr>b&lt;/<wbr>b&gt;"
