@@ -646,7 +646,9 @@ def breakable(value: Any):
     """A table cell's text, escaped, with a line-break opportunity (``<wbr>``) after each
     underscore and slash: ``sent_not_required`` may wrap in a narrow column instead of pushing
     the table off the page, and its text stays the same when read or copied."""
-    from markupsafe import Markup, escape
+    from jinja2.utils import markupsafe  # jinja2's own dependency, as jinja2 exposes it
+
+    Markup, escape = markupsafe.Markup, markupsafe.escape
 
     return Markup(_BREAK_AFTER.sub(r"\1<wbr>", str(escape(value))))
 
