@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 DEMO_PEOPLE ?= 50000
 DEMO_SEED ?= 2017
 
-.PHONY: help venv demo test test-fast lab bench bench-links clean-reports
+.PHONY: help venv demo test test-fast lab bench bench-links screenshot clean-reports
 
 help:
 	@echo "make demo   - set up, generate the demo case, audit it, print the report path"
@@ -15,6 +15,7 @@ help:
 	@echo "make lab    - open the notebooks in JupyterLab"
 	@echo "make bench  - run the benchmarks (not part of the tests; BENCH_ARGS=--with-150m adds 150M people)"
 	@echo "make bench-links - measure the look-alike link check (dnstwist permutations, real domains)"
+	@echo "make screenshot - the README's picture of the demo report (after make demo; needs Chromium)"
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -43,6 +44,12 @@ bench: venv
 
 bench-links: venv
 	$(BIN)/python -m benchmarks.domains
+
+# The README's screenshot: the first screen of the demo's report in headless Chromium, at 1280x900
+# (fails, after writing it, if any text of the page overflows; workbench/looks.py).
+SCREENSHOT_REPORT ?= reports/EXCB-2017-SYNTH/latest/report.html
+screenshot: venv
+	$(BIN)/python -m workbench.looks $(SCREENSHOT_REPORT) --out docs/images/report.png --width 1280 --height 900
 
 clean-reports:
 	find reports -mindepth 1 -maxdepth 1 ! -name README.md ! -name .gitkeep -exec rm -rf {} +

@@ -192,3 +192,26 @@ def test_the_command_writes_a_small_first_screen_png(tmp_path):
                              capture_output=True, text=True)
     assert missing.returncode == 2 and "nothing.html: no such file" in missing.stderr
 
+
+# --------------------------------------------------------------------------- README and CI
+
+def test_the_readme_shows_a_small_screenshot_of_a_report():
+    from PIL import Image
+
+    from workbench.paths import PROJECT_ROOT
+
+    png = PROJECT_ROOT / "docs" / "images" / "report.png"
+    assert "](docs/images/report.png)" in (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    assert png.stat().st_size < 300_000, f"{png} is {png.stat().st_size} bytes"
+    assert Image.open(png).size == (1280, 900)
+    share, colours = ink_share(png)
+    assert 0.03 < share < 0.8 and colours > 50, "the README's screenshot is blank"
+
+
+def test_ci_installs_chromium_only_when_missing_and_apt_get_exists():
+    from workbench.paths import PROJECT_ROOT
+
+    script = (PROJECT_ROOT / ".ci" / "run").read_text()
+    guard, install = "if ! command -v chromium >/dev/null && command -v apt-get >/dev/null; then", "apt-get install -y -q chromium"
+    assert guard in script and install in script.split(guard, 1)[1].split("fi", 1)[0]
+    assert script.index(install) < script.index("\nmake test")
