@@ -365,3 +365,32 @@ def test_a_package_manifest_hashes_what_was_rendered_not_a_file_already_there(tm
     assert set(json.loads((folder / "manifest.json").read_text())["outputs"]) == {"findings.json", "chart.svg"}
     result = verify_run(folder)
     assert [(d.kind, d.path) for d in result.differences] == [("output_extra", "planted.txt")]
+
+
+# --- a real run -----------------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_a_real_small_run_signs_and_each_package_verifies_alone(tmp_path, capsys):
+    from workbench.synth import generate_case
+
+    case = generate_case(tmp_path / "case", 300, seed=1)
+    assert main(["run", str(case.case_yaml), "--out", str(tmp_path / "reports")]) == 0
+    run = (tmp_path / "reports" / "EXCB-2017-SYNTH" / "latest").resolve()
+    packages = sorted(p.parent.name for p in (run / "regulators").glob("*/manifest.json"))
+    assert packages, "a run with findings renders packages, each with its manifest"
+    outputs = json.loads((run / "manifest.json").read_text())["outputs"]
+    assert all(f"regulators/{code}/manifest.json" in outputs for code in packages), "package manifests are hashed"
+    private, public = keygen(tmp_path / "keys", "ada")
+    assert main(["sign", str(run), "--key", str(private), "--signer", SIGNER]) == 0
+    capsys.readouterr()
+    result = verify_run(run, pubkey=public, check_inputs=False)
+    assert result.ok, result.report()
+    assert set(result.package_signatures) == {f"regulators/{c}" for c in packages}
+    assert all(s["status"] == "verified" for s in result.package_signatures.values())
+    alone = tmp_path / "received" / packages[0]
+    shutil.copytree(run / "regulators" / packages[0], alone)
+    assert main(["verify", str(alone), "--pubkey", str(public)]) == 0
+    assert "signature verified" in capsys.readouterr().out
+    _flip(alone / "report.pdf")
+    assert main(["verify", str(alone), "--pubkey", str(public)]) == 1
+    assert "output_changed: report.pdf" in capsys.readouterr().out
