@@ -394,3 +394,39 @@ def test_a_real_small_run_signs_and_each_package_verifies_alone(tmp_path, capsys
     _flip(alone / "report.pdf")
     assert main(["verify", str(alone), "--pubkey", str(public)]) == 1
     assert "output_changed: report.pdf" in capsys.readouterr().out
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command (its `ts -reply` TSA)")
+def test_a_response_from_openssl_s_tsa_verifies(signed_run, keys, tmp_path):
+    """Interoperability: an RSA TSA made by `openssl ts -reply`, not by our own test builder."""
+    import subprocess
+
+    tsa = tmp_path / "tsa"
+    tsa.mkdir()
+    (tsa / "serial").write_text("01\n")
+    (tsa / "tsa.cnf").write_text(f"""[ req ]
+distinguished_name = dn
+prompt = no
+x509_extensions = v3_tsa
+[ dn ]
+CN = OpenSSL Test TSA
+[ v3_tsa ]
+basicConstraints = CA:FALSE
+extendedKeyUsage = critical,timeStamping
+[ tsa ]
+default_tsa = t
+[ t ]
+serial = {tsa}/serial
+signer_cert = {tsa}/tsa.crt
+signer_key = {tsa}/tsa.key
+signer_digest = sha256
+default_policy = 1.2.3.4.1
+digests = sha256
+ess_cert_id_alg = sha256
+""")
+    run = lambda *a: subprocess.run(["openssl", *a], check=True, capture_output=True, cwd=tsa)  # noqa: E731
+    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "tsa.key", "-out", "tsa.crt", "-days", "2",
+        "-config", "tsa.cnf")
+    run("ts", "-reply", "-config", "tsa.cnf", "-queryfile", str(signed_run / TSQ_NAME), "-out", str(signed_run / TSR_NAME))
+    ts = verify_run(signed_run, pubkey=keys[1]).signature["timestamp"]
+    assert ts["status"] == "granted" and "OpenSSL Test TSA" in ts["tsa"], ts
