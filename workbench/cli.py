@@ -248,7 +248,7 @@ def _sign_args(p: argparse.ArgumentParser) -> None:
 @command("sign", "sign a verified run's manifest and its regulator packages' (in-toto statement in a DSSE envelope, "
                  "Ed25519) and write an RFC 3161 timestamp request", _sign_args)
 def _sign(ns: argparse.Namespace) -> int:
-    from workbench.signing import sign_run
+    from workbench.attest import sign_run
 
     done = sign_run(ns.run_dir, ns.key, signer=ns.signer, packages_only=ns.packages_only)
     if ns.json:

@@ -38,7 +38,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 
 from workbench.errors import NotRegularFileError, WorkbenchError
-from workbench.manifest import PACKAGE_MANIFEST_KIND, SIGNATURE_FILES, iso, open_regular, utc_now
+from workbench.manifest import SIGNATURE_FILES, iso, open_regular, utc_now
 from workbench.paths import MANIFEST_NAME
 
 log = logging.getLogger("workbench.signing")
@@ -175,24 +175,12 @@ def _read_bytes(path: Path) -> bytes:
         return f.read()
 
 
-def _refuse_unverified(folder: Path) -> None:
-    from workbench.verify import verify_run
-
-    check = verify_run(folder, check_inputs=False, check_signature=False)
-    if not check.ok:
-        raise SigningError(f"{folder}: nothing signed, it does not verify against its manifest: "
-                           + "; ".join(map(str, check.differences[:5]))
-                           + (f" (and {len(check.differences) - 5} more)" if len(check.differences) > 5 else ""))
-
-
 def sign_folder(folder: str | Path, key: ed25519.Ed25519PrivateKey, *, signer: str | None = None,
-                now: dt.datetime | None = None, verified: bool = False) -> Signed:
-    """Sign one folder's manifest (a run's or a regulator package's); refuses a folder that
-    does not verify against its manifest (signing it would vouch for the change) unless
-    the caller has just checked it (``verified``)."""
+                now: dt.datetime | None = None) -> Signed:
+    """Sign one folder's manifest (a run's or a regulator package's) as it is. The folder is
+    not checked here: :func:`workbench.attest.sign_run` verifies it first (signing a
+    changed folder would vouch for the change)."""
     folder = Path(folder)
-    if not verified:
-        _refuse_unverified(folder)
     raw = _read_bytes(folder / MANIFEST_NAME)
     manifest = json.loads(raw.decode("utf-8"))
     signed_at = iso(now or utc_now())
@@ -216,40 +204,6 @@ def sign_folder(folder: str | Path, key: ed25519.Ed25519PrivateKey, *, signer: s
     log.info("signed %s (keyid %s, %d subject(s))", folder, kid[:16], len(json.loads(payload)["subject"]))
     return Signed(folder, kid, signer, signed_at, len(json.loads(payload)["subject"]), folder / ENVELOPE_NAME,
                   tsq, removed)
-
-
-def package_folders(run_dir: str | Path) -> list[Path]:
-    """The run's regulator package folders that hold their own manifest."""
-    base = Path(run_dir) / "regulators"
-    return sorted(p.parent for p in base.glob(f"*/{MANIFEST_NAME}")) if base.is_dir() else []
-
-
-def _manifest_kind(folder: Path) -> str | None:
-    try:
-        return json.loads(_read_bytes(folder / MANIFEST_NAME).decode("utf-8")).get("kind")
-    except (OSError, ValueError, AttributeError):
-        return None
-
-
-def sign_run(run_dir: str | Path, key_path: str | Path, *, signer: str | None = None,
-             packages_only: bool = False, now: dt.datetime | None = None) -> list[Signed]:
-    """Sign a run's manifest and each regulator package's manifest (only the packages with
-    ``packages_only``); a package folder given directly is signed alone. Every folder is
-    checked first: nothing is signed when one of them does not verify."""
-    run_dir = Path(run_dir)
-    if not (run_dir / MANIFEST_NAME).is_file():
-        raise SigningError(f"{run_dir}: no {MANIFEST_NAME} (not a run folder or a regulator package)")
-    key = load_private_key(key_path)
-    if _manifest_kind(run_dir) == PACKAGE_MANIFEST_KIND:
-        folders = [run_dir]
-    else:
-        folders = package_folders(run_dir) + ([] if packages_only else [run_dir])
-        if packages_only and not folders:
-            raise SigningError(f"{run_dir}: --packages-only, but no regulator package with its own manifest")
-    for folder in folders:  # all checked before any is signed
-        _refuse_unverified(folder)
-    now = now or utc_now()
-    return [sign_folder(f, key, signer=signer, now=now, verified=True) for f in folders]
 
 
 # --- checking ---------------------------------------------------------------------------

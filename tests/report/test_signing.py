@@ -22,8 +22,9 @@ from cryptography.x509.oid import NameOID
 
 from workbench.cli import main
 from workbench.manifest import MANIFEST_SCHEMA_VERSION, output_files, write_manifest, write_package_manifest
+from workbench.attest import sign_run
 from workbench.signing import (ENVELOPE_NAME, PAYLOAD_TYPE, PREDICATE_TYPE, STATEMENT_TYPE, TSQ_NAME, TSR_NAME,
-                               SigningError, keygen, keyid, load_public_key, pae, sign_run)
+                               SigningError, keygen, keyid, load_public_key, pae)
 from workbench.verify import verify_run
 
 SIGNER = "Ada Auditor <ada@example.org>"
