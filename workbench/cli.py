@@ -194,14 +194,18 @@ def _verify_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-inputs", action="store_true", help="do not hash the inputs (outputs only)")
     p.add_argument("--against", default=None, metavar="RUN_DIR",
                    help="also compare findings and input hashes with another run of the case (a re-run)")
+    p.add_argument("--pubkey", default=None, metavar="KEY.pub",
+                   help="the signer's Ed25519 public key: verify the manifest's signature (and each regulator "
+                        "package's) too; without it a signature present is reported as not verified")
     p.add_argument("--json", action="store_true", help="print one JSON document: {ok, verify, compare}")
 
 
-@command("verify", "recompute a run folder's hashes against its manifest (exit 0 intact, 1 otherwise)", _verify_args)
+@command("verify", "recompute a run folder's (or a regulator package's) hashes against its manifest, and check "
+                   "its signature and timestamp (exit 0 intact, 1 otherwise)", _verify_args)
 def _verify(ns: argparse.Namespace) -> int:
     from workbench.verify import compare_runs, verify_run
 
-    result = verify_run(ns.run_dir, case_path=ns.case, check_inputs=not ns.no_inputs)
+    result = verify_run(ns.run_dir, case_path=ns.case, check_inputs=not ns.no_inputs, pubkey=ns.pubkey)
     other = compare_runs(ns.run_dir, ns.against) if ns.against else None
     ok = result.ok and (other is None or other.ok)
     if ns.json:
@@ -211,6 +215,53 @@ def _verify(ns: argparse.Namespace) -> int:
     if other is not None:
         print(other.report().replace(f"verify {ns.run_dir}", f"compare {ns.run_dir} with {ns.against}", 1))
     return 0 if ok else 1
+
+
+def _keygen_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", required=True, metavar="DIR", help="folder for the key pair (created if needed)")
+    p.add_argument("--name", default="workbench", help="file name of the keys: NAME.key (private, mode 0600) and "
+                                                       "NAME.pub (public; give it to whoever verifies)")
+    p.add_argument("--json", action="store_true", help="print one JSON document: private, public, keyid")
+
+
+@command("keygen", "make an Ed25519 key pair for workbench sign (never overwrites a key)", _keygen_args)
+def _keygen(ns: argparse.Namespace) -> int:
+    from workbench.signing import keygen, keyid, load_public_key
+
+    private, public = keygen(ns.out, ns.name)
+    kid = keyid(load_public_key(public))
+    if ns.json:
+        _print_json({"private": str(private), "public": str(public), "keyid": kid})
+        return 0
+    print(f"private key {private} (mode 0600: keep it secret)\npublic key  {public} (keyid {kid})")
+    return 0
+
+
+def _sign_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("run_dir", help="a run folder (holding manifest.json), or one regulator package folder")
+    p.add_argument("--key", required=True, metavar="KEY", help="the Ed25519 private key (PEM) from workbench keygen")
+    p.add_argument("--signer", default=None, metavar='"NAME <EMAIL>"', help="who signs (recorded in the statement)")
+    p.add_argument("--packages-only", action="store_true", help="sign only the run's regulator packages")
+    p.add_argument("--json", action="store_true", help="print a JSON array, one object per folder signed")
+
+
+@command("sign", "sign a verified run's manifest and its regulator packages' (in-toto statement in a DSSE envelope, "
+                 "Ed25519) and write an RFC 3161 timestamp request", _sign_args)
+def _sign(ns: argparse.Namespace) -> int:
+    from workbench.attest import sign_run
+
+    done = sign_run(ns.run_dir, ns.key, signer=ns.signer, packages_only=ns.packages_only)
+    if ns.json:
+        _print_json([{"folder": str(s.folder), "keyid": s.keyid, "signer": s.signer, "signed_at": s.signed_at,
+                      "subjects": s.subjects, "envelope": str(s.envelope), "timestamp_request": str(s.request)}
+                     for s in done])
+        return 0
+    for s in done:
+        print(f"signed {s.folder}: {s.subjects} subject(s), keyid {s.keyid[:16]}, at {s.signed_at}"
+              + (" (an old timestamp response removed)" if s.stale_response_removed else ""))
+    print(f"{len(done)} folder(s) signed; send each {done[0].request.name} to a timestamping authority and save its "
+          f"reply beside it as manifest.dsse.tsr (see docs/signing.md)")
+    return 0
 
 
 def _runs_args(p: argparse.ArgumentParser) -> None:

@@ -18,7 +18,7 @@ import sys
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Sequence
 
 from workbench.artifacts import atomic_write_text
 from workbench.errors import NotRegularFileError
@@ -224,3 +224,48 @@ def read_manifest(run_dir: str | Path) -> dict[str, Any]:
 
 def command_line() -> list[str]:
     return list(sys.argv)
+
+
+#: Files ``workbench sign`` writes beside a manifest (the DSSE envelope, the RFC 3161
+#: timestamp request and, once obtained, its response). They sign the manifest, so they
+#: cannot be listed in it: :func:`workbench.verify.verify_run` checks them separately.
+SIGNATURE_FILES = ("manifest.dsse.json", "manifest.dsse.tsq", "manifest.dsse.tsr")
+PACKAGE_MANIFEST_KIND = "regulator-package"
+
+
+def write_package_manifest(folder: str | Path, *, case_id: str, run_id: str, package: str,
+                           generated_at: str, written: Sequence[str | Path] = (),
+                           since_ns: int | None = None) -> Path:
+    """Write ``<folder>/manifest.json`` for one regulator package: the run's manifest format
+    (``outputs`` with sha256 and size of each file of the package, relative to it), so a
+    package copied alone verifies with ``workbench verify <folder>``.
+
+    The files hashed are those rendered: the paths in ``written`` and any file of the
+    folder modified since ``since_ns`` (when rendering began, less :data:`MTIME_SLACK_NS`
+    for coarse file-system clocks). A file that was already in the folder is left out, so
+    it shows as extra when the package is verified; with ``since_ns`` None every file is
+    hashed. Signature files are left out too (they sign a manifest; a re-rendered package
+    needs signing again). ``finished_at`` is the run's timestamp (findings.json's
+    ``generated_at``): rebuilding the package of a run gives the same manifest."""
+    folder = Path(folder)
+    names = {Path(p).name if Path(p).parent == folder else Path(p).relative_to(folder).as_posix() for p in written}
+    outputs: dict[str, Any] = {}
+    for rel, meta in output_files(folder).items():
+        if rel in SIGNATURE_FILES:
+            continue
+        if since_ns is not None and rel not in names:
+            try:
+                if os.lstat(folder / rel).st_mtime_ns < since_ns - MTIME_SLACK_NS:
+                    continue
+            except OSError:
+                continue
+        outputs[rel] = meta
+    doc = {"schema_version": MANIFEST_SCHEMA_VERSION, "kind": PACKAGE_MANIFEST_KIND, "case_id": case_id,
+           "run_id": run_id, "package": package, "status": "completed", "finished_at": generated_at,
+           "outputs": outputs}
+    return write_manifest(folder, doc)
+
+
+#: How much older than the start of rendering a package file may look and still be hashed
+#: into the package's manifest (file systems with one- or two-second timestamps).
+MTIME_SLACK_NS = 2_000_000_000

@@ -47,6 +47,7 @@ import io
 import json
 import logging
 import re
+import time
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -861,6 +862,19 @@ def _write_packages(ctx: ReportContext, run_dir: Path, codes: Sequence[str], reg
     return packages
 
 
+def _write_package_manifests(ctx: ReportContext, packages: dict[str, Path], files: list[Path], since_ns: int,
+                             written: list[Path]) -> None:
+    """Each package folder's own ``manifest.json`` (:func:`workbench.manifest.write_package_manifest`)
+    of the ``files`` rendered into it since ``since_ns``, written once they (PDFs included)
+    are all there; the manifests' paths are added to ``written``."""
+    from workbench.manifest import write_package_manifest
+
+    for code, folder in packages.items():
+        written.append(write_package_manifest(folder, case_id=ctx.case_id, run_id=str(ctx.run.get("run_id")),
+                                              package=code, generated_at=ctx.generated_at, since_ns=since_ns,
+                                              written=[p for p in files if p is not None and Path(p).parent == folder]))
+
+
 def _writer(pdfs: _PdfRenderer) -> Callable[[str, ReportContext, Path], Path]:
     """Write one format into a folder; PDFs go to ``pdfs`` (a process pool, see :class:`_PdfRenderer`)."""
     def write(name: str, c: ReportContext, folder: Path) -> Path:
@@ -917,11 +931,13 @@ def build_report(run_dir: str | Path, case_path: str | Path | None = None, *,
                         ("pdf" in formats) + len(plan.rendered) * ("pdf" in regulator_formats))
     write = _writer(pdfs)
     mask = ctx.parameters.get("mask_personal_data", True) if mask_personal_data is None else mask_personal_data
+    since, package_files = time.time_ns(), []
     try:
         outputs = {name: write(name, ctx, run_dir) for name in formats}
-        rendered = _write_packages(ctx, run_dir, plan.rendered, regulator_formats, bool(mask), write, [])
+        rendered = _write_packages(ctx, run_dir, plan.rendered, regulator_formats, bool(mask), write, package_files)
     finally:
         pdfs.close()
+    _write_package_manifests(ctx, rendered, package_files, since, [])
     atomic_write_text(run_dir / INDEX_PATH, json.dumps(index, indent=2, ensure_ascii=False) + "\n")
     log.info("report: %d finding(s), %d regulator package(s) in %s (--packages %s); %d jurisdiction(s) with "
              "residents without one", len(ctx.findings), len(rendered), run_dir, plan.selection, len(plan.not_rendered))
@@ -943,10 +959,12 @@ def add_packages(run_dir: str | Path, packages: Any, case_path: str | Path | Non
     pdfs = _PdfRenderer(_workers() if workers is None else workers, len(plan.rendered) * ("pdf" in regulator_formats))
     mask = ctx.parameters.get("mask_personal_data", True) if mask_personal_data is None else mask_personal_data
     written: list[Path] = []
+    since = time.time_ns()
     try:
         rendered = _write_packages(ctx, run_dir, plan.rendered, regulator_formats, bool(mask), _writer(pdfs), written)
     finally:
         pdfs.close()
+    _write_package_manifests(ctx, rendered, list(written), since, written)
     atomic_write_text(run_dir / INDEX_PATH, json.dumps(index, indent=2, ensure_ascii=False) + "\n")
     written.append(run_dir / INDEX_PATH)
     log.info("report: %d regulator package(s) added to %s (--packages %s)", len(rendered), run_dir, plan.selection)

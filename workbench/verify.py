@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from workbench.errors import NotRegularFileError
-from workbench.manifest import (MANIFEST_SCHEMA_VERSION, RunEntry, entry_kind, entry_sha256, open_regular,
-                                run_entries)
+from workbench.manifest import (MANIFEST_SCHEMA_VERSION, SIGNATURE_FILES, RunEntry, entry_kind, entry_sha256,
+                                open_regular, run_entries)
 from workbench.paths import MANIFEST_NAME
 
 log = logging.getLogger("workbench.verify")
@@ -38,6 +38,12 @@ DIFFERENCE_KINDS: dict[str, str] = {
     "output_special": "a FIFO, socket or device is in the run folder (not opened)",
     "input_changed": "an input's sha256 differs from the manifest",
     "input_missing": "an input listed in the manifest is not in the case given",
+    "signature": "the manifest's signature (manifest.dsse.json) is unreadable, altered or does not verify",
+    "signature_missing": "a public key was given but the folder is not signed",
+    "signature_other_key": "the manifest is signed by a different key than the one given",
+    "signed_manifest_changed": "manifest.json differs from the one that was signed",
+    "signed_subject_changed": "a file's sha256 in the manifest differs from the one that was signed",
+    "timestamp": "the RFC 3161 timestamp response (manifest.dsse.tsr) does not match the signature or is not granted",
     "finding_missing": "a finding of the first run is not in the second",
     "finding_extra": "a finding of the second run is not in the first",
     "finding_changed": "a finding has different content in the two runs",
@@ -65,6 +71,10 @@ class VerifyResult:
     notes: list[str] = field(default_factory=list)
     checked_outputs: int = 0
     checked_inputs: int = 0
+    #: :meth:`workbench.signing.SignatureCheck.to_dict` of the folder's own signature, and of
+    #: each regulator package's (by folder, relative), when checked.
+    signature: dict[str, Any] | None = None
+    package_signatures: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -75,6 +85,17 @@ class VerifyResult:
         lines = [f"verify {self.run_dir}"]
         lines += [f"  DIFF {d}" for d in self.differences]
         lines += [f"  note: {n}" for n in self.notes]
+        if self.signature is not None:
+            lines.append(f"  signature: {self.signature['message']}")
+            if self.signature.get("timestamp"):
+                lines.append(f"  timestamp: {self.signature['timestamp']['message']}")
+        unsigned = [rel for rel, sig in self.package_signatures.items() if sig["status"] == "unsigned"]
+        if unsigned:
+            lines.append(f"  {len(unsigned)} regulator package(s) not signed: {', '.join(unsigned)}")
+        for rel, sig in self.package_signatures.items():
+            if sig["status"] != "unsigned":
+                lines.append(f"  {rel}: {sig['message']}"
+                             + (f"; {sig['timestamp']['message']}" if sig.get("timestamp") else ""))
         verdict = "INTACT" if self.ok else f"NOT INTACT: {len(self.differences)} difference(s)"
         lines.append(f"  {self.checked_outputs} output(s), {self.checked_inputs} input(s) checked: {verdict}")
         return "\n".join(lines)
@@ -84,7 +105,8 @@ class VerifyResult:
         return {"run_dir": str(self.run_dir), "ok": self.ok, "checked_outputs": self.checked_outputs,
                 "checked_inputs": self.checked_inputs, "differences": [vars(d) | {"what": DIFFERENCE_KINDS.get(d.kind)}
                                                                        for d in self.differences],
-                "notes": list(self.notes)}
+                "notes": list(self.notes), "signature": self.signature,
+                "package_signatures": dict(self.package_signatures)}
 
 
 def _short(h: str | None) -> str | None:
@@ -92,7 +114,8 @@ def _short(h: str | None) -> str | None:
 
 
 def verify_run(run_dir: str | Path, *, case_path: str | Path | None = None,
-               check_inputs: bool = True) -> VerifyResult:
+               check_inputs: bool = True, pubkey: str | Path | None = None,
+               check_signature: bool = True) -> VerifyResult:
     """Recompute a run folder's hashes and compare them with its manifest.
 
     Parameters
@@ -104,6 +127,13 @@ def verify_run(run_dir: str | Path, *, case_path: str | Path | None = None,
         the input paths recorded in the manifest, where they still exist.
     check_inputs
         Hash the inputs too (the largest part of the work on a big case).
+    pubkey
+        The signer's Ed25519 public key (PEM): the manifest's signature (and each regulator
+        package's) is verified with it, and a missing signature is a difference. Without
+        it a signature present is reported as not verified (:mod:`workbench.signing`).
+    check_signature
+        False skips the signature files altogether (``workbench sign`` checks the hashes
+        before signing).
     """
     run_dir = Path(run_dir)
     result = VerifyResult(run_dir)
@@ -122,6 +152,8 @@ def verify_run(run_dir: str | Path, *, case_path: str | Path | None = None,
                                              f"{manifest.get('status')}" + ("" if manifest.get("finished_at") else ", no finished_at")
                                              + (f": {str(reason)[:200]}" if reason else "")))
     _check_outputs(run_dir, manifest, result)
+    if check_signature:
+        _check_signatures(run_dir, manifest, result, pubkey)
     for a in manifest.get("amendments") or []:  # files added by `workbench report` are in outputs, so checked above
         result.notes.append(f"outputs amended after the run by `{a.get('command')}` at {a.get('at')}: packages "
                             f"{', '.join(a.get('packages') or []) or 'none'}; {len(a.get('added') or [])} file(s) "
@@ -145,6 +177,8 @@ def _check_outputs(run_dir: Path, manifest: dict[str, Any], result: VerifyResult
         result.differences.append(Difference("manifest", "outputs", "a list of outputs", "none"))
         return
     entries = run_entries(run_dir)  # the same listing the runner recorded the outputs with
+    for rel in _signature_files(entries, recorded):  # they sign a manifest: checked by _check_signatures
+        entries.pop(rel)
     result.checked_outputs = len(recorded)
     for rel, meta in sorted(recorded.items()):
         entry = entries.get(rel)
@@ -163,6 +197,33 @@ def _check_outputs(run_dir: Path, manifest: dict[str, Any], result: VerifyResult
             result.differences.append(Difference("output_special", rel, expected, entry.kind))
         elif rel not in recorded:
             result.differences.append(Difference("output_extra", rel, None, _short(entry_sha256(entry)) or "unreadable"))
+
+
+def _signature_files(entries: dict[str, RunEntry], recorded: dict[str, Any]) -> list[str]:
+    """The entries that are signature files beside a manifest (the folder's own, or a
+    regulator package's listed in it) and not themselves listed in the manifest."""
+    folders = {""} | {rel[: -len(MANIFEST_NAME)] for rel in recorded if rel.endswith("/" + MANIFEST_NAME)}
+    return [rel for rel in entries if rel not in recorded
+            and any(rel == folder + name for folder in folders for name in SIGNATURE_FILES)]
+
+
+def _check_signatures(run_dir: Path, manifest: dict[str, Any], result: VerifyResult,
+                      pubkey: str | Path | None) -> None:
+    """The folder's signature, and each regulator package's that the manifest lists."""
+    from workbench.signing import check_signature, load_public_key
+
+    public = load_public_key(pubkey) if pubkey is not None else None
+    own = check_signature(run_dir, public)
+    result.signature = own.to_dict()
+    for kind, path, expected, actual in own.problems:
+        result.differences.append(Difference(kind, path, expected, actual))
+    recorded = manifest.get("outputs") or {}
+    for rel in sorted(r for r in recorded if r.startswith("regulators/") and r.endswith("/" + MANIFEST_NAME)):
+        folder = rel[: -len(MANIFEST_NAME) - 1]
+        pkg = check_signature(run_dir / folder, public, required=public is not None and own.status != "unsigned")
+        result.package_signatures[folder] = pkg.to_dict()
+        for kind, path, expected, actual in pkg.problems:
+            result.differences.append(Difference(kind, f"{folder}/{path}", expected, actual))
 
 
 def _link_text(run_dir: Path, entry: RunEntry) -> str:
