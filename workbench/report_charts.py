@@ -76,9 +76,13 @@ def tile_map(table: pd.DataFrame | None, fig=None):
     from matplotlib.patches import Rectangle
 
     data = per_jurisdiction(table)
-    due = data["on_time"] + data["late"] + data["missing"]
-    share = data["on_time"] / due.where(due > 0)
-    people = data["home_residents"] if "home_residents" in data.columns else data["residents"]
+    if all(c in data.columns for c in ("on_time", "late", "missing")):
+        due = data["on_time"] + data["late"] + data["missing"]
+        share = data["on_time"] / due.where(due > 0)
+    else:  # a table without notice counts: residents only
+        share = pd.Series(float("nan"), index=data.index)
+    people = (data["home_residents"] if "home_residents" in data.columns
+              else data["residents"] if "residents" in data.columns else None)
     cmap = colormaps["RdYlGn"]
     fig = _figure(fig, (11, 6.5))
     ax = fig.subplots()
@@ -91,7 +95,7 @@ def tile_map(table: pd.DataFrame | None, fig=None):
         ax.add_patch(Rectangle((col, -row), 0.92, 0.92, facecolor=colour,
                                edgecolor="black" if problem else "white", linewidth=2.5 if problem else 1))
         text = state
-        if present:
+        if present and people is not None and not pd.isna(people[code]):
             text += f"\n{int(people[code]):,}"
             if value is not None and not pd.isna(value):
                 text += f"\n{value:.0%}"
