@@ -722,12 +722,11 @@ def _assessed_rows(ctx: ReportContext) -> tuple[list[dict[str, Any]], list[str]]
 
 
 def _jurisdiction_summary(ctx: ReportContext) -> Table:
-    """Affected residents (distinct people, :mod:`workbench.headline`), individual notices late
-    and missing (the notice-timeline table, over data owners) and findings per jurisdiction."""
+    """Affected residents (distinct people, :mod:`workbench.headline`) and findings per
+    jurisdiction (notices late and missing are the notice table's, below it)."""
     people = {}
     if ctx.people is not None:
         people = {str(j): _count(n) for j, n in zip(ctx.people["jurisdiction"], ctx.people["people"])}
-    notices = ctx.headline.notices if ctx.headline is not None else {}
     by = {}
     for f in ctx.findings:
         j = f.get("jurisdiction")
@@ -736,19 +735,10 @@ def _jurisdiction_summary(ctx: ReportContext) -> Table:
     codes = sorted(set(people) | set(by), key=lambda j: (-people.get(j, 0), j))
     if ctx.scope:
         codes = [c for c in codes if c == ctx.scope]
-    has_notices = bool(notices)
-    cols = ["jurisdiction", "affected residents", *(["late", "missing"] if has_notices else []),
-            *[f"{s} findings" for s in SEVERITIES]]
-
-    def notice(j: str, k: str) -> str:
-        n = notices.get(j)
-        return f"{n[k]:,}" if n and k in n else "not assessed"
-
+    cols = ["jurisdiction", "affected residents", *[f"{s} findings" for s in SEVERITIES]]
     rows = [[j, f"{people[j]:,}" if j in people else "not counted",
-             *([notice(j, "late"), notice(j, "missing")] if has_notices else []),
              *[str(by.get(j, Counter())[s]) for s in SEVERITIES]] for j in codes]
-    quantities = {"affected residents": "residents", **({"late": "late", "missing": "missing"} if has_notices else {})}
-    return Table(cols, rows, set(cols[1:]), quantities, "jurisdiction")
+    return Table(cols, rows, set(cols[1:]), {"affected residents": "residents"}, "jurisdiction")
 
 
 def _notice_table(ctx: ReportContext) -> Table | None:
