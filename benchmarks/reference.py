@@ -192,7 +192,7 @@ def ref_intake(case, out_dir: str | Path, *, names: tuple[str, ...] = POPULATION
     Writes ``out_dir/store/<input>.parquet`` (the contract's columns typed, ``source_row``,
     ``jurisdiction`` for people; in file order, compressed as the store), ``out_dir/rejects/<input>.csv`` when
     rows are rejected, and ``out_dir/store/case.duckdb`` (a view per file). Counts: rows
-    read / accepted / rejected per input, people per jurisdiction, notices per day.
+    read / accepted / rejected per input, people (distinct person ids) per jurisdiction, notices per day.
     """
     from workbench.duck import connect, scan
     from workbench.sources import SCHEMAS
@@ -253,8 +253,8 @@ def ref_intake(case, out_dir: str | Path, *, names: tuple[str, ...] = POPULATION
         _write_views(folder, names)
         typed_people, typed_notices = (folder / f"{n}.parquet" for n in ("affected_people", "notices"))
         if "affected_people" in names:
-            for j, n in con.execute(f"SELECT jurisdiction, count(*) FROM read_parquet({_path(typed_people)}) "
-                                    "GROUP BY ALL").fetchall():
+            for j, n in con.execute("SELECT jurisdiction, count(DISTINCT person_id) "  # a duplicated row is one person
+                                    f"FROM read_parquet({_path(typed_people)}) GROUP BY ALL").fetchall():
                 counts[f"people.{j}"] = int(n)
         if "notices" in names:
             for day, n in con.execute(f"SELECT CAST(timezone(?, sent_at) AS DATE), count(*) "

@@ -10,12 +10,13 @@ written, so the report says "not counted", never "0".
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from workbench.case import Case
+from workbench.headline import people_counts, totals_frame
 from workbench.stagebase import Stage, StageName, StageResult, execute, register, save
 from workbench.store import CAPPED_FIELD, REJECTS_CAP  # noqa: F401  (CAPPED_FIELD: the marker of a capped file)
 
@@ -31,18 +32,23 @@ class Overview:
     people_by_jurisdiction: pd.DataFrame
     notices_per_day: pd.DataFrame   # date, notices
     rejects_sample: pd.DataFrame    # first rejects of every input (auditor view)
+    #: affected_people (distinct person ids) and affected_rows; empty without the input
+    totals: dict[str, int] = field(default_factory=dict)
 
 
 def overview(store) -> Overview:
     """The overview of a case store (pure reading: nothing is written)."""
     case = store.case
-    people = pd.DataFrame({"jurisdiction": pd.Series(dtype="str"), "people": pd.Series(dtype="int64")})
+    people = pd.DataFrame({"jurisdiction": pd.Series(dtype="str"), "people": pd.Series(dtype="int64"),
+                           "rows": pd.Series(dtype="int64")})
+    totals: dict[str, int] = {}
     days = pd.DataFrame({"date": pd.Series(dtype="object"), "notices": pd.Series(dtype="int64")})
     con = store.connect()
     try:
         if store.has("affected_people"):
-            people = con.execute("SELECT CAST(jurisdiction AS VARCHAR) AS jurisdiction, count(*) AS people "
-                                 "FROM store.affected_people GROUP BY ALL ORDER BY people DESC, jurisdiction").df()
+            # distinct person ids (a duplicated row is one person), and the rows: one query for
+            # the overview and the report's headline (workbench.headline)
+            people, totals = people_counts(con)
         if store.has("notices"):
             days = con.execute("SELECT CAST(timezone(?, sent_at) AS DATE) AS date, count(*) AS notices "
                                "FROM store.notices WHERE sent_at IS NOT NULL GROUP BY ALL ORDER BY date",
@@ -52,8 +58,8 @@ def overview(store) -> Overview:
         con.close()
     samples = [store.rejects(n, limit=REJECTS_SHOWN) for n in store.names() if store.record(n).rows_rejected]
     rejects = pd.concat(samples, ignore_index=True) if samples else pd.DataFrame()
-    return Overview(case, store.summary(), people.astype({"people": "int64"}), days.astype({"notices": "int64"}),
-                    rejects)
+    return Overview(case, store.summary(), people.astype({"people": "int64", "rows": "int64"}),
+                    days.astype({"notices": "int64"}), rejects, totals)
 
 
 @register
@@ -69,6 +75,7 @@ class IntakeStage(Stage):
         # an absent input writes no table: the report then says "not counted", never "0 people"
         if store.has("affected_people"):
             tables["people_by_jurisdiction"] = ov.people_by_jurisdiction
+            tables["totals"] = totals_frame(ov.totals)
         if store.has("notices"):
             tables["notices_per_day"] = ov.notices_per_day
         # reading is not a check: what was not read is said by the checks that needed it

@@ -54,6 +54,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 from workbench.assessment import Assessment
+from workbench.evidence_tables import deadline_sentence, evidence_tables
 from workbench.artifacts import atomic_write_text, read_assessed, read_findings, read_table
 from workbench.findings import CATEGORIES, SCHEMA_VERSION, SEVERITIES, SEVERITY_RANK, Finding
 from workbench.masking import _mask_value, masked_dict
@@ -128,6 +129,7 @@ def page_size(scope: str | None, jurisdictions: Iterable[str] = ()) -> str:
     codes = [scope] if scope else [j for j in jurisdictions if j != UNKNOWN_JURISDICTION]
     return LETTER if codes and all(str(c).startswith("US") for c in codes) else A4
 UNKNOWN_JURISDICTION = "UNKNOWN"
+UNKNOWN_UNIT = "unknown"
 REPORT_STAGE = "90_audit_report"
 
 
@@ -193,6 +195,10 @@ class Table:
     columns: list[str]
     rows: list[list[str]]
     numeric: set[str] = field(default_factory=set)
+    #: column -> the headline quantity its cells state (``data-quantity`` in the HTML, keyed by
+    #: the ``key`` column's value): how a test checks every output states the same numbers
+    quantities: dict[str, str] = field(default_factory=dict)
+    key: str | None = None
 
     @classmethod
     def from_frame(cls, frame, *, mask: bool = False) -> "Table":
@@ -242,6 +248,8 @@ class ReportContext:
     masked: bool = False
     packages: dict[str, Any] | None = None  # the full report's regulators/index.json document
     data_docs: dict[str, Any] | None = None  # the data-quality stage's GX Data Docs record, or None
+    headline: Any = None                    # workbench.headline.Headline: the run's headline numbers
+    charts_data: dict[str, Any] = field(default_factory=dict)  # artifacts the report's charts draw
     #: Rendered HTML, so that the html and pdf formats draw the charts once (not copied by replace()).
     _html: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
 
@@ -289,11 +297,16 @@ def load_context(run_dir: str | Path, case_path: str | Path | None = None, *,
         from workbench.errors import RunError
         raise RunError(f"{run_dir}: no manifest.json and no case.yaml given: cannot tell which case this is")
     findings = gather_findings(run_dir)
+    from workbench.headline import headline_figures
+    from workbench.report_charts import chart_data
+
+    headline = headline_figures(run_dir)  # distinct people after intake: the one source of the counts
     return ReportContext(
         case_id=case_id, organization=org, incident=incident, parameters=params,
         generated_at=generated_at or run.get("started_at") or iso(utc_now()), run=run,
         findings=[f.to_dict() for f in findings], assessed=read_assessed(run_dir),
-        people=read_table(run_dir, "00_case_overview", "people_by_jurisdiction"),
+        people=headline.people_frame() if headline.people_source else None,
+        headline=headline, charts_data=chart_data(run_dir),
         notice_table=read_table(run_dir, *NOTICE_TABLE),
         notices_per_day=read_table(run_dir, "00_case_overview", "notices_per_day"),
         inputs=read_table(run_dir, "00_case_overview", "inputs"),
@@ -479,6 +492,25 @@ def _incident_timeline(incident_json: str, as_of: str | None) -> str | None:
     return timeline_chart(json.loads(incident_json), as_of, None)
 
 
+def _notebook_charts(ctx: ReportContext) -> dict[str, str | None]:
+    """The notebooks' charts (:mod:`workbench.report_charts`), in the full report only."""
+    from workbench import report_charts as rc
+
+    if ctx.scope:
+        return {"tile_map": None, "cumulative": None, "share_price": None}
+    data = ctx.charts_data or {}
+    out: dict[str, str | None] = {}
+    fig = rc.tile_map(ctx.notice_table)
+    out["tile_map"] = rc.png_data_uri(fig) if fig is not None else None
+    inc = ctx.incident
+    marks = {"discovered": inc.get("discovered"), "determined": inc.get("determined"),
+             "audit date": ctx.parameters.get("as_of")}
+    fig = rc.cumulative_notices(data.get("notices_per_day"), rc.deadline_rows(ctx.notice_table), marks)
+    out["cumulative"] = rc.png_data_uri(fig) if fig is not None else None
+    out["share_price"] = rc.share_price_uri(data, inc, f"{ctx.organization}: share price and insider trades")
+    return out
+
+
 # --------------------------------------------------------------------------- rendering
 
 def _timeline(ctx: ReportContext) -> list[dict[str, Any]]:
@@ -506,6 +538,49 @@ def _timeline(ctx: ReportContext) -> list[dict[str, Any]]:
     return sorted(out, key=lambda e: e["date"])
 
 
+#: Categories whose findings state a deadline (the card writes its arithmetic).
+DEADLINE_CATEGORIES = frozenset({"notice_timeliness", "regulator_notice", "cra_notice"})
+#: How a card names what a finding's count counts.
+UNIT_LABELS = {"people": "people concerned", UNKNOWN_UNIT: "count"}
+
+
+def _unit_label(f: dict[str, Any]) -> str:
+    unit = finding_unit(f)
+    return UNIT_LABELS.get(unit, f"{unit} concerned".replace("_", " "))
+
+
+#: Irregularity categories of the executive summary, in order.
+IRREGULARITY_CATEGORIES: tuple[str, ...] = ("insider_trading", "lookalike_link", "notice_letter", "compensation")
+#: Obligation kinds of the executive summary: label, status column (None: individuals, counted
+#: per person), days-late column, people column.
+DUTY_KINDS: tuple[tuple[str, str, str | None], ...] = (
+    ("individuals", "Individuals", None), ("regulators", "Regulators", "regulator"),
+    ("cras", "Consumer reporting agencies", "cra"), ("media", "Media", "media"))
+#: The most severe findings the executive summary lists.
+TOP_FINDINGS = 5
+#: How many of the worst cases each obligation kind lists.
+WORST_CASES = 3
+
+
+def finding_unit(f: dict[str, Any]) -> str:
+    """What a finding's ``count`` counts (``people``, ``notices``, ``messages``...): its ``unit``
+    (:class:`workbench.findings.Unit`), else unknown. Counts are only ever added within a unit."""
+    unit = f.get("unit")
+    return str(getattr(unit, "value", unit)) if unit else UNKNOWN_UNIT
+
+
+def _headline_people(ctx: ReportContext) -> tuple[int | None, str]:
+    """Affected people of the report (distinct person ids; a package: its residents) and how counted."""
+    h = ctx.headline
+    if ctx.scope:
+        if ctx.people is None:
+            return None, "not counted"
+        return sum(_count(n) for n in ctx.people["people"]), "distinct residents"
+    if h is None or h.affected_people is None:
+        return None, "not counted"
+    return h.affected_people, "distinct people"
+
+
 def _summary(ctx: ReportContext, counts: Counter, residents: int | None, not_assessed: int) -> list[str]:
     n = len(ctx.findings)
     parts = ", ".join(f"{counts[s]} {s}" for s in SEVERITIES if counts[s])
@@ -513,22 +588,18 @@ def _summary(ctx: ReportContext, counts: Counter, residents: int | None, not_ass
     where = f" for residents of {ctx.scope}" if ctx.scope else ""
     paras = [f"This audit of {ctx.organization}'s handling of the breach discovered on {inc.get('discovered')} "
              f"recorded {n} finding{'s' if n != 1 else ''}{where}" + (f": {parts}." if parts else ".")]
-    if residents is not None:
-        juris = (f" in {len(ctx.people)} jurisdiction{'s' if len(ctx.people) != 1 else ''}"
-                 if not ctx.scope and ctx.people is not None else "")
-        paras.append(f"Affected {'residents' if ctx.scope else 'people'}: {residents:,}{juris}.")
-    elif not ctx.scope:
-        paras.append("Affected people: not counted (the case overview wrote no count of affected people: "
-                     "the case has no affected_people input, or the overview did not run).")
+    # affected people: the executive summary's first line (executive_summary, from workbench.headline)
     if inc.get("discovered") and inc.get("public_disclosure"):
         days = (dt.date.fromisoformat(str(inc["public_disclosure"])) - dt.date.fromisoformat(str(inc["discovered"]))).days
         paras.append(f"Public disclosure came {days} day{'s' if days != 1 else ''} after discovery "
                      f"({inc['discovered']} to {inc['public_disclosure']}).")
-    people_concerned = sum(int(f.get("count") or 0) for f in ctx.findings
-                           if SEVERITY_RANK[f["severity"]] <= SEVERITY_RANK["high"])
+    serious = [f for f in ctx.findings if SEVERITY_RANK[f["severity"]] <= SEVERITY_RANK["high"]]
+    people_concerned = sum(int(f.get("count") or 0) for f in serious if finding_unit(f) == "people")
     if people_concerned:
-        paras.append(f"Critical and high findings concern {people_concerned:,} people in all "
-                     "(a person can be counted by more than one finding).")
+        others = sum(1 for f in serious if finding_unit(f) != "people")
+        paras.append(f"Critical and high findings counted in people concern {people_concerned:,} people in all "
+                     "(a person can be counted by more than one finding)"
+                     + (f"; {others} more count notices, messages, insiders or other units, not added here." if others else "."))
     if not_assessed:
         paras.append(f"{not_assessed} check{'s were' if not_assessed != 1 else ' was'} not assessed "
                      "(input missing or stage not run): see Method and limitations. "
@@ -536,17 +607,124 @@ def _summary(ctx: ReportContext, counts: Counter, residents: int | None, not_ass
     return paras
 
 
+def _num(v: Any) -> int | None:
+    try:
+        if v is None or (isinstance(v, float) and v != v) or str(v).strip() in ("", "<NA>", "nan"):
+            return None
+        return int(float(v))
+    except (TypeError, ValueError):
+        return None
+
+
+def _duty_rows(ctx: ReportContext) -> list[dict[str, Any]]:
+    """Per obligation kind: duties met, late, missing (overdue among them), pending, and the worst cases."""
+    frame = ctx.notice_table
+    if frame is None or not len(frame) or "jurisdiction" not in frame.columns:
+        return []
+    recs = [r for r in frame.to_dict("records") if str(r.get("jurisdiction")) != UNKNOWN_JURISDICTION]
+    out = []
+    for key, label, col in DUTY_KINDS:
+        if col is None:
+            tally = {s: sum(_num(r.get(s)) or 0 for r in recs) for s in ("on_time", "late", "missing", "overdue", "pending")}
+            cases = []
+            for r in recs:
+                for status, days_col in (("missing", "days_overdue_max"), ("late", "days_late_max")):
+                    n = _num(r.get(status)) or 0
+                    if n:
+                        cases.append({"jurisdiction": str(r["jurisdiction"]), "status": status,
+                                      "days_late": _num(r.get(days_col)) or 0, "people": n})
+            unit = "notices owed (person × law)"
+        else:
+            status_col = f"{col}_status"
+            if status_col not in frame.columns:
+                continue
+            statuses = Counter(str(r.get(status_col)) for r in recs if isinstance(r.get(status_col), str))
+            if not any(statuses[s] for s in ("on_time", "late", "missing", "pending")):
+                continue
+            tally = {"on_time": statuses["on_time"], "late": statuses["late"], "missing": statuses["missing"],
+                     "overdue": statuses["missing"], "pending": statuses["pending"]}
+            cases = []
+            for r in recs:
+                if r.get(status_col) in ("late", "missing"):
+                    people = _num(r.get("media_residents")) if col == "media" else _num(r.get("threshold_residents"))
+                    cases.append({"jurisdiction": str(r["jurisdiction"]), "status": r[status_col],
+                                  "days_late": _num(r.get(f"{col}_days_late")) or 0,
+                                  "people": people if people is not None else _num(r.get("residents")) or 0})
+            unit = "jurisdictions"
+        cases.sort(key=lambda c: (c["status"] != "missing", -c["days_late"], -c["people"], c["jurisdiction"]))
+        out.append({"kind": key, "label": label, "unit": unit, **tally, "worst": cases[:WORST_CASES],
+                    "cases": len(cases)})
+    return out
+
+
+def _irregularity_rows(ctx: ReportContext) -> list[dict[str, Any]]:
+    """Per irregularity category: findings, and their counts added per unit (never across units)."""
+    rows = []
+    for cat in IRREGULARITY_CATEGORIES:
+        found = [f for f in ctx.findings if f["category"] == cat]
+        if not found:
+            continue
+        per_unit: Counter = Counter()
+        unknown = 0
+        for f in found:
+            unit = finding_unit(f)
+            if unit == UNKNOWN_UNIT:
+                unknown += 1
+            else:
+                per_unit[unit] += int(f.get("count") or 0)
+        sev = Counter(f["severity"] for f in found)
+        rows.append({"category": cat, "description": CATEGORIES.get(cat, ""), "findings": len(found),
+                     "severities": ", ".join(f"{sev[s]} {s}" for s in SEVERITIES if sev[s]),
+                     "units": [{"unit": u, "count": n} for u, n in sorted(per_unit.items())],
+                     "unknown_unit": unknown})
+    return rows
+
+
+def _not_assessed_rows(assessed_rows: list[dict[str, Any]], missing: list[str]) -> list[dict[str, str]]:
+    rows = [{"what": f"{r['stage']} {r['check']}", "why": r["reason"] or "no reason recorded"}
+            for r in assessed_rows if r["not_assessed"]]
+    rows += [{"what": s, "why": "stage did not run or wrote no findings artifact"} for s in missing]
+    return rows
+
+
+def executive_summary(ctx: ReportContext, assessed_rows: list[dict[str, Any]], missing: list[str]) -> dict[str, Any]:
+    """The one-screen summary: who was affected where, duties met/late/missed with the worst
+    cases, irregularities per kind (counts per unit), and what was not assessed and why."""
+    people, how = _headline_people(ctx)
+    top = []
+    if ctx.people is not None:
+        top = [{"jurisdiction": str(j), "people": _count(n)} for j, n in
+               sorted(zip(ctx.people["jurisdiction"], ctx.people["people"]), key=lambda jn: (-_count(jn[1]), str(jn[0])))[:5]]
+    h = ctx.headline
+    if people is not None:
+        why = None
+    elif not ctx.scope and h is not None and h.affected_rows is not None:
+        why = (f"{h.affected_rows:,} rows in the people table, not counted as distinct people (this run's "
+               "overview did not count distinct person ids)")
+    else:
+        why = ("the case overview wrote no count of affected people: the case has no affected_people input, "
+               "or the overview did not run")
+    return {"people": people, "people_how": how, "people_not_counted": why, "jurisdictions": 0 if ctx.people is None else len(ctx.people),
+            "rows": None if ctx.scope or h is None else h.affected_rows,
+            "duplicates": None if ctx.scope or h is None else h.duplicate_rows,
+            "top": top, "duties": _duty_rows(ctx), "irregularities": _irregularity_rows(ctx),
+            "not_assessed": _not_assessed_rows(assessed_rows, missing)}
+
+
 def _assessed_rows(ctx: ReportContext) -> tuple[list[dict[str, Any]], list[str]]:
     rows = []
     for stage, checks in sorted(ctx.assessed.items()):
         for check, status in sorted((checks or {}).items()):
             a = Assessment.from_json(status)
-            rows.append({"stage": stage, "check": check, "status": str(a), "not_assessed": not a.is_assessed})
+            rows.append({"stage": stage, "check": check, "status": str(a), "not_assessed": not a.is_assessed,
+                         "reason": getattr(a, "reason", None)})
     missing = [s for s in EXPECTED_STAGES if s not in ctx.assessed]
     return rows, missing
 
 
 def _jurisdiction_summary(ctx: ReportContext) -> Table:
+    """Affected residents (distinct people, :mod:`workbench.headline`) and findings per
+    jurisdiction (notices late and missing are the notice table's, below it)."""
     people = {}
     if ctx.people is not None:
         people = {str(j): _count(n) for j, n in zip(ctx.people["jurisdiction"], ctx.people["people"])}
@@ -561,7 +739,7 @@ def _jurisdiction_summary(ctx: ReportContext) -> Table:
     cols = ["jurisdiction", "affected residents", *[f"{s} findings" for s in SEVERITIES]]
     rows = [[j, f"{people[j]:,}" if j in people else "not counted",
              *[str(by.get(j, Counter())[s]) for s in SEVERITIES]] for j in codes]
-    return Table(cols, rows, set(cols[1:]))
+    return Table(cols, rows, set(cols[1:]), {"affected residents": "residents"}, "jurisdiction")
 
 
 def _notice_table(ctx: ReportContext) -> Table | None:
@@ -575,7 +753,12 @@ def _notice_table(ctx: ReportContext) -> Table | None:
     if "data_owner" in frame.columns and frame["data_owner"].astype("string").fillna("").str.strip().ne("").any():
         chosen = ["data_owner", *chosen]  # a vendor breach: each owner's rows are its own
     cols = chosen if len(chosen) >= 3 else list(frame.columns)[:MAX_COLUMNS]
-    return Table.from_frame(frame[cols], mask=ctx.masked)
+    table = Table.from_frame(frame[cols], mask=ctx.masked)
+    if "jurisdiction" in cols:
+        table.key = "jurisdiction"
+        table.quantities = {c: q for c, q in (("residents", "law_residents"), ("late", "late"), ("missing", "missing"))
+                            if c in cols}
+    return table
 
 
 LIMITATIONS = (
@@ -601,11 +784,13 @@ def report_variables(ctx: ReportContext) -> dict[str, Any]:
         seen = [f"{s['stage']} {s['check']} ({s['severity']}): {s['count']:,}"
                 + (f", {s['count_in_jurisdiction']:,} here" if s.get("count_in_jurisdiction") is not None else "")
                 for s in ev.pop("also_seen_by", [])]
+        basis = f.get("basis") if isinstance(f.get("basis"), dict) else None
         by_sev[f["severity"]].append({**f, "count": int(f.get("count") or 0), "also_seen_by": seen,
-                                      "evidence_text": json.dumps(ev, sort_keys=True, ensure_ascii=False, indent=None) if ev else ""})
-    residents = None
-    if ctx.people is not None:
-        residents = sum(_count(n) for n in ctx.people["people"])
+                                      "unit_label": _unit_label(f),
+                                      "evidence_tables": evidence_tables(ev),
+                                      "deadline": deadline_sentence(ev) if f["category"] in DEADLINE_CATEGORIES else None,
+                                      "basis_link": basis if basis and basis.get("ref") and basis.get("text") else None})
+    residents, _how = _headline_people(ctx)
     assessed_rows, missing = _assessed_rows(ctx)
     not_assessed = sum(r["not_assessed"] for r in assessed_rows) + len(missing)
     timeline = (_incident_timeline(json.dumps(ctx.incident, sort_keys=True, default=str), ctx.parameters.get("as_of"))
@@ -614,7 +799,15 @@ def report_variables(ctx: ReportContext) -> dict[str, Any]:
     charts = {"timeline": timeline,
               "severity": severity_chart(ctx.findings), "category": category_chart(ctx.findings),
               "people": people_chart(ctx.people) if not ctx.scope else None}
-    chart_list = [{"src": charts[k], "alt": alt, "caption": cap} for k, alt, cap in (
+    charts.update(_notebook_charts(ctx))
+    chart_list = [{"src": charts[k], "alt": alt, "caption": cap, "id": f"chart-{k}"} for k, alt, cap in (
+        ("tile_map", "US tile map of affected residents", "Affected residents per US state (distinct people under each "
+         "state's law) and the share notified on time; a black edge marks a regulator, credit-bureau or media notice "
+         "late or missing."),
+        ("cumulative", "Cumulative notices against deadlines", "People with a valid notice over time, per law family, "
+         "against each individual deadline (dashed: red statutory, orange assessment yardstick)."),
+        ("share_price", "Share price with insider trades", "The share price with the insiders' sales (red) and "
+         "purchases (green), discovery and disclosure, as the irregularities stage drew it."),
         ("severity", "Findings per severity", "Number of findings at each severity."),
         ("category", "Findings per category", "Findings per category, stacked by severity."),
         ("people", "Affected residents per jurisdiction", "Affected residents of the largest jurisdictions."),
@@ -626,8 +819,9 @@ def report_variables(ctx: ReportContext) -> dict[str, Any]:
         "generated_at": ctx.generated_at, "run": ctx.run, "parameters": ctx.parameters, "masked": ctx.masked,
         "severities": SEVERITIES, "severity_counts": {s: counts.get(s, 0) for s in SEVERITIES},
         "findings": ctx.findings, "findings_by_severity": by_sev, "categories": CATEGORIES,
-        "top_findings": [f for s in SEVERITIES[:2] for f in by_sev[s]][:10],
+        "top_findings": [f for s in SEVERITIES[:2] for f in by_sev[s]][:TOP_FINDINGS],
         "summary": _summary(ctx, counts, residents, not_assessed), "timeline": _timeline(ctx),
+        "executive": executive_summary(ctx, assessed_rows, missing),
         "jurisdiction_summary": _jurisdiction_summary(ctx),
         "notice_table": _notice_table(ctx),
         "inputs_table": None if ctx.inputs is None else Table.from_frame(ctx.inputs[[c for c in (

@@ -71,6 +71,10 @@ def _people_word(r: dict) -> str:
     return "affected people" if r.get("scope") == "sector" else "residents"
 
 
+def _moment(v) -> str | None:
+    return pd.Timestamp(v).isoformat() if v is not None and pd.notna(v) else None
+
+
 def _row_findings(out: list[Finding], r: dict, owed: pd.DataFrame | None, regulator_assessed: bool) -> None:
     """The findings of one row of the per-jurisdiction table, appended to ``out``."""
     code, name = r["jurisdiction"], r.get("jurisdiction_name") or r["jurisdiction"]
@@ -81,8 +85,11 @@ def _row_findings(out: list[Finding], r: dict, owed: pd.DataFrame | None, regula
     citation = f"{cite} ({ASSESSMENT_NOTE})" if assess and cite else cite
     due = r.get("due_at")
     due_text = pd.Timestamp(due).isoformat() if pd.notna(due) else "-"
+    start = r.get("clock_start")
     ev = {"residents": residents, "due_at": due_text, "basis": basis, "rule_version": r.get("rule_version"),
-          "clock_event": r.get("clock_event")}
+          "clock_event": r.get("clock_event"),
+          # the deadline arithmetic the report states (clock start + period = due)
+          "clock_start": pd.Timestamp(start).isoformat() if start is not None and pd.notna(start) else None}
     if code == UNKNOWN_JURISDICTION:
         out.append(Finding("notice_timeliness", "jurisdiction_unknown", "info",
                            f"{residents} affected people could not be placed in a jurisdiction",
@@ -101,7 +108,8 @@ def _row_findings(out: list[Finding], r: dict, owed: pd.DataFrame | None, regula
             f"{late} {word} of {name} ({code}) received their first valid notice after the due moment "
             f"{due_text} (median {med} days late, at most {mx}).{_basis_note(basis)}",
             jurisdiction=code, count=late, citation=citation,
-            evidence={**ev, "late": late, "days_late_median": med, "days_late_max": mx}))
+            evidence={**ev, "late": late, "days_late_median": med, "days_late_max": mx,
+                      "first_sent": _moment(r.get("first_notice_at")), "last_sent": _moment(r.get("last_notice_at"))}))
     missing = _n(r.get("missing"))
     if missing:
         over = _n(r.get("days_overdue_max"))
