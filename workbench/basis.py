@@ -42,6 +42,10 @@ class BasisKind(enum.StrEnum):
     AUDIT_STANDARD = "audit_standard"
 
 
+#: Every basis kind, as text (findings.json schema).
+BASIS_KINDS: tuple[str, ...] = tuple(k.value for k in BasisKind)
+
+
 @dataclass(frozen=True)
 class Basis:
     """The published basis of one finding (``findings.json`` ``basis``)."""

@@ -18,7 +18,7 @@ The score is a sum of non-negative terms, each non-decreasing in its input::
 
 - **exposure** (:class:`Exposure`): what the finding puts at stake. A statutory duty with a
   statutory deadline breached is 1.0; a statutory duty held to an *assessed* deadline (the
-  law sets no number) or a conditional duty is 0.5; a breach of an audit standard (the data
+  law sets no number) or a conditional duty is 0.75; a breach of an audit standard (the data
   contract, a reconciliation rule, the link audit) is 0.5; an informational finding is
   always ``info`` whatever its other terms.
 - **gravity**: the check's own measure mapped to points (:func:`gravity_of_level` for a
@@ -63,7 +63,7 @@ class Exposure(enum.StrEnum):
 
 #: Points each exposure adds to the score.
 EXPOSURE_POINTS: dict[Exposure, float] = {
-    Exposure.STATUTORY: 1.0, Exposure.ASSESSMENT: 0.5, Exposure.STANDARD: 0.5, Exposure.INFORMATIONAL: 0.0}
+    Exposure.STATUTORY: 1.0, Exposure.ASSESSMENT: 0.75, Exposure.STANDARD: 0.5, Exposure.INFORMATIONAL: 0.0}
 
 
 @dataclass(frozen=True)
