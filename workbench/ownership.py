@@ -146,7 +146,7 @@ def _attachment(a: Finding, jurisdiction: str | None) -> dict:
     if jurisdiction is not None and isinstance(by_j, Mapping):
         here = int(by_j.get(jurisdiction, 0))
     return {"finding": a.id, "stage": str(owner_stage(a.category)), "check": a.code, "severity": str(a.severity),
-            "title": a.title, "count": int(a.count), "count_in_jurisdiction": here}
+            "title": a.title, "count": int(a.count), "unit": str(a.unit), "count_in_jurisdiction": here}
 
 
 def _concerns(a: Finding, owner: Finding) -> bool:
