@@ -25,13 +25,13 @@ from __future__ import annotations
 
 import enum
 import html
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
 from workbench.registry import Registry
 
-if TYPE_CHECKING:  # pragma: no cover
-    from workbench.findings import Finding
+#: A :class:`workbench.findings.Finding` (not imported: findings imports this module).
+Finding = Any
 
 
 class BasisKind(enum.StrEnum):
@@ -76,9 +76,8 @@ class BasisEntry:
     prefixes: tuple[str, ...] = ()
     categories: tuple[str, ...] = ()
     cited: bool = False
-    links: tuple[str, ...] = field(default=())
 
-    def basis(self, f: "Finding") -> Basis:
+    def basis(self, f: Finding) -> Basis:
         if self.cited and f.citation:
             return Basis(self.kind, f.citation, self.ref)
         values = _Fields(f)
@@ -90,7 +89,7 @@ class BasisEntry:
 class _Fields(dict):
     """A finding's fields and evidence for a text template; a missing key reads '?'."""
 
-    def __init__(self, f: "Finding") -> None:
+    def __init__(self, f: Finding) -> None:
         ev = f.evidence or {}
         code = f.code
         parts = code.split(".")
@@ -231,7 +230,7 @@ def entry_for(category: str, code: str) -> BasisEntry:
     raise KeyError(f"no basis for check {code!r} of category {category!r}; add one to workbench/basis.py")
 
 
-def basis_for(f: "Finding") -> Basis:
+def basis_for(f: Finding) -> Basis:
     """The basis of a finding (see the module docstring)."""
     return entry_for(f.category, f.code).basis(f)
 
