@@ -131,7 +131,7 @@ def mask_finding(f: Finding) -> Finding:
     return Finding(category=f.category, code=f.code, severity=f.severity,
                    title=_replace_names(f.title, names) or "", detail=_replace_names(f.detail, names) or "",
                    jurisdiction=f.jurisdiction, subject=subject, count=f.count,
-                   citation=f.citation, evidence=evidence)
+                   citation=f.citation, evidence=evidence, unit=f.unit)
 
 
 def masked_dict(f: Finding) -> dict[str, Any]:

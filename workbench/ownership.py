@@ -95,6 +95,24 @@ FACTS.register("notice_to_unknown_person", Fact(
     attached=(Check("data_quality", "dq.population.notice_unknown_person", "population:notice_unknown_person"),),
 ))
 
+FACTS.register("person_without_jurisdiction", Fact(
+    name="person_without_jurisdiction",
+    description=("An affected person's country or region places them in no jurisdiction of the law data. The "
+                 "data-quality check that the value breaks states it (with the failing rows); the notice-timeline "
+                 "stage counts the same people as not placed, and so not judged against any deadline."),
+    owners=tuple(Check("data_quality", f"dq.affected_people.{c}", "suite:affected_people")
+                 for c in ("us_region_valid", "us_region_present", "country_iso_alpha2", "country_present")),
+    attached=(Check("notice_timeliness", "jurisdiction_unknown", "individual_notice_timeliness"),),
+))
+
+FACTS.register("notice_before_determination", Fact(
+    name="notice_before_determination",
+    description=("A notice is dated before the breach was determined. The letters check owns it (a wrong batch or "
+                 "wrong dates, counted in people); the notices expectation counts the same rows."),
+    owners=(Check("notice_letter", "notice_before_determination", "notice_letters"),),
+    attached=(Check("data_quality", "dq.notices.sent_at_not_before_determination", "suite:notices"),),
+))
+
 
 def facts() -> list[Fact]:
     """Every shared fact, by name."""
@@ -128,7 +146,7 @@ def _attachment(a: Finding, jurisdiction: str | None) -> dict:
     if jurisdiction is not None and isinstance(by_j, Mapping):
         here = int(by_j.get(jurisdiction, 0))
     return {"finding": a.id, "stage": str(owner_stage(a.category)), "check": a.code, "severity": str(a.severity),
-            "title": a.title, "count": int(a.count), "count_in_jurisdiction": here}
+            "title": a.title, "count": int(a.count), "unit": str(a.unit), "count_in_jurisdiction": here}
 
 
 def _concerns(a: Finding, owner: Finding) -> bool:

@@ -25,7 +25,8 @@ from typing import Any
 import pandas as pd
 
 from workbench import assessment
-from workbench.findings import Finding
+from workbench.findings import Finding, Unit
+from workbench.severity import reviewed_severity
 
 log = logging.getLogger("workbench.population")
 
@@ -316,21 +317,21 @@ def cross_input_findings(store: PopulationStore, case, *, max_examples: int = 20
     assessed["population:person_without_notice"] = assessment.assessed()
     if unknown["count"]:
         findings.append(Finding(
-            category="data_quality", code="dq.population.notice_unknown_person", severity="high",
+            category="data_quality", code="dq.population.notice_unknown_person", severity=reviewed_severity("high"),
             title=f"notices: {unknown['count']} notice(s) point at people not in affected_people",
             detail=(f"{unknown['count']} of {notices} notices name a person_id that is not among the "
                     f"{people} affected people: either the affected-people list is incomplete or letters "
                     "went to people who were not affected."),
-            subject="notices", count=unknown["count"],
+            subject="notices", count=unknown["count"], unit=Unit.NOTICES,
             evidence={"examples": unknown["examples"], "examples_capped": unknown["count"] > len(unknown["examples"]),
                       "engine": "duckdb", "evidence_file": "evidence/gx/population.json"}))
     if missing["count"]:
         findings.append(Finding(
-            category="data_quality", code="dq.population.person_without_notice", severity="medium",
+            category="data_quality", code="dq.population.person_without_notice", severity=reviewed_severity("medium"),
             title=f"affected_people: {missing['count']} person(s) have no notice record",
             detail=(f"{missing['count']} of the affected people have no row in notices; whether each was "
                     "owed a notice by a deadline is judged in the notice-timeline stage."),
-            subject="affected_people", count=missing["count"],
+            subject="affected_people", count=missing["count"], unit=Unit.PEOPLE,
             evidence={"examples": missing["examples"], "examples_capped": missing["count"] > len(missing["examples"]),
                       "by_jurisdiction": missing["by_jurisdiction"],
                       "engine": "duckdb", "evidence_file": "evidence/gx/population.json"}))

@@ -56,7 +56,8 @@ from typing import Any, Callable, Iterable, Sequence
 from workbench.assessment import Assessment
 from workbench.evidence_tables import deadline_sentence, evidence_tables
 from workbench.artifacts import atomic_write_text, read_assessed, read_findings, read_table
-from workbench.findings import CATEGORIES, SCHEMA_VERSION, SEVERITIES, SEVERITY_RANK, Finding
+from workbench.basis import BASIS_KINDS
+from workbench.findings import CATEGORIES, SCHEMA_VERSION, SEVERITIES, SEVERITY_RANK, UNITS, Finding
 from workbench.masking import _mask_value, masked_dict
 from workbench.paths import MANIFEST_NAME, TEMPLATES_DIR
 from workbench.registry import Registry
@@ -69,7 +70,7 @@ log = logging.getLogger("workbench.report")
 FINDINGS_SCHEMA_VERSION = SCHEMA_VERSION
 #: Columns of findings.json rows and findings.csv, in order.
 FINDING_FIELDS: tuple[str, ...] = ("id", "category", "severity", "title", "detail", "jurisdiction",
-                                   "subject", "count", "citation", "evidence")
+                                   "subject", "count", "unit", "citation", "basis", "evidence")
 #: The documented schema of findings.json (JSON Schema, draft 2020-12).
 FINDINGS_SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -91,8 +92,15 @@ FINDINGS_SCHEMA: dict[str, Any] = {
                 "severity": {"enum": list(SEVERITIES)},
                 "title": {"type": "string"}, "detail": {"type": "string"},
                 "jurisdiction": {"type": ["string", "null"]}, "subject": {"type": ["string", "null"]},
-                "count": {"type": "integer", "minimum": 0, "description": "people concerned"},
-                "citation": {"type": ["string", "null"]},
+                "count": {"type": "integer", "minimum": 0,
+                          "description": "how many, in 'unit' (people, notices, rows...): add counts only within a unit"},
+                "unit": {"enum": list(UNITS), "description": "what 'count' counts"},
+                "citation": {"type": ["string", "null"], "description": "the statute or rule text, where one applies"},
+                "basis": {"type": "object", "required": ["kind", "text", "ref"], "additionalProperties": False,
+                          "description": "what the finding rests on; 'ref' is the anchor of its explanation in the "
+                                         "report's method section (report.html#<ref>)",
+                          "properties": {"kind": {"enum": list(BASIS_KINDS)}, "text": {"type": "string", "minLength": 1},
+                                         "ref": {"type": "string", "pattern": "^basis-[a-z0-9-]+$"}}},
                 "evidence": {"type": "object", "description": "small; 'check' names the check code"},
             }}},
         "assessed": {"type": "object", "description": "per stage, per check: whether it was assessed and, "
@@ -171,7 +179,7 @@ def findings_csv_text(rows: Iterable[dict[str, Any]]) -> str:
     neutralised (:mod:`workbench.safecsv`)."""
     def cell(r: dict[str, Any], k: str) -> Any:
         v = r.get(k)
-        if k == "evidence":
+        if k in ("evidence", "basis"):  # objects: compact JSON
             return json.dumps(v or {}, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return "" if v is None else v
 

@@ -160,3 +160,43 @@ def test_the_report_shows_which_checks_also_saw_a_fact(audited):
     html = (audited / out.outputs["html"]).read_text(encoding="utf-8")
     assert "also seen by" in html
     assert "dq.population.person_without_notice" in html
+
+
+def _region_invalid(rows: int) -> Finding:
+    return Finding("data_quality", "dq.affected_people.us_region_valid", "high", f"{rows} rows fail", "-",
+                   subject="affected_people", count=rows)
+
+
+def _not_placed(people: int) -> Finding:
+    return Finding("notice_timeliness", "jurisdiction_unknown", "info", f"{people} not placed", "-",
+                   jurisdiction="UNKNOWN", count=people, evidence={"residents": people})
+
+
+def test_a_person_with_an_invalid_region_is_one_finding_the_data_quality_one():
+    """The region a US person gives is no state: data quality states it; the timeline stage's
+    'could not be placed' is the same people and attaches to it."""
+    assessed = {"10_data_quality": {"suite:affected_people": assessment.assessed()},
+                "20_notice_timelines": {"individual_notice_timeliness": assessment.assessed()}}
+    out = ownership.fold([_region_invalid(5), _not_placed(5), UNRELATED], assessed)
+    assert sorted(f.code for f in out) == ["award_in_crisis_window", "dq.affected_people.us_region_valid"]
+    owner = next(f for f in out if f.category == "data_quality")
+    assert owner.evidence["fact"] == "person_without_jurisdiction"
+    assert [(s["check"], s["count"]) for s in owner.evidence["also_seen_by"]] == [("jurisdiction_unknown", 5)]
+
+
+def test_people_not_placed_for_another_reason_stay_when_data_quality_found_nothing():
+    """No region failure (a country the law data does not cover): the timeline finding stays, at info."""
+    assessed = {"10_data_quality": {"suite:affected_people": assessment.assessed()}}
+    out = ownership.fold([_not_placed(3)], assessed)
+    assert [(f.code, f.severity) for f in out] == [("jurisdiction_unknown", "info")]
+    assert out[0].evidence["owner_found_nothing"]["check"] == "dq.affected_people.us_region_valid"
+
+
+def test_a_notice_before_determination_is_one_finding_the_letters_one():
+    before = Finding("notice_letter", "notice_before_determination", "medium", "before", "-", count=4,
+                     evidence={"rows": 4, "people": 4})
+    dq = Finding("data_quality", "dq.notices.sent_at_not_before_determination", "medium", "rows fail", "-",
+                 subject="notices", count=4)
+    out = ownership.fold([before, dq], {})
+    assert [f.code for f in out] == ["notice_before_determination"]
+    assert out[0].evidence["also_seen_by"][0]["check"] == "dq.notices.sent_at_not_before_determination"

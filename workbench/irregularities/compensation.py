@@ -10,8 +10,9 @@ is something an auditor reports, with amount and timing, as an enforcement lawye
   pays nothing (a departing general counsel left with nothing has no award). None of these
   is dropped silently: :func:`row_counts` counts them and :func:`counts_note` says so.
 - Severity scales with the amount against the executive's prior annual pay where the case
-  gives it (:data:`RATIO_SEVERITY`), else with the amount itself (:data:`AMOUNT_SEVERITY`);
-  the kind alone (severance, retirement) no longer decides it.
+  gives it, else with the amount itself, continuously (:func:`workbench.severity.award_points`:
+  a year's pay is high, a quarter's medium; $1 million high, $100,000 medium without prior
+  pay), at most high; the kind alone (severance, retirement) does not decide it.
 - The wording says what was awarded, when, and how long after discovery and disclosure.
 """
 
@@ -22,7 +23,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from workbench.findings import Finding
+from workbench.findings import Finding, Unit
+from workbench.severity import Exposure, award_points, severity
 
 
 @dataclass(frozen=True)
@@ -47,22 +49,13 @@ KINDS: dict[str, Kind] = {
 #: The kinds that are awards (what the check looks at).
 AWARD_KINDS: tuple[str, ...] = tuple(k for k, v in KINDS.items() if v.award)
 
-#: Severity of a person's awards in the window by their total over the person's prior annual
-#: pay (the largest ``prior_annual_pay_usd`` of their rows): (at least this ratio, severity),
-#: most severe first. A year's pay or more handed out in the crisis is high.
-RATIO_SEVERITY: tuple[tuple[float, str], ...] = ((1.0, "high"), (0.25, "medium"), (0.0, "low"))
-#: Without prior annual pay: by the total in USD, most severe first.
-AMOUNT_SEVERITY: tuple[tuple[float, str], ...] = ((1_000_000, "high"), (100_000, "medium"), (0.0, "low"))
-
-
 def severity_for(total: float, prior_pay: float | None) -> tuple[str, str]:
-    """Severity of a total awarded, and the rule that gave it (for the wording)."""
+    """Severity of a total awarded (the one model: audit-standard exposure, the award's size
+    as :func:`~workbench.severity.award_points`), and the reason, for the wording."""
+    level = severity(Exposure.STANDARD, gravity=award_points(total, prior_pay))
     if prior_pay:
-        ratio = total / prior_pay
-        level, severity = next((t, s) for t, s in RATIO_SEVERITY if ratio >= t)
-        return severity, f"{ratio:.6g} x prior annual pay, at least {level:g}"
-    level, severity = next((t, s) for t, s in AMOUNT_SEVERITY if total >= t)
-    return severity, f"no prior annual pay given; total at least ${level:,.0f}"
+        return level, f"{total / prior_pay:.6g} x prior annual pay"
+    return level, f"no prior annual pay given; total ${total:,.0f}"
 
 
 def _typed(comp: pd.DataFrame) -> pd.DataFrame:
@@ -188,7 +181,7 @@ def awards_in_window(comp: pd.DataFrame, *, discovered: dt.date, disclosed: dt.d
         findings.append(Finding(
             category="compensation", code="award_in_crisis_window", severity=severity,
             title="Executive award in the crisis window", detail=detail, subject=str(person),
-            count=len(awards),
+            count=len(awards), unit=Unit.AWARDS,
             evidence={"title": title, "awards": awards, "total_usd": total, "kinds": kinds,
                       "window": [start.date().isoformat(), end.date().isoformat()],
                       "prior_annual_pay_usd": prior, "ratio_to_prior_pay": ratio, "severity_rule": rule}))

@@ -22,7 +22,8 @@ from typing import Any
 
 import pandas as pd
 
-from workbench.findings import Finding
+from workbench.findings import Finding, Unit
+from workbench.severity import Exposure, severity
 
 #: The columns that say which transaction of a filing a row is (with its ordinal).
 TRANSACTION_KEY = ("transaction_date", "transaction_code", "security_title", "is_derivative")
@@ -331,14 +332,15 @@ def form4_timeliness(trades: pd.DataFrame, *, calendar: str = CALENDAR) -> Form4
         rows = sorted(late[name], key=lambda x: (x["date"], x["filing_date"]))
         worst = max(x["business_days_late"] for x in rows)
         findings.append(Finding(
-            category="insider_trading", code="form4_filed_late", severity="low",
+            category="insider_trading", code="form4_filed_late",
+            severity=severity(Exposure.STATUTORY, days_late=worst),
             title="Form 4 filed after its deadline",
             detail=(f"{name}: {len(rows)} of {judged[name]} transaction(s) judged were reported on Form 4 after "
                     "the end of the second business day following the trade (or its deemed execution date); "
                     f"the latest by {worst} business day(s)"
                     + (f"; {no_date[name]} transaction(s) with no filing date not judged" if no_date.get(name) else "")
                     + "."),
-            subject=name, count=len(rows), citation=CITATION,
+            subject=name, count=len(rows), unit=Unit.TRANSACTIONS, citation=CITATION,
             evidence={"late": rows, "transactions_judged": judged[name],
                       "not_judged_no_filing_date": no_date.get(name, 0), "calendar": calendar}))
     table = pd.DataFrame([{"insider": f.subject, **{c: x[c] for c in LATE_COLUMNS[1:]}}

@@ -37,8 +37,9 @@ from typing import Any
 
 import pandas as pd
 
-from workbench.findings import Finding
+from workbench.findings import Finding, Unit
 from workbench.irregularities.links import MAX_EXAMPLES, link_finding, score_domain, to_ascii
+from workbench.severity import reviewed_severity
 
 log = logging.getLogger("workbench.irregularities.letters")
 
@@ -62,7 +63,9 @@ CREATE OR REPLACE TEMP MACRO elements(s) AS
   list_filter(list_transform(string_split(coalesce(s, ''), '|'), lambda x: lower(trim(x))), lambda x: x <> '');
 """
 
-#: Per problem: severity, title, and a detail template ({people}, {rows} filled in).
+#: Per problem: its reviewed severity for one person (raised by the people concerned, half a
+#: level per tenfold more, :func:`workbench.severity.reviewed_severity`), title, and a detail
+#: template ({people}, {rows} filled in).
 PROBLEMS: dict[str, tuple[str, str, str]] = {
     "notice_to_unaffected": ("high", "Notices sent to people who are not affected",
                              "{rows} notice(s) went to {people} person id(s) that are not in the affected-people "
@@ -292,11 +295,11 @@ def letter_problems(people: TableRef, notices: TableRef, *, data_elements: Itera
 
 
 def _finding(key: str, g: dict[str, Any], *, determined: dt.date | None, extra: dict[str, Any]) -> Finding:
-    severity, title, template = PROBLEMS[key]
+    reviewed, title, template = PROBLEMS[key]
     ids = "example_person_ids" if key in ("missing_notice", "duplicate_notice") else "example_notice_ids"
-    return Finding(category="notice_letter", code=key, severity=severity, title=title,
-                   detail=template.format(people=g["people"], rows=g["rows"], determined=determined),
-                   count=g["people"],
+    return Finding(category="notice_letter", code=key, severity=reviewed_severity(reviewed, people=g["people"]),
+                   title=title, detail=template.format(people=g["people"], rows=g["rows"], determined=determined),
+                   count=g["people"], unit=Unit.PEOPLE,
                    evidence={"rows": g["rows"], "people": g["people"], ids: g["examples"],
                              "by_jurisdiction": g["by_jurisdiction"], **extra})
 
@@ -331,7 +334,8 @@ def _letter_links(con, official_domains: list[str], jur: str) -> list[Finding]:
         group_hosts = flagged.loc[flagged["registrable"] == reg, "host"]
         ds = max((scores[h] for h in group_hosts), key=lambda d: d.score)
         findings.append(link_finding(
-            ds, code_prefix="letter_", where="notice letters", count=g["people"], category="notice_letter",
+            ds, code_prefix="letter_", where="notice letters", count=g["people"], unit=Unit.PEOPLE,
+            category="notice_letter",
             evidence={"hosts": sorted(scores[h].domain for h in group_hosts), "rows": g["rows"],
                       "people": g["people"], "example_notice_ids": g["examples"],
                       "by_jurisdiction": g["by_jurisdiction"]}))

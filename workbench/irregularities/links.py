@@ -55,7 +55,8 @@ from linkify_it import LinkifyIt
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 
-from workbench.findings import Finding
+from workbench.findings import Finding, Unit
+from workbench.severity import Exposure, severity, similarity_points
 
 #: Well-known legitimate domains that breach notices link on purpose (registrable domains).
 WELL_KNOWN_DOMAINS: frozenset[str] = frozenset({
@@ -397,7 +398,11 @@ def _resemblance(host: str, official: str) -> tuple[float, tuple[str, ...]]:
 
 
 def _severity(score: float) -> str:
-    return next(band for floor, band in BANDS if score >= floor)
+    """The one severity model (:mod:`workbench.severity`): the link-audit standard, with the
+    resemblance as the check's measure (:func:`~workbench.severity.similarity_points` keeps
+    :data:`BANDS`' floors). How many messages carry a link ranks it within its level (impact);
+    it does not raise it: one look-alike in a notice is already the harm."""
+    return severity(Exposure.STANDARD, gravity=similarity_points(score))
 
 
 def is_well_known(host: str) -> bool:
@@ -484,7 +489,7 @@ BRAND_OWNED_NOTE = ("It has the name of {official} under another suffix: it may 
 
 
 def link_finding(ds: DomainScore, *, code_prefix: str, where: str, count: int,
-                 evidence: dict, category: str = "lookalike_link") -> Finding:
+                 evidence: dict, category: str = "lookalike_link", unit: str = Unit.MESSAGES) -> Finding:
     """One finding for one non-official domain (shared by messages and letters)."""
     kind = "known" if ds.well_known else "lookalike" if ds.severity in ("critical", "high", "medium") else "unofficial"
     code = code_prefix + _CODES[kind]
@@ -503,7 +508,7 @@ def link_finding(ds: DomainScore, *, code_prefix: str, where: str, count: int,
         detail = (f"{count} {where} link {shown}, which is not an official domain of the case "
                   f"(closest official {ds.closest_official}, score {ds.score:.2f}).")
     return Finding(category=category, code=code, severity=ds.severity, title=title, detail=detail,
-                   subject=ds.registrable, count=int(count), citation=LINK_CITATION,
+                   subject=ds.registrable, count=int(count), unit=unit, citation=LINK_CITATION,
                    evidence={**ds.to_dict(), **evidence})
 
 

@@ -27,9 +27,10 @@ from typing import Any
 
 import pandas as pd
 
-from workbench.findings import Finding
+from workbench.findings import Finding, Unit
 from workbench.irregularities.filings import merge_amendments
 from workbench.form4 import FALSE_TEXTS, TRUE_TEXTS
+from workbench.severity import Exposure, loss_avoided_points, reviewed_severity
 
 log = logging.getLogger("workbench.irregularities.trading")
 
@@ -477,10 +478,10 @@ def _window_finding(name, group, defended, held, sales, exercises, refs, lo, win
     first = loss["first"]
     return Finding(
         category="insider_trading", code="insider_sale_in_window_10b5_1" if defended else "insider_sale_in_window",
-        severity="medium" if defended else "high",
+        severity=window_severity(group["_defence"], first["usd"]),
         title=("Insider sale under a 10b5-1 plan in the breach window" if defended
                else "Insider sale between discovery and disclosure"),
-        detail=detail, subject=str(name), count=len(rows), citation=CITATION,
+        detail=detail, subject=str(name), count=len(rows), unit=Unit.TRANSACTIONS, citation=CITATION,
         evidence={
             "insider_title": title, "role": role, "window": [start.isoformat(), end.isoformat() if end else None],
             "sales": rows, "shares_sold": _num(shares),
@@ -495,6 +496,20 @@ def _window_finding(name, group, defended, held, sales, exercises, refs, lo, win
             "loss_avoided_usd": first["usd"], "loss_avoided": loss,
             "reference_close": {"date": first["date"], "close": first["close"]} if first["date"] else None,
         })
+
+
+#: Sales just before the stated discovery date: a question, reviewed as low before the loss avoided.
+LOOK_BACK_LEVEL = "low"
+
+
+def window_severity(defences, loss_avoided_usd: float | None) -> str:
+    """Severity of an insider's sales in the window (:mod:`workbench.severity`): statutory
+    exposure (s.10(b), Rule 10b-5), the plan outcomes' reviewed level (the most severe of the
+    sales, :data:`workbench.irregularities.plans.OUTCOMES`) and the loss avoided as points."""
+    from workbench.findings import SEVERITY_RANK
+
+    reviewed = min((d.severity for d in defences), key=SEVERITY_RANK.__getitem__)
+    return reviewed_severity(reviewed, Exposure.STATUTORY, extra=loss_avoided_points(loss_avoided_usd))
 
 
 def _look_back_finding(rows_frame, exercises, refs, discovered, start, look_back_days, lowest_days) -> Finding:
@@ -524,9 +539,10 @@ def _look_back_finding(rows_frame, exercises, refs, discovered, start, look_back
                           for p in people)
               + _loss_text(loss, lowest_days) + ".")
     return Finding(
-        category="insider_trading", code="insider_sale_before_discovery", severity="low",
+        category="insider_trading", code="insider_sale_before_discovery",
+        severity=reviewed_severity(LOOK_BACK_LEVEL, Exposure.STATUTORY, extra=loss_avoided_points(loss["first"]["usd"])),
         title="Insider sales just before the stated discovery date", detail=detail, subject=None,
-        count=len(rows), citation=CITATION,
+        count=len(rows), unit=Unit.TRANSACTIONS, citation=CITATION,
         evidence={"look_back": {"days": look_back_days, "from": span.split(" .. ")[0], "to": span.split(" .. ")[1]},
                   "discovered": discovered.isoformat(), "insiders": people, "sales": rows,
                   "value_usd": round(value, 2), "loss_avoided_usd": loss["first"]["usd"], "loss_avoided": loss})

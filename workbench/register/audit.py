@@ -23,7 +23,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from workbench.findings import SCHEMA_VERSION, Finding, sort_findings
+from workbench.basis import basis_for
+from workbench.findings import SCHEMA_VERSION, Finding, Unit, sort_findings
+from workbench.severity import Exposure, gravity_of_level, reviewed_severity, severity
 from workbench.law.rulebook import RuleBook, load_rulebook
 from workbench.register.duplicates import DUPLICATE_COLUMNS, flag_duplicates
 from workbench.register.elsewhere import judge_elsewhere
@@ -42,6 +44,9 @@ OUTPUT_FILES: dict[str, str] = {"judged": "judged_register.csv", "rejects": "rej
 REGISTER_COLUMNS: tuple[str, ...] = (
     *ACCEPTED_COLUMNS[:1], "accepted", *ACCEPTED_COLUMNS[1:], *JUDGED_COLUMNS, *DUPLICATE_COLUMNS, "reject_field")
 FINDING_CODE = "register_late_notice"
+#: A register row is one late notice with no count of people: reviewed as medium the first day
+#: late under a statutory deadline, raised by the days late (:mod:`workbench.severity`).
+LATE_GRAVITY = gravity_of_level("medium", Exposure.STATUTORY)
 CATEGORY_OF: dict[str, str] = {"regulator": "regulator_notice", "individual": "notice_timeliness"}
 
 
@@ -74,14 +79,16 @@ def _late_findings(judged: pd.DataFrame, mapping: RegisterMapping, later_filings
         strict = r.basis == "statutory" and r.clock_source in ("discovered", "determined")
         later = int(later_filings.get(r.source_row, 0))
         out.append(Finding(
-            category=CATEGORY_OF[r.obligation], code=FINDING_CODE, severity="high" if strict else "medium",
+            category=CATEGORY_OF[r.obligation], code=FINDING_CODE,
+            severity=severity(Exposure.STATUTORY if strict else Exposure.ASSESSMENT, days_late=int(r.days_late),
+                              gravity=LATE_GRAVITY),
             title=f"{r.organisation}: {r.obligation} notice {r.days_late} day(s) late",
             detail=(f"Register row {r.source_row}: discovered {r.discovered}, notified {r.notified} "
                     f"({_means(r.obligation, mapping)}); due {r.due_at} under {r.rule_version} "
                     f"({r.basis}): {r.reason}" + (f". Clock: {r.clock_note}" if r.clock_note else "")
                     + (f". {later} later filing(s) of the same incident" if later else "")),
             jurisdiction=r.jurisdiction, subject=f"row {r.source_row}: {r.organisation}", count=int(r.days_late),
-            citation=r.citation or None,
+            unit=Unit.DAYS, citation=r.citation or None,
             evidence={"source_row": int(r.source_row), "record_id": r.record_id, "organisation": r.organisation,
                       "discovered": _iso(r.discovered), "notified": _iso(r.notified), "due_at": r.due_at,
                       "days_late": int(r.days_late), "rule_version": r.rule_version, "basis": r.basis,
@@ -104,11 +111,12 @@ def _iso(day) -> str:
 def _reject_finding(rejects: pd.DataFrame, code: str, path: str) -> list[Finding]:
     if rejects.empty:
         return []
-    return [Finding(category="data_quality", code="register_rows_rejected", severity="medium",
+    return [Finding(category="data_quality", code="register_rows_rejected",
+                    severity=reviewed_severity("medium"),
                     title=f"{len(rejects)} register row(s) could not be read",
                     detail=f"{path}: rows rejected (rejects.csv has row, field, reason): "
                            + "; ".join(f"row {r.source_row}: {r.reason}" for r in rejects.head(5).itertuples()),
-                    jurisdiction=code, subject=Path(path).name, count=len(rejects),
+                    jurisdiction=code, subject=Path(path).name, count=len(rejects), unit=Unit.ROWS,
                     evidence={"rows": [int(x) for x in rejects["source_row"].head(20)], "count_unit": "rows"})]
 
 
@@ -182,7 +190,8 @@ def finding_dict(f: Finding) -> dict:
     JSON (text and whole numbers), so the deep copy and JSON round trip of ``to_dict`` (a
     third of the write time at 100,000 rows) are skipped. A test holds it equal to ``to_dict``."""
     return {"id": f.id, "category": f.category, "severity": f.severity, "title": f.title, "detail": f.detail,
-            "jurisdiction": f.jurisdiction, "subject": f.subject, "count": int(f.count), "citation": f.citation,
+            "jurisdiction": f.jurisdiction, "subject": f.subject, "count": int(f.count), "unit": str(f.unit),
+            "citation": f.citation, "basis": basis_for(f).to_json(),
             "evidence": {"check": f.code, **dict(sorted(f.evidence.items()))}}
 
 

@@ -6,25 +6,21 @@ from dataclasses import replace
 
 import pandas as pd
 
-from workbench.findings import Finding
+from workbench.findings import Finding, Unit
 from workbench.owners import ORGANISATION
 from workbench.law import UNKNOWN_JURISDICTION
+from workbench.severity import Exposure, severity
 
 
 ASSESSMENT_NOTE = "assessment, not statutory"
 
 
 def severity_for(count: int, days: int | None, *, assessment: bool = False) -> str:
-    """Severity from the size of a problem and its lateness.
-
-    size: 10+ people 1 point, 1,000+ 2, 100,000+ 3; lateness: 30+ days 1 point, 90+ days 2.
-    Points 0-1 low, 2 medium, 3 high, 4+ critical; a deadline that is only an assessment
-    (the law sets no number) drops one level.
-    """
-    size = 3 if count >= 100_000 else 2 if count >= 1_000 else 1 if count >= 10 else 0
-    late = 0 if days is None else 2 if days >= 90 else 1 if days >= 30 else 0
-    score = size + late - (1 if assessment else 0)
-    return "critical" if score >= 4 else "high" if score == 3 else "medium" if score == 2 else "low"
+    """Severity of a notice not given on time, by the one model (:mod:`workbench.severity`):
+    a statutory deadline is statutory exposure, an assessed one (the law sets no number, or
+    the duty is conditional) assessment exposure; ``count`` people concerned, ``days`` late
+    or overdue (continuous: one more person or day never moves it by more than one level)."""
+    return severity(Exposure.ASSESSMENT if assessment else Exposure.STATUTORY, people=count, days_late=days or 0)
 
 
 def _basis_note(basis: str | None) -> str:
@@ -91,11 +87,11 @@ def _row_findings(out: list[Finding], r: dict, owed: pd.DataFrame | None, regula
           # the deadline arithmetic the report states (clock start + period = due)
           "clock_start": pd.Timestamp(start).isoformat() if start is not None and pd.notna(start) else None}
     if code == UNKNOWN_JURISDICTION:
-        out.append(Finding("notice_timeliness", "jurisdiction_unknown", "info",
+        out.append(Finding("notice_timeliness", "jurisdiction_unknown", severity(Exposure.INFORMATIONAL),
                            f"{residents} affected people could not be placed in a jurisdiction",
                            f"{residents} people have a country/region that maps to no jurisdiction of the law "
                            "data; their notice timeliness was not assessed (see the data-quality stage).",
-                           jurisdiction=code, count=residents, evidence={"residents": residents}))
+                           jurisdiction=code, count=residents, unit=Unit.PEOPLE, evidence={"residents": residents}))
         return
     if owed is not None:
         out += _not_owed_findings(r, name, residents, owed)
@@ -107,7 +103,7 @@ def _row_findings(out: list[Finding], r: dict, owed: pd.DataFrame | None, regula
             f"{name}: {late} of {residents} {word} notified late",
             f"{late} {word} of {name} ({code}) received their first valid notice after the due moment "
             f"{due_text} (median {med} days late, at most {mx}).{_basis_note(basis)}",
-            jurisdiction=code, count=late, citation=citation,
+            jurisdiction=code, count=late, unit=Unit.PEOPLE, citation=citation,
             evidence={**ev, "late": late, "days_late_median": med, "days_late_max": mx,
                       "first_sent": _moment(r.get("first_notice_at")), "last_sent": _moment(r.get("last_notice_at"))}))
     missing = _n(r.get("missing"))
@@ -120,17 +116,17 @@ def _row_findings(out: list[Finding], r: dict, owed: pd.DataFrame | None, regula
             f"{name}: {missing} of {residents} {word} never validly notified",
             f"{missing} {word} of {name} ({code}) had no valid notice by the audit date although it was "
             f"due {due_text} ({over} days before the audit date).{extra}{_basis_note(basis)}",
-            jurisdiction=code, count=missing, citation=citation,
+            jurisdiction=code, count=missing, unit=Unit.PEOPLE, citation=citation,
             evidence={**ev, "missing": missing, "no_notice_at_all": _n(r.get("overdue")),
                       "undelivered_only": und, "days_overdue": over}))
     pending = _n(r.get("pending"))
     if pending:
         out.append(Finding(
-            "notice_timeliness", "pending_notice", "info",
+            "notice_timeliness", "pending_notice", severity(Exposure.INFORMATIONAL),
             f"{name}: {pending} {word} not yet notified, deadline after the audit date",
             f"{pending} {word} of {name} ({code}) have no valid notice yet; the deadline {due_text} falls "
             f"after the audit date.{_basis_note(basis)}",
-            jurisdiction=code, count=pending, citation=citation, evidence={**ev, "pending": pending}))
+            jurisdiction=code, count=pending, unit=Unit.PEOPLE, citation=citation, evidence={**ev, "pending": pending}))
     threshold_count = r.get("threshold_residents")
     out += _regulator_findings(r, name, residents if threshold_count is None or pd.isna(threshold_count)
                                else int(threshold_count), regulator_assessed)
@@ -153,9 +149,9 @@ def _not_owed_findings(r: dict, name: str, residents: int, groups: pd.DataFrame)
                  f"{name}: {total} of {residents} residents' exposed elements could not be judged")
         more = f" (and {len(part) - 1} other element set(s), see the evidence)" if len(part) > 1 else ""
         out.append(Finding(
-            "notice_timeliness", check, "info", title,
+            "notice_timeliness", check, severity(Exposure.INFORMATIONAL), title,
             f"{total} residents of {name} ({code}) are not held to a notice deadline: {top['reason']}{more}.",
-            jurisdiction=code, count=total, citation=top["citation"] if isinstance(top["citation"], str) else None,
+            jurisdiction=code, count=total, unit=Unit.PEOPLE, citation=top["citation"] if isinstance(top["citation"], str) else None,
             evidence={"residents": residents, "by_elements": [
                 {"elements": g["elements"], "people": int(g["people"]), "reason": g["reason"]}
                 for g in part.head(20).to_dict("records")]}))
@@ -198,7 +194,7 @@ def _regulator_findings(r: dict, name: str, residents: int, assessed: bool) -> l
                                f"{due_text} and none was found by the audit date ({days} days overdue)."
                                f"{cond_text}{_basis_note(basis)}",
                                jurisdiction=code, subject=subject,
-                               count=n, citation=citation, evidence={**ev, "days_overdue": days}))
+                               count=n, unit=Unit.PEOPLE, citation=citation, evidence={**ev, "days_overdue": days}))
         elif status == "late":
             sent = pd.Timestamp(r.get(f"{kind}_sent_at")).isoformat()
             out.append(Finding(category, f"{kind}_notice_late", severity_for(n, days, assessment=assess),
@@ -206,21 +202,23 @@ def _regulator_findings(r: dict, name: str, residents: int, assessed: bool) -> l
                                f"Notice to {who} for {n} residents of {name} ({code}) was due {due_text} "
                                f"and first sent {sent}, {days} days late.{cond_text}{_basis_note(basis)}",
                                jurisdiction=code, subject=subject,
-                               count=n, citation=citation,
+                               count=n, unit=Unit.PEOPLE, citation=citation,
                                evidence={**ev, "sent_at": sent, "days_late": days}))
         elif status == "pending":
-            out.append(Finding(category, f"{kind}_notice_pending", "info",
+            out.append(Finding(category, f"{kind}_notice_pending", severity(Exposure.INFORMATIONAL),
                                f"{name}: notice to {who} not yet due",
                                f"Notice to {who} for {n} residents of {name} ({code}) is due {due_text}, "
                                f"after the audit date; none found yet.{_basis_note(basis)}",
                                jurisdiction=code, subject=subject,
-                               count=n, citation=citation, evidence=ev))
+                               count=n, unit=Unit.PEOPLE, citation=citation, evidence=ev))
         log = r.get("regulator_filing_log") if kind == "regulator" else None
         log = log if isinstance(log, str) and log else None
         if kind == "regulator" and r.get("residents_reported_matches") is False:
             reported = int(r["residents_reported"])
             diff = abs(reported - n)
-            sev = "medium" if diff >= max(10, 0.1 * n) else "low"
+            # a count told to the regulator that is wrong: an assessment of the statutory duty to
+            # report the number, by the people miscounted (one model, no 10 % cliff)
+            sev = severity(Exposure.ASSESSMENT, people=diff)
             source = r.get("threshold_residents_source") or "people table"
             against = ("the organisation's declared count" if source == "declared"
                        else "the affected-people table (residents whose exposed elements are personal information there)")
@@ -229,18 +227,19 @@ def _regulator_findings(r: dict, name: str, residents: int, assessed: bool) -> l
                                f"The latest notice to {who} for {name} ({code}) reports {reported} affected "
                                f"residents; {against} holds {n} ({reported - n:+d})."
                                + (f" Filings: {log}." if log else ""),
-                               jurisdiction=code, subject="regulator", count=diff,
+                               jurisdiction=code, subject="regulator", count=diff, unit=Unit.PEOPLE,
                                citation=r.get("regulator_citation") or r.get("citation"),
                                evidence={"residents": n, "residents_reported": reported,
                                          "compared_with": source, "filings": log}))
         counts = r.get("regulator_counts_reported") if kind == "regulator" else None
         if isinstance(counts, str) and len(set(counts.split(","))) > 1:
-            out.append(Finding("regulator_notice", "regulator_count_revised", "info",
+            out.append(Finding("regulator_notice", "regulator_count_revised", severity(Exposure.INFORMATIONAL),
                                f"{name}: the count told to {who} changed between filings",
                                f"{who} for {name} ({code}) was told different numbers of affected residents "
                                f"over {len(counts.split(','))} filings: {log}. The latest is judged against the "
                                "true count; the earlier ones are the record of what the regulator knew when.",
                                jurisdiction=code, subject="regulator", count=len(counts.split(",")),
+                               unit=Unit.FILINGS,
                                citation=r.get("regulator_citation") or r.get("citation"),
                                evidence={"filings": log, "counts": [int(x) for x in counts.split(",")]}))
     return out
