@@ -303,43 +303,66 @@ def flagged_expected(notice_rows) -> int | None:
     return int(notice_rows["late"].fillna(0).sum() + notice_rows["missing"].fillna(0).sum())
 
 
-def residents_frame(run_dir: Path, code: str, *, mask: bool, key: str):
-    """The flagged residents of ``code`` (DuckDB reads only their rows of the Parquet
-    artifact), dates as days, ids pseudonymised when ``mask``; None when the stage wrote no
-    such artifact (the reason is the caller's to say)."""
+def _flagged_path(run_dir: Path) -> Path:
+    return Path(run_dir) / "artifacts" / FLAGGED_PEOPLE_ARTIFACT
+
+
+def _residents_sql(mask: bool) -> str:
+    """The residents list of one jurisdiction (parameters: the Parquet path, the key, the code)
+    from the flagged people: DuckDB reads only that jurisdiction's rows; dates as days; ids as
+    :func:`workbench.masking.pseudonymise_id` computes them (sha256 in SQL) when ``mask``."""
+    pid = ("'p-' || substr(sha256(CAST($key AS VARCHAR) || chr(31) || CAST(person_id AS VARCHAR)), 1, 12)" if mask
+           else "CAST(person_id AS VARCHAR)")
+    return (f"SELECT {pid} AS person_id, nullif(CAST(data_owner AS VARCHAR), '') AS data_owner, status, "
+            "strftime(clock_start, '%Y-%m-%d') AS clock_start, strftime(due_at, '%Y-%m-%d') AS due_at, "
+            "strftime(sent_at, '%Y-%m-%d') AS sent_at, days_late, days_overdue "
+            "FROM read_parquet($path) WHERE jurisdiction = $code ORDER BY status, due_at, person_id")
+
+
+def residents_frame(run_dir: Path, code: str, *, mask: bool, key: str, limit: int | None = None):
+    """The flagged residents of ``code`` (at most ``limit`` rows, for the PDF) and their
+    number, or (None, None) when the stage wrote no flagged-people artifact (the reason is
+    the caller's to say). Bounded memory: only ``limit`` rows become a DataFrame."""
     from workbench.duck import connect
 
-    path = Path(run_dir) / "artifacts" / FLAGGED_PEOPLE_ARTIFACT
+    path = _flagged_path(run_dir)
     if not path.is_file():
-        return None
+        return None, None
     con = connect()
     try:
-        frame = con.execute(
-            "SELECT CAST(person_id AS VARCHAR) AS person_id, nullif(CAST(data_owner AS VARCHAR), '') AS data_owner, "
-            "status, strftime(clock_start, '%Y-%m-%d') AS clock_start, strftime(due_at, '%Y-%m-%d') AS due_at, "
-            "strftime(sent_at, '%Y-%m-%d') AS sent_at, days_late, days_overdue "
-            "FROM read_parquet(?) WHERE jurisdiction = ? ORDER BY status, due_at, person_id",
-            [str(path), code]).df()
+        params = {"path": str(path), "code": code}
+        total = con.execute("SELECT count(*) FROM read_parquet($path) WHERE jurisdiction = $code", params).fetchone()[0]
+        sql = _residents_sql(mask) + (f" LIMIT {int(limit)}" if limit is not None else "")
+        frame = con.execute(sql, {**params, **({"key": key} if mask else {})}).df()
     finally:
         con.close()
-    if mask:
-        from workbench.masking import pseudonymise_id
-
-        frame["person_id"] = [pseudonymise_id(p, key) for p in frame["person_id"]]
-    return frame[list(RESIDENT_COLUMNS)]
+    return frame[list(RESIDENT_COLUMNS)], int(total)
 
 
-def write_residents_csv(folder: Path, frame) -> Path:
-    """``residents.csv`` (every row; cells through :mod:`workbench.safecsv`), written atomically."""
+def write_residents_csv(folder: Path, run_dir: Path, code: str, *, mask: bool, key: str,
+                        batch_rows: int = 100_000) -> Path:
+    """``residents.csv``: every flagged resident of ``code``, streamed from DuckDB in batches
+    (a jurisdiction of millions never is one DataFrame), every cell through
+    :mod:`workbench.safecsv`, written atomically."""
+    from workbench.duck import connect
     from workbench.safecsv import SafeWriter
 
     path = Path(folder) / RESIDENTS_CSV
     tmp = path.with_name(f".{path.name}.tmp")
-    with tmp.open("w", encoding="utf-8", newline="") as f:
-        w = SafeWriter(f)
-        w.writerow(RESIDENT_COLUMNS)
-        for rec in frame.itertuples(index=False, name=None):
-            w.writerow([_cell(v) for v in rec])
+    con = connect()
+    try:
+        params = {"path": str(_flagged_path(run_dir)), "code": code, **({"key": key} if mask else {})}
+        cur = con.execute(_residents_sql(mask), params)
+        with tmp.open("w", encoding="utf-8", newline="") as f:
+            w = SafeWriter(f)
+            w.writerow(RESIDENT_COLUMNS)
+            while True:
+                rows = cur.fetchmany(batch_rows)
+                if not rows:
+                    break
+                w.writerows([_cell(v) for v in r] for r in rows)
+    finally:
+        con.close()
     tmp.replace(path)
     return path
 
@@ -469,7 +492,7 @@ def package_parts(*, code: str, run_dir: Path | None, folder: str, notice_rows, 
                   audit: Mapping[str, Any] | None, residents_people: int | None, mask: bool,
                   assessed: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Any]:
     """Everything the package's own blocks show (the template's ``package``), and the
-    residents frame the caller writes as residents.csv (``residents_frame``, None when not assessed)."""
+    arguments of :func:`write_residents_csv` for the caller (``residents_source``, None when not assessed)."""
     from workbench.assessment import Assessment
 
     parts: dict[str, Any] = {"cover": cover(code=code, organization=organization, case_id=case_id, incident=incident,
@@ -484,18 +507,19 @@ def package_parts(*, code: str, run_dir: Path | None, folder: str, notice_rows, 
     elif run_dir is None:
         why = "not assessed: no run folder to read the notice-timeline stage's flagged people from"
     else:
-        frame = residents_frame(run_dir, code, mask=mask, key=case_id)
+        frame, total = residents_frame(run_dir, code, mask=mask, key=case_id, limit=RESIDENTS_PDF_ROWS)
         if frame is None:
             why = (f"not assessed: the notice-timeline stage wrote no artifacts/{FLAGGED_PEOPLE_ARTIFACT} in this run "
                    "(it did not run, had no affected people, or predates the residents list)")
     parts["residents_reason"] = why
-    parts["residents_frame"] = frame
+    #: what the caller passes to write_residents_csv (None: no list to write)
+    parts["residents_source"] = (None if frame is None else
+                                 {"run_dir": run_dir, "code": code, "mask": mask, "key": case_id})
     parts["residents_expected"] = flagged_expected(notice_rows)
     if frame is not None:
-        shown = frame.head(RESIDENTS_PDF_ROWS)
-        parts["residents_total"] = len(frame)
-        parts["residents_rows"] = [[str(_cell(v)) for v in r] for r in shown.itertuples(index=False, name=None)]
-        parts["residents_more"] = max(0, len(frame) - RESIDENTS_PDF_ROWS)
+        parts["residents_total"] = total
+        parts["residents_rows"] = [[str(_cell(v)) for v in r] for r in frame.itertuples(index=False, name=None)]
+        parts["residents_more"] = max(0, total - len(frame))
         parts["residents_columns"] = list(RESIDENT_COLUMNS)
     due = _first(notice_rows, "due_at")
     per_day = notices_per_day(run_dir, code) if run_dir is not None else None

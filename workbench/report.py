@@ -882,9 +882,9 @@ def _write_packages(ctx: ReportContext, run_dir: Path, codes: Sequence[str], reg
         folder.mkdir(parents=True, exist_ok=True)
         # residents.csv and findings.json first, so that the report's table of the package's
         # files carries their sha256 (the report documents' own are in the folder's manifest)
-        frame = rctx.package.pop("residents_frame", None) if rctx.package else None
-        if frame is not None:
-            written.append(write_residents_csv(folder, frame))
+        source = rctx.package.get("residents_source") if rctx.package else None
+        if source is not None:
+            written.append(write_residents_csv(folder, **source))
         else:
             (folder / "residents.csv").unlink(missing_ok=True)  # never one left from an earlier render
         documents = [n for n in regulator_formats if n in ("html", "pdf")]

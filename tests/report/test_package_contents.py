@@ -266,3 +266,14 @@ def test_a_package_pdf_has_the_cover_page_and_the_residents_table(tmp_path):
     assert "Late, missing and overdue residents" in text
     assert pseudonymise_id("P-CA-3", "MINI-2017") in text and "P-CA-3" not in text
     assert "30 calendar days" in text
+
+
+def test_residents_csv_is_streamed_in_batches_with_the_same_rows(tmp_path):
+    run_dir, _ = _run(tmp_path)
+    one, two = tmp_path / "one", tmp_path / "two"
+    one.mkdir(), two.mkdir()
+    pc.write_residents_csv(one, run_dir, "US-CA", mask=True, key="MINI-2017", batch_rows=1)
+    pc.write_residents_csv(two, run_dir, "US-CA", mask=True, key="MINI-2017")
+    assert (one / "residents.csv").read_bytes() == (two / "residents.csv").read_bytes()
+    frame, total = pc.residents_frame(run_dir, "US-CA", mask=True, key="MINI-2017", limit=1)
+    assert (len(frame), total) == (1, 3)
