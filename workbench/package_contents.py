@@ -118,10 +118,21 @@ def share_text(finding: Mapping[str, Any], code: str) -> str | None:
     return None
 
 
+#: What a package's finding without a jurisdiction concerns (its "jurisdiction" line).
+_SCOPE_LABELS = {"share": "(residents of several jurisdictions)", "inputs": "(the case's inputs)",
+                 "organisation": "(organisation-wide)"}
+
+
 def package_findings(findings: Iterable[Mapping[str, Any]], code: str) -> list[dict[str, Any]]:
     """The findings of ``code``'s package, in their order, each with ``package_share`` (how it
-    concerns the jurisdiction's residents; None for its own findings)."""
-    return [{**f, "package_share": share_text(f, code)} for f in findings if concerns(f, code)]
+    concerns the jurisdiction's residents; None for its own findings) and ``package_scope``
+    (what one without a jurisdiction concerns)."""
+    out = []
+    for f in findings:
+        why = concerns(f, code)
+        if why:
+            out.append({**f, "package_share": share_text(f, code), "package_scope": _SCOPE_LABELS.get(why)})
+    return out
 
 
 # --------------------------------------------------------------------------- cover page

@@ -374,8 +374,9 @@ def regulator_context(ctx: ReportContext, jurisdiction: str, *, mask: bool) -> R
 
     chosen = package_findings(ctx.findings, jurisdiction)
     if mask:
-        rows = [{**masked_dict(Finding.from_dict({k: v for k, v in f.items() if k != "package_share"})),
-                 "package_share": f["package_share"]} for f in chosen]
+        extra = ("package_share", "package_scope")
+        rows = [{**masked_dict(Finding.from_dict({k: v for k, v in f.items() if k not in extra})),
+                 **{k: f[k] for k in extra}} for f in chosen]
     else:
         rows = chosen
 

@@ -74,6 +74,8 @@ def test_a_letter_finding_goes_to_the_jurisdictions_whose_residents_it_counts(tm
     ny_checks = {f["evidence"]["check"] for f in ny["findings"]}
     assert "fewer_data_elements" in ca_checks and "fewer_data_elements" not in ny_checks
     assert "2 of this jurisdiction's residents, of 3 in all" in _text(ca_html)
+    letter = _text(ca_html.split("Letters name fewer data elements", 1)[1].split("</div>", 1)[0])
+    assert "jurisdiction (residents of several jurisdictions)" in letter and "organisation-wide" not in letter
     # organisation-wide (insider) and the residents' inputs' data quality are in both, said as such
     assert {"sale_in_window", "dq.affected_people.email_format"} <= ca_checks & ny_checks
     assert "the stage counts failing rows per input, not per jurisdiction" in _text(ny_html)
