@@ -29,7 +29,9 @@ run's artifacts only:
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import io
 import json
 import re
 from pathlib import Path
@@ -416,8 +418,6 @@ def notices_chart(per_day, *, code: str, due_at: Any, residents: int | None) -> 
     import matplotlib.dates as mdates
     from matplotlib.figure import Figure
 
-    from workbench.report import _plain, _png
-
     days = [dt.date.fromisoformat(str(d)[:10]) for d in per_day["date"]]
     total, cum = 0, []
     for n in per_day["notices"]:
@@ -432,12 +432,14 @@ def notices_chart(per_day, *, code: str, due_at: Any, residents: int | None) -> 
         due = dt.date.fromisoformat(_day(due_at))
         ax.axvline(due, color="#d62728", linestyle="--", linewidth=1.2, label=f"due {due}")
     ax.set_ylabel("residents notified")
-    ax.set_title(_plain(f"{code}: notices to residents over time"))
+    ax.set_title(f"{code}: notices to residents over time".replace("$", r"\$"))  # no mathtext
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m-%d"))
     ax.legend(fontsize=7, loc="lower right")
     fig.autofmt_xdate()
     fig.tight_layout()
-    return _png(fig)
+    buf = io.BytesIO()  # as workbench.report's charts: PNG, no software tag, a data: URI
+    fig.savefig(buf, format="png", dpi=110, metadata={"Software": None})
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
 # --------------------------------------------------------------------------- the package's files
@@ -468,16 +470,21 @@ def _manifest_entries(doc: Any) -> dict[str, str | None]:
     return out
 
 
-def package_files_table(folder: str | Path) -> dict[str, Any]:
+def package_files_table(folder: str | Path, *, from_manifest: bool = True) -> dict[str, Any]:
     """The package's files with their sha256: the entries of ``manifest.json`` in the
-    folder when it exists (``source: manifest``), else the files written so far, hashed
-    here (``source: folder``; the report documents being rendered cannot carry their own
-    sha256: the folder's manifest, written after them, records it). Tolerates an absent or
-    unreadable manifest (``note`` says so)."""
+    folder when it exists and ``from_manifest`` (``source: manifest``), else the files
+    written so far, hashed here (``source: folder``; the report documents being rendered
+    cannot carry their own sha256: the folder's manifest, written after them, records it).
+    Tolerates an absent or unreadable manifest (``note`` says so).
+
+    Order when a package is rendered (:func:`workbench.report._write_packages`):
+    residents.csv, findings.json, then this table (``from_manifest=False``: a manifest
+    left from an earlier render would be stale), then report.html and report.pdf; the
+    folder's manifest.json is written after them all."""
     folder = Path(folder)
     manifest = folder / "manifest.json"
     note, entries = None, {}
-    if manifest.is_file():
+    if from_manifest and manifest.is_file():
         try:
             entries = _manifest_entries(json.loads(manifest.read_text(encoding="utf-8")))
         except (OSError, ValueError) as err:
@@ -539,6 +546,6 @@ def package_parts(*, code: str, run_dir: Path | None, folder: str, notice_rows, 
                              "not drawn: the run's notices_per_day artifact has no jurisdiction column "
                              "(a run from before per-jurisdiction counts)" if per_day is None else
                              "no notice to a resident of this jurisdiction was sent by the audit date")
-    parts["files"] = package_files_table(run_dir / folder) if run_dir is not None else {
+    parts["files"] = package_files_table(run_dir / folder, from_manifest=False) if run_dir is not None else {
         "source": "folder", "rows": [], "note": "no run folder"}
     return parts

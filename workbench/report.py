@@ -891,7 +891,7 @@ def _write_packages(ctx: ReportContext, run_dir: Path, codes: Sequence[str], reg
         documents = [n for n in regulator_formats if n in ("html", "pdf")]
         for name in [n for n in regulator_formats if n not in documents] + documents:
             if name in documents and rctx.package is not None:
-                rctx.package["files"] = package_files_table(folder)
+                rctx.package["files"] = package_files_table(folder, from_manifest=False)
             written.append(write(name, rctx, folder))
         packages[code] = folder
     return packages

@@ -248,6 +248,9 @@ def test_the_package_lists_its_files_with_sha256_and_tolerates_no_manifest(tmp_p
     table = pc.package_files_table(folder)
     assert table["source"] == "manifest" and table["rows"] == [
         {"file": "report.pdf", "what": "this report (PDF)", "sha256": "ab" * 32}]
+    # rendering again: a manifest left from the earlier render is not read (it would be stale)
+    build_report(run_dir, case_yaml, packages="US-CA", **FAST)
+    assert "ab" * 32 not in _package(run_dir, "US-CA")[1]
     (folder / "manifest.json").write_text("{not json")
     assert pc.package_files_table(folder)["note"].startswith("manifest.json unreadable")
     assert pc.package_files_table(tmp_path / "nowhere")["rows"][0]["sha256"].startswith("recorded in manifest.json")
