@@ -658,7 +658,7 @@ def ref_timelines(store, case, out_dir: str | Path, *, person_status: bool | Non
         summary = con.execute(_JURISDICTION_SQL).df()
         per_day = con.execute("SELECT count(*), coalesce(sum(notices), 0) FROM ("
                               "SELECT CAST(timezone(?, first_valid_notice) AS DATE), split_part(jurisdiction, '-', 1), "
-                              "count(*) AS notices FROM person_status WHERE first_valid_notice IS NOT NULL "
+                              "jurisdiction, count(*) AS notices FROM person_status WHERE first_valid_notice IS NOT NULL "
                               "AND scope = 'residence' GROUP BY ALL)",
                               [case.parameters.timezone]).fetchone()
         export = case.parameters.person_status_export if person_status is None else person_status

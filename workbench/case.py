@@ -194,10 +194,19 @@ class Parameters(_Strict):
             raise ValueError(f"parameters.report_packages: {str(err).removeprefix('--packages ')}") from None
 
 
+class Audit(_Strict):
+    """Who ran the audit, for the cover page of each regulator package (absent: "not recorded")."""
+
+    auditor: str | None = Field(default=None, min_length=1)
+    firm: str | None = Field(default=None, min_length=1)
+
+
 class Case(_Strict):
     case_id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
     organization: Organization
     incident: Incident
+    #: Who ran the audit (optional; printed on the regulator packages' cover pages).
+    audit: Audit = Field(default_factory=Audit)
     official_domains: list[str] = Field(default_factory=list)
 
     @field_validator("official_domains")

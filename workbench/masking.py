@@ -8,6 +8,11 @@ Rules, chosen so that a regulator can still follow a finding without seeing a pe
 * a postal address or phone number becomes ``[masked]``;
 * identifiers (person_id, notice_id, message ids) are kept: they are pseudonymous and are
   how a regulator asks the organisation about a case.
+* except in a package's residents list (``residents.csv``), which names every late, missing
+  and overdue resident of a jurisdiction with their dates: there a person id becomes a
+  keyed pseudonym (:func:`pseudonymise_id`: ``p-`` and 12 hex digits of
+  sha256(case_id, id)), which the organisation can recompute from its own ids to answer a
+  regulator, and a reader cannot turn back into the id.
 
 Public-record findings are not masked: the names and titles of reporting owners are
 published by the SEC in their Form 4 filings (Exchange Act § 16(a)), so an insider-trading
@@ -56,6 +61,17 @@ def mask_shape(value: Any) -> Any:
     if value is None or not isinstance(value, str):
         return value
     return re.sub(r"(?<=[^\W_])[^\W_]", "*", value)
+
+
+def pseudonymise_id(value: str | None, key: str) -> str | None:
+    """A person id's pseudonym in a regulator package: ``p-`` + the first 12 hex digits of
+    sha256 of ``key`` (the case id), a unit separator and the id. Stable across runs of a
+    case, different across cases; None stays None."""
+    if value is None:
+        return None
+    import hashlib
+
+    return "p-" + hashlib.sha256(f"{key}\x1f{value}".encode("utf-8")).hexdigest()[:12]
 
 
 def mask_name(name: str | None) -> str | None:

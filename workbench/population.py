@@ -334,5 +334,6 @@ def cross_input_findings(store: PopulationStore, case, *, max_examples: int = 20
             subject="affected_people", count=missing["count"], unit=Unit.PEOPLE,
             evidence={"examples": missing["examples"], "examples_capped": missing["count"] > len(missing["examples"]),
                       "by_jurisdiction": missing["by_jurisdiction"],
+                      "people_by_jurisdiction": missing["by_jurisdiction"],
                       "engine": "duckdb", "evidence_file": "evidence/gx/population.json"}))
     return CrossResult(findings, assessed, evidence)

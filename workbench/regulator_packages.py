@@ -5,8 +5,9 @@ WeasyPrint layout of seconds; a case with residents in sixty jurisdictions spent
 report stage on packages nobody asked for. A *selection* says which ones to render:
 
 ``with-findings`` (the default)
-    jurisdictions with at least one finding of their own (``finding.jurisdiction`` is the
-    code). Organisation-wide findings (insider trading...) go into every package rendered,
+    jurisdictions with at least one finding about their residents (``finding.jurisdiction``
+    is the code, or its ``evidence.people_by_jurisdiction`` counts some of them:
+    :func:`workbench.package_contents.counts_for`). Organisation-wide findings (insider trading...) go into every package rendered,
     but do not by themselves call for one: they concern the organisation, not residents.
 ``all``
     every jurisdiction with affected residents (what the workbench did before).
@@ -44,7 +45,7 @@ _CODE = re.compile(r"^[A-Z]{2}(-[A-Z0-9]{1,10})*$")
 
 @dataclass(frozen=True)
 class Candidate:
-    """A jurisdiction with affected residents: how many, and how many findings are its own."""
+    """A jurisdiction with affected residents: how many, and how many findings concern its residents."""
 
     code: str
     residents: int | None

@@ -112,9 +112,9 @@ FINDINGS_SCHEMA: dict[str, Any] = {
     },
 }
 #: Findings without a jurisdiction that concern the organisation, not residents: they go into
-#: every regulator package. Other jurisdiction-less findings (data quality...) may describe
-#: residents of any jurisdiction and stay out of regulator packages.
-ORGANISATION_WIDE_CATEGORIES = frozenset({"insider_trading", "lookalike_link", "compensation"})
+#: every regulator package. Which other findings a package holds (a share of their people,
+#: data quality of the residents' inputs): :func:`workbench.package_contents.concerns`.
+from workbench.package_contents import ORGANISATION_WIDE_CATEGORIES  # noqa: E402
 #: Stages the full audit runs; one without a findings artifact is listed as not assessed.
 EXPECTED_STAGES: tuple[str, ...] = ("10_data_quality", "20_notice_timelines", "30_irregularities")
 NOTICE_TABLE = ("20_notice_timelines", "jurisdictions")
@@ -258,6 +258,9 @@ class ReportContext:
     data_docs: dict[str, Any] | None = None  # the data-quality stage's GX Data Docs record, or None
     headline: Any = None                    # workbench.headline.Headline: the run's headline numbers
     charts_data: dict[str, Any] = field(default_factory=dict)  # artifacts the report's charts draw
+    run_dir: Path | None = None             # the run folder the artifacts were read from
+    audit: dict[str, Any] | None = None     # case.yaml ``audit`` (who ran it), or None
+    package: dict[str, Any] | None = None   # a package's own parts (workbench.package_contents.package_parts)
     #: Rendered HTML, so that the html and pdf formats draw the charts once (not copied by replace()).
     _html: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
 
@@ -298,9 +301,11 @@ def load_context(run_dir: str | Path, case_path: str | Path | None = None, *,
         case_id, org = case.case_id, case.organization.name
         incident = case.incident.model_dump(mode="json")
         params = case.parameters.model_dump(mode="json")
+        audit = case.audit.model_dump(mode="json") if getattr(case, "audit", None) is not None else None
     elif manifest:
         case_id, org = manifest["case_id"], manifest.get("organization", "(organisation not recorded)")
         incident, params = manifest.get("incident", {}), manifest.get("parameters", {})
+        audit = manifest.get("audit")
     else:
         from workbench.errors import RunError
         raise RunError(f"{run_dir}: no manifest.json and no case.yaml given: cannot tell which case this is")
@@ -318,7 +323,7 @@ def load_context(run_dir: str | Path, case_path: str | Path | None = None, *,
         notice_table=read_table(run_dir, *NOTICE_TABLE),
         notices_per_day=read_table(run_dir, "00_case_overview", "notices_per_day"),
         inputs=read_table(run_dir, "00_case_overview", "inputs"),
-        data_docs=_data_docs(run_dir),
+        data_docs=_data_docs(run_dir), run_dir=run_dir, audit=audit,
     )
 
 
@@ -359,14 +364,17 @@ def jurisdictions_with_residents(ctx: ReportContext) -> list[str]:
 
 def package_candidates(ctx: ReportContext) -> list[Candidate]:
     """Each jurisdiction with affected residents (:func:`jurisdictions_with_residents`), with
-    its residents and the number of findings whose jurisdiction it is: those are the findings
-    that concern its residents (``with-findings``); organisation-wide findings go into every
-    package but call for none."""
+    its residents and the number of findings that concern its residents in particular: its
+    own, and those whose people it has a share of (letters...;
+    :func:`workbench.package_contents.counts_for`). Those call for a package
+    (``with-findings``); organisation-wide findings go into every package but call for none."""
+    from workbench.package_contents import counts_for
+
     people = {}
     if ctx.people is not None:
         people = {str(j): _count(n) for j, n in zip(ctx.people["jurisdiction"], ctx.people["people"])}
-    own = Counter(f.get("jurisdiction") for f in ctx.findings if f.get("jurisdiction"))
-    return [Candidate(code, people.get(code), own.get(code, 0)) for code in jurisdictions_with_residents(ctx)]
+    codes = jurisdictions_with_residents(ctx)
+    return [Candidate(code, people.get(code), sum(1 for f in ctx.findings if counts_for(f, code))) for code in codes]
 
 
 def _count(v: Any) -> int:
@@ -378,20 +386,35 @@ def _count(v: Any) -> int:
 
 
 def regulator_context(ctx: ReportContext, jurisdiction: str, *, mask: bool) -> ReportContext:
-    """The context of one regulator's package: that jurisdiction's findings, residents and
-    obligations only (plus organisation-wide findings), masked when ``mask``."""
-    rows = [f for f in ctx.findings if f.get("jurisdiction") == jurisdiction
-            or (not f.get("jurisdiction") and f["category"] in ORGANISATION_WIDE_CATEGORIES)]
+    """The context of one regulator's package: every finding that concerns that
+    jurisdiction's residents (:func:`workbench.package_contents.package_findings`: its own,
+    those with a share of its people, the organisation-wide ones, the residents' inputs'
+    data quality), its residents and obligations only, masked when ``mask``; and the
+    package's own parts (cover page, deadline arithmetic, residents list, chart, files:
+    :func:`workbench.package_contents.package_parts`)."""
+    from workbench.package_contents import package_findings, package_parts
+
+    chosen = package_findings(ctx.findings, jurisdiction)
     if mask:
-        rows = [masked_dict(Finding.from_dict(f)) for f in rows]
+        extra = ("package_share", "package_scope")
+        rows = [{**masked_dict(Finding.from_dict({k: v for k, v in f.items() if k not in extra})),
+                 **{k: f[k] for k in extra}} for f in chosen]
+    else:
+        rows = chosen
 
     def only(frame):
         if frame is None or "jurisdiction" not in frame.columns:
             return None if frame is None else frame.iloc[0:0]
         return frame[frame["jurisdiction"].astype("str") == jurisdiction].reset_index(drop=True)
 
-    return replace(ctx, findings=rows, people=only(ctx.people), notice_table=only(ctx.notice_table),
-                   notices_per_day=None, inputs=None, scope=jurisdiction, masked=mask)
+    people, notice_rows = only(ctx.people), only(ctx.notice_table)
+    residents = sum(_count(n) for n in people["people"]) if people is not None and len(people) else None
+    package = package_parts(code=jurisdiction, run_dir=ctx.run_dir, folder=f"regulators/{safe_dirname(jurisdiction)}",
+                            notice_rows=notice_rows, organization=ctx.organization, case_id=ctx.case_id,
+                            incident=ctx.incident, parameters=ctx.parameters, run=ctx.run, audit=ctx.audit,
+                            residents_people=residents, mask=mask, assessed=ctx.assessed)
+    return replace(ctx, findings=rows, people=people, notice_table=notice_rows,
+                   notices_per_day=None, inputs=None, scope=jurisdiction, masked=mask, package=package)
 
 
 # --------------------------------------------------------------------------- charts
@@ -839,6 +862,7 @@ def report_variables(ctx: ReportContext) -> dict[str, Any]:
         "packages": None if ctx.scope else ctx.packages,
         "data_docs": None if ctx.scope else ctx.data_docs,
         "page_size": page_size(ctx.scope, jurisdictions_with_residents(ctx)), "wide_columns": WIDE_COLUMNS,
+        "package": ctx.package if ctx.scope else None,
     }
 
 
@@ -1053,12 +1077,24 @@ def _read_index(run_dir: Path) -> dict[str, Any] | None:
 def _write_packages(ctx: ReportContext, run_dir: Path, codes: Sequence[str], regulator_formats: Sequence[str],
                     mask: bool, write: Callable[[str, ReportContext, Path], Path], written: list[Path]) -> dict[str, Path]:
     """Each code's package folder; the paths of the files written (or queued) are added to ``written``."""
+    from workbench.package_contents import package_files_table, write_residents_csv
+
     packages: dict[str, Path] = {}
     for code in codes:
         rctx = regulator_context(ctx, code, mask=mask)
         folder = run_dir / "regulators" / safe_dirname(code)
         folder.mkdir(parents=True, exist_ok=True)
-        for name in regulator_formats:
+        # residents.csv and findings.json first, so that the report's table of the package's
+        # files carries their sha256 (the report documents' own are in the folder's manifest)
+        source = rctx.package.get("residents_source") if rctx.package else None
+        if source is not None:
+            written.append(write_residents_csv(folder, **source))
+        else:
+            (folder / "residents.csv").unlink(missing_ok=True)  # never one left from an earlier render
+        documents = [n for n in regulator_formats if n in ("html", "pdf")]
+        for name in [n for n in regulator_formats if n not in documents] + documents:
+            if name in documents and rctx.package is not None:
+                rctx.package["files"] = package_files_table(folder, from_manifest=False)
             written.append(write(name, rctx, folder))
         packages[code] = folder
     return packages

@@ -301,7 +301,8 @@ def _finding(key: str, g: dict[str, Any], *, determined: dt.date | None, extra: 
                    title=title, detail=template.format(people=g["people"], rows=g["rows"], determined=determined),
                    count=g["people"], unit=Unit.PEOPLE,
                    evidence={"rows": g["rows"], "people": g["people"], ids: g["examples"],
-                             "by_jurisdiction": g["by_jurisdiction"], **extra})
+                             "by_jurisdiction": g["by_jurisdiction"],
+                             "people_by_jurisdiction": g["by_jurisdiction"], **extra})
 
 
 def _letter_links(con, official_domains: list[str], jur: str) -> list[Finding]:
@@ -338,5 +339,6 @@ def _letter_links(con, official_domains: list[str], jur: str) -> list[Finding]:
             category="notice_letter",
             evidence={"hosts": sorted(scores[h].domain for h in group_hosts), "rows": g["rows"],
                       "people": g["people"], "example_notice_ids": g["examples"],
-                      "by_jurisdiction": g["by_jurisdiction"]}))
+                      "by_jurisdiction": g["by_jurisdiction"],
+                      "people_by_jurisdiction": g["by_jurisdiction"]}))
     return findings

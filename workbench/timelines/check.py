@@ -36,6 +36,7 @@ class Timelines:
     stats: dict[str, Any] = field(default_factory=dict)
     person_status_path: Path | None = None
     case: Any = None                     # the Case judged (dates for the charts)
+    flagged_people_path: Path | None = None  # late, missing and overdue people only (FLAGGED_PEOPLE_SQL)
 
     def sorted_table(self) -> pd.DataFrame:
         """The per-jurisdiction table, most severe problems first."""
@@ -78,7 +79,8 @@ JURISDICTION_COLUMNS = [
 
 
 def _assess_connection(con, case, *, regulator_notices: pd.DataFrame | None, book: RuleBook,
-                       regulator_assessed: bool, person_status_path: Path | None = None) -> Timelines:
+                       regulator_assessed: bool, person_status_path: Path | None = None,
+                       flagged_people_path: Path | None = None) -> Timelines:
     """Everything after tables ``people`` (person_id, c, r, x, in file order), ``jurisdiction_map``,
     ``element_map`` and ``notices`` (person_id, sent_at, delivered, substitute) exist in ``con``."""
     duplicates, no_id = _dedupe_people(con)
@@ -94,13 +96,16 @@ def _assess_connection(con, case, *, regulator_notices: pd.DataFrame | None, boo
     summary = _summary(con)
     per_day = con.execute("""
         SELECT CAST(timezone(?, first_valid_notice) AS DATE) AS date,
-               split_part(jurisdiction, '-', 1) AS family, count(*) AS notices
+               split_part(jurisdiction, '-', 1) AS family, jurisdiction, count(*) AS notices
         FROM person_status WHERE first_valid_notice IS NOT NULL AND scope = 'residence'
         GROUP BY ALL ORDER BY 1, 2""",
                           [case.parameters.timezone]).df()
     if person_status_path is not None:
         person_status_path.parent.mkdir(parents=True, exist_ok=True)
         con.execute(f"COPY ({_PERSON_EXPORT_SQL}) TO '{_sql_path(person_status_path)}' (FORMAT PARQUET)")
+    if flagged_people_path is not None:
+        flagged_people_path.parent.mkdir(parents=True, exist_ok=True)
+        con.execute(f"COPY ({FLAGGED_PEOPLE_SQL}) TO '{_sql_path(flagged_people_path)}' (FORMAT PARQUET)")
     counted = dict(con.execute("SELECT o, count(*) FROM people GROUP BY o").fetchall())
     summary = pd.concat([_owner_rows(summary, case, o, x, int(counted.get(o, 0))) for o, x in owners.items()]
                         or [summary.assign(scope=pd.Series(dtype="str"))], ignore_index=True)
@@ -137,7 +142,8 @@ def _assess_connection(con, case, *, regulator_notices: pd.DataFrame | None, boo
                 f"declared role {role}{who}: {why}")
         if view is None:
             assessed[f"data_owner:{o}"] = assessment.not_assessed(_unknown_owner(o))
-    return Timelines(table, findings, per_day, deadlines, assessed, stats, person_status_path, case)
+    return Timelines(table, findings, per_day, deadlines, assessed, stats, person_status_path, case,
+                     flagged_people_path)
 
 
 def _one_per_jurisdiction(deadlines: pd.DataFrame) -> pd.DataFrame:
@@ -164,6 +170,21 @@ def _not_owed(con, deadlines: pd.DataFrame) -> pd.DataFrame:
         columns={"coverage_reason": "reason", "coverage_citation": "citation"})
     return counts.merge(reasons, on=[*KEY, "elements"], how="left", validate="one_to_one").sort_values(
         [*KEY, "people"], ascending=[True, True, False], kind="stable").reset_index(drop=True)
+
+
+#: The people a regulator package lists (``artifacts/20_notice_timelines.flagged_people.parquet``):
+#: late, missing (notices exist, none counts) and overdue (no notice) only, one row each,
+#: with the deadline they were held to. One streaming filter and join in DuckDB (a few
+#: seconds at 150M people, rows for the flagged only); unmasked: the run folder is the auditor's.
+FLAGGED_STATUSES: tuple[str, ...] = ("late", "missing", "overdue")
+FLAGGED_PEOPLE_SQL = f"""
+SELECT s.person_id, s.data_owner, s.jurisdiction, s.status, d.clock_start, d.due_at,
+       s.first_valid_notice AS sent_at, s.days_late, s.days_overdue
+FROM person_status s LEFT JOIN deadlines d
+     ON d.data_owner = s.data_owner AND d.jurisdiction = s.jurisdiction AND d.elements = s.elements
+WHERE s.status IN ({", ".join(f"'{x}'" for x in FLAGGED_STATUSES)})
+ORDER BY s.jurisdiction, s.status, s.person_id
+"""
 
 
 #: What identifies a row of the per-jurisdiction table: the data owner ('' for the organisation) and the law.

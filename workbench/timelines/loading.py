@@ -76,7 +76,8 @@ def _load_store(con, store) -> dict[str, Any]:
     return stats
 
 
-def assess_store(store, *, book: RuleBook | None = None, person_status_path: str | Path | None = None) -> Timelines:
+def assess_store(store, *, book: RuleBook | None = None, person_status_path: str | Path | None = None,
+                 flagged_people_path: str | Path | None = None) -> Timelines:
     """The whole check on a run's case store (what the stage runs)."""
     case = store.case
     book = book or load_rulebook()
@@ -88,7 +89,7 @@ def assess_store(store, *, book: RuleBook | None = None, person_status_path: str
         reg = store.frame("regulator_notices") if store.has("regulator_notices") else None
         if reg is not None:
             stats["regulator_notices_rejected"] = store.record("regulator_notices").rows_rejected
-        return _finish(con, case, stats, reg, book, person_status_path)
+        return _finish(con, case, stats, reg, book, person_status_path, flagged_people_path)
     finally:
         con.close()
 
@@ -128,10 +129,11 @@ def assess_case(case, *, engine: str = "auto", chunk_rows: int = 500_000, book: 
 
 
 def _finish(con, case, stats: dict[str, Any], reg: pd.DataFrame | None, book: RuleBook,
-            person_status_path: str | Path | None) -> Timelines:
+            person_status_path: str | Path | None, flagged_people_path: str | Path | None = None) -> Timelines:
     """Everything after ``people`` and ``notices`` are loaded, and what was not assessed."""
     out = _assess_connection(con, case, regulator_notices=reg, book=book, regulator_assessed=reg is not None,
-                             person_status_path=Path(person_status_path) if person_status_path else None)
+                             person_status_path=Path(person_status_path) if person_status_path else None,
+                             flagged_people_path=Path(flagged_people_path) if flagged_people_path else None)
     out.stats.update(stats)
     out.case = case
     if case.input_spec("notices") is None:

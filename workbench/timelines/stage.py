@@ -10,6 +10,9 @@ from workbench.timelines.loading import assess_store
 
 
 STAGE = StageName.NOTICE_TIMELINES.value
+#: The late, missing and overdue people (artifact ``20_notice_timelines.flagged_people.parquet``),
+#: always written: the regulator packages list them (:mod:`workbench.package_contents`).
+FLAGGED_PEOPLE = "flagged_people.parquet"
 
 
 @register
@@ -19,6 +22,8 @@ class NoticeTimelinesStage(Stage):
     ``person_status``: also write the per-person statuses (``artifacts/20_notice_timelines.
     person_status.parquet``; one row per person, a fifth of the stage's time at scale);
     by default as the case asks (``parameters.person_status_export``, off unless set).
+    The late, missing and overdue people only are always written
+    (``artifacts/20_notice_timelines.flagged_people.parquet``, :data:`FLAGGED_PEOPLE`).
     """
 
     name = StageName.NOTICE_TIMELINES
@@ -32,7 +37,9 @@ class NoticeTimelinesStage(Stage):
 
         wanted = case.parameters.person_status_export if self.person_status is None else self.person_status
         path = artifacts_dir(store.run_dir) / f"{STAGE}.person_status.parquet" if wanted else None
-        out = assess_store(store, person_status_path=path)
+        flagged = artifacts_dir(store.run_dir) / f"{STAGE}.{FLAGGED_PEOPLE}"
+        flagged.unlink(missing_ok=True)  # not left from an earlier run when no person is assessed now
+        out = assess_store(store, person_status_path=path, flagged_people_path=flagged)
         return StageResult(self.name, out.findings, out.assessed,
                            {"jurisdictions": out.sorted_table(), "notices_per_day": out.notices_per_day}, view=out)
 
