@@ -370,8 +370,9 @@ def letter_content(letters: pd.DataFrame, recipients: pd.DataFrame, book, *,
             if j.judgement in FAILURES:
                 failed["remediation_offer"].append(row)
         for code, fails in failed.items():
-            if fails:
-                findings.append(_finding(code, template, jur, letter, fails, people))
+            if fails:  # content: every resident who got the letter; an offer: those the minimum is owed to
+                count = people if code == "letter_content" else max(int(r["people"]) for r in fails)
+                findings.append(_finding(code, template, jur, letter, fails, count))
     table = pd.DataFrame(rows, columns=TABLE_COLUMNS)
     return findings, table
 
