@@ -258,6 +258,10 @@ def run_letter_content(store, case, result: Irregularities) -> None:
     if absent:
         result.assessed["letter_content"] = absent
         return
+    if store.rows("letters") == 0:
+        result.assessed["letter_content"] = assessment.not_assessed(
+            "input letters holds no letter file: no letter's content could be judged")
+        return
     from workbench.law import load_rulebook
 
     con = store.connect()
