@@ -26,7 +26,6 @@ Pure functions: the stage hands in the letters and the recipients, both from the
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass
