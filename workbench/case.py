@@ -27,7 +27,7 @@ from workbench.law.elements import DATA_ELEMENTS  # the one vocabulary of expose
 #: only insider_trades and share_prices).
 INPUT_NAMES: tuple[str, ...] = (
     "affected_people", "notices", "regulator_notices", "insider_trades",
-    "communications", "compensation", "share_prices", "market_index",
+    "communications", "compensation", "share_prices", "market_index", "letters",
 )
 
 
@@ -122,6 +122,9 @@ class Inputs(_Strict):
     share_prices: InputSpec | None = None
     #: A market index's daily closes (e.g. the S&P 500), for the event study of the disclosure.
     market_index: InputSpec | None = None
+    #: Notice letters: a folder (or one file) of .txt, .html, .pdf, .docx letters, one per
+    #: template id (the file's stem); read by workbench.letter_files.
+    letters: str | None = None
 
 
 #: The longest window or period a case may set, in days (ten years): beyond it a number is

@@ -38,7 +38,7 @@ from typing import Callable
 from workbench.case import Case, SqlInput, load_case
 from workbench.errors import CaseError
 from workbench.registry import Registry
-from workbench.sources import FILE_KINDS, FOLDER_KIND, FORM4_INPUTS, SCHEMAS, InputSchema
+from workbench.sources import FILE_KINDS, FOLDER_KIND, FORM4_INPUTS, LETTER_INPUTS, LETTERS_KIND, SCHEMAS, InputSchema
 
 #: Bytes of a text input looked at (encoding and header).
 SAMPLE_BYTES = 1 << 20
@@ -158,10 +158,48 @@ def _check_form4(name: str, path: Path, schema: InputSchema, root: Path) -> list
     return problems
 
 
+@CHECKS.register(LETTERS_KIND)
+def _check_letters(name: str, path: Path, schema: InputSchema, root: Path) -> list[str]:
+    """Every letter file readable by its format's reader, inside the case folder, of a known
+    format, one file per template id (read in full: letters are small)."""
+    from workbench.errors import InputError
+    from workbench.letter_files import LETTER_SUFFIXES, letter_paths, read_letter, unknown_files
+
+    where = _where(name, path, root)
+    problems = [f"{where}: {f}: not a letter file (expected one of {', '.join(sorted(LETTER_SUFFIXES))})"
+                for f in unknown_files(path)]
+    try:
+        files = letter_paths(path)
+    except InputError as err:
+        return problems + [f"{where}: {err}"]
+    seen: dict[str, Path] = {}
+    for f in files:
+        resolved = f.resolve()
+        if not resolved.is_relative_to(root):
+            problems.append(f"{where}: {f}: a link that leads out of the case folder (to {resolved})")
+            continue
+        try:
+            letter = read_letter(f)
+        except InputError as err:
+            problems.append(f"{where}: {err}")
+            continue
+        if letter.template_id in seen:
+            problems.append(f"{where}: {f}: template id {letter.template_id!r} is also given by {seen[letter.template_id]}")
+        seen.setdefault(letter.template_id, f)
+    return problems  # an empty folder is an input of zero letters (the check says it was not assessed)
+
+
 def _kind_problem(name: str, path: Path, root: Path) -> str | None:
     """Why this path cannot be read as input ``name``, or None (the kind is then known)."""
     where = _where(name, path, root)
     mode = os.stat(path).st_mode
+    if name in LETTER_INPUTS:
+        from workbench.letter_files import LETTER_SUFFIXES
+
+        if stat.S_ISDIR(mode) or (stat.S_ISREG(mode) and path.suffix.lower() in LETTER_SUFFIXES):
+            return None
+        return (f"{where}: expected a folder of letters or one letter file "
+                f"({', '.join(sorted(LETTER_SUFFIXES))})")
     if stat.S_ISDIR(mode):
         return None if name in FORM4_INPUTS else (
             f"{where}: is a folder; expected a file (.csv or .parquet); only insider_trades may be a folder of Form 4 filings")
@@ -191,7 +229,8 @@ def input_problems(case: Case) -> list[str]:
         if kind_problem:
             problems.append(kind_problem)
             continue
-        kind = FOLDER_KIND if path.is_dir() else FILE_KINDS[path.suffix.lower()]
+        kind = (LETTERS_KIND if name in LETTER_INPUTS else
+                FOLDER_KIND if path.is_dir() else FILE_KINDS[path.suffix.lower()])
         problems += CHECKS.get(kind)(name, path, SCHEMAS[name], root)
     return problems
 

@@ -100,6 +100,9 @@ SCHEMAS: dict[str, InputSchema] = {s.name: s for s in [
             "person:str! title:str award_date:date! kind:str! amount_usd:float! prior_annual_pay_usd:float"),
     _schema("share_prices", None, "date:date! close:float!"),
     _schema("market_index", None, "date:date! close:float!"),
+    # one row per letter file (workbench/letter_files.py reads txt, html, pdf, docx)
+    _schema("letters", "template_id",
+            "template_id:str! file:str! format:str! text:str!~ min_type_pt:float type_sizes:str"),
 ]}
 
 

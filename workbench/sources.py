@@ -577,6 +577,19 @@ def _read_form4(path: Path, schema: InputSchema, chunk_rows: int, stats: InputSt
     yield frame, rows
 
 
+@READERS.register("letters")
+def _read_letters(path: Path, schema: InputSchema, chunk_rows: int, stats: InputStats):
+    """A folder (or one file) of notice letters, one row per file (:mod:`workbench.letter_files`);
+    a file that cannot be read stops the intake with an InputError naming it."""
+    from workbench.letter_files import read_letters
+
+    rows = [letter.row() for letter in read_letters(path)]
+    frame = pd.DataFrame(rows, columns=schema.names, dtype="object")
+    stats.rows_read += len(frame)
+    if len(frame):
+        yield frame, 1
+
+
 #: Tables and queries of a database: the reader is :func:`workbench.sql.read_sql`.
 READERS.register("sql", _sql.read_sql)
 
@@ -585,6 +598,9 @@ FILE_KINDS: dict[str, str] = {".csv": "csv", ".txt": "csv", ".parquet": "parquet
 FOLDER_KIND = "form4"
 #: Inputs that may be given as SEC Form 4 filings (a folder, or one XML file).
 FORM4_INPUTS = frozenset({"insider_trades"})
+#: Inputs of letter files (a folder, or one .txt/.html/.pdf/.docx file): reader kind ``letters``.
+LETTER_INPUTS = frozenset({"letters"})
+LETTERS_KIND = "letters"
 
 
 def reader_kind(spec, path: Path | None) -> str:
@@ -617,7 +633,7 @@ def iter_input(case: Case, name: str, chunk_rows: int = DEFAULT_CHUNK_ROWS,
     if spec is None:
         raise InputError(f"case {case.case_id}", f"input {name!r} is not declared in case.yaml")
     path = case.input_path(name)
-    kind = reader_kind(spec, path)
+    kind = LETTERS_KIND if name in LETTER_INPUTS else reader_kind(spec, path)
     reader = READERS.get(kind)
     stats = InputStats(name=name, path=str(path) if path else _sql.describe(spec), kind=kind)  # never a password
     if with_hash and path is not None:

@@ -20,7 +20,7 @@ from workbench import sqlguard
 from workbench.case import Case, load_case
 from workbench.errors import InputError, WorkbenchError
 from workbench.schemas import CONVERTERS, SCHEMAS, InputSchema, InputStats
-from workbench.sources import READERS, reader_kind
+from workbench.sources import LETTER_INPUTS, READERS, reader_kind
 from workbench.sql import BoundSqlInput, _explain, make_engine, redact_url
 
 log = logging.getLogger("workbench.sql")
@@ -118,6 +118,8 @@ def load_case_folder(case_dir: str | Path, url: str, schema: str | None = None, 
             for name in case.declared_inputs():
                 if case.input_path(name) is None:
                     continue  # already a SQL input
+                if name in LETTER_INPUTS:
+                    continue  # letter files stay files (a table holds no .docx or .pdf)
                 loaded.append(_load_input(conn, case, name, schema, chunk_rows, replace))
     except sa.exc.DBAPIError as err:
         raise InputError(redact_url(url), f"loading the case failed: {_explain(err, target)}") from None

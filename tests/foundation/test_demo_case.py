@@ -19,4 +19,4 @@ def test_demo_case_matches_generator(tmp_path):
 def test_demo_case_validates_when_generated(tmp_path):
     result = generate_case(tmp_path / "demo", 200, seed=2017)
     case = load_case(result.case_yaml)
-    assert case.case_id == "EXCB-2017-SYNTH" and len(case.declared_inputs()) == 7
+    assert case.case_id == "EXCB-2017-SYNTH" and len(case.declared_inputs()) == 8  # seven tables and the letters

@@ -27,10 +27,10 @@ from workbench.store import build_store
 NEEDS: dict[str, dict[str, list[str]]] = {
     "affected_people": {"10_data_quality": ["suite:affected_people", "population:person_without_notice"],
                         "20_notice_timelines": ["individual_notice_timeliness", "regulator_notice", "cra_notice"],
-                        "30_irregularities": ["notice_letters"]},
+                        "30_irregularities": ["notice_letters", "letter_content"]},
     "notices": {"10_data_quality": ["suite:notices", "population:notice_unknown_person"],
                 "20_notice_timelines": ["individual_notice_timeliness"],
-                "30_irregularities": ["notice_letters"]},
+                "30_irregularities": ["notice_letters", "letter_content"]},
     "regulator_notices": {"10_data_quality": ["suite:regulator_notices"],
                           "20_notice_timelines": ["regulator_notice", "cra_notice"]},
     "insider_trades": {"10_data_quality": ["suite:insider_trades"], "30_irregularities": ["insider_trading"]},
@@ -38,6 +38,7 @@ NEEDS: dict[str, dict[str, list[str]]] = {
     "compensation": {"10_data_quality": ["suite:compensation"], "30_irregularities": ["compensation"]},
     "share_prices": {"10_data_quality": ["suite:share_prices"]},
     "market_index": {"10_data_quality": ["suite:market_index"]},
+    "letters": {"10_data_quality": ["suite:letters"], "30_irregularities": ["letter_content"]},
 }
 
 
@@ -67,7 +68,10 @@ def _variant(full_case: Path, tmp_path: Path, *, drop: str | None = None, header
         del data["inputs"][drop]
     if header_only:
         src = folder / data["inputs"][header_only]
-        if src.suffix == ".parquet":
+        if src.is_dir():  # a folder of letters: zero letters is the folder's "header only"
+            for f in src.iterdir():
+                f.unlink()
+        elif src.suffix == ".parquet":
             frame = pd.read_parquet(src)
             target = src.with_suffix(".csv")
             target.write_text(",".join(frame.columns) + "\n")

@@ -26,10 +26,12 @@ def test_notebook_runs_and_writes_findings(tmp_path, monkeypatch):
     art = run_dir / "artifacts"
     doc = json.loads((art / "30_irregularities.findings.json").read_text())
     assert doc["stage"] == "30_irregularities"
-    assert set(doc["assessed"]) == {"insider_trading", "lookalike_links", "notice_letters", "compensation"}
+    assert set(doc["assessed"]) == {"insider_trading", "lookalike_links", "notice_letters", "letter_content",
+                                    "compensation"}
     codes = {f["evidence"]["check"] for f in doc["findings"]}
     assert {"insider_sale_in_window", "lookalike_link", "letter_lookalike_link", "award_in_crisis_window"} <= codes
-    for name in ("insider_sales", "share_price_chart", "linked_domains", "letter_problems", "awards_in_window"):
+    for name in ("insider_sales", "share_price_chart", "linked_domains", "letter_problems", "letter_content",
+                 "awards_in_window"):
         assert (art / f"30_irregularities.{name}.csv").is_file(), name
     assert (art / "30_irregularities.share_price_chart.png").stat().st_size > 10_000
     executed = json.loads((run_dir / "30_irregularities.ipynb").read_text())

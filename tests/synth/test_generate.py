@@ -51,7 +51,7 @@ def test_case_yaml_validates_and_declares_every_input(synth_case):
     assert case.incident.data_elements == ["name", "ssn", "date_of_birth", "address", "drivers_license", "payment_card"]
     for name in case.declared_inputs():
         assert case.input_path(name).exists(), name
-    assert len(case.declared_inputs()) == 7
+    assert len(case.declared_inputs()) == 8  # the seven tables and the letters folder
     assert "synth" in (synth_case / "case.yaml").read_text().splitlines()[0]  # note as a YAML comment
 
 

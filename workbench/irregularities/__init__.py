@@ -22,6 +22,10 @@ Public API:
   :func:`~workbench.irregularities.links.check_urls` ``(urls, official_domains)``
 - :func:`workbench.irregularities.letters.letter_problems` ``(people, notices, *, data_elements,
   official_domains, determined, timezone="UTC") -> list[Finding]`` (DuckDB SQL)
+- :func:`workbench.irregularities.letter_content.letter_content` ``(letters, recipients, book, *,
+  incident_elements, roles) -> (list[Finding], table)`` (each letter held against the content
+  rules and remediation minimums of the law data; codes ``letter_content``, ``remediation_offer``);
+  :func:`~workbench.irregularities.letter_content.parse_offer` ``(text) -> Offer``
 - :func:`workbench.irregularities.compensation.awards_in_window` ``(comp, *, discovered,
   disclosed, window_days) -> list[Finding]``; :func:`~workbench.irregularities.compensation.counts_note`
   ``(comp) -> str | None`` (the rows that are not awards, counted)

@@ -23,6 +23,7 @@ from workbench.stagebase import Stage, StageName, StageResult, register
 from workbench.irregularities.compensation import awards_in_window, counts_note
 from workbench.irregularities.event_study import EventStudy, market_adjusted, market_model
 from workbench.irregularities.filings import LATE_COLUMNS, form4_timeliness
+from workbench.irregularities.letter_content import TABLE_COLUMNS as CONTENT_COLUMNS, letter_content, recipients_sql
 from workbench.irregularities.letters import letter_problems
 from workbench.irregularities.links import lookalike_links
 from workbench.irregularities.trading import (
@@ -33,7 +34,7 @@ log = logging.getLogger("workbench.irregularities.stage")
 
 STAGE = StageName.IRREGULARITIES.value
 #: Check names, in notebook order (keys of ``assessed`` and ``by_check``).
-CHECKS: tuple[str, ...] = ("insider_trading", "lookalike_links", "notice_letters", "compensation")
+CHECKS: tuple[str, ...] = ("insider_trading", "lookalike_links", "notice_letters", "letter_content", "compensation")
 
 
 #: Every table the stage shows, with its columns: present (maybe empty) whatever was assessed.
@@ -48,6 +49,7 @@ TABLE_COLUMNS: dict[str, list[str]] = {
     "event_study": ["date", "stock_return", "market_return", "expected_return", "abnormal_return"],
     "linked_domains": ["where", "domain", "shown_as", "closest_official", "score", "reasons", "severity", "count"],
     "letter_problems": ["check", "severity", "people", "notices", "title"],
+    "letter_content": CONTENT_COLUMNS,
     "awards_in_window": ["person", "title", "date", "kind", "amount_usd", "days_after_discovery",
                          "days_after_disclosure"],
     "late_form4_filings": LATE_COLUMNS,
@@ -56,6 +58,7 @@ TABLE_COLUMNS: dict[str, list[str]] = {
 TABLE_CHECK: dict[str, str] = {"insider_sales": "insider_trading", "share_price_chart": "insider_trading",
                                "event_study": "insider_trading",
                                "linked_domains": "lookalike_links", "letter_problems": "notice_letters",
+                               "letter_content": "letter_content",
                                "awards_in_window": "compensation", "late_form4_filings": "insider_trading"}
 
 
@@ -249,6 +252,35 @@ def run_notice_letters(store, case, result: Irregularities) -> None:
         columns=TABLE_COLUMNS["letter_problems"])
 
 
+def run_letter_content(store, case, result: Irregularities) -> None:
+    """Letters judged by their content and offer (:mod:`workbench.irregularities.letter_content`)."""
+    absent = _missing(store, "letters", "notices", "affected_people")
+    if absent:
+        result.assessed["letter_content"] = absent
+        return
+    if store.rows("letters") == 0:
+        result.assessed["letter_content"] = assessment.not_assessed(
+            "input letters holds no letter file: no letter's content could be judged")
+        return
+    from workbench.law import load_rulebook
+
+    con = store.connect()
+    try:
+        con.execute("CREATE TEMP VIEW n AS SELECT * FROM store.notices")
+        con.execute("CREATE TEMP VIEW p AS SELECT * FROM store.affected_people")
+        recipients = con.execute(recipients_sql(), {"tz": case.parameters.timezone}).df()
+    finally:
+        con.close()
+    found, table = letter_content(store.frame("letters"), recipients, load_rulebook(),
+                                  incident_elements=case.incident.data_elements, roles=case.organization.roles)
+    result.by_check["letter_content"] = found
+    result.tables["letter_content"] = table
+    skipped = table[table["judgement"] == "not_assessed"]
+    result.assessed["letter_content"] = assessment.assessed(
+        f"{len(skipped)} (template, jurisdiction) pair(s) not assessed (no letter file, no notice using the letter, "
+        "or no content rule in the law data): see the letter_content table" if len(skipped) else None)
+
+
 def run_compensation(store, case, result: Irregularities) -> None:
     absent = _missing(store, "compensation")
     if absent:
@@ -280,7 +312,7 @@ def _linked_domains(result: Irregularities) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=TABLE_COLUMNS["linked_domains"])
 
 
-CHECK_RUNNERS = (run_insider_trading, run_lookalike_links, run_notice_letters, run_compensation)
+CHECK_RUNNERS = (run_insider_trading, run_lookalike_links, run_notice_letters, run_letter_content, run_compensation)
 
 
 def irregularities(store) -> Irregularities:
@@ -298,7 +330,7 @@ class IrregularitiesStage(Stage):
 
     name = StageName.IRREGULARITIES
     inputs = ("insider_trades", "share_prices", "market_index", "communications", "affected_people", "notices",
-              "compensation")
+              "compensation", "letters")
 
     def run(self, store, case) -> StageResult:
         found = irregularities(store)

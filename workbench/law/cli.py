@@ -120,6 +120,25 @@ def _rule_lines(rule: Rule) -> list[str]:
     return lines
 
 
+def _content_lines(book, code: str, on: dt.date) -> list[str]:
+    """The letter-content requirements and remediation minimums in force on ``on`` (letter_content.yaml)."""
+    reqs, mins = book.content_requirements(code, on), book.remediation_minimums(code, on)
+    lines = [f"\nNotice-letter content in force on {on}:"]
+    if not reqs:
+        lines.append("  none recorded in the law data (not assessed, never \"no requirement\")")
+    for r in reqs:
+        when = f" [when exposed: {', '.join(sorted(r.when_exposed))}]" if r.when_exposed else ""
+        lines.append(f"  {r.kind:9} {r.requirement}{when}  -- {r.citation} ({r.confidence}; since {r.since})")
+    lines.append(f"Remediation minimums in force on {on}:")
+    if not mins:
+        lines.append("  none recorded in the law data")
+    for m in mins:
+        roles = f" [only: {', '.join(m.applies_to_roles)}]" if m.applies_to_roles else ""
+        lines.append(f"  {m.months} months of {m.service} when {', '.join(sorted(m.when_exposed))} exposed{roles}"
+                     f"  -- {m.citation} ({m.confidence}; since {m.since})")
+    return lines
+
+
 def _yn(v: bool | None) -> str:
     return "unknown" if v is None else ("yes" if v else "no")
 
@@ -137,6 +156,8 @@ def _show(ns: argparse.Namespace) -> int:
                                        "superseded_on": h.superseded_on and h.superseded_on.isoformat(),
                                        "title": h.title, "citation": h.citation, "confidence": h.confidence}
                                       for h in history],
+                          "letter_content": [r.to_dict() for r in book.content_requirements(ns.code, on)],
+                          "remediation": [r.to_dict() for r in book.remediation_minimums(ns.code, on)],
                           "disclaimer": NOT_LEGAL_ADVICE}, indent=2, ensure_ascii=False))
         return 0
     if rule is None:
@@ -148,6 +169,7 @@ def _show(ns: argparse.Namespace) -> int:
     for h in history:
         mark = "*" if rule is not None and h.version == rule.version else " "
         print(f" {mark} {h.version:28} [{h.effective_from or 'origin'} .. {h.superseded_on or 'open'})  {h.title}  ({h.confidence})")
+    print("\n".join(_content_lines(book, ns.code, on)))
     print(f"\n{NOT_LEGAL_ADVICE}")
     return 0
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -584,6 +584,9 @@ class LawData:
     files: list[Path]
     definitions: dict
     time_rules: list[TimeRule]
+    #: Notice-letter content requirements and remediation minimums (``letter_content.yaml``).
+    content: list = field(default_factory=list)
+    remediation: list = field(default_factory=list)
 
 
 def load_files(data_dir: Path) -> tuple[list[Rule], list[dict], list[Path]]:
@@ -598,6 +601,7 @@ def load_files(data_dir: Path) -> tuple[list[Rule], list[dict], list[Path]]:
 
 def load_all(data_dir: Path) -> LawData:
     """Every record of the data files of ``data_dir``, validated (LawDataError with file and line)."""
+    from workbench.law.content import check_unique, parse_remediation, parse_requirement
     from workbench.law.definitions import check_definitions, parse_definition  # it imports this module
     files = data_files(data_dir)
     if not files:
@@ -607,12 +611,14 @@ def load_all(data_dir: Path) -> LawData:
     eea: list[dict] = []
     definitions: list = []
     times: list[TimeRule] = []
+    content: list = []
+    remediation: list = []
     for path in files:
         doc = read_yaml(path)
-        lists = {"rules", "member_states", "definitions", "time_computation"}
+        lists = {"rules", "member_states", "definitions", "time_computation", "letter_content", "remediation"}
         if not isinstance(doc, LineMap) or not (lists & set(doc)):
             raise LawDataError(str(path), "expected a mapping with a 'rules', 'member_states', 'definitions' or "
-                               "'time_computation' list", line=1)
+                               "'time_computation' list (or 'letter_content' / 'remediation')", line=1)
         extra = set(doc) - lists - {"eea_states", "family", "description"}
         if extra:
             key = sorted(extra)[0]
@@ -620,7 +626,9 @@ def load_all(data_dir: Path) -> LawData:
         for key, parser, sink in (("rules", parse_rule, rules), ("member_states", parse_member_state, members),
                                   ("eea_states", partial(parse_member_state, eea=True), eea),
                                   ("definitions", parse_definition, definitions),
-                                  ("time_computation", parse_time_rule, times)):
+                                  ("time_computation", parse_time_rule, times),
+                                  ("letter_content", parse_requirement, content),
+                                  ("remediation", parse_remediation, remediation)):
             if key in doc:
                 items = doc[key]
                 if not isinstance(items, list):
@@ -642,4 +650,6 @@ def load_all(data_dir: Path) -> LawData:
         codes[t.code] = t
     rules = [r for r in rules if r.code not in states] + expand_member_states(rules, members + eea)
     check_versions(rules)
-    return LawData(rules, members, files, check_definitions(definitions, rules, members), times)
+    check_unique(content, "content requirement")
+    check_unique(remediation, "remediation minimum")
+    return LawData(rules, members, files, check_definitions(definitions, rules, members), times, content, remediation)

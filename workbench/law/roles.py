@@ -59,6 +59,8 @@ for _role in (
     Role("information_broker", "information broker: collects personal information for fees to furnish it to "
          "third parties (e.g. a consumer reporting agency)", (), "none", scope_only=True),
     Role("government_agency", "a state or local government agency", (), "none", scope_only=True),
+    Role("consumer_reporting_agency", "consumer reporting agency (credit bureau): some remediation minimums are "
+         "longer for it (workbench/law/data/letter_content.yaml)", (), "none", scope_only=True),
     Role("nydfs_covered_entity", "NYDFS-covered entity (23 NYCRR 500)", ("US-NYDFS",), "none"),
     Role("glba_financial_institution", "bank under the GLBA Interagency Guidance", ("US-GLBA-IAG",), "all"),
     Role("bank_36_hour", "banking organisation under the 36-hour incident notification rule", ("US-BANK-36H",),

@@ -41,7 +41,8 @@ class RuleBook:
     """All rule versions, indexed by code, plus the deadline engine."""
 
     def __init__(self, rules: list[Rule], member_states: list[dict], version_hash: str, files: list[Path],
-                 definitions: dict[str, tuple[Definition, ...]] | None = None, time_rules: list[TimeRule] = ()):
+                 definitions: dict[str, tuple[Definition, ...]] | None = None, time_rules: list[TimeRule] = (),
+                 *, content: list = (), remediation: list = ()):
         self._by_code: dict[str, list[Rule]] = {}
         for r in rules:
             self._by_code.setdefault(r.code, []).append(r)
@@ -53,6 +54,8 @@ class RuleBook:
         self.files = tuple(files)
         self._definitions: dict[str, tuple[Definition, ...]] = dict(definitions or {})
         self.time_rules: dict[str, TimeRule] = {t.code: t for t in time_rules}
+        self._content = tuple(content)
+        self._remediation = tuple(remediation)
 
     # ------------------------------------------------------------ lookup
     def codes(self) -> list[str]:
@@ -124,6 +127,20 @@ class RuleBook:
                             None, False, d.citation, d.confidence, code)
         return evaluate(d, as_elements(elements), on, encrypted=encrypted, redacted=redacted,
                         key_compromised=key_compromised)
+
+    # ------------------------------------------------------------ notice-letter content and remediation
+    def content_requirements(self, code: str, on: dt.date | None = None) -> list:
+        """The letter-content requirements of ``code`` (``letter_content.yaml``): those in force on
+        ``on``, or every version when ``on`` is None."""
+        return [r for r in self._content if r.code == code and (on is None or r.in_force(on))]
+
+    def remediation_minimums(self, code: str, on: dt.date | None = None) -> list:
+        """The remediation minimums of ``code`` in force on ``on`` (every version when None)."""
+        return [r for r in self._remediation if r.code == code and (on is None or r.in_force(on))]
+
+    def content_codes(self) -> list[str]:
+        """Codes with any letter-content requirement or remediation minimum."""
+        return sorted({r.code for r in self._content + self._remediation})
 
     # ------------------------------------------------------------ computation of time
     def time_rule(self, code: str) -> TimeRule | None:
@@ -509,7 +526,8 @@ def _media(ctx: _DueContext) -> Due:
 def _load(data_dir: str, stamp: tuple) -> RuleBook:
     data = load_all(Path(data_dir))
     rules, files = data.rules, data.files
-    book = RuleBook(rules, data.members, data_hash(files), files, data.definitions, data.time_rules)
+    book = RuleBook(rules, data.members, data_hash(files), files, data.definitions, data.time_rules,
+                    content=data.content, remediation=data.remediation)
     log.debug("law data loaded: %d rules, %d codes, version %s", len(rules), len(book.codes()), book.version_hash[:12])
     return book
 

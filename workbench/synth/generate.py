@@ -18,6 +18,7 @@ import pyarrow.parquet as pq
 from workbench.errors import WorkbenchError
 from workbench.synth import market
 from workbench.synth import scenario as sc
+from workbench.synth.letters import planted as planted_letter_defects, write_letters
 from workbench.synth.notices import (NOTICE_SCHEMA, REGULATOR_COLUMNS, build_notice_chunk,
                                      choose_regulator_defects, extra_notices, regulator_rows)
 from workbench.synth.people import PEOPLE_SCHEMA, build_people_chunk
@@ -31,7 +32,7 @@ TRUTH_NAME = "truth.json"
 #: Files the generator owns inside the case folder (anything else there is left alone).
 OUTPUT_FILES = ("case.yaml", TRUTH_NAME, "data/affected_people.parquet", "data/notices.csv", "data/notices.parquet",
                 "data/regulator_notices.csv", "data/insider_trades.csv", "data/communications.csv",
-                "data/compensation.csv", "data/share_prices.csv")
+                "data/compensation.csv", "data/share_prices.csv", "data/letters")
 
 
 @dataclass
@@ -112,6 +113,7 @@ inputs:
   communications: data/communications.csv
   compensation: data/compensation.csv
   share_prices: data/share_prices.csv
+  letters: data/letters/               # one letter per template_id (.docx, .html, .txt, .pdf)
 parameters:
   as_of: {sc.AS_OF}
   assessment_days: 30
@@ -191,6 +193,7 @@ def generate_case(out_dir: str | Path, people: int, seed: int = 2017, *,
     owed = np.zeros(len(PLACE_CODES), np.int64)  # residents whose exposed elements are personal information
     found: dict[str, dict[str | None, list[list[str]]]] = defaultdict(lambda: defaultdict(lambda: [[], []]))
     dup_rows, resend = [], []
+    letter_recipients: dict[tuple[str, str], set[str]] = {}
     notice_number = 1
     notice_rows = people_rows = 0
     with pq.ParquetWriter(data / "affected_people.parquet", PEOPLE_SCHEMA, compression="zstd") as pw, \
@@ -207,6 +210,7 @@ def generate_case(out_dir: str | Path, people: int, seed: int = 2017, *,
             if dup.any():
                 dup_rows.append(chunk.table.filter(pa.array(dup)))
             notes = build_notice_chunk(chunk, seed, k, notice_number, people)
+            _tally_recipients(letter_recipients, notes.table, chunk.table)
             nw.write_table(notes.table)
             notice_number += notes.table.num_rows
             notice_rows += notes.table.num_rows
@@ -247,17 +251,40 @@ def generate_case(out_dir: str | Path, people: int, seed: int = 2017, *,
     _write_csv(data / "compensation.csv", list(comp[0]), comp)
     msgs = market.message_rows()
     _write_csv(data / "communications.csv", list(msgs[0]), msgs)
+    letter_files = write_letters(data / "letters")
     (out / "case.yaml").write_text(_case_yaml(seed, people, notices_file), encoding="utf-8")
 
     rows = {"affected_people": people_rows, "notices": notice_rows, "regulator_notices": len(reg),
             "insider_trades": len(trades), "communications": len(msgs), "compensation": len(comp),
             "share_prices": len(prices)}
     truth = _truth(seed, people, found, extra_info, rplan, res, res_owed, trades, rows)
+    truth["letter_defects"] = _letter_truth(letter_recipients, letter_files, out)
     (out / TRUTH_NAME).write_text(json.dumps(truth, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     seconds = time.perf_counter() - t0
     log.info("synthetic case %s: %d people, %d notices, %d defect kinds in %.1f s",
              out, people, notice_rows, len(truth["defects"]), seconds)
     return SynthResult(out / "case.yaml", out / TRUTH_NAME, people, rows, seconds)
+
+
+def _tally_recipients(tally: dict[tuple[str, str], set[str]], notices: pa.Table, people: pa.Table) -> None:
+    """Per (template, US jurisdiction): the data elements exposed to at least one recipient."""
+    joined = notices.select(["person_id", "template_id"]).join(
+        people.select(["person_id", "country", "region", "data_elements"]), "person_id")
+    combos = joined.group_by(["template_id", "country", "region", "data_elements"]).aggregate([])
+    for template, country, region, elements in zip(*(combos.column(c).to_pylist() for c in (
+            "template_id", "country", "region", "data_elements"))):
+        if country != "US" or not region:
+            continue
+        exposed = [e for e in (elements or "").split("|") if e] or list(sc.DATA_ELEMENTS)
+        tally.setdefault((template, f"US-{region}"), set()).update(exposed)
+
+
+def _letter_truth(recipients: dict[tuple[str, str], set[str]], files: dict[str, Path], out: Path) -> list[dict]:
+    """The letter-content defects planted: those whose template reached the jurisdiction."""
+    return [{"template": d.template, "jurisdiction": d.jurisdiction, "code": d.code,
+             "requirement_id": d.requirement_id, "judgement": d.judgement, "text": d.text, "detail": d.detail,
+             "file": files[d.template].relative_to(out).as_posix()}
+            for d in planted_letter_defects(recipients)]
 
 
 def writable_case_folder(out_dir: str | Path, *, force: bool) -> Path:

@@ -12,6 +12,7 @@ import pyarrow.compute as pc
 
 from workbench.synth import reference as ref
 from workbench.synth import scenario as sc
+from workbench.synth.letters import TEMPLATE_MA
 from workbench.synth.people import PeopleChunk, _us_columns, id_width, person_ids, _FIRST, _LAST
 from workbench.synth.plan import KIND_CODES, KIND_NAMES, N_US
 
@@ -115,7 +116,11 @@ def build_notice_chunk(chunk: PeopleChunk, seed: int, index: int, first_number: 
 
     channel = pa.array(np.where(by_email, "email", "mail"))
     address = pc.if_else(pa.array(by_email), email, _address(t))
-    template = pa.array(np.where(by_email, sc.TEMPLATE_EMAIL, np.where(is_us, sc.TEMPLATE_MAIL, sc.TEMPLATE_INTL)))
+    template = np.where(by_email, sc.TEMPLATE_EMAIL, np.where(is_us, sc.TEMPLATE_MAIL, sc.TEMPLATE_INTL))
+    # Massachusetts residents get the Massachusetts letter (by mail or email): its law forbids
+    # stating the nature of the breach that the other US letters describe. No random draw.
+    is_ma = is_us & pc.fill_null(pc.equal(t.column("region"), "MA"), False).combine_chunks().to_numpy(zero_copy_only=False)
+    template = pa.array(np.where(is_ma, TEMPLATE_MA, template))
     links = pa.array(np.full(n, sc.OFFICIAL_LETTER_LINK))
     names = t.column("full_name").combine_chunks()
     described = t.column("data_elements").combine_chunks()
