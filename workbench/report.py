@@ -600,6 +600,18 @@ def finding_unit(f: dict[str, Any]) -> str:
     return str(getattr(unit, "value", unit)) if unit else UNKNOWN_UNIT
 
 
+def scoped_count(f: dict[str, Any], scope: str | None) -> int:
+    """A finding's count as a report adds it up: in a regulator package, a finding about people of
+    several jurisdictions counts that jurisdiction's share (``people_by_jurisdiction``), never the
+    whole; elsewhere its count."""
+    if scope and not f.get("jurisdiction"):
+        from workbench.package_contents import people_by_jurisdiction
+        by = people_by_jurisdiction(f)
+        if by is not None:
+            return int(by.get(scope, 0))
+    return int(f.get("count") or 0)
+
+
 def _headline_people(ctx: ReportContext) -> tuple[int | None, str]:
     """Affected people of the report (distinct person ids; a package: its residents) and how counted."""
     h = ctx.headline
@@ -625,7 +637,7 @@ def _summary(ctx: ReportContext, counts: Counter, residents: int | None, not_ass
         paras.append(f"Public disclosure came {days} day{'s' if days != 1 else ''} after discovery "
                      f"({inc['discovered']} to {inc['public_disclosure']}).")
     serious = [f for f in ctx.findings if SEVERITY_RANK[f["severity"]] <= SEVERITY_RANK["high"]]
-    people_concerned = sum(int(f.get("count") or 0) for f in serious if finding_unit(f) == "people")
+    people_concerned = sum(scoped_count(f, ctx.scope) for f in serious if finding_unit(f) == "people")
     if people_concerned:
         others = sum(1 for f in serious if finding_unit(f) != "people")
         paras.append(f"Critical and high findings counted in people concern {people_concerned:,} people in all "
@@ -702,7 +714,7 @@ def _irregularity_rows(ctx: ReportContext) -> list[dict[str, Any]]:
             if unit == UNKNOWN_UNIT:
                 unknown += 1
             else:
-                per_unit[unit] += int(f.get("count") or 0)
+                per_unit[unit] += scoped_count(f, ctx.scope)
         sev = Counter(f["severity"] for f in found)
         rows.append({"category": cat, "description": CATEGORIES.get(cat, ""), "findings": len(found),
                      "severities": ", ".join(f"{sev[s]} {s}" for s in SEVERITIES if sev[s]),

@@ -282,3 +282,18 @@ def test_residents_csv_is_streamed_in_batches_with_the_same_rows(tmp_path):
     assert (one / "residents.csv").read_bytes() == (two / "residents.csv").read_bytes()
     frame, total = pc.residents_frame(run_dir, "US-CA", mask=True, key="MINI-2017", limit=1)
     assert (len(frame), total) == (1, 3)
+
+
+def test_a_package_adds_up_its_own_share_of_a_finding_about_several_jurisdictions(tmp_path):
+    from workbench.report import scoped_count
+
+    letter = {"category": "notice_letter", "jurisdiction": None, "count": 3,
+              "evidence": {"people_by_jurisdiction": {"US-CA": 2, "US-TX": 1}}}
+    assert scoped_count(letter, "US-CA") == 2 and scoped_count(letter, "US-NY") == 0
+    assert scoped_count(letter, None) == 3  # the full report counts the whole
+    assert scoped_count({**letter, "jurisdiction": "US-CA"}, "US-CA") == 3  # its own finding: all of it
+    run_dir, case_yaml = _run(tmp_path)
+    build_report(run_dir, case_yaml, packages="all", **FAST)
+    _, ca_html = _package(run_dir, "US-CA")
+    irregular = _text(ca_html.split("Irregularities found", 1)[1].split("Not assessed", 1)[0])
+    assert "notice letter : 1 finding (1 medium); 2 people." in irregular, irregular
