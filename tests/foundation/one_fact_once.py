@@ -38,6 +38,8 @@ KINDS: dict[str, tuple[str, str, str | None]] = {
     "lookalike_link": ("lookalike_link", "lookalike_link", None),
     "award_in_crisis_window": ("compensation", "award_in_crisis_window", "person"),
 }
+#: Letter-content checks, held to ``truth["letter_defects"]`` per (template, jurisdiction).
+LETTER_CONTENT_CODES = ("letter_content", "remediation_offer")
 #: Findings no defect is planted for but that a correct run states (informational counts).
 EXPLAINED_INFO = {"elements_not_assessed", "third_party_link", "pending_notice", "regulator_notice_pending",
                   "cra_notice_pending", "media_notice_pending"}
@@ -53,6 +55,8 @@ def _expected(defect: dict) -> Counter:
 
 
 def _key(f: dict, per: str | None):
+    if per == "template":
+        return (f["subject"], f["jurisdiction"])
     if per == "jurisdiction":
         return f["jurisdiction"]
     if per == "person":
@@ -77,7 +81,11 @@ def problems(truth: dict, findings: list[dict]) -> list[str]:
             continue
         for (cat, code, key), n in _expected(d).items():
             expected[(cat, code, _person(key) if KINDS[d["kind"]][2] == "person" else key)] += n
+    # letter content (truth["letter_defects"]): one finding per template, jurisdiction and code
+    for d in truth.get("letter_defects", []):
+        expected[("notice_letter", d["code"], (d["template"], d["jurisdiction"]))] = 1
     by_code = {(c, k): per for c, k, per in KINDS.values()}
+    by_code.update({("notice_letter", code): "template" for code in LETTER_CONTENT_CODES})
     stated: Counter = Counter()
     for f in findings:
         code = f["evidence"]["check"]

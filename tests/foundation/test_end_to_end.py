@@ -51,7 +51,7 @@ def test_manifest_is_complete_and_true(demo_run):
     _, run_dir, case = demo_run
     m = json.loads((run_dir / "manifest.json").read_text())
     assert set(m["inputs"]) == {"case.yaml", "affected_people", "notices", "regulator_notices", "insider_trades",
-                                "communications", "compensation", "share_prices"}
+                                "communications", "compensation", "share_prices", "letters"}
     assert m["inputs"]["notices"]["sha256"] == file_sha256(case.case_yaml.parent / "data" / "notices.csv")
     assert m["law_data_version"] and m["packages"]["great-expectations"] and m["packages"]["papermill"]
     assert m["parameters"]["as_of"] == "2018-03-01" and m["parameters"]["case_path"] == str(case.case_yaml)

@@ -86,14 +86,18 @@ class Irregularities:
         """Findings (of one check, or all) as a table for display."""
         return findings_frame(self.findings if check is None else self.by_check.get(check, []))
 
-    def view(self, name: str) -> pd.DataFrame:
+    def view(self, name: str, *, judged_only: bool = False) -> pd.DataFrame:
         """A table for display: the table itself, or one row saying why its check was not
-        assessed (an empty table would look like a clean result)."""
+        assessed (an empty table would look like a clean result). ``judged_only`` leaves out
+        the rows whose ``judgement`` is ``not_assessed`` (the letter-content table)."""
         check = TABLE_CHECK.get(name)
         state = self.assessed.get(check) if check else None
         if state is not None and not state.is_assessed:
             return pd.DataFrame({"not assessed": [state.reason]})
-        return self.tables[name]
+        table = self.tables[name]
+        if judged_only and "judgement" in table.columns:
+            return table[table["judgement"] != "not_assessed"].reset_index(drop=True)
+        return table
 
     def status(self) -> pd.DataFrame:
         """Per check: assessed or not, and why (what the notebook shows first)."""
