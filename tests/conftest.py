@@ -102,3 +102,19 @@ def demo_case_yaml(tmp_path_factory) -> Path:
 
     result = generate_case(tmp_path_factory.mktemp("demo") / "demo", 50_000, seed=2017)
     return result.case_yaml
+
+
+@pytest.fixture(scope="session")
+def audited_synthetic_case(tmp_path_factory):
+    """One whole `workbench run` (every notebook, the report and its default packages) of a
+    400-person synthetic case (seed 7), shared by the slow end-to-end tests so the suite runs
+    the notebooks once for all of them: ``(exit code, run folder, SynthResult)``. Read it, never
+    change it (a test that tampers copies the run folder first)."""
+    from workbench.cli import main
+    from workbench.synth import generate_case
+
+    root = tmp_path_factory.mktemp("e2e")
+    case = generate_case(root / "case", 400, seed=7)
+    out = root / "reports"
+    code = main(["run", str(case.case_yaml), "--out", str(out)])
+    return code, (out / "EXCB-2017-SYNTH" / "latest").resolve(), case

@@ -17,13 +17,8 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def demo_run(tmp_path_factory):
-    root = tmp_path_factory.mktemp("e2e")
-    case = generate_case(root / "case", 400, seed=7)
-    out = root / "reports"
-    code = main(["run", str(case.case_yaml), "--out", str(out)])
-    run_dir = (out / "EXCB-2017-SYNTH" / "latest").resolve()
-    return code, run_dir, case
+def demo_run(audited_synthetic_case):
+    return audited_synthetic_case
 
 
 def test_run_completes_and_moves_latest(demo_run):

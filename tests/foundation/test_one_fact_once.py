@@ -15,11 +15,9 @@ from .one_fact_once import KINDS, check, problems
 
 
 @pytest.mark.slow
-def test_a_small_synthetic_case_states_every_planted_defect_once(tmp_path):
-    case = generate_case(tmp_path / "case", 300, seed=7)
-    out = tmp_path / "reports"
-    assert main(["run", str(case.case_yaml), "--out", str(out), "--packages", "none"]) == 0
-    run_dir = (out / "EXCB-2017-SYNTH" / "latest").resolve()
+def test_a_small_synthetic_case_states_every_planted_defect_once(audited_synthetic_case):
+    code, run_dir, case = audited_synthetic_case
+    assert code == 0
     assert check(case.case_yaml.parent, run_dir) == []
     findings = json.loads((run_dir / "findings.json").read_text(encoding="utf-8"))["findings"]
     assert all(f["basis"]["text"] and f["basis"]["ref"].startswith("basis-") for f in findings)

@@ -153,17 +153,10 @@ def test_the_hostile_report_and_a_package_read_well_at_both_widths(viewer, hosti
 
 
 @pytest.mark.slow
-def test_a_synthetic_runs_report_and_a_package_read_well_at_both_widths(viewer, tmp_path):
-    """A whole run of 300 synthetic people (about a minute): the report a regulator gets."""
-    case = tmp_path / "case"
-    env = {**os.environ, "GX_ANALYTICS_ENABLED": "false"}
-    cli = [sys.executable, "-m", "workbench.cli"]
-    subprocess.run([*cli, "synth", "--people", "300", "--seed", "3", "--out", str(case), "--force"],
-                   check=True, env=env, capture_output=True)
-    done = subprocess.run([*cli, "run", str(case / "case.yaml"), "--out", str(tmp_path / "reports")],
-                          env=env, capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr[-2000:]
-    (run_dir,) = [p for p in (tmp_path / "reports").glob("*/*") if p.name != "latest" and p.is_dir()]
+def test_a_synthetic_runs_report_and_a_package_read_well_at_both_widths(viewer, audited_synthetic_case, tmp_path):
+    """A whole run of 400 synthetic people (the suite's shared run): the report a regulator gets."""
+    code, run_dir, _ = audited_synthetic_case
+    assert code == 0
     packages = sorted((run_dir / "regulators").glob("*/report.html"))
     assert packages, "the run rendered no regulator package"
     us_ca = run_dir / "regulators" / "US-CA" / "report.html"
