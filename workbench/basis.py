@@ -164,6 +164,16 @@ for _entry in (
         "determined breaks the rule. One finding per problem kind, counted in people.",
         categories=("notice_letter",)),
     BasisEntry(
+        "basis-letter-content", BasisKind.STATUTE, "What a notice letter must say and offer",
+        "{jurisdiction}: the content and remediation rules of the breach-notification law (no citation recorded)",
+        "Each letter template is held, for every jurisdiction whose residents received it, against that "
+        "jurisdiction's content requirements (title, headings, required and forbidden statements, contact "
+        "details, type size) and its minimum credit-monitoring or identity-protection offer, as the reviewed law "
+        "data states them (workbench/law/data/letter_content.yaml, each with its citation, source and "
+        "confidence). Headings are matched by normalised text, statements by the rule's key phrases: every "
+        "judgement is quoted for a reviewer (docs/methods/letter_content.md).",
+        codes=("letter_content", "remediation_offer"), cited=True),
+    BasisEntry(
         "basis-link-audit", BasisKind.AUDIT_STANDARD, "The link-audit rule",
         "Link-audit rule: official messages and letters link only the organisation's official domains; a "
         "look-alike or unofficial domain is scored against them ({code})",

@@ -97,6 +97,15 @@ def test_a_statute_basis_is_the_citation_and_without_one_it_says_so():
     assert bare["kind"] == "rule" and "no citation recorded" in bare["text"]
 
 
+@pytest.mark.parametrize("code", ["letter_content", "remediation_offer"])
+def test_a_letter_content_finding_rests_on_the_statute_it_cites_not_the_reconciliation_rule(code):
+    b = Finding("notice_letter", code, "medium", "t", "d", jurisdiction="US-CA", subject="T-1", count=3,
+                citation="Cal. Civ. Code § 1798.82(d)(1)").to_dict()["basis"]
+    assert b == {"kind": "statute", "text": "Cal. Civ. Code § 1798.82(d)(1)", "ref": "basis-letter-content"}
+    other = Finding("notice_letter", "misspelled_name", "medium", "t", "d", count=3).to_dict()["basis"]
+    assert other["ref"] == "basis-letters-reconciliation"
+
+
 def test_compensation_basis_is_an_audit_standard_not_an_invented_rule():
     b = Finding("compensation", "award_in_crisis_window", "high", "t", "d", count=1).to_dict()["basis"]
     assert b["kind"] == "audit_standard" and "not unlawful in itself" in b["text"]
