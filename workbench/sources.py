@@ -583,7 +583,10 @@ def _read_letters(path: Path, schema: InputSchema, chunk_rows: int, stats: Input
     a file that cannot be read stops the intake with an InputError naming it."""
     from workbench.letter_files import read_letters
 
-    rows = [letter.row() for letter in read_letters(path)]
+    # the file as the case names it (relative to the folder holding the input), never this
+    # machine's absolute path: it travels into findings and regulator packages
+    rows = [{**letter.row(), "file": Path(letter.file).relative_to(path.parent).as_posix()}
+            for letter in read_letters(path)]
     frame = pd.DataFrame(rows, columns=schema.names, dtype="object")
     stats.rows_read += len(frame)
     if len(frame):

@@ -77,3 +77,9 @@ def test_finding_counts_are_the_residents_who_got_the_letter(synth):
             exposed = rows.data_elements.fillna("").replace("", incident).str.split("|")
             rows = rows[[bool(rule.when_exposed & set(e)) for e in exposed]]
         assert f.count == rows.person_id.nunique(), (f.subject, f.jurisdiction)
+
+
+def test_a_letter_is_named_as_the_case_names_it_not_by_this_machines_path(synth):
+    _, result, _ = synth
+    files = {f.evidence["letter_file"] for f in result.by_check["letter_content"]}
+    assert files and all(not f.startswith("/") and f.startswith("letters/") for f in files), files
