@@ -31,7 +31,7 @@ import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
@@ -78,32 +78,31 @@ def keygen(out_dir: str | Path, name: str = "workbench") -> tuple[Path, Path]:
     return private, public
 
 
-def load_private_key(path: str | Path) -> ed25519.Ed25519PrivateKey:
+def _load_key(path: str | Path, what: str, parse: Callable[[bytes], Any], kind: type, not_pem: str):
+    """The key in the PEM file ``path``, parsed by ``parse`` and required to be a ``kind``;
+    every failure a SigningError naming the file and what was expected."""
     try:
         data = Path(path).read_bytes()
     except OSError as err:
-        raise SigningError(f"{path}: cannot read the private key ({err.strerror or type(err).__name__})") from err
+        raise SigningError(f"{path}: cannot read the {what} ({err.strerror or type(err).__name__})") from err
     try:
-        key = serialization.load_pem_private_key(data, password=None)
+        key = parse(data)
     except (ValueError, TypeError) as err:
-        raise SigningError(f"{path}: not an unencrypted PEM private key ({err})") from err
-    if not isinstance(key, ed25519.Ed25519PrivateKey):
-        raise SigningError(f"{path}: a {type(key).__name__}, not an Ed25519 key (make one with workbench keygen)")
+        raise SigningError(f"{path}: {not_pem} ({err})") from err
+    if not isinstance(key, kind):
+        hint = " (make one with workbench keygen)" if what == "private key" else ""
+        raise SigningError(f"{path}: a {type(key).__name__}, not an Ed25519 {what.replace('private ', '')}{hint}")
     return key
+
+
+def load_private_key(path: str | Path) -> ed25519.Ed25519PrivateKey:
+    return _load_key(path, "private key", lambda data: serialization.load_pem_private_key(data, password=None),
+                     ed25519.Ed25519PrivateKey, "not an unencrypted PEM private key")
 
 
 def load_public_key(path: str | Path) -> ed25519.Ed25519PublicKey:
-    try:
-        data = Path(path).read_bytes()
-    except OSError as err:
-        raise SigningError(f"{path}: cannot read the public key ({err.strerror or type(err).__name__})") from err
-    try:
-        key = serialization.load_pem_public_key(data)
-    except ValueError as err:
-        raise SigningError(f"{path}: not a PEM public key ({err})") from err
-    if not isinstance(key, ed25519.Ed25519PublicKey):
-        raise SigningError(f"{path}: a {type(key).__name__}, not an Ed25519 public key")
-    return key
+    return _load_key(path, "public key", serialization.load_pem_public_key,
+                     ed25519.Ed25519PublicKey, "not a PEM public key")
 
 
 def keyid(public: ed25519.Ed25519PublicKey) -> str:
