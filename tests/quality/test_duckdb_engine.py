@@ -71,12 +71,36 @@ def test_planted_case_outcomes_and_findings_equal_the_chunked_engines(chunked_ru
     assert (duck.jurisdictions.equals(chunked.jurisdictions))
 
 
-def test_duckdb_evidence_is_one_masked_batch_per_input(duckdb_run):
+def test_duckdb_evidence_is_one_masked_gx_batch_per_input_and_uniqueness_marked_as_not_gx(duckdb_run):
     run_dir, result = duckdb_run
     doc = json.loads((run_dir / "evidence" / "gx" / "affected_people.json").read_text())
-    assert doc["engine"] == "duckdb" and len(doc["batches"]) == 1
-    assert doc["batches"][0]["batch"] == {"engine": "duckdb", "table": "affected_people"}
+    gx_batch, *population = doc["batches"]
+    assert doc["engine"] == "duckdb" and gx_batch["batch"] == {"engine": "duckdb", "table": "affected_people"}
+    unique = [e.check for e in quality.load_suite_spec("affected_people").population_level()]
+    assert [p["batch"]["check"] for p in population] == unique == ["person_id_unique"]
+    assert all("not Great Expectations" in p["batch"]["computed_by"] for p in population)
+    checked_by_gx = [r["expectation_config"]["meta"]["check"] for r in gx_batch["validation_result"]["results"]]
+    assert set(unique).isdisjoint(checked_by_gx)
     assert "unexpected_index_query" not in json.dumps(doc)
+
+
+def test_gx_lists_examples_of_the_failed_expectations_only(duckdb_run):
+    """Counts by the Checkpoint for every expectation, examples asked of GX for the failed ones."""
+    _, result = duckdb_run
+    seen_failed = 0
+    for v in result.validations:
+        (gx_batch, *_) = v.raw_results
+        vr = gx_batch["validation_result"]
+        failed = [r["expectation_config"]["meta"]["check"] for r in vr["results"]
+                  if not r["success"] and r["result"].get("unexpected_count")]
+        assert vr["meta"]["workbench_examples"]["examples_of"] == failed, v.input
+        for r in vr["results"]:
+            listed = "partial_unexpected_index_list" in r["result"]
+            assert listed == (r["expectation_config"]["meta"]["check"] in failed), (v.input, r["result"])
+        seen_failed += len(failed)
+        outcomes = {o.check: o for o in v.outcomes}
+        assert all(outcomes[c].examples for c in failed), v.input
+    assert seen_failed >= 5
 
 
 # --------------------------------------------------------------------------- regex semantics
