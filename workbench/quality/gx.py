@@ -264,8 +264,9 @@ class _Gx:
         if failed:
             suite = build_gx_suite(spec, scope, gx=self.gx, checks=failed)
             suite.name = f"{spec.input}.failed_examples"
-            again = batch_def.get_batch().validate(suite, result_format=result_format(keys, cap),
-                                                   expectation_parameters=params)
+            with _bundled_metrics_from_cache(batch_def.data_asset.datasource.get_execution_engine()):
+                again = batch_def.get_batch().validate(suite, result_format=result_format(keys, cap),
+                                                       expectation_parameters=params)
             by_check = {r.expectation_config.meta.get("check"): r for r in again.results}
             for i, r in enumerate(result.results):
                 check = (r.expectation_config.meta or {}).get("check")
@@ -317,6 +318,47 @@ class _Gx:
             for url in context.get_docs_sites_urls(resource_identifier=key, site_name=site):
                 pages.setdefault(name, []).append(Path(unquote(urlparse(url["site_url"]).path)))
         return pages
+
+
+class _bundled_metrics_from_cache:
+    """While in this block, GX's SQL engine takes the aggregate metrics (counts) it already
+    computed on a batch from its own metric cache instead of querying them again.
+
+    GX 1.24.1 keeps every metric it resolves in ``ExecutionEngine._metric_cache`` (keyed by
+    the metric's id: its name, batch and arguments) but reads the cache only for a
+    metric's dependencies, never for the metric asked for
+    (``great_expectations/execution_engine/execution_engine.py``,
+    ``_process_direct_and_bundled_metric_computation_configurations``). So when
+    :meth:`_Gx.validate_counts_then_examples` asks GX for the examples of the failed
+    expectations, GX would count their unexpected rows again: a scan of the whole table
+    per domain (a regex over every e-mail address at 10M people). Here the engine's
+    ``resolve_metric_bundle`` is wrapped (on this one engine object, for the block only)
+    to answer from the cache the bundled metrics whose id is in it and to query the rest.
+    Only aggregate (bundled) metrics are taken: the example lists are direct metrics and
+    are always queried. Remove when GX reads its metric cache for requested metrics.
+    """
+
+    def __init__(self, engine):
+        self.engine = engine
+
+    def __enter__(self):
+        engine = self.engine
+        original = engine.resolve_metric_bundle
+
+        def resolve_metric_bundle(metric_fn_bundle):
+            cache = getattr(engine, "_metric_cache", None) or {}
+            bundle = list(metric_fn_bundle)
+            known = {c.metric_configuration.id: cache[c.metric_configuration.id] for c in bundle
+                     if c.metric_configuration.id in cache}
+            rest = [c for c in bundle if c.metric_configuration.id not in known]
+            log.debug("GX: %d bundled metrics from its cache, %d queried", len(known), len(rest))
+            return known | (original(metric_fn_bundle=rest) if rest else {})
+
+        engine.resolve_metric_bundle = resolve_metric_bundle  # this instance only
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.engine.__dict__.pop("resolve_metric_bundle", None)
 
 
 def _masked_copy(result, cap: int, mask: bool):
