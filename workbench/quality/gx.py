@@ -250,8 +250,9 @@ class _Gx:
         example query (GX's SUMMARY format runs two queries per expectation for its
         examples, each a scan of the whole table when nothing fails). The row expectations
         with unexpected rows are then validated again by GX on the same batch with the
-        workbench's :func:`result_format` (their counts again, and the first ``cap``
-        failing rows); each of their results replaces its counts-only one in the
+        workbench's :func:`result_format` (their counts from GX's metric cache,
+        :class:`_bundled_metrics_from_cache`, and the first ``cap`` failing rows, queried);
+        each of their results replaces its counts-only one in the
         Checkpoint's result, whose ``meta["workbench_examples"]`` names them. Every result
         in it is GX's. Used on SQL batches (the ``duckdb`` engine), where a query is a scan.
         """
@@ -283,7 +284,7 @@ class _Gx:
             "counts": "the Checkpoint run with result format BASIC and no examples (partial_unexpected_count 0)",
             "examples_of": failed,
             "examples": f"each failed row expectation validated again by GX on the batch, result format SUMMARY "
-                        f"({cap} examples by {', '.join(keys)})"}
+                        f"({cap} examples by {', '.join(keys)}; its counts from GX's metric cache)"}
         self.results.append((spec.input, identifier, result))
         return result
 
