@@ -60,9 +60,25 @@ def test_data_docs_mask_personal_values_as_the_evidence_does(duckdb_run):
 
 def test_suite_pages_show_the_workbench_severity_not_gx_default(duckdb_run):
     run_dir, _ = duckdb_run
-    suite = (run_dir / "data_docs" / "expectations" / "affected_people.html").read_text()
+    page, = [p for p in _record(run_dir)["pages"] if p["input"] == "affected_people"]
+    suite = (run_dir / page["suite_page"]).read_text()
     assert "Workbench severity: critical (GX: critical)" in suite
     assert "Workbench severity: medium (GX: warning)" in suite
+
+
+@pytest.mark.parametrize("run", ["duckdb_run", "chunked_run"])
+def test_the_index_names_every_check_the_workbench_computed_outside_gx(run, request):
+    run_dir, result = request.getfixturevalue(run)
+    record = _record(run_dir)
+    unique = [(v.input, o.check) for v in result.validations for o in v.outcomes if o.scope == "population"]
+    assert unique and [(o["input"], o["check"]) for o in record["computed_outside_gx"]] == unique
+    index = (run_dir / record["index"]).read_text()
+    assert "computed by the workbench, not by Great Expectations" in index
+    for (name, check), o in zip(unique, record["computed_outside_gx"]):
+        assert check in index and "not Great Expectations" in o["computed_by"]
+        gx_pages = [p for p in record["pages"] if p["input"] == name]
+        for p in gx_pages:  # and GX's own pages do not claim them
+            assert check not in (run_dir / p["page"]).read_text()
 
 
 def test_inputs_validated_in_worker_processes_are_named_without_pages(chunked_run):

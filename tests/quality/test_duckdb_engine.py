@@ -71,12 +71,36 @@ def test_planted_case_outcomes_and_findings_equal_the_chunked_engines(chunked_ru
     assert (duck.jurisdictions.equals(chunked.jurisdictions))
 
 
-def test_duckdb_evidence_is_one_masked_batch_per_input(duckdb_run):
+def test_duckdb_evidence_is_one_masked_gx_batch_per_input_and_uniqueness_marked_as_not_gx(duckdb_run):
     run_dir, result = duckdb_run
     doc = json.loads((run_dir / "evidence" / "gx" / "affected_people.json").read_text())
-    assert doc["engine"] == "duckdb" and len(doc["batches"]) == 1
-    assert doc["batches"][0]["batch"] == {"engine": "duckdb", "table": "affected_people"}
+    gx_batch, *population = doc["batches"]
+    assert doc["engine"] == "duckdb" and gx_batch["batch"] == {"engine": "duckdb", "table": "affected_people"}
+    unique = [e.check for e in quality.load_suite_spec("affected_people").population_level()]
+    assert [p["batch"]["check"] for p in population] == unique == ["person_id_unique"]
+    assert all("not Great Expectations" in p["batch"]["computed_by"] for p in population)
+    checked_by_gx = [r["expectation_config"]["meta"]["check"] for r in gx_batch["validation_result"]["results"]]
+    assert set(unique).isdisjoint(checked_by_gx)
     assert "unexpected_index_query" not in json.dumps(doc)
+
+
+def test_gx_lists_examples_of_the_failed_expectations_only(duckdb_run):
+    """Counts by the Checkpoint for every expectation, examples asked of GX for the failed ones."""
+    _, result = duckdb_run
+    seen_failed = 0
+    for v in result.validations:
+        (gx_batch, *_) = v.raw_results
+        vr = gx_batch["validation_result"]
+        failed = [r["expectation_config"]["meta"]["check"] for r in vr["results"]
+                  if not r["success"] and r["result"].get("unexpected_count")]
+        assert vr["meta"]["workbench_examples"]["examples_of"] == failed, v.input
+        for r in vr["results"]:
+            listed = "partial_unexpected_index_list" in r["result"]
+            assert listed == (r["expectation_config"]["meta"]["check"] in failed), (v.input, r["result"])
+        seen_failed += len(failed)
+        outcomes = {o.check: o for o in v.outcomes}
+        assert all(outcomes[c].examples for c in failed), v.input
+    assert seen_failed >= 5
 
 
 # --------------------------------------------------------------------------- regex semantics
@@ -239,3 +263,57 @@ def test_a_header_only_input_is_zero_rows_as_in_the_chunked_engine(tmp_path):
                            for e in ("chunked", "duckdb"))
     assert duck.outcomes == chunked.outcomes and duck.stats == chunked.stats
     assert duck.stats["rows_read"] == 0 and duck.raw_results == []
+
+
+# --------------------------------------------------------------------------- what GX is asked
+
+@pytest.fixture()
+def contacts(tmp_path):
+    """Six contacts: one e-mail malformed, one id repeated; names all present."""
+    suite = {"name": "contacts", "meta": {"evidence_keys": ["contact_id"]}, "expectations": [
+        {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "name"},
+         "meta": {"check": "name_present", "severity": "low", "rationale": "a contact has a name"}},
+        {"type": "expect_column_values_to_be_unique", "kwargs": {"column": "contact_id"},
+         "meta": {"check": "contact_id_unique", "severity": "high", "rationale": "one row per contact",
+                  "scope": "population"}},
+        {"type": "expect_column_values_to_match_regex", "kwargs": {"column": "email", "regex": "^[a-z]+@[a-z]+$"},
+         "meta": {"check": "email_format", "severity": "medium", "rationale": "an address can be written to"}}]}
+    (tmp_path / "contacts.json").write_text(json.dumps(suite))
+    frame = pd.DataFrame({"contact_id": ["C1", "C2", "C2", "C4", "C5", "C6"],
+                          "name": ["Ann", "Bo", "Cy", "Di", "Ed", "Fa"],
+                          "email": ["ann@x", "bo@x", "cy@x", "di at x", "ed@x", None],
+                          "source_row": range(1, 7)})
+    db = tmp_path / "contacts.duckdb"
+    con = duckdb.connect(str(db))
+    con.register("frame", frame)
+    con.execute("CREATE TABLE contacts AS SELECT * FROM frame")
+    con.close()
+    return quality.load_suite_spec("contacts", tmp_path), frame, db
+
+
+def test_gx_counts_once_and_queries_examples_of_the_failed_expectation_only(contacts):
+    import sqlalchemy as sa
+    from sqlalchemy import event
+
+    spec, frame, db = contacts
+    statements = []
+
+    def log(conn, cursor, statement, parameters, context, executemany):
+        statements.append((" ".join(statement.split()), parameters))
+
+    event.listen(sa.engine.Engine, "before_cursor_execute", log)
+    try:
+        (duck,) = quality.validate_duckdb(db, {"contacts": "contacts"}, {"contacts": spec}, {})
+    finally:
+        event.remove(sa.engine.Engine, "before_cursor_execute", log)
+    # the same counts and examples as GX's pandas engine over the frame (uniqueness included)
+    pandas = {o.check: o for o in quality.validate_frame(frame, spec, {})}
+    assert {o.check: (o.counts(), o.examples) for o in duck.outcomes} == {
+        c: (o.counts(), o.examples) for c, o in pandas.items()}
+    assert duck.outcome("email_format").unexpected_count == 1 and duck.outcome("contact_id_unique").unexpected_count == 2
+    # GX: one aggregate query for every count (not again for the examples), no window for uniqueness
+    assert sum(" sum(" in s.lower() for s, _ in statements) == 1
+    assert not any("over (partition by" in s.lower() for s, _ in statements)
+    examples = [s for s, p in statements if " limit " in s.lower() and " where " in s.lower()
+                and list(p or [])[-1:] != [0]]  # a LIMIT 0 query reads nothing
+    assert examples and all("email" in s and "name IS NULL" not in s for s in examples), examples

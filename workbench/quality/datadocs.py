@@ -97,7 +97,22 @@ def external_references_in(folder: Path) -> dict[str, list[str]]:
     return bad
 
 
-def _index(pages: list[dict[str, Any]], without: dict[str, str]) -> str:
+def outside_gx(validations: Iterable) -> list[dict[str, Any]]:
+    """The checks of these validations that the workbench computed itself, not GX (the
+    uniqueness expectations of the ``chunked`` and ``duckdb`` engines), as their evidence
+    records them: they have no GX result, so GX's pages cannot show them."""
+    out = []
+    for v in validations:
+        for raw in getattr(v, "raw_results", None) or []:
+            batch = raw.get("batch") or {}
+            if batch.get("population") and batch.get("computed_by") and "result" in raw:
+                res = raw["result"]
+                out.append({"input": v.input, "check": batch["check"], "computed_by": batch["computed_by"],
+                            "element_count": res.get("element_count"), "unexpected_count": res.get("unexpected_count")})
+    return out
+
+
+def _index(pages: list[dict[str, Any]], without: dict[str, str], outside: list[dict[str, Any]] = ()) -> str:
     rows = "\n".join(
         f"<tr><td>{html.escape(p['input'])}</td><td>{html.escape(p['run_time'])}</td>"
         f"<td class=\"{'text-success' if p['success'] else 'text-danger'}\">{'Succeeded' if p['success'] else 'Failed'}</td>"
@@ -107,6 +122,15 @@ def _index(pages: list[dict[str, Any]], without: dict[str, str]) -> str:
         for p in pages)
     missing = "".join(f"<li>{html.escape(n)}: {html.escape(why)}</li>" for n, why in without.items())
     missing = f"<h2>Inputs without a page</h2><ul>{missing}</ul>" if missing else ""
+    if outside:
+        rows_out = "\n".join(
+            f"<tr><td>{html.escape(o['input'])}</td><td>{html.escape(o['check'])}</td><td>{o['element_count']}</td>"
+            f"<td>{o['unexpected_count']}</td><td>{html.escape(o['computed_by'])}</td></tr>" for o in outside)
+        missing += ("<h2>Checks computed by the workbench, not by Great Expectations</h2>"
+                    "<p>These expectations of the suites are not on GX's pages: the workbench computed them "
+                    f"over every row (their evidence is in <code>evidence/gx/</code>).</p>"
+                    "<table><thead><tr><th>Input</th><th>Check</th><th>Rows</th><th>Unexpected rows</th>"
+                    f"<th>Computed by</th></tr></thead><tbody>{rows_out}</tbody></table>")
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="{CSP}">
@@ -167,7 +191,8 @@ def build_site(gx, run_dir: str | Path, validations: Iterable, *, cap: int, mask
                          "validated in worker processes (chunks of a large input): its results are in "
                          f"evidence/gx/{v.input}.json")
                for v in validations if v.input not in seen}
-    (folder / "index.html").write_text(_index(pages, without), encoding="utf-8")
+    outside = outside_gx(validations)
+    (folder / "index.html").write_text(_index(pages, without, outside), encoding="utf-8")
     bad = external_references_in(folder)
     if bad:
         raise DataDocsError(f"Data Docs would load external resources: {dict(list(bad.items())[:3])}")
@@ -178,4 +203,5 @@ def build_site(gx, run_dir: str | Path, validations: Iterable, *, cap: int, mask
             "pages": [{k: p[k] for k in ("input", "success", "page", "suite_page")} | {
                 "page": f"{DATA_DOCS_DIR}/{p['page']}",
                 "suite_page": p["suite_page"] and f"{DATA_DOCS_DIR}/{p['suite_page']}"} for p in pages],
-            "inputs_without_pages": without}
+            "inputs_without_pages": without,
+            "computed_outside_gx": [{k: o[k] for k in ("input", "check", "computed_by")} for o in outside]}

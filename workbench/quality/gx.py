@@ -180,16 +180,19 @@ class _Gx:
     def context(self):
         return self._load()[1]
 
-    def suite(self, spec: SuiteSpec, scope: str | None):
-        """The GX suite of ``spec`` (one scope only, when given), added to the context once.
+    def suite(self, spec: SuiteSpec, scope: str | tuple[str, ...] | None):
+        """The GX suite of ``spec`` (one scope only, or a tuple of scopes, when given), added
+        to the context once.
 
-        A scoped suite is named ``<input>.<scope>`` so that it never replaces the whole one.
+        A scoped suite is named ``<input>.<scope>`` (``<input>.row_aggregate`` for a tuple)
+        so that it never replaces the whole one.
         """
-        key = (spec.input, scope or "all")
+        label = scope if scope is None or isinstance(scope, str) else "_".join(scope)
+        key = (spec.input, label or "all")
         if key not in self._suites:
             suite = build_gx_suite(spec, scope, gx=self.gx)
-            if scope is not None:
-                suite.name = f"{spec.input}.{scope}"
+            if label is not None:
+                suite.name = f"{spec.input}.{label}"
             self._suites[key] = self.context.suites.add(suite)
         return self._suites[key]
 
@@ -207,31 +210,82 @@ class _Gx:
             self._batch_defs[key] = asset.add_batch_definition_whole_dataframe(f"{input_name}_batch")
         return self._batch_defs[key]
 
-    def checkpoint(self, input_name: str, batch_def, suite, keys: list[str], cap: int):
+    def checkpoint(self, input_name: str, batch_def, suite, keys: list[str], cap: int, fmt: dict | None = None):
         """The input's Checkpoint: one ValidationDefinition (``suite`` on ``batch_def``),
-        the workbench's :func:`result_format`, no actions. Made once per batch definition."""
+        the workbench's :func:`result_format` (or ``fmt``), no actions. Made once per batch
+        definition."""
         key = (id(batch_def), suite.name, input_name)
         if key not in self._checkpoints:
             gx, context = self._load()
             name = f"{input_name}.{suite.name}.{len(self._checkpoints)}"  # unique: a datasource may be re-made
             vd = context.validation_definitions.add(gx.ValidationDefinition(name=name, data=batch_def, suite=suite))
             checkpoint = context.checkpoints.add(gx.Checkpoint(
-                name=name, validation_definitions=[vd], result_format=result_format(keys, cap)))
+                name=name, validation_definitions=[vd], result_format=fmt or result_format(keys, cap)))
             self._checkpoints[key] = (batch_def, checkpoint)  # the batch definition held: its id stays its own
         return self._checkpoints[key][1]
 
     def validate(self, input_name: str, batch_def, suite, params: dict, keys: list[str], cap: int, *,
-                 dataframe=None):
+                 dataframe=None, fmt: dict | None = None, keep: bool = True):
         """Run the input's Checkpoint on one batch (``dataframe``, or the batch definition's
-        whole table) and return its one ExpectationSuiteValidationResult."""
+        whole table) and return its one ExpectationSuiteValidationResult (kept in
+        :attr:`results` unless ``keep`` is false; then also its identifier)."""
         from great_expectations.core.run_identifier import RunIdentifier
 
-        checkpoint = self.checkpoint(input_name, batch_def, suite, keys, cap)
+        checkpoint = self.checkpoint(input_name, batch_def, suite, keys, cap, fmt)
         run = checkpoint.run(batch_parameters=None if dataframe is None else {"dataframe": dataframe},
                              expectation_parameters=params,
                              run_id=RunIdentifier(run_name=input_name, run_time=_utc_now()))
         (identifier, result), = run.run_results.items()
+        if not keep:
+            return identifier, result
         self.results.append((input_name, identifier, result))
+        return result
+
+    def validate_counts_then_examples(self, spec: SuiteSpec, scope, batch_def, params: dict, keys: list[str],
+                                      cap: int):
+        """Run the input's Checkpoint for counts only, then ask GX for the examples of the
+        expectations that failed; return (and keep) the one suite result of both.
+
+        The Checkpoint runs ``spec`` (``scope``) with :data:`COUNTS_ONLY`: every count, no
+        example query (GX's SUMMARY format runs two queries per expectation for its
+        examples, each a scan of the whole table when nothing fails). The row expectations
+        with unexpected rows are then validated again by GX on the same batch with the
+        workbench's :func:`result_format` (their counts from GX's metric cache,
+        :class:`_bundled_metrics_from_cache`, and the first ``cap`` failing rows, queried);
+        each of their results replaces its counts-only one in the
+        Checkpoint's result, whose ``meta["workbench_examples"]`` names them. Every result
+        in it is GX's. Used on SQL batches (the ``duckdb`` engine), where a query is a scan.
+        """
+        identifier, result = self.validate(spec.input, batch_def, self.suite(spec, scope), params, keys, cap,
+                                           fmt=COUNTS_ONLY, keep=False)
+        row_checks = {e.check for e in spec.row_level()}
+        failed = [r.expectation_config.meta.get("check") for r in result.results
+                  if (r.expectation_config.meta or {}).get("check") in row_checks and not r.success
+                  and not (r.exception_info or {}).get("raised_exception") and (r.result or {}).get("unexpected_count")]
+        if failed:
+            suite = build_gx_suite(spec, scope, gx=self.gx, checks=failed)
+            suite.name = f"{spec.input}.failed_examples"
+            with _bundled_metrics_from_cache(batch_def.data_asset.datasource.get_execution_engine()):
+                again = batch_def.get_batch().validate(suite, result_format=result_format(keys, cap),
+                                                       expectation_parameters=params)
+            by_check = {r.expectation_config.meta.get("check"): r for r in again.results}
+            for i, r in enumerate(result.results):
+                check = (r.expectation_config.meta or {}).get("check")
+                if check in by_check:
+                    new = by_check[check]
+                    if (new.success, (new.result or {}).get("unexpected_count")) != (
+                            r.success, (r.result or {}).get("unexpected_count")):
+                        raise WorkbenchError(f"{spec.input}.{check}: GX counted {r.result.get('unexpected_count')} "
+                                             f"then {(new.result or {}).get('unexpected_count')} unexpected rows "
+                                             "on the same read-only batch")
+                    new.expectation_config = r.expectation_config  # the Checkpoint suite's (its id)
+                    result.results[i] = new
+        result.meta["workbench_examples"] = {
+            "counts": "the Checkpoint run with result format BASIC and no examples (partial_unexpected_count 0)",
+            "examples_of": failed,
+            "examples": f"each failed row expectation validated again by GX on the batch, result format SUMMARY "
+                        f"({cap} examples by {', '.join(keys)}; its counts from GX's metric cache)"}
+        self.results.append((spec.input, identifier, result))
         return result
 
 
@@ -267,6 +321,47 @@ class _Gx:
         return pages
 
 
+class _bundled_metrics_from_cache:
+    """While in this block, GX's SQL engine takes the aggregate metrics (counts) it already
+    computed on a batch from its own metric cache instead of querying them again.
+
+    GX 1.24.1 keeps every metric it resolves in ``ExecutionEngine._metric_cache`` (keyed by
+    the metric's id: its name, batch and arguments) but reads the cache only for a
+    metric's dependencies, never for the metric asked for
+    (``great_expectations/execution_engine/execution_engine.py``,
+    ``_process_direct_and_bundled_metric_computation_configurations``). So when
+    :meth:`_Gx.validate_counts_then_examples` asks GX for the examples of the failed
+    expectations, GX would count their unexpected rows again: a scan of the whole table
+    per domain (a regex over every e-mail address at 10M people). Here the engine's
+    ``resolve_metric_bundle`` is wrapped (on this one engine object, for the block only)
+    to answer from the cache the bundled metrics whose id is in it and to query the rest.
+    Only aggregate (bundled) metrics are taken: the example lists are direct metrics and
+    are always queried. Remove when GX reads its metric cache for requested metrics.
+    """
+
+    def __init__(self, engine):
+        self.engine = engine
+
+    def __enter__(self):
+        engine = self.engine
+        original = engine.resolve_metric_bundle
+
+        def resolve_metric_bundle(metric_fn_bundle):
+            cache = getattr(engine, "_metric_cache", None) or {}
+            bundle = list(metric_fn_bundle)
+            known = {c.metric_configuration.id: cache[c.metric_configuration.id] for c in bundle
+                     if c.metric_configuration.id in cache}
+            rest = [c for c in bundle if c.metric_configuration.id not in known]
+            log.debug("GX: %d bundled metrics from its cache, %d queried", len(known), len(rest))
+            return known | (original(metric_fn_bundle=rest) if rest else {})
+
+        engine.resolve_metric_bundle = resolve_metric_bundle  # this instance only
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.engine.__dict__.pop("resolve_metric_bundle", None)
+
+
 def _masked_copy(result, cap: int, mask: bool):
     """A suite validation result as the evidence keeps it: lists capped, personal values masked."""
     import copy
@@ -286,6 +381,11 @@ def _utc_now():
     return datetime.now(timezone.utc)
 
 
+#: GX's result format for counts only: BASIC with no example list, so that GX runs no
+#: example query (the one it still builds has ``LIMIT 0``).
+COUNTS_ONLY: dict[str, Any] = {"result_format": "BASIC", "partial_unexpected_count": 0}
+
+
 def result_format(keys: list[str], cap: int) -> dict[str, Any]:
     """GX's SUMMARY format: exact counts and the first ``cap`` failing rows named by ``keys``.
 
@@ -295,8 +395,10 @@ def result_format(keys: list[str], cap: int) -> dict[str, Any]:
     return {"result_format": "SUMMARY", "unexpected_index_column_names": keys, "partial_unexpected_count": cap}
 
 
-def build_gx_suite(spec: SuiteSpec, scope: str | None = None, *, gx=None):
-    """The GX ExpectationSuite of a suite file (optionally one scope only).
+def build_gx_suite(spec: SuiteSpec, scope: str | tuple[str, ...] | None = None, *, gx=None,
+                   checks: list[str] | None = None):
+    """The GX ExpectationSuite of a suite file (optionally one scope, or a tuple of scopes,
+    only; optionally only the named ``checks``).
 
     Raises SuiteError naming the file when GX rejects an expectation.
     """
@@ -307,7 +409,7 @@ def build_gx_suite(spec: SuiteSpec, scope: str | None = None, *, gx=None):
     previous = gx_logger.level
     gx_logger.setLevel(logging.CRITICAL)  # GX logs a traceback before raising; we raise a clear error instead
     try:
-        return gx.ExpectationSuite(**spec.gx_document(scope))
+        return gx.ExpectationSuite(**spec.gx_document(scope, checks=checks))
     except Exception as err:  # GX raises pydantic and its own errors here
         msg = " ".join(str(err).split())
         raise SuiteError(spec.path, f"Great Expectations rejects the suite: {msg[:500]}") from None

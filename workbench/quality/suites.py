@@ -146,11 +146,15 @@ class SuiteSpec:
             cols.update(e.columns)
         return cols
 
-    def gx_document(self, scope: str | None = None) -> dict[str, Any]:
-        """The suite as GX reads it, optionally only the expectations of one scope."""
+    def gx_document(self, scope: str | tuple[str, ...] | None = None, *,
+                    checks: Iterable[str] | None = None) -> dict[str, Any]:
+        """The suite as GX reads it, optionally only the expectations of one scope (or of
+        several, a tuple), and only the named ``checks``."""
+        scopes = (scope,) if isinstance(scope, str) else scope
+        wanted = None if checks is None else set(checks)
         exps = [x | {"severity": GX_SEVERITY[spec.severity], "notes": x.get("notes") or _notes(spec)}
                 for x, spec in zip(self.document["expectations"], self.expectations)
-                if scope is None or spec.scope == scope]
+                if (scopes is None or spec.scope in scopes) and (wanted is None or spec.check in wanted)]
         return {"name": self.document["name"], "meta": dict(self.document.get("meta") or {}),
                 "expectations": json.loads(json.dumps(exps))}
 

@@ -112,3 +112,28 @@ def _store_chunks(store, name: str, chunk_rows: int):
 class _Part:
     frame: pd.DataFrame
     stats: Any
+
+
+#: Who computes the population-scope expectations (uniqueness) of the ``chunked`` and
+#: ``duckdb`` engines, as their evidence records it: not GX.
+POPULATION_ENGINE = ("workbench: DuckDB over the population store, one GROUP BY per expectation "
+                     "(PopulationStore.column_uniqueness), GX's semantics; not Great Expectations")
+
+
+def _population_checks(store, spec, outcomes: dict, raw: list, opts: EngineOptions) -> None:
+    """Fold the population-scope expectations of ``spec`` (uniqueness: every occurrence of a
+    repeated non-null value is unexpected, nulls are missing) over every row of the input
+    in ``store`` (a :class:`workbench.population.PopulationStore`) into ``outcomes``, and
+    their evidence (examples masked as asked) into ``raw``, marked as computed outside GX
+    (:data:`POPULATION_ENGINE`)."""
+    from workbench.quality.evidence import mask_example
+    from workbench.quality.suites import _evidence_keys
+
+    keys, cap = _evidence_keys(spec), opts.max_examples
+    for e in spec.population_level():
+        pop = store.column_uniqueness(spec.input, e.column, keys, cap=cap)
+        outcomes[e.check].add(pop["element_count"], pop["unexpected_count"], pop["missing_count"], pop["examples"], cap)
+        raw.append({"batch": {"population": True, "engine": "duckdb", "check": e.check,
+                              "computed_by": POPULATION_ENGINE},
+                    "result": {k: v for k, v in pop.items() if k != "examples"} | {
+                        "examples": [mask_example(x) if opts.mask_personal_data else x for x in pop["examples"]]}})

@@ -16,8 +16,8 @@ from typing import Any
 import pandas as pd
 
 from workbench.errors import WorkbenchError
-from workbench.quality.engines.base import ENGINES, EngineOptions, _chunks, _Part, _rejects_summary
-from workbench.quality.evidence import _evidence_result, mask_example
+from workbench.quality.engines.base import ENGINES, EngineOptions, _chunks, _Part, _population_checks, _rejects_summary
+from workbench.quality.evidence import _evidence_result
 from workbench.quality.gx import _Gx
 from workbench.quality.outcomes import InputValidation, Outcome, _fold_suite_result
 from workbench.quality.suites import SuiteSpec, _evidence_keys
@@ -159,13 +159,7 @@ def _validate_chunks(case, spec: SuiteSpec, params: dict, store, opts: EngineOpt
         item = waiting.popleft()
         fold(item.result() if in_pool else _validate_one(gx, *item))
     if scope == "row" and store is not None:
-        for e in spec.population_level():
-            pop = store.column_uniqueness(spec.input, e.column, keys, cap=opts.max_examples)
-            o = outcomes[e.check]
-            o.add(pop["element_count"], pop["unexpected_count"], pop["missing_count"], pop["examples"], opts.max_examples)
-            raw.append({"batch": {"population": True, "engine": "duckdb", "check": e.check},
-                        "result": {k: v for k, v in pop.items() if k != "examples"} | {
-                            "examples": [mask_example(x) if opts.mask_personal_data else x for x in pop["examples"]]}})
+        _population_checks(store, spec, outcomes, raw, opts)
     if scope == "row" and store is not None and spec.aggregate_level() and store.rows(spec.input):
         # one value of the whole input (row count, mean): GX over every row's kept columns, once
         columns = [e.column for e in spec.aggregate_level() if e.column]

@@ -2,6 +2,8 @@
 
 The input is typed once into a DuckDB file (:mod:`workbench.store`, the case store), then
 :func:`validate_duckdb` runs the suites there: the same counts and examples as ``chunked``.
+GX counts every expectation of a suite but uniqueness, then gives the examples of those that
+failed only; uniqueness is one GROUP BY of the workbench's, as in ``chunked``.
 GX 1.24 needs two workarounds for DuckDB, applied only here:
 :func:`workbench.quality.gx._gx_duckdb_support`.
 """
@@ -14,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from workbench.quality.engines.base import ENGINES, EngineOptions, _rejects_summary
+from workbench.quality.engines.base import ENGINES, EngineOptions, _population_checks, _rejects_summary
 from workbench.quality.evidence import _evidence_result
 from workbench.quality.gx import _Gx, _gx_duckdb_support
 from workbench.quality.outcomes import InputValidation, Outcome, _fold_suite_result
@@ -49,10 +51,16 @@ def validate_duckdb(db_path: str | Path, tables: dict[str, str], specs: dict[str
     """Validate inputs stored in a DuckDB file with GX's SQL datasource (checks as SQL).
 
     The file (the case store's ``store/case.duckdb``, :class:`workbench.store.CaseStore`) is
-    opened read-only; each suite, uniqueness included, runs over its whole table in one
-    batch. Outcomes, examples (the first ``max_examples`` failing rows by business key and
-    ``source_row``, in file order) and evidence have the shapes, and the values, of the
-    ``chunked`` engine's.
+    opened read-only; each suite runs over its whole table in one batch, by GX, in two
+    steps (:meth:`workbench.quality.gx._Gx.validate_counts_then_examples`): the input's
+    Checkpoint for every count, then GX again for the examples of the expectations that
+    failed only. The uniqueness expectations (scope ``population``) are not GX's here, as
+    in the ``chunked`` engine: one GROUP BY each in the population store
+    (:func:`workbench.quality.engines.base._population_checks`; GX would run three window
+    queries over every row for each), recorded as such in the evidence and in the Data
+    Docs' index. Outcomes, examples (the first ``max_examples`` failing rows by business
+    key and ``source_row``, in file order) and evidence have the shapes, and the values,
+    of the ``chunked`` engine's.
 
     Parameters
     ----------
@@ -66,7 +74,8 @@ def validate_duckdb(db_path: str | Path, tables: dict[str, str], specs: dict[str
     opts : example cap, masking of evidence, progress bars.
     gx : a GX context to reuse (one is made when not given).
     population : a :class:`workbench.population.PopulationStore` to fill with the key
-        columns of every table, for the cross-input checks.
+        columns of every table, for the cross-input checks and the uniqueness expectations
+        (when not given, one is made for the uniqueness expectations and closed).
     population_by_view : the file outlives ``population`` (a run's case store): its inputs
         are taken as views over their Parquet files, not copied.
 
@@ -80,6 +89,11 @@ def validate_duckdb(db_path: str | Path, tables: dict[str, str], specs: dict[str
     gx = gx or _Gx(progress_bars=opts.progress_bars)
     cap = opts.max_examples
     reads = {**_row_counts(db_path, {n: t for n, t in tables.items() if n not in (reads or {})}), **(reads or {})}
+    own_population = population is None and any(specs[n].population_level() for n in tables)
+    if own_population:
+        from workbench.population import PopulationStore
+
+        population = PopulationStore({n: specs[n] for n in tables})
     if population is not None:
         for name, table in tables.items():
             population.add_duckdb_table(name, db_path, table, by_view=population_by_view)
@@ -100,10 +114,13 @@ def validate_duckdb(db_path: str | Path, tables: dict[str, str], specs: dict[str
             if stats.get("rows_accepted"):  # as chunked: no batch for an input of no rows
                 t0 = _time.perf_counter()
                 bd = ds.add_table_asset(name, table_name=table).add_batch_definition_whole_table(f"{name}_table")
-                result = gx.validate(name, bd, gx.suite(spec, None), params, _evidence_keys(spec), cap)
+                # uniqueness is the workbench's (below): GX runs the rest, or the whole suite when that is all
+                scope = ("row", "aggregate") if spec.population_level() else None
+                result = gx.validate_counts_then_examples(spec, scope, bd, params, _evidence_keys(spec), cap)
                 _fold_suite_result(result, spec, outcomes, cap)
                 raw.append(_evidence_result(result, spec, cap, opts.mask_personal_data,
                                             {"engine": "duckdb", "table": table}))
+                _population_checks(population, spec, outcomes, raw, opts)
                 log.info("%s: suite run in DuckDB in %.1f s", name, _time.perf_counter() - t0)
             out.append(InputValidation(name, "duckdb", stats, _rejects_summary([rejects]),
                                        list(outcomes.values()), raw,
@@ -113,6 +130,8 @@ def validate_duckdb(db_path: str | Path, tables: dict[str, str], specs: dict[str
         ds.get_execution_engine().close()
         ds.get_engine().dispose()
         sources.delete(ds_name)
+        if own_population:
+            population.close()
     return out
 
 
