@@ -21,7 +21,7 @@ import pytest
 
 from tests.conftest import FIXTURES, MINIMAL_CASE, edit_case
 from tests.foundation.test_reading_paths import HOSTILE, TARGETS, _rows, _write_csv
-from workbench import schemas, sources
+from workbench import schemas, sources, values
 from workbench.case import load_case
 from workbench.errors import InputError
 from workbench.law import jurisdiction_codes, jurisdiction_for
@@ -76,6 +76,22 @@ def type_frame_before(raw, schema, *, file, first_row, keep_extra=False):
     return frame[~bad_rows].reset_index(drop=True), rejects
 
 
+def _text_before(arr):
+    import pyarrow.compute as pc
+
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        arr = pc.cast(arr, pa.string())
+    t = pc.utf8_trim_whitespace(arr)
+    t = pc.if_else(pc.equal(t, ""), pa.scalar(None, t.type), t)
+    return t, values._Bytes(t).holding(0)
+
+
+def _typing_before(m) -> None:
+    """Type the way before, in a ``monkeypatch.context()``."""
+    m.setattr(sources, "type_frame", type_frame_before)
+    m.setattr(values, "_text", _text_before)
+
+
 def jurisdiction_codes_before(country, region):
     import pyarrow.compute as pc
 
@@ -105,7 +121,7 @@ def _read_both(case, name, monkeypatch):
 
     now = read()
     with monkeypatch.context() as m:
-        m.setattr(sources, "type_frame", type_frame_before)
+        _typing_before(m)
         before = read()
     return now, before
 
@@ -164,17 +180,38 @@ def test_hostile_files_type_as_before(fixture, tmp_path, monkeypatch):
     _assert_same(*_read_both(load_case(case_yaml), name, monkeypatch))
 
 
-def test_a_column_the_input_lacks_types_as_before():
+def test_a_column_the_input_lacks_types_as_before(monkeypatch):
     """Optional columns absent from the file (``data_owner``, most of a trade's detail):
     every kind's missing column, typed the cheap way, equals the one typed before."""
     schema = schemas._schema("every_kind", None, "name:str! s:str t:timestamp d:date i:int f:float b:bool")
     raw = pd.DataFrame({"name": ["Doe Jane", " ", "x\x00"]}, dtype="str")
     now, rej_now = schemas.type_frame(raw, schema, file="f.csv", first_row=1)
-    before, rej_before = type_frame_before(raw, schema, file="f.csv", first_row=1)
+    with monkeypatch.context() as m:
+        _typing_before(m)
+        before, rej_before = type_frame_before(raw, schema, file="f.csv", first_row=1)
     assert {c.kind for c in schema.columns if c.name != "name"} == set(ARROW_TYPES)
     pd.testing.assert_frame_equal(now, before)
     pd.testing.assert_frame_equal(rej_now, rej_before)
     assert list(rej_now["row"]) == [3]
+
+
+@pytest.mark.parametrize("texts", [
+    ["plain", "ascii", "only"], [" lead", "plain"], ["plain", "trail "], ["mid dle", "\nlf"], ["\u00a0nbsp", "em\u2003", "caf\u00e9", "\u00e9t\u00e9"],
+    ["", "x", None, "   ", "\t"], ["a\x00b", "\x00", "ok\x00 "], ["\x1fu", "v\x7f", "~!"], [None, None], []],
+    ids=["ascii", "leading", "trailing", "inside-and-lf", "unicode", "empty-and-null", "nul", "control", "all-null", "no-rows"])
+@pytest.mark.parametrize("backing", ["str", "arrow-string", "arrow-large-string", "sliced"])
+def test_text_is_trimmed_and_checked_as_before(texts, backing):
+    """The text step skips a kernel only where it would change nothing."""
+    values_in = ["pad"] + texts + ["pad"] if backing == "sliced" else texts
+    arr = pa.array(values_in, type=pa.large_string() if backing == "arrow-large-string" else pa.string())
+    if backing == "sliced":
+        arr = arr.slice(1, len(texts))
+    elif backing == "str":
+        arr = values.to_arrow(pd.Series(texts, dtype="str"))
+    now, nul_now = values._text(arr)
+    before, nul_before = _text_before(arr)
+    assert now.to_pylist() == before.to_pylist() and now.type == before.type
+    assert nul_now.tolist() == nul_before.tolist()
 
 
 # --------------------------------------------------------------------------- jurisdictions
@@ -217,7 +254,7 @@ def test_the_store_of_hostile_inputs_holds_the_rows_and_types_of_before(tmp_path
     store = build_store(case, tmp_path / "run", names=["affected_people", "notices"])
     for name in ("affected_people", "notices"):
         with monkeypatch.context() as m:
-            m.setattr(sources, "type_frame", type_frame_before)
+            _typing_before(m)
             before = sources.read_input(case, name, with_hash=False)
         assert len(before.rejects) >= 1
         stored = store.frame(name)
