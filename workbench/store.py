@@ -146,8 +146,13 @@ def writer_options(table: pa.Table) -> dict[str, Any]:
 
     sample = table.slice(0, DICTIONARY_SAMPLE_ROWS)
     rows = len(sample)
-    dictionary = [f.name for f in table.schema if f.name != "source_row" and rows
-                  and pc.count_distinct(sample.column(f.name)).as_py() <= STORE_DICTIONARY_SHARE * rows]
+    t = pa.types
+    # text, numbers, moments; never booleans or an all-null column a reader inferred
+    encodable = [f.name for f in table.schema if f.name != "source_row" and (
+        t.is_string(f.type) or t.is_large_string(f.type) or t.is_integer(f.type) or t.is_floating(f.type)
+        or t.is_timestamp(f.type) or t.is_date(f.type))]
+    dictionary = [n for n in encodable if rows
+                  and pc.count_distinct(sample.column(n)).as_py() <= STORE_DICTIONARY_SHARE * rows]
     text = (pa.string(), pa.large_string())
     statistics = [f.name for f in table.schema if f.type not in text]
     return {"use_dictionary": dictionary, "write_statistics": statistics}
