@@ -13,10 +13,12 @@ This module imports no reader, so that every reader can import it.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from workbench import values
 
@@ -135,8 +137,13 @@ class InputStats:
 REJECT_DTYPES = {c: "Int64" if c == "row" else "str" for c in REJECT_COLUMNS}
 
 
-def empty_rejects() -> pd.DataFrame:
+@functools.cache
+def _no_rejects() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=t) for c, t in REJECT_DTYPES.items()})
+
+
+def empty_rejects() -> pd.DataFrame:
+    return _no_rejects().copy()  # a copy: building the frame costs more than copying it
 
 
 # --------------------------------------------------------------------------- typing
@@ -154,6 +161,12 @@ def _visible(text: pd.Series) -> pd.Series:
         .str.replace("\n", "\\n", regex=False)
 
 
+def _missing(n: int) -> pd.Series:
+    """A column the input does not have: ``n`` missing values (Arrow-backed: no Python
+    object per row), typed by its kind's parser like any other column."""
+    return pd.Series(pd.arrays.ArrowExtensionArray(pa.nulls(n, pa.string())))
+
+
 def type_frame(raw: pd.DataFrame, schema: InputSchema, *, file: str,
                first_row: int | pd.Series, keep_extra: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Type a raw chunk by its schema; return (accepted frame, rejects).
@@ -169,16 +182,21 @@ def type_frame(raw: pd.DataFrame, schema: InputSchema, *, file: str,
     rows = (pd.Series(np.arange(n, dtype="int64") + first_row)
             if isinstance(first_row, (int, np.integer)) else pd.Series(first_row).reset_index(drop=True))
     typed = {}
-    reasons = pd.Series("", index=raw.index, dtype="object")
-    first_field = pd.Series(None, index=raw.index, dtype="object")
+    # the reasons are built only once a value is bad (most chunks hold none)
+    bad_rows = np.zeros(n, dtype=bool)
+    reasons = first_field = None
     for col in schema.columns:
         if col.name not in raw.columns:
-            typed[col.name] = CONVERTERS.get(col.kind)(pd.Series([None] * n, dtype="str"))[0]
+            typed[col.name] = CONVERTERS.get(col.kind)(_missing(n))[0]
             continue
         parsed = CONVERTERS.get(col.kind)(raw[col.name])
         typed[col.name] = parsed.values
         bad = parsed.bad.to_numpy(dtype=bool)
         if bad.any():
+            if reasons is None:
+                reasons = pd.Series("", index=raw.index, dtype="object")
+                first_field = pd.Series(None, index=raw.index, dtype="object")
+            bad_rows |= bad
             shown = _visible(raw.loc[bad, col.name].astype("str").fillna("").str.slice(0, SHOWN_CHARS))
             msg = f"{col.name}: expected {_EXPECTED[col.kind]}, got '" + shown + "'"
             if parsed.detail is not None:
@@ -193,7 +211,6 @@ def type_frame(raw: pd.DataFrame, schema: InputSchema, *, file: str,
             if col not in typed:
                 frame[col] = raw[col].to_numpy()
     frame["source_row"] = rows.to_numpy()
-    bad_rows = (reasons != "").to_numpy()
     if not bad_rows.any():
         return frame, empty_rejects()
     rejects = pd.DataFrame({

@@ -64,6 +64,15 @@ ARROW_TYPES: dict[str, pa.DataType] = {
     "str": pa.string(), "timestamp": pa.timestamp("us", tz="UTC"), "date": pa.timestamp("us"),
     "int": pa.int64(), "float": pa.float64(), "bool": pa.bool_(),
 }
+#: A column is dictionary-encoded in the store when the first rows written hold at most
+#: this share of distinct values (country, channel, status, jurisdiction...); a column of
+#: mostly distinct values (ids, names, e-mail addresses) is written plain, which spares the
+#: writer a dictionary it would give up on. Measured: 1M people and 1M notices written in
+#: 0.63 CPU-s with these options against 0.87 with a dictionary and statistics for every
+#: column (benchmarks/NOTES.md, "Intake (this session)").
+STORE_DICTIONARY_SHARE = 0.05
+#: Rows of the first chunk that decide which columns are dictionary-encoded.
+DICTIONARY_SAMPLE_ROWS = 50_000
 STORE_FORMAT_VERSION = "1"
 #: The schema of the input views on a stage's connection (:meth:`CaseStore.connect`).
 SQL_SCHEMA = "store"
@@ -126,12 +135,51 @@ def _arrow_schema(name: str, frame: pd.DataFrame) -> pa.Schema:
     return pa.schema(fields)
 
 
+def writer_options(table: pa.Table) -> dict[str, Any]:
+    """Parquet writer options for an input's store file, from its first chunk: a dictionary
+    for the columns of few distinct values (:data:`STORE_DICTIONARY_SHARE`), and column
+    statistics (min, max, nulls) only for the columns that are not text (moments, dates,
+    numbers, ``source_row``: the ones a stage filters on by range). Text statistics cost
+    the writer a comparison per value and serve no stage: no query skips a row group by
+    the least and greatest name."""
+    import pyarrow.compute as pc
+
+    sample = table.slice(0, DICTIONARY_SAMPLE_ROWS)
+    rows = len(sample)
+    t = pa.types
+    # text, numbers, moments; never booleans or an all-null column a reader inferred
+    encodable = [f.name for f in table.schema if f.name != "source_row" and (
+        t.is_string(f.type) or t.is_large_string(f.type) or t.is_integer(f.type) or t.is_floating(f.type)
+        or t.is_timestamp(f.type) or t.is_date(f.type))]
+    dictionary = [n for n in encodable if rows
+                  and pc.count_distinct(sample.column(n)).as_py() <= STORE_DICTIONARY_SHARE * rows]
+    text = (pa.string(), pa.large_string())
+    statistics = [f.name for f in table.schema if f.type not in text]
+    return {"use_dictionary": dictionary, "write_statistics": statistics}
+
+
+def _arrow_table(frame: pd.DataFrame, schema: pa.Schema) -> pa.Table:
+    """A typed chunk as an Arrow table of the store schema. A categorical column (the
+    jurisdiction) is decoded from its codes in Arrow: a cast by ``from_pandas`` costs
+    several times as much."""
+    cats = [f.name for f in schema if f.name in frame.columns and isinstance(frame[f.name].dtype, pd.CategoricalDtype)]
+    rest = pa.schema([f for f in schema if f.name not in cats])
+    table = pa.Table.from_pandas(frame.reindex(columns=rest.names), schema=rest, preserve_index=False)
+    for name in cats:  # in schema order, so each lands at its own position
+        f = schema.field(name)
+        table = table.add_column(schema.get_field_index(name), f,
+                                 pa.array(frame[name].array).dictionary_decode().cast(f.type))
+    return table
+
+
 def _with_jurisdiction(name: str, frame: pd.DataFrame) -> pd.DataFrame:
     if name != "affected_people":
         return frame
     from workbench.law import jurisdiction_codes
 
-    return frame.assign(jurisdiction=jurisdiction_codes(frame["country"], frame["region"]).to_numpy())
+    # the categorical itself (positions, not labels): Arrow writes it from its few codes,
+    # where an object array would hold a Python string per row
+    return frame.assign(jurisdiction=jurisdiction_codes(frame["country"], frame["region"]).array)
 
 
 def _source(case: Case, name: str) -> str:
@@ -161,9 +209,11 @@ def _ingest(case: Case, name: str, folder: Path, rejects_dir: Path, sha256: str 
             frame = _with_jurisdiction(name, part.frame)
             if writer is None:
                 schema = _arrow_schema(name, frame)
-                writer = pq.ParquetWriter(target, schema, compression=STORE_COMPRESSION)
-            writer.write_table(pa.Table.from_pandas(frame.reindex(columns=schema.names), schema=schema,
-                                                    preserve_index=False))
+                table = _arrow_table(frame, schema)
+                writer = pq.ParquetWriter(target, schema, compression=STORE_COMPRESSION, **writer_options(table))
+            else:
+                table = _arrow_table(frame, schema)
+            writer.write_table(table)
             if len(part.rejects):
                 if kept < cap:
                     append_frame(rej_path, part.rejects.head(cap - kept))

@@ -117,12 +117,27 @@ def _is_text(t: pa.DataType) -> bool:
 
 
 def _text(arr: pa.Array) -> tuple[pa.Array, np.ndarray]:
-    """Trimmed text with empty text as null, and the mask of values holding a NUL."""
+    """Trimmed text with empty text as null, and the mask of values holding a NUL.
+
+    Each kernel runs only where it changes something (each would copy the whole column):
+    the trim when some value begins or ends with a byte other than printable ASCII (white
+    space, a control character, or any non-ASCII character, which may be Unicode white
+    space), the nulling when some value is empty."""
     if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
         arr = pc.cast(arr, pa.string())
-    t = pc.utf8_trim_whitespace(arr)
-    t = pc.if_else(pc.equal(t, ""), pa.scalar(None, t.type), t)
-    return t, _Bytes(t).holding(0)
+    b = _Bytes(arr)
+    filled = b.length > 0
+    if filled.any():
+        first, last = b.at(0)[filled], b.from_end(1)[filled]
+        if ((first < 0x21) | (first > 0x7E) | (last < 0x21) | (last > 0x7E)).any():
+            arr = pc.utf8_trim_whitespace(arr)
+            b = _Bytes(arr)
+    valid = _np_bool(pc.is_valid(arr))
+    if ((b.length == 0) & valid).any():
+        arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, arr.type), arr)
+        b = _Bytes(arr)
+        valid = _np_bool(pc.is_valid(arr))
+    return arr, b.holding(0) & valid
 
 
 def _np_bool(a) -> np.ndarray:

@@ -134,18 +134,29 @@ def jurisdiction_codes(country, region):
     row and stores the result; every stage reads that column. Each distinct (country,
     region) pair is mapped once, so it costs a few dozen calls at any population size.
     """
+    import numpy as np
     import pandas as pd
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    def norm(s):
+    def encoded(s) -> tuple[np.ndarray, list]:
+        """Each row's position in the column's distinct raw values (a null last), and
+        those values normalised (trimmed, upper case; empty or null -> None)."""
         arr = pa.array(s, type=pa.string(), from_pandas=True)
         if isinstance(arr, pa.ChunkedArray):  # an Arrow-backed pandas string column
             arr = arr.combine_chunks()
-        return pc.fill_null(pc.utf8_upper(pc.utf8_trim_whitespace(arr)), "")
+        enc = arr.dictionary_encode()
+        size = len(enc.dictionary)
+        index = np.asarray(pc.fill_null(enc.indices, size).to_numpy(zero_copy_only=False), dtype=np.int64)
+        names = pc.utf8_upper(pc.utf8_trim_whitespace(enc.dictionary)).to_pylist() + [None]
+        return index, [n or None for n in names]
 
-    keys = pc.binary_join_element_wise(norm(country), norm(region), "\x1f").dictionary_encode()
-    codes = [jurisdiction_for(*(part or None for part in k.split("\x1f", 1))) for k in keys.dictionary.to_pylist()]
+    # distinct raw (country, region) pairs by integer key: no joined string per row
+    c_index, c_names = encoded(country)
+    r_index, r_names = encoded(region)
+    keys = pa.array(c_index * len(r_names) + r_index).dictionary_encode()
+    codes = [jurisdiction_for(c_names[k // len(r_names)], r_names[k % len(r_names)])
+             for k in keys.dictionary.to_pylist()]
     # dictionary-encoded: one small list of codes and an index per row (no string per row)
     distinct = sorted(set(codes))
     position = pa.array([distinct.index(c) for c in codes], type=pa.int32())
