@@ -210,38 +210,62 @@ def letter_problems(people: TableRef, notices: TableRef, *, data_elements: Itera
         names = has("recipient_name") and "full_name" in pcols
         elements = has("data_elements_described")
         early = determined is not None and has("sent_at")
-        # One pass over notices joined with people keeps only rows that may have a problem;
-        # cheap tests (lower-case equality, raw string equality) screen out the clean rows
-        # before the costly name and element comparisons run on the few that remain.
-        screens = ["p.person_id IS NULL"]
+        # One pass: notices FULL JOIN people keeps only rows that may have a problem (a notice
+        # to nobody, a person with no notice, a name or element list that differs, an early
+        # letter); cheap tests (lower-case equality, equality of element-list codes) screen
+        # out the clean rows before the costly name and element comparisons run on the few
+        # that remain. The people side, which DuckDB holds (and at scale spills), carries
+        # small integers for the element list and the jurisdiction (tables letter_elements,
+        # letter_jurisdictions: every distinct value once), not their text.
+        exposed = ("coalesce(nullif(trim(p.data_elements), ''), $incident)" if "data_elements" in pcols
+                   else "CAST($incident AS VARCHAR)")
+        con.execute("CREATE OR REPLACE TEMP TABLE letter_elements AS SELECT v, CAST(row_number() OVER (ORDER BY v) "
+                    f"AS INTEGER) AS code FROM (SELECT DISTINCT {exposed} AS v FROM p"
+                    + (" UNION SELECT data_elements_described FROM n WHERE data_elements_described IS NOT NULL"
+                       if elements else "") + ")", {"incident": incident})
+        con.execute("CREATE OR REPLACE TEMP TABLE letter_jurisdictions AS SELECT j, CAST(row_number() OVER (ORDER BY j) "
+                    f"AS INTEGER) AS code FROM (SELECT DISTINCT {jur} AS j FROM p WHERE {jur} IS NOT NULL)")
+        screens = ["pp.person_id IS NULL"]
+        params: dict[str, Any] = {}
         if names:
-            screens.append("(n.recipient_name IS NOT NULL AND trim(n.recipient_name) <> '' "
-                           "AND lower(trim(n.recipient_name)) IS DISTINCT FROM lower(trim(p.full_name)))")
+            screens.append("(nn.recipient_name IS NOT NULL AND trim(nn.recipient_name) <> '' "
+                           "AND lower(trim(nn.recipient_name)) IS DISTINCT FROM lower(trim(pp.full_name)))")
         if elements:
-            screens.append("(n.data_elements_described IS DISTINCT FROM "
-                           "coalesce(nullif(trim(p.data_elements), ''), $incident))")
+            screens.append("nn.described_code IS DISTINCT FROM pp.exposed_code")
         if early:
-            screens.append("CAST(timezone($tz, CAST(n.sent_at AS TIMESTAMPTZ)) AS DATE) < $determined")
-        params: dict[str, Any] = {"incident": incident} if elements else {}
-        if early:
+            screens.append("CAST(timezone($tz, CAST(nn.sent_at AS TIMESTAMPTZ)) AS DATE) < $determined")
             params |= {"tz": timezone, "determined": determined}
+        params |= {"incident": incident}
+        people_side = (f"SELECT p.person_id, {'p.full_name' if names else 'NULL'} AS full_name, e.code AS exposed_code, "
+                       f"j.code AS jurisdiction_code FROM p JOIN letter_elements e ON e.v = {exposed} "
+                       f"LEFT JOIN letter_jurisdictions j ON j.j = {jur}")
+        notice_side = (f"SELECT n.notice_id, n.person_id, {'n.recipient_name' if names else 'NULL'} AS recipient_name, "
+                       f"{'n.data_elements_described' if elements else 'NULL'} AS described, "
+                       f"{'e.code' if elements else 'NULL'} AS described_code, "
+                       f"{'n.sent_at' if has('sent_at') else 'NULL'} AS sent_at, TRUE AS _notice FROM n"
+                       + (" LEFT JOIN letter_elements e ON e.v = n.data_elements_described" if elements else ""))
+        early_sql = "CAST(timezone($tz, CAST(nn.sent_at AS TIMESTAMPTZ)) AS DATE) < $determined" if early else "FALSE"
         con.execute(
-            "CREATE OR REPLACE TEMP TABLE letter_rows AS "
-            f"SELECT n.notice_id, n.person_id, p.person_id IS NOT NULL AS known, {jur} AS jurisdiction, "
-            f"{'n.recipient_name' if names else 'NULL'} AS rn, {'p.full_name' if names else 'NULL'} AS fn, "
-            f"{'n.data_elements_described' if elements else 'NULL'} AS described, "
-            f"{'p.data_elements' if 'data_elements' in pcols else 'NULL'} AS exposed, "
-            f"{'CAST(timezone($tz, CAST(n.sent_at AS TIMESTAMPTZ)) AS DATE) < $determined' if early else 'FALSE'} AS early, "
-            f"{'n.sent_at' if has('sent_at') else 'NULL'} AS sent_at "
-            f"FROM n LEFT JOIN p ON n.person_id = p.person_id WHERE {' OR '.join(screens)}",
+            "CREATE OR REPLACE TEMP TABLE letter_screen AS "
+            "SELECT nn.notice_id, CASE WHEN nn._notice THEN nn.person_id ELSE pp.person_id END AS person_id, "
+            "nn._notice IS NOT NULL AS noticed, pp.person_id IS NOT NULL AS known, pp.jurisdiction_code, "
+            "nn.recipient_name AS rn, pp.full_name AS fn, nn.described, pp.exposed_code, "
+            f"coalesce({early_sql}, FALSE) AS early, nn.sent_at "
+            f"FROM ({notice_side}) nn FULL JOIN ({people_side}) pp ON nn.person_id = pp.person_id "
+            f"WHERE nn._notice IS NULL OR {' OR '.join(screens)}",
             params)
+        con.execute("CREATE OR REPLACE TEMP TABLE letter_rows AS SELECT s.notice_id, s.person_id, s.known, "
+                    "j.j AS jurisdiction, s.rn, s.fn, s.described, e.v AS exposed, s.early, s.sent_at "
+                    "FROM letter_screen s LEFT JOIN letter_jurisdictions j ON j.code = s.jurisdiction_code "
+                    "LEFT JOIN letter_elements e ON e.code = s.exposed_code WHERE s.noticed")
         queries: dict[str, tuple[str, list]] = {
             "notice_to_unaffected": (
                 "SELECT 'notice_to_unaffected' AS key, person_id, notice_id AS example_id, "
                 "NULL AS jurisdiction FROM letter_rows WHERE NOT known", []),
             "missing_notice": (
-                f"SELECT 'missing_notice' AS key, p.person_id, p.person_id AS example_id, {jur} AS jurisdiction "
-                "FROM p ANTI JOIN n ON n.person_id = p.person_id", []),
+                "SELECT 'missing_notice' AS key, s.person_id, s.person_id AS example_id, j.j AS jurisdiction "
+                "FROM letter_screen s LEFT JOIN letter_jurisdictions j ON j.code = s.jurisdiction_code "
+                "WHERE NOT s.noticed", []),
             "duplicate_notice": (
                 f"SELECT 'duplicate_notice' AS key, d.person_id, d.person_id AS example_id, {jur} AS jurisdiction "
                 f"FROM (SELECT n.person_id, {'n.channel' if has('channel') else 'NULL'} AS channel "

@@ -18,7 +18,7 @@ from workbench.owners import ORGANISATION, owner_case, owner_names, unknown_owne
 from workbench.timelines.laws import filing_laws, law_plan, not_modelled_roles
 from workbench.timelines.findings import timeline_findings
 from workbench.timelines.matching import (
-    _PERSON_EXPORT_SQL, _connect, _dedupe_people, _load_frames, _person_status_sql, _register_deadlines, owner_groups,
+    _PERSON_EXPORT_SQL, _connect, _load_frames, fold_people, _person_status_sql, _register_deadlines, owner_groups,
     people_jurisdictions,
 )
 from workbench.timelines.per_jurisdiction import _summary, regulator_table
@@ -81,17 +81,18 @@ JURISDICTION_COLUMNS = [
 def _assess_connection(con, case, *, regulator_notices: pd.DataFrame | None, book: RuleBook,
                        regulator_assessed: bool, person_status_path: Path | None = None,
                        flagged_people_path: Path | None = None) -> Timelines:
-    """Everything after tables ``people`` (person_id, c, r, x, in file order), ``jurisdiction_map``,
+    """Everything after tables ``people`` (person_id, c, r, x, o, in file order or with the order
+    in ``k``), ``jurisdiction_map``,
     ``element_map`` and ``notices`` (person_id, sent_at, delivered, substitute) exist in ``con``."""
-    duplicates, no_id = _dedupe_people(con)
+    audit_at = audit_moment(case)
+    duplicates, no_id = fold_people(con, pd.Timestamp(audit_at).tz_convert("UTC"))
     owners = {o: _owner_laws(case, o, pairs, book) for o, pairs in owner_groups(con).items()}
     plan = pd.concat([x.plan for x in owners.values()], ignore_index=True) if owners else law_plan(case, [])
     deadlines = (pd.concat([x.deadlines for x in owners.values()], ignore_index=True) if owners
                  else individual_deadlines(case, [], book=book).assign(data_owner=ORGANISATION))
     _register_deadlines(con, deadlines, plan)
     people = int(con.execute("SELECT count(*) FROM people").fetchall()[0][0])
-    audit_at = audit_moment(case)
-    con.execute("CREATE OR REPLACE TEMP TABLE person_status AS "
+    con.execute("CREATE OR REPLACE TEMP VIEW person_status AS "
                 + _person_status_sql(pd.Timestamp(audit_at).tz_convert("UTC")))
     summary = _summary(con)
     per_day = con.execute("""

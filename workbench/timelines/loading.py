@@ -57,22 +57,25 @@ def _load_sources(con, case, chunk_rows: int) -> dict[str, Any]:
 
 
 def _load_store(con, store) -> dict[str, Any]:
-    """Fill ``people``/``notices`` from the case store: one query each over its typed Parquet
-    files, people with the jurisdiction the intake mapped (in input order, so a duplicated
-    id keeps its first row)."""
+    """``people``/``notices`` as views over the case store's typed Parquet files (nothing is
+    copied: :func:`~workbench.timelines.matching.fold_people` reads each once), people with
+    the jurisdiction the intake mapped and their file order ``k`` (``source_row``: a
+    duplicated id keeps its first row, without sorting the population)."""
     store.connect(con)
     stats: dict[str, Any] = {"engine": "store", "people_rejected": store.record("affected_people").rows_rejected}
-    con.execute("CREATE OR REPLACE TEMP TABLE people AS SELECT nullif(trim(person_id), '') AS person_id, "
+    con.execute("CREATE OR REPLACE TEMP VIEW people AS SELECT nullif(trim(person_id), '') AS person_id, "
                 f"coalesce(CAST(jurisdiction AS VARCHAR), '{UNKNOWN_JURISDICTION}') AS c, '' AS r, "
-                f"{_RAW_ELEMENTS_SQL} AS x, {_RAW_OWNER_SQL} AS o FROM store.affected_people ORDER BY source_row")
+                f"{_RAW_ELEMENTS_SQL} AS x, {_RAW_OWNER_SQL} AS o, source_row AS k FROM store.affected_people")
     con.execute("CREATE OR REPLACE TEMP TABLE jurisdiction_map AS SELECT DISTINCT c, r, c AS jurisdiction FROM people")
     _map_elements(con, store.case.incident.data_elements)
-    con.execute("CREATE OR REPLACE TEMP TABLE notices (person_id VARCHAR, sent_at TIMESTAMPTZ, "
-                "delivered BOOLEAN, substitute BOOLEAN)")
     if store.has("notices"):
-        con.execute("INSERT INTO notices SELECT " + _NOTICE_COLUMNS_SQL.format(sent="sent_at")
+        con.execute("CREATE OR REPLACE TEMP VIEW notices AS SELECT "
+                    + _NOTICE_COLUMNS_SQL.format(sent="CAST(sent_at AS TIMESTAMPTZ)")
                     + " FROM store.notices")
         stats["notices_rejected"] = store.record("notices").rows_rejected
+    else:
+        con.execute("CREATE OR REPLACE TEMP TABLE notices (person_id VARCHAR, sent_at TIMESTAMPTZ, "
+                    "delivered BOOLEAN, substitute BOOLEAN)")
     return stats
 
 

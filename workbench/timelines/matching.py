@@ -31,33 +31,28 @@ def _connect():
 
 
 def _person_status_sql(audit_utc: pd.Timestamp) -> str:
-    """SQL (over tables ``people``, ``notices``, ``deadlines``) for one lean row per person.
+    """SQL (over tables ``person_agg``, ``person_groups``, ``pair_deadlines``) for one lean row
+    per person and law.
 
-    ``people`` (person_id, c, r: normalised country and region, x: the person's raw
-    data_elements, '' for the incident's list) must hold one row per person id
-    (:func:`_dedupe_people`); ``pair_deadlines`` maps (c, r, x) to the deadline of the
-    jurisdiction for those elements (:func:`_register_deadlines`); ``notices`` holds
-    ``person_id``, ``sent_at``, ``delivered`` and ``substitute`` (see :data:`_NOTICE_COLUMNS_SQL`).
+    ``person_agg`` holds one row per person id with its group ``g`` and its notices already
+    aggregated (:func:`fold_people`); ``person_groups`` maps ``g`` to (c, r, x, o) and
+    ``pair_deadlines`` maps (c, r, x, o) to the deadline of every law that judges the group
+    (:func:`_register_deadlines`). Both are a few dozen rows: the people are joined to their
+    deadlines on a small integer, never to the notices (that join was done by the aggregate).
     """
     audit = audit_utc.strftime("%Y-%m-%d %H:%M:%S+00")
     return f"""
-    WITH n AS (
-        SELECT person_id,
-               min(sent_at) FILTER (WHERE delivered AND NOT substitute) AS first_direct,
-               min(sent_at) FILTER (WHERE delivered AND substitute) AS first_substitute,
-               count(*) AS notice_rows
-        FROM notices WHERE person_id IS NOT NULL AND sent_at IS NOT NULL AND sent_at <= TIMESTAMPTZ '{audit}'
-        GROUP BY person_id),
+    WITH gd AS (
+        SELECT t.g, d.* FROM person_groups t
+        JOIN pair_deadlines d ON d.c = t.c AND d.r = t.r AND d.x = t.x AND d.o = t.o),
     j AS (
-        SELECT p.person_id, d.data_owner, d.jurisdiction, d.scope, d.elements, d.covered, d.basis, d.clock_start,
-               d.due_at, d.applies,
-               coalesce(n.notice_rows, 0) AS notice_rows,
-               least(CASE WHEN d.substitute_allowed THEN least(n.first_direct, n.first_substitute)
-                          ELSE n.first_direct END,
-                     CASE WHEN d.group_substitute_covers = 'all' OR n.first_direct IS NULL
+        SELECT a.person_id, d.data_owner, d.jurisdiction, d.scope, d.elements, d.covered, d.basis, d.clock_start,
+               d.due_at, d.applies, a.notice_rows, a.substitute_delivered, a.k,
+               least(CASE WHEN d.substitute_allowed THEN least(a.first_direct, a.first_substitute)
+                          ELSE a.first_direct END,
+                     CASE WHEN d.group_substitute_covers = 'all' OR a.first_direct IS NULL
                           THEN d.group_substitute_at END) AS first_valid_notice
-        FROM people p JOIN pair_deadlines d ON d.c = p.c AND d.r = p.r AND d.x = p.x AND d.o = p.o
-                      LEFT JOIN n ON n.person_id = p.person_id),
+        FROM person_agg a JOIN gd d ON d.g = a.g WHERE a.person_id IS NOT NULL),
     s AS (
         SELECT *,
             CASE WHEN applies IS NULL OR basis = 'not_assessed' THEN 'not_assessed'
@@ -68,7 +63,7 @@ def _person_status_sql(audit_utc: pd.Timestamp) -> str:
                  WHEN due_at < TIMESTAMPTZ '{audit}' THEN 'missing'
                  ELSE 'pending' END AS status
         FROM j)
-    SELECT person_id, data_owner, jurisdiction, scope, elements, covered, first_valid_notice, status,
+    SELECT person_id, data_owner, jurisdiction, scope, elements, covered, first_valid_notice, status, substitute_delivered, k,
            CASE WHEN status = 'late'
                 THEN CAST(ceil(epoch(first_valid_notice - due_at) / {DAY_SECONDS}) AS INTEGER) END AS days_late,
            CASE WHEN status IN ('overdue', 'missing')
@@ -79,7 +74,8 @@ def _person_status_sql(audit_utc: pd.Timestamp) -> str:
     """
 
 
-#: The per-person view published (Parquet in the run folder, :func:`match_notices`).
+#: The per-person view published (Parquet in the run folder, :func:`match_notices`), in the
+#: file order of the people (``k``), the law of residence first.
 _PERSON_EXPORT_SQL = """
 SELECT s.person_id, s.data_owner, s.jurisdiction, s.scope, s.elements, d.rule_version, d.basis, d.clock_start, d.due_at, s.first_valid_notice,
        s.status,
@@ -90,13 +86,14 @@ SELECT s.person_id, s.data_owner, s.jurisdiction, s.scope, s.elements, d.rule_ve
             WHEN s.status IN ('late', 'overdue', 'missing', 'pending')
                  AND (d.group_substitute_covers IS NOT NULL AND d.group_substitute_at IS NULL
                       OR NOT d.substitute_allowed
-                         AND s.person_id IN (SELECT person_id FROM notices WHERE substitute AND delivered))
+                         AND s.substitute_delivered)
             THEN d.substitute_reason
             WHEN s.status = 'missing'
             THEN 'notices exist but none counts (returned, bounced, or a substitute notice the rule does not allow)'
        END AS reason
 FROM person_status s LEFT JOIN deadlines d
      ON d.data_owner = s.data_owner AND d.jurisdiction = s.jurisdiction AND d.elements = s.elements
+ORDER BY s.k, s.scope <> 'residence', s.jurisdiction
 """
 
 #: How raw notice columns become the matching columns (text typed as workbench.sources does).
@@ -107,25 +104,60 @@ _NOTICE_COLUMNS_SQL = (
     f"coalesce(lower(trim(CAST(channel AS VARCHAR))), '') = '{SUBSTITUTE_CHANNEL}' AS substitute")
 
 
-def _dedupe_people(con) -> tuple[int, int]:
-    """Keep the first row of every duplicated person id (data quality reports duplicates);
-    drop rows without a person id (they cannot be matched to a notice). Returns the numbers
-    of (duplicate rows, rows without id) dropped; both go into the stage's stats. ``people``
-    is a plain projection of its source, so its rowid follows the file order."""
-    con.execute("CREATE OR REPLACE TEMP TABLE people_dups AS SELECT person_id, min(rowid) AS keep "
-                "FROM people GROUP BY person_id HAVING count(*) > 1")
-    n = con.execute("SELECT count(*) FROM people_dups").fetchall()[0][0]
-    if n:
-        before = con.execute("SELECT count(*) FROM people").fetchall()[0][0]
-        con.execute("DELETE FROM people WHERE person_id IN (SELECT person_id FROM people_dups) "
-                    "AND rowid NOT IN (SELECT keep FROM people_dups)")
-        n = before - con.execute("SELECT count(*) FROM people").fetchall()[0][0]
-        log.info("%d duplicate person-id rows ignored (first row of each id kept)", n)
-    no_id = con.execute("SELECT count(*) FROM people WHERE person_id IS NULL").fetchall()[0][0]
+def _order(con) -> str:
+    """The column giving ``people``'s file order: ``k`` where the loader kept it (the store's
+    ``source_row``), else the table's rowid (a plain projection of its source keeps the order)."""
+    cols = {c for (c,) in con.execute("SELECT column_name FROM (DESCRIBE people)").fetchall()}
+    return "k" if "k" in cols else "rowid"
+
+
+def fold_people(con, audit_utc: pd.Timestamp) -> tuple[int, int]:
+    """People and their notices in one aggregate: table ``person_agg``, one row per person id.
+
+    ``people`` (person_id, c, r, x, o, and ``k`` the file order where the loader kept it; a
+    table or a view) and ``notices`` (person_id, sent_at, delivered, substitute) are read once
+    each, as one UNION ALL grouped by person id: each id keeps the group ``g`` (table
+    ``person_groups``: every distinct (c, r, x, o) once, numbered) of its first row, the first
+    direct and substitute delivered notice sent by the audit moment, the number of notices
+    sent by then and whether any delivered substitute notice exists. This is the dedupe, the
+    notices-per-person aggregate and the people x notices join of before in one pass: one
+    hash aggregate whose payload is a few fixed-width values, which DuckDB spills linearly.
+
+    Afterwards ``people`` is a view of the kept rows (first row of each id, none without an
+    id). Returns the numbers of (duplicate rows, rows without id) left out; both go into the
+    stage's stats.
+    """
+    audit = audit_utc.strftime("%Y-%m-%d %H:%M:%S+00")
+    order = _order(con)
+    con.execute("CREATE OR REPLACE TEMP TABLE person_groups AS SELECT CAST(row_number() OVER (ORDER BY c, r, x, o) "
+                "AS INTEGER) AS g, c, r, x, o FROM (SELECT DISTINCT c, r, x, o FROM people)")
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE person_agg AS
+        SELECT person_id,
+               arg_min(g, k) FILTER (WHERE src = 0) AS g, min(k) FILTER (WHERE src = 0) AS k,
+               count(*) FILTER (WHERE src = 0) AS people_rows,
+               min(sent_at) FILTER (WHERE src = 1 AND delivered AND NOT substitute AND sent_at <= TIMESTAMPTZ '{audit}') AS first_direct,
+               min(sent_at) FILTER (WHERE src = 1 AND delivered AND substitute AND sent_at <= TIMESTAMPTZ '{audit}') AS first_substitute,
+               count(*) FILTER (WHERE src = 1 AND sent_at <= TIMESTAMPTZ '{audit}') AS notice_rows,
+               coalesce(bool_or(delivered AND substitute) FILTER (WHERE src = 1), false) AS substitute_delivered
+        FROM (SELECT p.person_id, t.g, CAST(p.{order} AS BIGINT) AS k, 0 AS src, CAST(NULL AS TIMESTAMPTZ) AS sent_at,
+                     CAST(NULL AS BOOLEAN) AS delivered, CAST(NULL AS BOOLEAN) AS substitute
+              FROM people p JOIN person_groups t ON t.c IS NOT DISTINCT FROM p.c AND t.r IS NOT DISTINCT FROM p.r
+                   AND t.x IS NOT DISTINCT FROM p.x AND t.o IS NOT DISTINCT FROM p.o
+              UNION ALL
+              SELECT person_id, NULL, NULL, 1, sent_at, delivered, substitute FROM notices WHERE person_id IS NOT NULL)
+        GROUP BY person_id HAVING count(*) FILTER (WHERE src = 0) > 0""")
+    duplicates, no_id = con.execute(
+        "SELECT coalesce(sum(people_rows - 1) FILTER (WHERE person_id IS NOT NULL), 0), "
+        "coalesce(sum(people_rows) FILTER (WHERE person_id IS NULL), 0) FROM person_agg").fetchone()
+    kind = con.execute("SELECT table_type FROM information_schema.tables WHERE table_name = 'people'").fetchone()[0]
+    con.execute(f"DROP {'VIEW' if kind == 'VIEW' else 'TABLE'} people")
+    con.execute("CREATE TEMP VIEW people AS SELECT a.person_id, t.c, t.r, t.x, t.o FROM person_agg a "
+                "JOIN person_groups t ON t.g = a.g WHERE a.person_id IS NOT NULL")
+    if duplicates:
+        log.info("%d duplicate person-id rows ignored (first row of each id kept)", duplicates)
     if no_id:
-        con.execute("DELETE FROM people WHERE person_id IS NULL")
         log.warning("%d affected-people rows without a person_id were left out of the timelines", no_id)
-    return int(n), int(no_id)
+    return int(duplicates), int(no_id)
 
 
 def _register_deadlines(con, deadlines: pd.DataFrame, plan: pd.DataFrame | None = None) -> None:
@@ -230,6 +262,7 @@ def match_notices(people: pd.DataFrame, notices: pd.DataFrame, deadlines: pd.Dat
     con = _connect()
     try:
         _load_frames(con, people, notices, incident_elements)
+        fold_people(con, pd.Timestamp(audit_at).tz_convert("UTC"))
         _register_deadlines(con, deadlines)
         con.execute("CREATE TEMP TABLE person_status AS "
                     + _person_status_sql(pd.Timestamp(audit_at).tz_convert("UTC")))
@@ -250,7 +283,6 @@ def _load_frames(con, people: pd.DataFrame, notices: pd.DataFrame, incident_elem
     con.execute("CREATE OR REPLACE TEMP TABLE jurisdiction_map AS SELECT DISTINCT c, r, "
                 f"CASE WHEN c = '' THEN '{UNKNOWN_JURISDICTION}' ELSE c END AS jurisdiction FROM people")
     _map_elements(con, incident_elements)
-    _dedupe_people(con)
     _notices_from(con, notices.reindex(columns=["person_id", "channel", "sent_at", "status"]))
 
 
