@@ -437,12 +437,19 @@ def severity_chart(findings: Sequence[dict[str, Any]]) -> str | None:
     """Findings per severity, as a PNG data URI (None when there are no findings)."""
     if not findings:
         return None
+    counts = Counter(f["severity"] for f in findings)
+    return _severity_png(tuple(counts.get(s, 0) for s in SEVERITIES))
+
+
+# The severity and category charts depend only on their counts: regulator packages with the same
+# counts (organisation-wide findings and a few of their own) share one drawing instead of one each.
+@functools.lru_cache(maxsize=256)
+def _severity_png(per_severity: tuple[int, ...]) -> str:
     from matplotlib.figure import Figure
 
-    counts = Counter(f["severity"] for f in findings)
     fig = Figure(figsize=(6, 2.6))
     ax = fig.subplots()
-    ax.bar(list(SEVERITIES), [counts.get(s, 0) for s in SEVERITIES], color=[_SEV_COLOURS[s] for s in SEVERITIES])
+    ax.bar(list(SEVERITIES), list(per_severity), color=[_SEV_COLOURS[s] for s in SEVERITIES])
     ax.set_ylabel("findings")
     ax.set_title("Findings per severity")
     fig.tight_layout()
@@ -453,14 +460,22 @@ def category_chart(findings: Sequence[dict[str, Any]]) -> str | None:
     """Findings per category and severity (stacked bars), as a PNG data URI."""
     if not findings:
         return None
+    counts = Counter((f["category"], f["severity"]) for f in findings)
+    cats = [c for c in CATEGORIES if any(counts.get((c, s)) for s in SEVERITIES)]
+    return _category_png(tuple((c, tuple(counts.get((c, s), 0) for s in SEVERITIES)) for c in cats))
+
+
+@functools.lru_cache(maxsize=256)
+def _category_png(per_category: tuple[tuple[str, tuple[int, ...]], ...]) -> str:
+    """The category chart of :func:`category_chart` from (category, counts per severity) pairs."""
     from matplotlib.figure import Figure
 
-    cats = [c for c in CATEGORIES if any(f["category"] == c for f in findings)]
+    cats = [c for c, _ in per_category]
     fig = Figure(figsize=(7, 0.45 * len(cats) + 1.2))
     ax = fig.subplots()
     left = [0] * len(cats)
-    for sev in SEVERITIES:
-        vals = [sum(1 for f in findings if f["category"] == c and f["severity"] == sev) for c in cats]
+    for i, sev in enumerate(SEVERITIES):
+        vals = [per_sev[i] for _, per_sev in per_category]
         ax.barh(cats, vals, left=left, color=_SEV_COLOURS[sev], label=sev)
         left = [a + b for a, b in zip(left, vals)]
     ax.invert_yaxis()
@@ -916,16 +931,73 @@ def render_html(ctx: ReportContext) -> str:
     return html
 
 
-def html_to_pdf(html: str, path: Path) -> Path:
-    """Render HTML to PDF with WeasyPrint; only ``data:`` URLs may be fetched (no network, no files)."""
+#: Bumped whenever :func:`html_to_pdf` renders the same HTML differently (options, fetcher...):
+#: a PDF rendered by another version is never reused (:func:`pdf_is_current`).
+PDF_RENDER_VERSION = 1
+#: The PDF's Keywords entry that records what it was rendered from (:func:`render_key`).
+RENDER_KEY_PREFIX = "workbench-render-sha256:"
+
+
+def _quiet_weasyprint() -> None:
     # before the import: weasyprint logs its progress (at INFO, on a logger of its own) while
     # it parses its built-in stylesheets on first import
     for name in ("weasyprint", "weasyprint.progress", "fontTools"):
         logging.getLogger(name).setLevel(logging.ERROR)
+
+
+def render_key(html: str) -> str:
+    """sha256 of the exact HTML, the WeasyPrint version and :data:`PDF_RENDER_VERSION`: what a
+    PDF rendered by :func:`html_to_pdf` records in its Keywords, so that the same HTML is not
+    laid out again (:func:`pdf_is_current`)."""
+    import hashlib
+
+    _quiet_weasyprint()
+    import weasyprint
+
+    renderer = f"weasyprint {weasyprint.__version__}; workbench pdf {PDF_RENDER_VERSION}\0"
+    return hashlib.sha256(renderer.encode() + html.encode("utf-8")).hexdigest()
+
+
+def pdf_render_key(path: Path) -> str | None:
+    """The render key recorded in a PDF written by :func:`html_to_pdf`, or None (no file, not
+    a PDF, no key, unreadable)."""
+    try:
+        if not path.is_file():
+            return None
+        import pypdf
+
+        keywords = (pypdf.PdfReader(path).metadata or {}).get("/Keywords")
+    except Exception as err:  # noqa: BLE001 - anything unreadable is re-rendered
+        log.debug("%s: no render key (%s)", path, err)
+        return None
+    keywords = str(keywords or "")
+    return keywords[len(RENDER_KEY_PREFIX):] if keywords.startswith(RENDER_KEY_PREFIX) else None
+
+
+def pdf_is_current(html: str, path: Path) -> bool:
+    """True when ``path`` is a PDF that :func:`html_to_pdf` rendered from exactly this HTML with
+    this renderer: a re-run of the report (``workbench report``, a scheduled run into the same
+    folder) keeps it instead of laying the document out again. Any other HTML, WeasyPrint
+    version or render version, or a PDF without the key, is rendered anew."""
+    return pdf_render_key(path) == render_key(html)
+
+
+def _with_render_key(html: str, key: str) -> str:
+    """The HTML WeasyPrint renders: with a ``keywords`` meta (the PDF's Keywords) of ``key``."""
+    meta = f'<meta name="keywords" content="{RENDER_KEY_PREFIX}{key}">'
+    head = re.search(r"<head[^>]*>", html, flags=re.I)
+    return html[:head.end()] + meta + html[head.end():] if head else meta + html
+
+
+def html_to_pdf(html: str, path: Path) -> Path:
+    """Render HTML to PDF with WeasyPrint; only ``data:`` URLs may be fetched (no network, no
+    files). The PDF's Keywords record :func:`render_key` of the HTML (see :func:`pdf_is_current`)."""
+    _quiet_weasyprint()
     from weasyprint import HTML
     from weasyprint.urls import URLFetcher
 
-    pdf = HTML(string=html, base_url=None, url_fetcher=URLFetcher(allowed_protocols={"data"})).write_pdf()
+    pdf = HTML(string=_with_render_key(html, render_key(html)), base_url=None,
+               url_fetcher=URLFetcher(allowed_protocols={"data"})).write_pdf()
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_bytes(pdf)
@@ -986,14 +1058,20 @@ class _PdfRenderer:
     starts with the first job, so WeasyPrint's layout of one document overlaps this process
     drawing the charts and HTML of the next (submit the largest, the full report, first).
     :meth:`close` waits for every job; jobs a broken pool could not finish (a ``__main__``
-    that spawned workers cannot import...) are rendered in this process."""
+    that spawned workers cannot import...) are rendered in this process. A PDF already
+    rendered from the same HTML by the same renderer (:func:`pdf_is_current`) is kept, not
+    rendered again."""
 
     def __init__(self, workers: int, expected: int):
         self.workers = max(1, min(workers, expected))
         self.pool = None
         self.jobs: list[tuple[str, Path, Any]] = []
+        self.reused: list[Path] = []  # PDFs already rendered from the same HTML (pdf_is_current)
 
     def submit(self, html: str, path: Path) -> Path:
+        if pdf_is_current(html, path):  # rendered before from this very HTML: kept
+            self.reused.append(path)
+            return path
         if self.workers <= 1:
             return html_to_pdf(html, path)
         if self.pool is None:
@@ -1190,7 +1268,8 @@ def build_report(run_dir: str | Path, case_path: str | Path | None = None, *,
     _write_package_manifests(ctx, rendered, package_files, since, [])
     atomic_write_text(run_dir / INDEX_PATH, json.dumps(index, indent=2, ensure_ascii=False) + "\n")
     log.info("report: %d finding(s), %d regulator package(s) in %s (--packages %s); %d jurisdiction(s) with "
-             "residents without one", len(ctx.findings), len(rendered), run_dir, plan.selection, len(plan.not_rendered))
+             "residents without one; %d PDF(s) kept (rendered before from the same HTML)", len(ctx.findings),
+             len(rendered), run_dir, plan.selection, len(plan.not_rendered), len(pdfs.reused))
     return ReportResult(run_dir, [Finding.from_dict(f) for f in ctx.findings], outputs, rendered, ctx, plan)
 
 
