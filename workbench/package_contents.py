@@ -24,7 +24,12 @@ run's artifacts only:
   (at most :data:`RESIDENTS_PDF_ROWS` rows, saying how many more the CSV holds);
 * **the chart** of its residents' notices per day (:func:`notices_chart`);
 * **the package's files** (:func:`package_files_table`): the entries of the folder's
-  ``manifest.json`` when it exists, else the files written before the report documents.
+  ``manifest.json`` when it exists, else the files written before the report documents;
+* **the organisation annex** (:func:`organisation_findings`, :data:`ANNEX_FOLDER`): what every
+  package of a run shares (the organisation-wide findings in full, the method, the checks table)
+  is laid out once per run as ``regulators/annex/annex.pdf`` (+ .html) and copied into each
+  package as ``organisation_annex.pdf`` (+ .html), listed in its manifest; the package itself
+  lists the organisation-wide findings in one compact table pointing at the annex's sections.
 """
 
 from __future__ import annotations
@@ -63,6 +68,18 @@ PACKAGE_FILES: dict[str, str] = {
     "findings.json": "the findings of this package (the same as in the report)",
     RESIDENTS_CSV: "the late, missing and overdue residents (every row)",
 }
+#: Where a run's organisation annex is rendered once (relative to the run folder); it is not a
+#: package (no manifest.json of its own): each package holds a copy (:data:`ANNEX_COPIES`).
+ANNEX_FOLDER = "regulators/annex"
+#: The annex documents in :data:`ANNEX_FOLDER`, by format.
+ANNEX_FILES: dict[str, str] = {"html": "annex.html", "pdf": "annex.pdf"}
+#: The annex's name in each package folder, by format.
+ANNEX_COPIES: dict[str, str] = {"html": "organisation_annex.html", "pdf": "organisation_annex.pdf"}
+PACKAGE_FILES.update({
+    ANNEX_COPIES["pdf"]: "the organisation annex (PDF): the organisation-wide findings in full, the method and the "
+                         "checks; the same file in every package of the run",
+    ANNEX_COPIES["html"]: "the organisation annex (self-contained HTML); the same file in every package of the run",
+})
 #: Report documents being rendered: their own sha256 cannot be printed inside them.
 _SELF = ("report.html", "report.pdf")
 
@@ -97,6 +114,19 @@ def concerns(finding: Mapping[str, Any], code: str) -> str | None:
     if finding.get("category") == "data_quality" and finding.get("subject") in RESIDENT_INPUTS:
         return "inputs"
     return None
+
+
+def is_organisation_wide(finding: Mapping[str, Any]) -> bool:
+    """Whether the finding concerns the organisation, not particular residents (insider
+    trading, look-alike links, awards without a jurisdiction or people per jurisdiction): the
+    same in every package, stated in full once, in the organisation annex."""
+    return not finding.get("jurisdiction") and concerns(finding, "") == "organisation"
+
+
+def organisation_findings(findings: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The organisation-wide findings (:func:`is_organisation_wide`), in their order: the
+    findings of the organisation annex."""
+    return [dict(f) for f in findings if is_organisation_wide(f)]
 
 
 def counts_for(finding: Mapping[str, Any], code: str) -> bool:
@@ -470,7 +500,8 @@ def _manifest_entries(doc: Any) -> dict[str, str | None]:
     return out
 
 
-def package_files_table(folder: str | Path, *, from_manifest: bool = True) -> dict[str, Any]:
+def package_files_table(folder: str | Path, *, from_manifest: bool = True,
+                        pending: Sequence[str] = ()) -> dict[str, Any]:
     """The package's files with their sha256: the entries of ``manifest.json`` in the
     folder when it exists and ``from_manifest`` (``source: manifest``), else the files
     written so far, hashed here (``source: folder``; the report documents being rendered
@@ -480,7 +511,9 @@ def package_files_table(folder: str | Path, *, from_manifest: bool = True) -> di
     Order when a package is rendered (:func:`workbench.report._write_packages`):
     residents.csv, findings.json, then this table (``from_manifest=False``: a manifest
     left from an earlier render would be stale), then report.html and report.pdf; the
-    folder's manifest.json is written after them all."""
+    folder's manifest.json is written after them all. ``pending``: files placed in the folder
+    after the documents (the organisation annex's PDF, copied once it is laid out), listed as
+    recorded in the manifest."""
     folder = Path(folder)
     manifest = folder / "manifest.json"
     note, entries = None, {}
@@ -496,10 +529,11 @@ def package_files_table(folder: str | Path, *, from_manifest: bool = True) -> di
             rows.append({"file": name, "what": PACKAGE_FILES.get(Path(name).name, ""), "sha256": sha or "not recorded"})
     else:
         names = sorted({p.name for p in folder.glob("*") if p.is_file() and not p.name.startswith(".")
-                        and p.name != "manifest.json"} | set(_SELF))
+                        and p.name != "manifest.json"} | set(_SELF) | set(pending))
         for name in names:
             path = folder / name
             sha = ("recorded in manifest.json (written after this document)" if name in _SELF
+                   else "recorded in manifest.json (copied into this folder after this document)" if name in pending
                    else _sha256(path) if path.is_file() else "not written")
             rows.append({"file": name, "what": PACKAGE_FILES.get(name, ""), "sha256": sha})
     return {"source": source, "rows": rows, "note": note}

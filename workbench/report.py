@@ -114,7 +114,7 @@ FINDINGS_SCHEMA: dict[str, Any] = {
 #: Findings without a jurisdiction that concern the organisation, not residents: they go into
 #: every regulator package. Which other findings a package holds (a share of their people,
 #: data quality of the residents' inputs): :func:`workbench.package_contents.concerns`.
-from workbench.package_contents import ORGANISATION_WIDE_CATEGORIES  # noqa: E402
+from workbench.package_contents import ANNEX_COPIES, ANNEX_FILES, ANNEX_FOLDER, ORGANISATION_WIDE_CATEGORIES  # noqa: E402
 #: Stages the full audit runs; one without a findings artifact is listed as not assessed.
 EXPECTED_STAGES: tuple[str, ...] = ("10_data_quality", "20_notice_timelines", "30_irregularities")
 NOTICE_TABLE = ("20_notice_timelines", "jurisdictions")
@@ -832,12 +832,12 @@ LIMITATIONS = (
 )
 
 
-def report_variables(ctx: ReportContext) -> dict[str, Any]:
-    """Everything the template needs, computed from the context (charts included)."""
-    counts = Counter(f["severity"] for f in ctx.findings)
-    by_sev = {s: [] for s in SEVERITIES}
-    for f in sorted(ctx.findings, key=lambda f: (SEVERITY_RANK[f["severity"]], f["category"],
-                                                  f.get("jurisdiction") or "", f.get("subject") or "", f["id"])):
+def _finding_cards(findings: Sequence[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """The findings per severity, in the report's order, each with what its card shows
+    (unit label, evidence tables, deadline sentence, basis link, also seen by)."""
+    by_sev: dict[str, list[dict[str, Any]]] = {s: [] for s in SEVERITIES}
+    for f in sorted(findings, key=lambda f: (SEVERITY_RANK[f["severity"]], f["category"],
+                                             f.get("jurisdiction") or "", f.get("subject") or "", f["id"])):
         ev = {k: v for k, v in (f.get("evidence") or {}).items()}
         seen = [f"{s['stage']} {s['check']} ({s['severity']}): {s['count']:,}"
                 + (f", {s['count_in_jurisdiction']:,} here" if s.get("count_in_jurisdiction") is not None else "")
@@ -848,6 +848,27 @@ def report_variables(ctx: ReportContext) -> dict[str, Any]:
                                       "evidence_tables": evidence_tables(ev),
                                       "deadline": deadline_sentence(ev) if f["category"] in DEADLINE_CATEGORIES else None,
                                       "basis_link": basis if basis and basis.get("ref") and basis.get("text") else None})
+    return by_sev
+
+
+def _organisation_rows(by_sev: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """A package's organisation-wide findings (the compact table pointing at the annex), in
+    the report's order; they are taken out of ``by_sev``'s cards (stated in full in the annex)."""
+    from workbench.package_contents import is_organisation_wide
+
+    rows = []
+    for sev in SEVERITIES:
+        rows += [f for f in by_sev[sev] if is_organisation_wide(f)]
+        by_sev[sev] = [f for f in by_sev[sev] if not is_organisation_wide(f)]
+    return rows
+
+
+def report_variables(ctx: ReportContext) -> dict[str, Any]:
+    """Everything the template needs, computed from the context (charts included)."""
+    counts = Counter(f["severity"] for f in ctx.findings)
+    by_sev = _finding_cards(ctx.findings)
+    # a package states its organisation-wide findings in one table; the annex has them in full
+    organisation = _organisation_rows(by_sev) if ctx.scope else []
     residents, _how = _headline_people(ctx)
     assessed_rows, missing = _assessed_rows(ctx)
     not_assessed = sum(r["not_assessed"] for r in assessed_rows) + len(missing)
@@ -890,7 +911,51 @@ def report_variables(ctx: ReportContext) -> dict[str, Any]:
         "data_docs": None if ctx.scope else ctx.data_docs,
         "page_size": page_size(ctx.scope, jurisdictions_with_residents(ctx)), "wide_columns": WIDE_COLUMNS,
         "package": ctx.package if ctx.scope else None,
+        "annex": None, "organisation_findings": organisation,
+        "annex_copies": ANNEX_COPIES,
     }
+
+
+def annex_context(ctx: ReportContext, *, mask: bool) -> ReportContext:
+    """The organisation annex's context: the organisation-wide findings
+    (:func:`workbench.package_contents.organisation_findings`), masked like the packages when
+    ``mask``; no residents, no per-jurisdiction table (those are each package's own)."""
+    from workbench.package_contents import organisation_findings
+
+    chosen = organisation_findings(ctx.findings)
+    rows = [masked_dict(Finding.from_dict(f)) for f in chosen] if mask else chosen
+    return replace(ctx, findings=rows, people=None, notice_table=None, notices_per_day=None, inputs=None,
+                   scope=None, masked=mask, package=None, packages=None, data_docs=None)
+
+
+def annex_variables(actx: ReportContext, jurisdictions: Sequence[str] = ()) -> dict[str, Any]:
+    """What the template needs for the organisation annex (``annex`` set): the header, the
+    organisation-wide findings in full, and the method section with the checks table."""
+    assessed_rows, missing = _assessed_rows(actx)
+    by_sev = _finding_cards(actx.findings)
+    return {
+        "title": f"Breach notification audit: {actx.organization} — organisation annex",
+        "organization": actx.organization, "case_id": actx.case_id, "scope": None,
+        "generated_at": actx.generated_at, "run": actx.run, "parameters": actx.parameters, "masked": actx.masked,
+        "severities": SEVERITIES, "findings": actx.findings, "findings_by_severity": by_sev, "categories": CATEGORIES,
+        "assessed_rows": assessed_rows, "missing_stages": missing, "inputs_table": None, "data_docs": None,
+        "limitations": LIMITATIONS, "packages": None, "package": None,
+        "page_size": page_size(None, jurisdictions), "wide_columns": WIDE_COLUMNS,
+        "annex": {"folder": ANNEX_FOLDER, "copies": ANNEX_COPIES}, "organisation_findings": [],
+        "annex_copies": ANNEX_COPIES,
+    }
+
+
+def render_annex_html(ctx: ReportContext, *, mask: bool) -> str:
+    """The organisation annex as one self-contained HTML document (laid out once per run)."""
+    from workbench.render import external_references
+
+    html = _environment().get_template("report.html.j2").render(
+        **annex_variables(annex_context(ctx, mask=mask), jurisdictions_with_residents(ctx)))
+    bad = external_references(html)
+    if bad:
+        raise ValueError(f"annex HTML would load external resources: {bad[:3]}")
+    return html
 
 
 _BREAK_AFTER = re.compile(r"([_/])")
@@ -1073,7 +1138,8 @@ class _PdfRenderer:
             self.reused.append(path)
             return path
         if self.workers <= 1:
-            return html_to_pdf(html, path)
+            html_to_pdf(html, path)
+            return path
         if self.pool is None:
             import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
@@ -1164,11 +1230,63 @@ def _read_index(run_dir: Path) -> dict[str, Any] | None:
         return None
 
 
+def _write_annex(ctx: ReportContext, run_dir: Path, regulator_formats: Sequence[str], mask: bool,
+                 pdfs: "_PdfRenderer", written: list[Path]) -> dict[str, Path]:
+    """The organisation annex, laid out once per run in :data:`ANNEX_FOLDER` (its PDF queued
+    on ``pdfs``, before the packages'): by format, the path of each document written."""
+    docs = [n for n in ("html", "pdf") if n in regulator_formats]
+    if not docs:
+        return {}
+    html = render_annex_html(ctx, mask=mask)
+    folder = run_dir / ANNEX_FOLDER
+    folder.mkdir(parents=True, exist_ok=True)
+    out: dict[str, Path] = {}
+    if "html" in docs:
+        out["html"] = folder / ANNEX_FILES["html"]
+        atomic_write_text(out["html"], html)
+    if "pdf" in docs:
+        out["pdf"] = pdfs.submit(html, folder / ANNEX_FILES["pdf"])
+    written.extend(out.values())
+    return out
+
+
+def _place(src: Path, dst: Path) -> Path:
+    """``dst`` becomes the same file as ``src``: a hard link where the file system allows it,
+    else a copy (replaced atomically either way, so an earlier copy is never half overwritten)."""
+    import os
+    import shutil
+
+    tmp = dst.with_name(f".{dst.name}.tmp")
+    tmp.unlink(missing_ok=True)
+    try:
+        os.link(src, tmp)
+    except OSError:
+        shutil.copyfile(src, tmp)
+    tmp.replace(dst)
+    return dst
+
+
+def _place_annex(annex: dict[str, Path], folder: Path, formats: Sequence[str], written: list[Path]) -> None:
+    """Copy the run's annex documents of ``formats`` into a package folder (``organisation_annex.*``)."""
+    for name in formats:
+        if name in annex:
+            if not annex[name].is_file():  # its layout failed (logged by the renderer): the manifest shows it missing
+                log.warning("%s: not written, so not copied into %s", annex[name], folder)
+                continue
+            written.append(_place(annex[name], folder / ANNEX_COPIES[name]))
+
+
 def _write_packages(ctx: ReportContext, run_dir: Path, codes: Sequence[str], regulator_formats: Sequence[str],
-                    mask: bool, write: Callable[[str, ReportContext, Path], Path], written: list[Path]) -> dict[str, Path]:
-    """Each code's package folder; the paths of the files written (or queued) are added to ``written``."""
+                    mask: bool, write: Callable[[str, ReportContext, Path], Path], written: list[Path],
+                    annex: dict[str, Path] | None = None) -> dict[str, Path]:
+    """Each code's package folder; the paths of the files written (or queued) are added to
+    ``written``. ``annex``: the run's organisation annex documents; its HTML is copied into
+    each folder before the package's documents (their files table hashes it), its PDF, still
+    being laid out, is listed as pending (copied in by :func:`_place_annex` once it is there)."""
     from workbench.package_contents import package_files_table, write_residents_csv
 
+    annex = annex or {}
+    pending = [ANNEX_COPIES["pdf"]] if "pdf" in annex else []
     packages: dict[str, Path] = {}
     for code in codes:
         rctx = regulator_context(ctx, code, mask=mask)
@@ -1181,10 +1299,14 @@ def _write_packages(ctx: ReportContext, run_dir: Path, codes: Sequence[str], reg
             written.append(write_residents_csv(folder, **source))
         else:
             (folder / "residents.csv").unlink(missing_ok=True)  # never one left from an earlier render
+        for name in ANNEX_COPIES:  # never a copy left from an earlier render: placed anew
+            if name not in annex:
+                (folder / ANNEX_COPIES[name]).unlink(missing_ok=True)
+        _place_annex(annex, folder, ["html"], written)
         documents = [n for n in regulator_formats if n in ("html", "pdf")]
         for name in [n for n in regulator_formats if n not in documents] + documents:
             if name in documents and rctx.package is not None:
-                rctx.package["files"] = package_files_table(folder, from_manifest=False)
+                rctx.package["files"] = package_files_table(folder, from_manifest=False, pending=pending)
             written.append(write(name, rctx, folder))
         packages[code] = folder
     return packages
@@ -1256,15 +1378,19 @@ def build_report(run_dir: str | Path, case_path: str | Path | None = None, *,
     ctx.packages = index
     # only the selected packages' PDFs are rendered, the full report's first (the largest)
     pdfs = _PdfRenderer(_workers() if workers is None else workers,
-                        ("pdf" in formats) + len(plan.rendered) * ("pdf" in regulator_formats))
+                        ("pdf" in formats) + (len(plan.rendered) + bool(plan.rendered)) * ("pdf" in regulator_formats))
     write = _writer(pdfs)
     mask = ctx.parameters.get("mask_personal_data", True) if mask_personal_data is None else mask_personal_data
-    since, package_files = time.time_ns(), []
+    since, package_files, annex_files = time.time_ns(), [], []
     try:
         outputs = {name: write(name, ctx, run_dir) for name in formats}
-        rendered = _write_packages(ctx, run_dir, plan.rendered, regulator_formats, bool(mask), write, package_files)
+        annex = _write_annex(ctx, run_dir, regulator_formats, bool(mask), pdfs, annex_files) if plan.rendered else {}
+        rendered = _write_packages(ctx, run_dir, plan.rendered, regulator_formats, bool(mask), write, package_files,
+                                   annex)
     finally:
         pdfs.close()
+    for folder in rendered.values():
+        _place_annex(annex, folder, ["pdf"], package_files)
     _write_package_manifests(ctx, rendered, package_files, since, [])
     atomic_write_text(run_dir / INDEX_PATH, json.dumps(index, indent=2, ensure_ascii=False) + "\n")
     log.info("report: %d finding(s), %d regulator package(s) in %s (--packages %s); %d jurisdiction(s) with "
@@ -1285,14 +1411,20 @@ def add_packages(run_dir: str | Path, packages: Any, case_path: str | Path | Non
     ctx = load_context(run_dir, case_path)
     plan = plan_packages(package_candidates(ctx), packages, source="workbench report --packages")
     index = plan.to_json(str(run_dir), previous=_read_index(run_dir))
-    pdfs = _PdfRenderer(_workers() if workers is None else workers, len(plan.rendered) * ("pdf" in regulator_formats))
+    pdfs = _PdfRenderer(_workers() if workers is None else workers,
+                        (len(plan.rendered) + bool(plan.rendered)) * ("pdf" in regulator_formats))
     mask = ctx.parameters.get("mask_personal_data", True) if mask_personal_data is None else mask_personal_data
     written: list[Path] = []
     since = time.time_ns()
     try:
-        rendered = _write_packages(ctx, run_dir, plan.rendered, regulator_formats, bool(mask), _writer(pdfs), written)
+        # the annex as the first build laid it out is kept (same HTML: its PDF is not laid out again)
+        annex = _write_annex(ctx, run_dir, regulator_formats, bool(mask), pdfs, written) if plan.rendered else {}
+        rendered = _write_packages(ctx, run_dir, plan.rendered, regulator_formats, bool(mask), _writer(pdfs), written,
+                                   annex)
     finally:
         pdfs.close()
+    for folder in rendered.values():
+        _place_annex(annex, folder, ["pdf"], written)
     _write_package_manifests(ctx, rendered, list(written), since, written)
     atomic_write_text(run_dir / INDEX_PATH, json.dumps(index, indent=2, ensure_ascii=False) + "\n")
     written.append(run_dir / INDEX_PATH)

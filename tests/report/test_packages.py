@@ -120,7 +120,9 @@ def test_only_the_selected_packages_pdfs_are_rendered_the_full_report_first(tmp_
     monkeypatch.setattr("concurrent.futures.ProcessPoolExecutor", Pool)
     run_dir = _hostile_run(tmp_path, texas_residents=True)
     build_report(run_dir, minimal_case, formats=("html", "pdf"), packages="with-findings", workers=workers)
-    assert rendered == ["report.pdf", "regulators/US-CA/report.pdf", "regulators/US-NY/report.pdf"]
+    # the organisation annex is laid out once, right after the full report, before the packages
+    assert rendered == ["report.pdf", "regulators/annex/annex.pdf", "regulators/US-CA/report.pdf",
+                        "regulators/US-NY/report.pdf"]
 
 
 def test_none_renders_no_package_and_says_so(tmp_path, minimal_case):
@@ -175,8 +177,9 @@ def test_adding_a_package_to_a_run_renders_only_it_and_the_run_still_verifies(tm
     before = {p: p.read_bytes() for p in run_dir.rglob("*") if p.is_file() and p.name != "manifest.json"}
     amendment = add_packages_to_run(run_dir, "US-CA", regulator_formats=("json", "html"))
     assert amendment.packages == ["US-CA"]
+    # the run's organisation annex is the same document (unchanged): only its copy is new
     assert amendment.added == ["regulators/US-CA/findings.json", "regulators/US-CA/manifest.json",
-                               "regulators/US-CA/report.html"]
+                               "regulators/US-CA/organisation_annex.html", "regulators/US-CA/report.html"]
     assert amendment.replaced == ["regulators/index.json"]
     changed = {p for p, data in before.items() if p.read_bytes() != data}
     assert changed == {run_dir / "regulators" / "index.json"}, "nothing else is rewritten"
@@ -186,7 +189,7 @@ def test_adding_a_package_to_a_run_renders_only_it_and_the_run_still_verifies(tm
     assert index["selection"] == "US-NY" and index["added_later"] == [{"selection": "US-CA", "packages": ["US-CA"]}]
     result = verify_run(run_dir, check_inputs=False)
     assert result.ok, result.report()
-    assert any("workbench report --packages US-CA" in n and "3 file(s) added, 1 replaced" in n for n in result.notes)
+    assert any("workbench report --packages US-CA" in n and "4 file(s) added, 1 replaced" in n for n in result.notes)
     m = read_manifest(run_dir)
     assert m["amendments"][0]["replaced"]["regulators/index.json"] and m["status"] == "completed"
 
