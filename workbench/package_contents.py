@@ -25,11 +25,12 @@ run's artifacts only:
 * **the chart** of its residents' notices per day (:func:`notices_chart`);
 * **the package's files** (:func:`package_files_table`): the entries of the folder's
   ``manifest.json`` when it exists, else the files written before the report documents;
-* **the organisation annex** (:func:`organisation_findings`, :data:`ANNEX_FOLDER`): what every
-  package of a run shares (the organisation-wide findings in full, the method, the checks table)
+* **the organisation annex** (:func:`annex_findings`, :data:`ANNEX_FOLDER`): what every
+  package of a run shares (the organisation-wide findings and the residents' inputs' data
+  quality in full, the method, the checks table)
   is laid out once per run as ``regulators/annex/annex.pdf`` (+ .html) and copied into each
   package as ``organisation_annex.pdf`` (+ .html), listed in its manifest; the package itself
-  lists the organisation-wide findings in one compact table pointing at the annex's sections.
+  lists those findings in one compact table pointing at the annex's sections.
 """
 
 from __future__ import annotations
@@ -123,10 +124,23 @@ def is_organisation_wide(finding: Mapping[str, Any]) -> bool:
     return not finding.get("jurisdiction") and concerns(finding, "") == "organisation"
 
 
-def organisation_findings(findings: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """The organisation-wide findings (:func:`is_organisation_wide`), in their order: the
-    findings of the organisation annex."""
-    return [dict(f) for f in findings if is_organisation_wide(f)]
+#: Why a finding is the same in every package (:func:`concerns`), so stated in full once, in the annex.
+SHARED_CONCERNS = ("organisation", "inputs")
+
+
+def in_annex(finding: Mapping[str, Any]) -> bool:
+    """Whether the finding is the same in every package, so stated in full in the organisation
+    annex: organisation-wide (:func:`is_organisation_wide`), or the data quality of an input
+    holding every jurisdiction's residents that the stage does not count per jurisdiction
+    (``inputs``). A package keeps its own findings and its share of others in full."""
+    return not finding.get("jurisdiction") and concerns(finding, "") in SHARED_CONCERNS
+
+
+def annex_findings(findings: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The findings of the organisation annex (:func:`in_annex`), in their order, each with
+    ``package_scope`` (what it concerns) and no ``package_share``."""
+    return [{**f, "package_share": None, "package_scope": _SCOPE_LABELS[concerns(f, "")]} for f in findings
+            if in_annex(f)]
 
 
 def counts_for(finding: Mapping[str, Any], code: str) -> bool:

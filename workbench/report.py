@@ -852,14 +852,15 @@ def _finding_cards(findings: Sequence[dict[str, Any]]) -> dict[str, list[dict[st
 
 
 def _organisation_rows(by_sev: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
-    """A package's organisation-wide findings (the compact table pointing at the annex), in
-    the report's order; they are taken out of ``by_sev``'s cards (stated in full in the annex)."""
-    from workbench.package_contents import is_organisation_wide
+    """A package's findings that are the same in every package (organisation-wide, the residents'
+    inputs' data quality: :func:`workbench.package_contents.in_annex`): the compact table pointing
+    at the annex, in the report's order; taken out of ``by_sev``'s cards (in full in the annex)."""
+    from workbench.package_contents import in_annex
 
     rows = []
     for sev in SEVERITIES:
-        rows += [f for f in by_sev[sev] if is_organisation_wide(f)]
-        by_sev[sev] = [f for f in by_sev[sev] if not is_organisation_wide(f)]
+        rows += [f for f in by_sev[sev] if in_annex(f)]
+        by_sev[sev] = [f for f in by_sev[sev] if not in_annex(f)]
     return rows
 
 
@@ -917,20 +918,23 @@ def report_variables(ctx: ReportContext) -> dict[str, Any]:
 
 
 def annex_context(ctx: ReportContext, *, mask: bool) -> ReportContext:
-    """The organisation annex's context: the organisation-wide findings
-    (:func:`workbench.package_contents.organisation_findings`), masked like the packages when
-    ``mask``; no residents, no per-jurisdiction table (those are each package's own)."""
-    from workbench.package_contents import organisation_findings
+    """The organisation annex's context: the findings every package shares
+    (:func:`workbench.package_contents.annex_findings`: organisation-wide, the residents' inputs'
+    data quality), masked like the packages when ``mask``; no residents, no per-jurisdiction
+    table (those are each package's own)."""
+    from workbench.package_contents import annex_findings
 
-    chosen = organisation_findings(ctx.findings)
-    rows = [masked_dict(Finding.from_dict(f)) for f in chosen] if mask else chosen
+    chosen = annex_findings(ctx.findings)
+    extra = ("package_share", "package_scope")
+    rows = ([{**masked_dict(Finding.from_dict({k: v for k, v in f.items() if k not in extra})),
+              **{k: f[k] for k in extra}} for f in chosen] if mask else chosen)
     return replace(ctx, findings=rows, people=None, notice_table=None, notices_per_day=None, inputs=None,
                    scope=None, masked=mask, package=None, packages=None, data_docs=None)
 
 
 def annex_variables(actx: ReportContext, jurisdictions: Sequence[str] = ()) -> dict[str, Any]:
     """What the template needs for the organisation annex (``annex`` set): the header, the
-    organisation-wide findings in full, and the method section with the checks table."""
+    shared findings in full, and the method section with the checks table."""
     assessed_rows, missing = _assessed_rows(actx)
     by_sev = _finding_cards(actx.findings)
     return {

@@ -17,7 +17,7 @@ import pytest
 
 from tests.report.test_packages import _hostile_run
 from workbench import report
-from workbench.package_contents import ANNEX_COPIES, ANNEX_FILES, ANNEX_FOLDER, is_organisation_wide
+from workbench.package_contents import ANNEX_COPIES, ANNEX_FILES, ANNEX_FOLDER, in_annex
 from workbench.report import build_report
 from workbench.verify import verify_run
 
@@ -37,12 +37,25 @@ def _fake_pdf(laid_out: list[str]):
     return html_to_pdf
 
 
+def _with_an_input_finding(run_dir: Path) -> Path:
+    """Adds a data-quality finding on ``affected_people`` (the residents of every jurisdiction,
+    not counted per jurisdiction): shared by every package, like the organisation-wide ones."""
+    path = run_dir / "artifacts" / "10_data_quality.findings.json"
+    doc = json.loads(path.read_text())
+    doc["findings"].append({"id": "DAT-0000input001", "category": "data_quality", "severity": "medium",
+                            "title": "affected_people: 3 row(s) fail 'email_format'", "detail": "Malformed e-mail.",
+                            "jurisdiction": None, "subject": "affected_people", "count": 3, "unit": "rows",
+                            "citation": None, "evidence": {"check": "email_format", "failing_rows": 3}})
+    path.write_text(json.dumps(doc))
+    return run_dir
+
+
 @pytest.fixture
 def built(tmp_path, minimal_case, monkeypatch):
-    """The two-states run with both packages, PDFs from the stand-in (one process)."""
+    """The two-states run (and an input's finding) with both packages, PDFs from the stand-in (one process)."""
     laid_out: list[str] = []
     monkeypatch.setattr(report, "html_to_pdf", _fake_pdf(laid_out))
-    run_dir = _hostile_run(tmp_path, texas_residents=True)
+    run_dir = _with_an_input_finding(_hostile_run(tmp_path, texas_residents=True))
     result = build_report(run_dir, minimal_case, formats=("json", "html", "pdf"), packages="with-findings", workers=1)
     assert sorted(result.regulators) == list(PACKAGES)
     return run_dir, [Path(p).relative_to(run_dir).as_posix() for p in laid_out]
@@ -91,14 +104,17 @@ def test_a_package_copied_alone_verifies_with_its_annex_and_a_changed_annex_is_c
     assert [d.path for d in result.differences if d.kind == "output_changed"] == [ANNEX_COPIES["pdf"]]
 
 
-def test_the_compact_table_lists_exactly_the_organisation_wide_findings_and_the_annex_has_them_in_full(built):
+def test_the_compact_table_lists_exactly_the_shared_findings_and_the_annex_has_them_in_full(built):
     run_dir, _ = built
     annex = (run_dir / ANNEX_FOLDER / ANNEX_FILES["html"]).read_text()
     annex_cards = _ids(annex, r'<div class="finding [^"]*" id="f-([^"]+)"')
     annex_counts = dict(_ids(annex, r'data-finding-count="([^"]+)">([^<]+)<'))
     everything = json.loads((run_dir / "findings.json").read_text())["findings"]
-    organisation = {f["id"] for f in everything if is_organisation_wide(f)}
-    assert organisation and set(annex_cards) == organisation, "the annex states the organisation-wide findings, only"
+    organisation = {f["id"] for f in everything if in_annex(f)}
+    assert organisation and set(annex_cards) == organisation, "the annex states the shared findings, only"
+    assert any(f["id"] in organisation and f["category"] == "data_quality" for f in everything), \
+        "the residents' inputs' data quality is shared too"
+    assert not any(f["id"] in organisation and f.get("jurisdiction") for f in everything)
     assert "not legal advice" in annex and 'id="method"' in annex and CHECKS_HEADER in annex
     for code in PACKAGES:
         html = (run_dir / "regulators" / code / "report.html").read_text()
@@ -159,9 +175,9 @@ def test_with_weasyprint_the_annex_and_the_package_together_lose_no_check_status
     statuses = {r["status"] for r in report._assessed_rows(result.context)[0]}
     assert statuses and all(s in annex for s in statuses)
     assert "stage" in annex and "check" in annex and "status" in annex and "not legal advice" in annex
-    organisation = [f.id for f in result.findings if is_organisation_wide(f.to_dict())]
+    organisation = [f.id for f in result.findings if in_annex(f.to_dict())]
     for folder in result.regulators.values():
         package = text(folder / "report.pdf")
-        assert "Organisation-wide findings" in package and "not legal advice" in package
+        assert "Findings every package shares" in package and "not legal advice" in package
         assert all(fid in package.replace(" ", "") for fid in organisation)
         assert (folder / ANNEX_COPIES["pdf"]).read_bytes() == (run_dir / ANNEX_FOLDER / ANNEX_FILES["pdf"]).read_bytes()
