@@ -876,8 +876,11 @@ def report_variables(ctx: ReportContext) -> dict[str, Any]:
     timeline = (_incident_timeline(json.dumps(ctx.incident, sort_keys=True, default=str), ctx.parameters.get("as_of"))
                 if ctx.notices_per_day is None else
                 timeline_chart(ctx.incident, ctx.parameters.get("as_of"), ctx.notices_per_day))
+    # a package's severity counts are in its summary; its one chart of its own is its residents'
+    # notices against the deadline (package_contents.notices_chart), so it draws no count charts
     charts = {"timeline": timeline,
-              "severity": severity_chart(ctx.findings), "category": category_chart(ctx.findings),
+              "severity": severity_chart(ctx.findings) if not ctx.scope else None,
+              "category": category_chart(ctx.findings) if not ctx.scope else None,
               "people": people_chart(ctx.people) if not ctx.scope else None}
     charts.update(_notebook_charts(ctx))
     chart_list = [{"src": charts[k], "alt": alt, "caption": cap, "id": f"chart-{k}"} for k, alt, cap in (
