@@ -36,6 +36,34 @@ CHILD_ENV = {"GX_ANALYTICS_ENABLED": "false", "TQDM_DISABLE": "1", "PYTHONUNBUFF
              "MPLBACKEND": "Agg"}
 
 
+#: Iterations of :func:`cpu_calibration_s`'s loop (about 1-3 CPU-s on the machines we run on).
+CALIBRATION_LOOP = 20_000_000
+
+
+def cpu_calibration_s(loop: int = CALIBRATION_LOOP) -> float:
+    """CPU seconds this interpreter needs for a fixed pure-Python loop: the yardstick that makes
+    timings from two machines comparable (a session's machine can be 1.5x slower than the last
+    one; divide by this figure before calling a change a speed-up or a regression)."""
+    t0 = time.process_time()
+    total = 0
+    for i in range(loop):
+        total += i
+    assert total == loop * (loop - 1) // 2  # the loop ran
+    return round(time.process_time() - t0, 2)
+
+
+def pdf_font_subsetter() -> str:
+    """``harfbuzz`` when WeasyPrint subsets fonts with HarfBuzz-Subset (Debian's
+    ``libharfbuzz-subset0``, which ``.ci/run`` installs), else ``fonttools``: its pure-Python
+    fallback, which costs about a third more CPU per PDF. Report-stage timings are only
+    comparable with the same subsetter."""
+    try:
+        from weasyprint.text.ffi import harfbuzz, harfbuzz_subset
+    except Exception:  # noqa: BLE001 - WeasyPrint absent or unloadable: nothing renders PDFs
+        return "-"
+    return "harfbuzz" if harfbuzz_subset and harfbuzz.hb_version_atleast(4, 1, 0) else "fonttools"
+
+
 @dataclass
 class Measurement:
     """One task measured: status, wall time, peak memory and the task's own result."""

@@ -6,6 +6,8 @@ own child process (:func:`benchmarks.measure.run_task`: wall time, CPU seconds o
 tree, peak memory), and prints one line per mode with the load average before and after.
 A run folder of the demo case (``make demo``, 50,000 people) is the yardstick of issue 18's
 "report stage under 30 s"; the numbers go into benchmarks/NOTES.md by hand. Not a test.
+It first prints the machine's speed (:func:`benchmarks.measure.cpu_calibration_s`) and which
+font subsetter WeasyPrint uses: numbers of two sessions compare only through those.
 
     .venv/bin/python -m benchmarks.report_stage reports/EXCB-2017-SYNTH/latest --modes with-findings,all
 """
@@ -17,7 +19,7 @@ import json
 import os
 import sys
 
-from benchmarks.measure import run_task
+from benchmarks.measure import cpu_calibration_s, pdf_font_subsetter, run_task
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -31,6 +33,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", action="store_true", help="print the measurements as JSON")
     ns = ap.parse_args(argv)
     modes = ns.modes.split(";") if ";" in ns.modes else ns.modes.split(",")
+    machine = {"cpu_calibration_s": cpu_calibration_s(), "pdf_font_subsetter": pdf_font_subsetter()}
+    if not ns.json:
+        print(f"machine: {machine['cpu_calibration_s']} CPU-s for the calibration loop; PDF font subsetting: "
+              f"{machine['pdf_font_subsetter']}" + (" (install libharfbuzz-subset0: fontTools costs about a third "
+                                                    "more CPU per PDF)" if machine["pdf_font_subsetter"] != "harfbuzz"
+                                                    else ""), flush=True)
     rows = []
     for mode in modes:
         before = os.getloadavg()[0]
@@ -38,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
                      timeout_s=ns.timeout_min * 60)
         rows.append({"packages": mode, "status": m.status, "wall_s": m.wall_s, "cpu_s": m.cpu_s,
                      "peak_rss_mb": m.peak_rss_mb, "load_before": round(before, 2),
-                     "load_after": round(os.getloadavg()[0], 2), **m.result, "error": m.error})
+                     "load_after": round(os.getloadavg()[0], 2), **machine, **m.result, "error": m.error})
         r = rows[-1]
         if not ns.json:
             print(f"--packages {mode}: {m.status}, {m.wall_s:.1f} s wall (build_report {r.get('build_report_s')} s), "

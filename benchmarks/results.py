@@ -270,6 +270,9 @@ def render(doc: dict[str, Any], notes: str = "") -> str:
              f"- memory {env['memory_gb']} GB ({env['memory_available_gb_start']} GB available at start); "
              f"Python {env['python']}; {env['platform']}",
              "- " + ", ".join(f"{k} {v}" for k, v in env["versions"].items()) + f"; git {env['git_commit']}",
+             f"- machine speed: {env.get('cpu_calibration_s', '-')} CPU-s for the calibration loop "
+             "(`benchmarks.measure.cpu_calibration_s`; compare runs of two machines only through it); "
+             f"PDF font subsetting: {env.get('pdf_font_subsetter', '-')}",
              f"- command: `{env['command']}`",
              f"- limits: workbench tasks {lim['mem_cap_mb']:,} MB / {lim['timeout_s'] / 60:.0f} min, "
              f"baseline tasks {lim['baseline_mem_cap_mb']:,} MB / {lim['baseline_timeout_s'] / 60:.0f} min "

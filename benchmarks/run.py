@@ -59,7 +59,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from benchmarks.measure import ROOT, Measurement, run_task
+from benchmarks.measure import ROOT, Measurement, cpu_calibration_s, pdf_font_subsetter, run_task
 
 HERE = Path(__file__).resolve().parent
 #: The naive stages whose times add up to the naive full audit (``--naive-audit sum``).
@@ -183,6 +183,7 @@ def environment(argv: list[str]) -> dict[str, Any]:
             "memory_available_gb_start": round(psutil.virtual_memory().available / 2**30, 1),
             "python": platform.python_version(), "platform": platform.platform(), "git_commit": commit,
             "versions": {p: version(p) for p in ("pandas", "great_expectations", "duckdb", "pyarrow", "pyspark")},
+            "cpu_calibration_s": cpu_calibration_s(), "pdf_font_subsetter": pdf_font_subsetter(),
             "command": "python -m benchmarks.run " + " ".join(argv)}
 
 

@@ -24,6 +24,9 @@ def test_tiny_bench_measures_every_stage_against_a_baseline_that_finds_the_same(
                  "--notebooks", str(FIXTURES / "notebooks"), "--timeout-min", "5", "--baseline-timeout-min", "5"])
     assert code == 0
     doc = json.loads(raw.read_text())
+    env = doc["environment"]  # what makes two runs' numbers comparable, stated with them
+    assert env["cpu_calibration_s"] > 0 and env["pdf_font_subsetter"] in ("harfbuzz", "fonttools")
+    assert f"machine speed: {env['cpu_calibration_s']} CPU-s" in out.read_text()
     (size,) = doc["sizes"]
     assert size["people"] == 1000 and size["input_rows"]["affected_people"] >= 1000
     rows = size["rows"]
@@ -146,3 +149,10 @@ def test_the_report_stage_task_refuses_a_folder_without_artifacts(tmp_path):
 
     with pytest.raises(FileNotFoundError, match="no artifacts/ folder; expected a run folder whose stages 00-30 ran"):
         report_stage(str(tmp_path / "reports" / "typo"))
+
+
+def test_calibration_loop_measures_cpu_time_in_proportion_to_its_length():
+    from benchmarks.measure import cpu_calibration_s
+
+    short, long = cpu_calibration_s(1_000_000), cpu_calibration_s(8_000_000)
+    assert 0 < short < long  # eight times the loop is measurably more CPU, not a constant
